@@ -1,0 +1,275 @@
+/*
+ * host.c - the host snapshot: construction from node facts, accessors, set conversions.
+ * Every loader (hwloc, sysfs, a caller's own facts) ends in np__host_build().
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void np_host_free(np_host *host)
+{
+	if (!host)
+		return;
+	if (host->node_cpus)
+		for (unsigned i = 0; i < host->nnodes; i++)
+			hwloc_bitmap_free(host->node_cpus[i]);
+	free(host->node_cpus);
+	free(host->nodes);
+	free(host->hp);
+	free(host->dist);
+	free(host->cpus);
+	free(host->idx_of_id);
+	hwloc_bitmap_free(host->cpuset);
+	hwloc_bitmap_free(host->nodeset);
+	if (host->topo)
+		hwloc_topology_destroy(host->topo);
+	free(host);
+}
+
+static int cmp_spec_id(const void *a, const void *b)
+{
+	unsigned x = (*(const struct np_node_spec *const *)a)->id;
+	unsigned y = (*(const struct np_node_spec *const *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_cpu(const void *a, const void *b)
+{
+	unsigned x = ((const struct np_cpu *)a)->cpu, y = ((const struct np_cpu *)b)->cpu;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_hp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct np_hugepages *)a)->size_bytes;
+	uint64_t y = ((const struct np_hugepages *)b)->size_bytes;
+
+	return (x > y) - (x < y);
+}
+
+/* Fill host->cpus from the node cpusets; core/socket from `facts` when given. */
+static int build_cpus(np_host *h, const struct np_cpu *facts, unsigned nfacts)
+{
+	unsigned n = (unsigned)hwloc_bitmap_weight(h->cpuset), k = 0;
+	int cpu;
+
+	h->cpus = calloc(n ? n : 1, sizeof(*h->cpus));
+	if (!h->cpus)
+		return -ENOMEM;
+	for (unsigned i = 0; i < h->nnodes; i++)
+		hwloc_bitmap_foreach_begin(cpu, h->nodes[i].cpuset)
+		{
+			h->cpus[k].cpu = (unsigned)cpu;
+			h->cpus[k].core = -1;
+			h->cpus[k].socket = -1;
+			h->cpus[k].node = h->nodes[i].id;
+			for (unsigned f = 0; f < nfacts; f++)
+				if (facts[f].cpu == (unsigned)cpu) {
+					h->cpus[k].core = facts[f].core;
+					h->cpus[k].socket = facts[f].socket;
+					break;
+				}
+			k++;
+		}
+	hwloc_bitmap_foreach_end();
+	h->ncpus = k;
+	qsort(h->cpus, k, sizeof(*h->cpus), cmp_cpu);
+	return 0;
+}
+
+int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
+		   const struct np_cpu *cpus, unsigned ncpus, hwloc_topology_t topo,
+		   np_host **ret_host)
+{
+	const struct np_node_spec **order = NULL;
+	unsigned *pos = NULL, nhp = 0, hpk = 0;
+	np_host *h = NULL;
+	int r = -EINVAL;
+
+	if (nnodes == 0 || !nodes || !ret_host)
+		return -EINVAL;
+	order = malloc(nnodes * sizeof(*order));
+	pos = malloc(nnodes * sizeof(*pos));
+	h = calloc(1, sizeof(*h));
+	if (!order || !pos || !h) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < nnodes; i++) {
+		order[i] = &nodes[i];
+		nhp += nodes[i].nhugepages;
+		if (nodes[i].id > NP__MAX_NODE_ID || nodes[i].free_bytes > nodes[i].memory_bytes)
+			goto out;
+		if (nodes[i].nhugepages && !nodes[i].hugepages)
+			goto out;
+	}
+	qsort(order, nnodes, sizeof(*order), cmp_spec_id);
+	for (unsigned i = 0; i < nnodes; i++) {
+		if (i && order[i]->id == order[i - 1]->id)
+			goto out;
+		pos[i] = (unsigned)(order[i] - nodes);
+	}
+
+	h->nnodes = nnodes;
+	h->max_id = order[nnodes - 1]->id;
+	h->nodes = calloc(nnodes, sizeof(*h->nodes));
+	h->node_cpus = calloc(nnodes, sizeof(*h->node_cpus));
+	h->hp = calloc(nhp ? nhp : 1, sizeof(*h->hp));
+	h->dist = malloc((size_t)nnodes * nnodes * sizeof(*h->dist));
+	h->idx_of_id = malloc((h->max_id + 1) * sizeof(*h->idx_of_id));
+	h->cpuset = hwloc_bitmap_alloc();
+	h->nodeset = hwloc_bitmap_alloc();
+	if (!h->nodes || !h->node_cpus || !h->hp || !h->dist || !h->idx_of_id || !h->cpuset ||
+	    !h->nodeset) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned id = 0; id <= h->max_id; id++)
+		h->idx_of_id[id] = -1;
+
+	for (unsigned i = 0; i < nnodes; i++) {
+		const struct np_node_spec *s = order[i];
+		struct np_node *n = &h->nodes[i];
+
+		h->node_cpus[i] = s->cpus ? hwloc_bitmap_dup(s->cpus) : hwloc_bitmap_alloc();
+		if (!h->node_cpus[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (hwloc_bitmap_intersects(h->cpuset, h->node_cpus[i]))
+			goto out; /* a CPU in two nodes */
+		hwloc_bitmap_or(h->cpuset, h->cpuset, h->node_cpus[i]);
+		hwloc_bitmap_set(h->nodeset, s->id);
+		h->idx_of_id[s->id] = (int)i;
+		n->id = s->id;
+		n->cpuset = h->node_cpus[i];
+		n->ncpus = (unsigned)hwloc_bitmap_weight(h->node_cpus[i]);
+		n->memory_bytes = s->memory_bytes;
+		n->free_bytes = s->free_bytes;
+		n->nhugepages = s->nhugepages;
+		n->hugepages = &h->hp[hpk];
+		if (s->nhugepages) {
+			memcpy(&h->hp[hpk], s->hugepages, s->nhugepages * sizeof(*h->hp));
+			qsort(&h->hp[hpk], s->nhugepages, sizeof(*h->hp), cmp_hp);
+		}
+		hpk += s->nhugepages;
+	}
+
+	for (unsigned i = 0; i < nnodes; i++)
+		for (unsigned j = 0; j < nnodes; j++) {
+			unsigned d;
+
+			if (distances) {
+				d = distances[(size_t)pos[i] * nnodes + pos[j]];
+				if (d == 0)
+					goto out;
+			} else {
+				d = i == j ? NP__LOCAL_DISTANCE : NP__REMOTE_DISTANCE;
+			}
+			h->dist[(size_t)i * nnodes + j] = d;
+		}
+	h->dist_assumed = distances == NULL;
+
+	r = build_cpus(h, cpus, ncpus);
+	if (r < 0)
+		goto out;
+	h->topo = topo;
+	*ret_host = h;
+	h = NULL;
+	r = 0;
+out:
+	if (h)
+		h->topo = NULL; /* the caller keeps the topology on failure */
+	np_host_free(h);
+	free(order);
+	free(pos);
+	return r;
+}
+
+int np_host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
+		  np_host **ret_host)
+{
+	return np__host_build(nnodes, nodes, distances, NULL, 0, NULL, ret_host);
+}
+
+unsigned np_host_nnodes(const np_host *host)
+{
+	return host->nnodes;
+}
+
+const struct np_node *np_host_node(const np_host *host, unsigned idx)
+{
+	return idx < host->nnodes ? &host->nodes[idx] : NULL;
+}
+
+int np_host_node_idx(const np_host *host, unsigned id)
+{
+	if (id > host->max_id || host->idx_of_id[id] < 0)
+		return -ENOENT;
+	return host->idx_of_id[id];
+}
+
+unsigned np_host_ncpus(const np_host *host)
+{
+	return host->ncpus;
+}
+
+const struct np_cpu *np_host_cpu(const np_host *host, unsigned idx)
+{
+	return idx < host->ncpus ? &host->cpus[idx] : NULL;
+}
+
+unsigned np_host_distance(const np_host *host, unsigned a, unsigned b)
+{
+	if (a >= host->nnodes || b >= host->nnodes)
+		return 0;
+	return host->dist[(size_t)a * host->nnodes + b];
+}
+
+int np_host_distances_assumed(const np_host *host)
+{
+	return host->dist_assumed;
+}
+
+hwloc_const_cpuset_t np_host_cpuset(const np_host *host)
+{
+	return host->cpuset;
+}
+
+hwloc_const_nodeset_t np_host_nodeset(const np_host *host)
+{
+	return host->nodeset;
+}
+
+hwloc_topology_t np_host_topology(const np_host *host)
+{
+	return host->topo;
+}
+
+int np_host_cpuset_to_nodeset(const np_host *host, hwloc_const_cpuset_t cpus,
+			      hwloc_nodeset_t ret_nodes)
+{
+	if (!cpus || !ret_nodes)
+		return -EINVAL;
+	hwloc_bitmap_zero(ret_nodes);
+	for (unsigned i = 0; i < host->nnodes; i++)
+		if (hwloc_bitmap_intersects(host->nodes[i].cpuset, cpus))
+			hwloc_bitmap_set(ret_nodes, host->nodes[i].id);
+	return 0;
+}
+
+int np_host_nodeset_to_cpuset(const np_host *host, hwloc_const_nodeset_t nodes,
+			      hwloc_cpuset_t ret_cpus)
+{
+	if (!nodes || !ret_cpus)
+		return -EINVAL;
+	hwloc_bitmap_zero(ret_cpus);
+	for (unsigned i = 0; i < host->nnodes; i++)
+		if (hwloc_bitmap_isset(nodes, host->nodes[i].id))
+			hwloc_bitmap_or(ret_cpus, ret_cpus, host->nodes[i].cpuset);
+	return 0;
+}
