@@ -272,6 +272,7 @@ static void test_numad_free_cpus(void **state)
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
+	free(d);
 }
 
 /* numad sizes by node 0; a memory-only node 0 is passed over rather than divided by. */
