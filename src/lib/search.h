@@ -107,7 +107,7 @@ struct np__search {
 	np__cmp_fn cmp; /* the strategy's comparison */
 	bool dedupe;    /* a generator may produce the same set twice */
 	unsigned keep;  /* what the caller keeps */
-	unsigned cap;   /* what is ranked: max(keep, 2), for the runner-up in the reason */
+	unsigned cap;   /* what is ranked: at least 4 (the runner-up, improvement starts) */
 	unsigned nkept;
 	unsigned nslots;
 	struct np__cand **kept;
