@@ -336,7 +336,7 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 	struct np_cpu *cpus = NULL;
 	unsigned *dist = NULL, nobjs = 0, n = 0, ncpus = 0, withcpus = 0;
 	bool from_sysfs = src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS;
-	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM;
+	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM, flat = false;
 	hwloc_obj_t obj = NULL;
 	int nb, r;
 
@@ -344,6 +344,14 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 		r = np__root_open(src->kind == NP_SOURCE_LIVE ? "/" : src->arg, &root);
 		if (r < 0)
 			return r;
+		flat = !np__root_has_numa(&root);
+		/* Without it hwloc complains on stderr and makes up a machine. */
+		if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
+			r = -errno;
+			np__set_error("cannot open '%s/sys/devices/system/cpu': %s", root.path,
+			              strerror(-r));
+			goto out;
+		}
 	}
 	r = topology_load(src, &topo);
 	if (r < 0)
@@ -378,7 +386,10 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 	/* The node's usable CPUs: hwloc's topology cpuset holds the online CPUs, and only the
 	 * allowed ones unless NP_HOST_WHOLE_SYSTEM. */
 	for (unsigned i = 0; i < nobjs && from_sysfs; i++) {
-		r = np__node_cpus_read(&root, objs[i]->os_index, sets[i]);
+		if (flat)
+			r = hwloc_bitmap_copy(sets[i], objs[i]->cpuset) < 0 ? -ENOMEM : 0;
+		else
+			r = np__node_cpus_read(&root, objs[i]->os_index, sets[i]);
 		if (r < 0)
 			goto out;
 		hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_topology_cpuset(topo));
@@ -396,7 +407,10 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 			hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_allowed_cpuset(topo));
 		s->cpus = sets[i];
 		s->id = objs[i]->os_index;
-		if (from_sysfs) {
+		if (from_sysfs && flat) {
+			r = np__flat_memory_read(&root, src->flags, &s->memory_bytes,
+			                         &s->free_bytes);
+		} else if (from_sysfs) {
 			r = np__node_memory_read(&root, s->id, src->flags, &s->memory_bytes,
 			                         &s->free_bytes);
 			if (r < 0)

@@ -170,6 +170,17 @@ out:
 	return r;
 }
 
+int np__flat_memory_read(const struct np__root *root, unsigned flags, uint64_t *ret_total,
+                         uint64_t *ret_free)
+{
+	return meminfo_read(root, "proc/meminfo", -1, flags, ret_total, ret_free);
+}
+
+bool np__root_has_numa(const struct np__root *root)
+{
+	return faccessat(root->fd, NODE_DIR, F_OK, 0) == 0;
+}
+
 int np__node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
                          uint64_t *ret_total, uint64_t *ret_free)
 {
@@ -352,8 +363,10 @@ static int scan_node_dirs(const struct np__root *root, hwloc_bitmap_t ret_ids)
 	fd = openat(root->fd, NODE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		np__set_error("cannot open '%s%s" NODE_DIR "': %s", root->path, sep(root),
-		              strerror(-r));
+		/* -ENOENT is a kernel without NUMA: the caller decides. */
+		if (r != -ENOENT)
+			np__set_error("cannot open '%s%s" NODE_DIR "': %s", root->path, sep(root),
+			              strerror(-r));
 		return r;
 	}
 	dir = fdopendir(fd);
@@ -493,7 +506,7 @@ static int load_flat(const struct np__root *root, unsigned flags, hwloc_const_bi
 		r = -ENODEV;
 		goto out;
 	}
-	r = meminfo_read(root, "proc/meminfo", -1, flags, &spec.memory_bytes, &spec.free_bytes);
+	r = np__flat_memory_read(root, flags, &spec.memory_bytes, &spec.free_bytes);
 	if (r < 0)
 		goto out;
 	spec.cpus = cpus;

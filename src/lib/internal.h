@@ -128,6 +128,14 @@ ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_e
 /* A node's CPUs from nodeN/cpulist, or from nodeN/cpumap on kernels that lack cpulist. */
 int np__node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus);
 
+/*
+ * A kernel built without NUMA has no sys/devices/system/node: the machine is one node 0 whose
+ * memory is in proc/meminfo.
+ */
+bool np__root_has_numa(const struct np__root *root);
+int np__flat_memory_read(const struct np__root *root, unsigned flags, uint64_t *ret_total,
+			 uint64_t *ret_free);
+
 /* Memory facts of node `id` (total, free per `flags`) and its huge pages (heap array). */
 int np__node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
 			 uint64_t *ret_total, uint64_t *ret_free);
