@@ -18,7 +18,9 @@
 /*
  * hwloc has no API to point its Linux backend at another root: it reads HWLOC_FSROOT when the
  * backend is instantiated inside hwloc_topology_load(). The variable is set for that call only,
- * under this lock, and restored afterwards (see NP_SOURCE_SYSFS in numaplace.h).
+ * under this lock, and restored afterwards (see NP_SOURCE_SYSFS in numaplace.h). Live loads
+ * take the lock too, with HWLOC_FSROOT=/: a capture loading in another thread must not
+ * redirect them, nor a value left in the environment.
  */
 static pthread_mutex_t fsroot_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -111,6 +113,8 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 
 	if (src->kind == NP_SOURCE_SYSFS)
 		r = load_with_fsroot(topo, src->arg);
+	else if (src->kind == NP_SOURCE_LIVE)
+		r = load_with_fsroot(topo, "/");
 	else
 		r = hwloc_topology_load(topo) < 0 ? (errno ? -errno : -EINVAL) : 0;
 	if (r < 0) {
@@ -348,7 +352,8 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 		/* Without it hwloc complains on stderr and makes up a machine. */
 		if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
 			r = -errno;
-			np__set_error("cannot open '%s/sys/devices/system/cpu': %s", root.path,
+			np__set_error("cannot open '%s%ssys/devices/system/cpu': %s", root.path,
+			              root.path[strlen(root.path) - 1] == '/' ? "" : "/",
 			              strerror(-r));
 			goto out;
 		}

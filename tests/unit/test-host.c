@@ -783,6 +783,36 @@ static void test_no_cpu_node(void **state)
 	scratch_free(&s);
 }
 
+static void test_empty_node_dropped(void **state)
+{
+	struct scratch s;
+	np_host *h;
+
+	(void)state;
+	/* Node 1 has neither CPUs nor memory: nothing can use it, unless the whole machine is
+	 * asked for. */
+	scratch_new(&s);
+	put(&s, "sys/devices/system/node/node1/cpulist", "\n");
+	put(&s, "sys/devices/system/node/node1/cpumap", "00000000\n");
+	put(&s, "sys/devices/system/node/node1/meminfo",
+	    "Node 1 MemTotal: 0 kB\nNode 1 MemFree: 0 kB\n");
+	put(&s, "sys/devices/system/cpu/online", "0-1\n");
+	for (unsigned fast = 0; fast < 2; fast++) {
+		h = load(NP_SOURCE_SYSFS, s.root, fast ? NP_HOST_FAST : 0);
+		assert_int_equal(np_host_nnodes(h), 1);
+		assert_node(h, 0, 0, "0-1", GIB, 513 * MIB);
+		assert_false(np_host_distances_assumed(h));
+		assert_int_equal(np_host_distance(h, 0, 0), 10);
+		np_host_free(h);
+		h = load(NP_SOURCE_SYSFS, s.root, NP_HOST_WHOLE_SYSTEM | (fast ? NP_HOST_FAST : 0));
+		assert_int_equal(np_host_nnodes(h), 2);
+		assert_node(h, 1, 1, "", 0, 0);
+		assert_int_equal(np_host_distance(h, 0, 1), 20);
+		np_host_free(h);
+	}
+	scratch_free(&s);
+}
+
 static void test_flat_kernel(void **state)
 {
 	struct scratch s;
@@ -857,19 +887,20 @@ static void test_captures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sysfs_two_node),    cmocka_unit_test(test_sysfs_memfree_only),
-	    cmocka_unit_test(test_sysfs_sparse),      cmocka_unit_test(test_sysfs_cpuless),
-	    cmocka_unit_test(test_sysfs_memless),     cmocka_unit_test(test_sysfs_nodistance),
-	    cmocka_unit_test(test_sysfs_old_kernel),  cmocka_unit_test(test_sysfs_hugepages),
-	    cmocka_unit_test(test_sysfs_many_nodes),  cmocka_unit_test(test_sysfs_cgroup),
-	    cmocka_unit_test(test_sysfs_fast_agrees), cmocka_unit_test(test_xml_sparse),
-	    cmocka_unit_test(test_xml_cpuless),       cmocka_unit_test(test_xml_no_distances),
-	    cmocka_unit_test(test_synthetic),         cmocka_unit_test(test_live),
-	    cmocka_unit_test(test_bad_sources),       cmocka_unit_test(test_scratch_good),
-	    cmocka_unit_test(test_broken_meminfo),    cmocka_unit_test(test_broken_cpus),
-	    cmocka_unit_test(test_broken_distance),   cmocka_unit_test(test_broken_hugepages),
-	    cmocka_unit_test(test_broken_node_list),  cmocka_unit_test(test_no_cpu_node),
-	    cmocka_unit_test(test_flat_kernel),       cmocka_unit_test(test_captures),
+	    cmocka_unit_test(test_sysfs_two_node),     cmocka_unit_test(test_sysfs_memfree_only),
+	    cmocka_unit_test(test_sysfs_sparse),       cmocka_unit_test(test_sysfs_cpuless),
+	    cmocka_unit_test(test_sysfs_memless),      cmocka_unit_test(test_sysfs_nodistance),
+	    cmocka_unit_test(test_sysfs_old_kernel),   cmocka_unit_test(test_sysfs_hugepages),
+	    cmocka_unit_test(test_sysfs_many_nodes),   cmocka_unit_test(test_sysfs_cgroup),
+	    cmocka_unit_test(test_sysfs_fast_agrees),  cmocka_unit_test(test_xml_sparse),
+	    cmocka_unit_test(test_xml_cpuless),        cmocka_unit_test(test_xml_no_distances),
+	    cmocka_unit_test(test_synthetic),          cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_bad_sources),        cmocka_unit_test(test_scratch_good),
+	    cmocka_unit_test(test_broken_meminfo),     cmocka_unit_test(test_broken_cpus),
+	    cmocka_unit_test(test_broken_distance),    cmocka_unit_test(test_broken_hugepages),
+	    cmocka_unit_test(test_broken_node_list),   cmocka_unit_test(test_no_cpu_node),
+	    cmocka_unit_test(test_empty_node_dropped), cmocka_unit_test(test_flat_kernel),
+	    cmocka_unit_test(test_captures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
