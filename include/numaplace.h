@@ -54,6 +54,8 @@ enum np_host_flags {
 	 * times faster on the live host). Per-CPU core and socket are then unknown (-1). Only for
 	 * NP_SOURCE_LIVE and NP_SOURCE_SYSFS. On NP_SOURCE_SYSFS the allowed sets are the whole
 	 * tree (the capture's cgroup is not interpreted; hwloc does that without this flag).
+	 * On the live host they are the calling thread's CPU affinity and allowed memory nodes
+	 * (hwloc uses the cgroup's cpuset, which a launcher's affinity mask may narrow).
 	 */
 	NP_HOST_FAST = 1u << 2,
 };
@@ -94,6 +96,11 @@ typedef struct np_host np_host;
 
 /**
  * Load a snapshot of a host's NUMA topology.
+ * A node's CPUs are its online, allowed CPUs: from the kernel's cpulist on the live host and
+ * sysfs trees; on XML and synthetic sources each CPU goes to the node with the smallest hwloc
+ * cpuset that holds it (a CPU-less node shares its neighbour's). Without NP_HOST_WHOLE_SYSTEM
+ * a node with neither usable CPUs nor memory is left out. Node ids are the kernel's (hwloc's
+ * os_index); core and socket are hwloc's Core and Package os_index.
  * Returns 0 and sets *ret_host (free with np_host_free()), or:
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
