@@ -445,6 +445,16 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 	r = distances_get(topo, specs, n, &dist);
 	if (r < 0)
 		goto out;
+	if (!dist && n == 1) {
+		/* hwloc gives no matrix for one node; nothing remote is assumed (and the kernel's
+		 * one-entry row, which NP_HOST_FAST reads, says 10). */
+		dist = malloc(sizeof(*dist));
+		if (!dist) {
+			r = -ENOMEM;
+			goto out;
+		}
+		dist[0] = NP__LOCAL_DISTANCE;
+	}
 	r = cpu_facts(topo, &cpus, &ncpus);
 	if (r < 0)
 		goto out;

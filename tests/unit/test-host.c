@@ -466,6 +466,14 @@ static void test_synthetic(void **state)
 	assert_cpu(h, 33, 33, 16, 1, 1);
 	np_host_free(h);
 
+	/* One node: nothing remote to assume. */
+	h = load(NP_SOURCE_SYNTHETIC, "[numa(memory=2GiB)] core:2 pu:1", 0);
+	assert_int_equal(np_host_nnodes(h), 1);
+	assert_node(h, 0, 0, "0-1", 2 * GIB, 2 * GIB);
+	assert_false(np_host_distances_assumed(h));
+	assert_int_equal(np_host_distance(h, 0, 0), 10);
+	np_host_free(h);
+
 	/* Nodes under groups, several per package. */
 	h = load(NP_SOURCE_SYNTHETIC, "pack:2 group:2 [numa(memory=1GiB)] core:2 pu:1", 0);
 	assert_int_equal(np_host_nnodes(h), 4);
@@ -493,6 +501,7 @@ static void test_live(void **state)
 	/* hwloc's allowed CPUs come from the cgroup, NP_HOST_FAST's from the affinity mask, which
 	 * a launcher may narrow: compare what does not depend on that. */
 	assert_int_equal(np_host_nnodes(a), np_host_nnodes(b));
+	assert_int_equal(np_host_distances_assumed(a), np_host_distances_assumed(b));
 	for (unsigned i = 0; i < np_host_nnodes(a); i++) {
 		assert_int_equal(np_host_node(a, i)->id, np_host_node(b, i)->id);
 		assert_int_equal(np_host_node(a, i)->memory_bytes,
