@@ -311,8 +311,8 @@ const struct np_candidate *np_plan_candidate(const np_plan *plan, unsigned i);
 /** The best candidate, or NULL when nothing fits. */
 const struct np_candidate *np_plan_best(const np_plan *plan);
 /**
- * Why the best won, or why nothing fits (e.g. "no set of at most 16 nodes has 96.0 GiB free";
- * "xen strategy: host has 32 nodes, more than 16"). Owned by the plan.
+ * Why the best won, or why nothing fits (e.g. "no set of at most 16 nodes has 96 GiB free and
+ * 8 CPUs"; "xen strategy: host has 32 nodes, more than 16"). Owned by the plan.
  */
 const char *np_plan_reason(const np_plan *plan);
 /**

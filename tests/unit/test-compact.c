@@ -133,7 +133,7 @@ static void test_fewest_nodes(void **state)
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_int_equal(np_plan_best(p)->nnodes, 1);
 	assert_string_equal(np_plan_reason(p), "1 node, the only fit (4 vCPUs on 8 CPUs), "
-	                                       "16.0 GiB free");
+	                                       "16 GiB free");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
@@ -173,7 +173,7 @@ static void test_close_pair_beats_far_pair(void **state)
 	assert_string_equal(nodes_of(p, 1), "2-3");
 	assert_int_equal(np_plan_best(p)->distance_sum, 45);
 	assert_string_equal(np_plan_reason(p), "2 nodes, closest (0 vCPUs on 8 CPUs, mean "
-	                                       "distance 1.12), 34.0 GiB free");
+	                                       "distance 1.12), 34 GiB free");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -194,7 +194,7 @@ static void test_load_per_cpu(void **state)
 	p = run(h, l, &req);
 	assert_string_equal(nodes_of(p, 0), "1");
 	assert_string_equal(np_plan_reason(p), "1 node, least loaded (8 vCPUs on 16 CPUs), "
-	                                       "16.0 GiB free");
+	                                       "16 GiB free");
 	np_plan_free(p);
 	p = run_with(h, l, &req, NP_STRATEGY_XEN, 1);
 	assert_string_equal(nodes_of(p, 0), "0");
@@ -243,7 +243,7 @@ static void test_overcommit_before_distance(void **state)
 	/* The runner-up, {0,2} at 3 + 4 vCPUs on 8 CPUs, lost on load. */
 	assert_string_equal(nodes_of(p, 1), "0,2");
 	assert_string_equal(np_plan_reason(p), "2 nodes, least loaded (0 vCPUs on 8 CPUs, "
-	                                       "mean distance 1.50), 16.0 GiB free");
+	                                       "mean distance 1.50), 16 GiB free");
 	np_plan_free(p);
 
 	/* With room on 0-1 (6 + 2 <= 8), the close pair wins. */
@@ -432,7 +432,7 @@ static void test_allowed_nodes_and_cpus(void **state)
 	req.vcpus = 5;
 	p = run(h, NULL, &req);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 20.0 GiB free and 5 CPUs");
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 20 GiB free and 5 CPUs");
 	np_plan_free(p);
 	hwloc_bitmap_free(an);
 	hwloc_bitmap_free(ac);
@@ -451,7 +451,7 @@ static void test_node_bounds(void **state)
 	p = run(h, NULL, &req);
 	assert_null(np_plan_best(p));
 	assert_string_equal(np_plan_reason(p),
-	                    "no set of at most 2 nodes has 20.0 GiB free and 1 CPU");
+	                    "no set of at most 2 nodes has 20 GiB free and 1 CPU");
 	np_plan_free(p);
 
 	/* At least 2 nodes although one would do. */

@@ -134,7 +134,7 @@ static void test_first_fit(void **state)
 	p = run(h, l, &req, NP_STRATEGY_FIRST_FIT);
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_string_equal(np_plan_reason(p),
-	                    "1 node, lowest node ids that fit (40 vCPUs on 4 CPUs), 8.0 GiB free");
+	                    "1 node, lowest node ids that fit (40 vCPUs on 4 CPUs), 8 GiB free");
 	assert_int_equal(np_plan_examined(p), 1);
 	np_plan_free(p);
 
@@ -149,7 +149,7 @@ static void test_first_fit(void **state)
 	p = run(h, l, &req, NP_STRATEGY_FIRST_FIT);
 	assert_null(np_plan_best(p));
 	assert_string_equal(np_plan_reason(p),
-	                    "no set of at most 2 nodes has 12.0 GiB free and 6 CPUs");
+	                    "no set of at most 2 nodes has 12 GiB free and 6 CPUs");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
@@ -168,7 +168,7 @@ static void test_spread(void **state)
 	assert_int_equal(np_plan_best(p)->ncpus, 16);
 	assert_int_equal(np_plan_best(p)->free_bytes, 32 * GiB);
 	assert_string_equal(np_plan_reason(p), "4 nodes, all allowed nodes (0 vCPUs on 16 CPUs, "
-	                                       "mean distance 1.75), 32.0 GiB free");
+	                                       "mean distance 1.75), 32 GiB free");
 	np_plan_free(p);
 
 	hwloc_bitmap_set(allowed, 1);
@@ -181,7 +181,7 @@ static void test_spread(void **state)
 	req.memory_bytes = 17 * GiB;
 	p = run(h, NULL, &req, NP_STRATEGY_SPREAD);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 17.0 GiB free and 1 CPU");
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 17 GiB free and 1 CPU");
 	np_plan_free(p);
 
 	request(&req, 1 * GiB, 1);
@@ -216,7 +216,7 @@ static void test_numad(void **state)
 	p = run(h, l, &req, NP_STRATEGY_NUMAD);
 	assert_string_equal(nodes_of(p, 0), "2");
 	assert_string_equal(np_plan_reason(p), "1 node, numad's pick around node 2 (0 vCPUs on 4 "
-	                                       "CPUs), 16.0 GiB free");
+	                                       "CPUs), 16 GiB free");
 	assert_int_equal(np_plan_examined(p), 4);
 	np_plan_free(p);
 
@@ -403,7 +403,7 @@ static void test_caller_compare(void **state)
 	assert_null(np_plan_candidate(p, 3));
 	assert_true(calls > 0);
 	assert_string_equal(np_plan_reason(p), "1 node, preferred by the caller's comparison (6 "
-	                                       "vCPUs on 4 CPUs), 16.0 GiB free");
+	                                       "vCPUs on 4 CPUs), 16 GiB free");
 	np_plan_free(p);
 
 	/* The same comparison ranks compact's sets. */
@@ -419,7 +419,7 @@ static void test_caller_compare(void **state)
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_string_equal(nodes_of(p, 1), "1");
 	assert_string_equal(np_plan_reason(p), "1 node, first enumerated of equals (0 vCPUs on 4 "
-	                                       "CPUs), 8.0 GiB free");
+	                                       "CPUs), 8 GiB free");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
