@@ -23,9 +23,9 @@
 #define ULONG_BITS (8 * sizeof(unsigned long))
 
 static const char *const policy_names[NP_MEM_POLICY_COUNT_] = {
-	[NP_MEM_POLICY_DEFAULT] = "default",	   [NP_MEM_POLICY_PREFERRED] = "preferred",
-	[NP_MEM_POLICY_BIND] = "bind",		   [NP_MEM_POLICY_INTERLEAVE] = "interleave",
-	[NP_MEM_POLICY_NONE] = "none",
+    [NP_MEM_POLICY_DEFAULT] = "default", [NP_MEM_POLICY_PREFERRED] = "preferred",
+    [NP_MEM_POLICY_BIND] = "bind",       [NP_MEM_POLICY_INTERLEAVE] = "interleave",
+    [NP_MEM_POLICY_NONE] = "none",
 };
 
 const char *np_mem_policy_name(enum np_mem_policy p)
@@ -111,8 +111,8 @@ static int set_policy(int mode, const unsigned long *mask, size_t nlongs)
 	return 0;
 }
 
-static int apply_policy(const np_host *host, hwloc_const_nodeset_t nodes,
-			enum np_mem_policy policy, enum np_mem_policy *ret_policy)
+static int apply_policy(const np_host *host, hwloc_const_nodeset_t nodes, enum np_mem_policy policy,
+                        enum np_mem_policy *ret_policy)
 {
 	unsigned long *mask = NULL;
 	size_t nlongs;
@@ -176,7 +176,7 @@ static int apply_policy(const np_host *host, hwloc_const_nodeset_t nodes,
 }
 
 int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
-	     enum np_mem_policy *ret_policy)
+             enum np_mem_policy *ret_policy)
 {
 	enum np_mem_policy effective = NP_MEM_POLICY_NONE;
 	bool want_policy;
@@ -186,8 +186,8 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
 		return -EINVAL;
 	if (req->binding != NP_CPU_BINDING_STRICT && req->binding != NP_CPU_BINDING_NONE)
 		return -EINVAL;
-	want_policy = req->policy != NP_MEM_POLICY_NONE && req->nodes &&
-		      !hwloc_bitmap_iszero(req->nodes);
+	want_policy =
+	    req->policy != NP_MEM_POLICY_NONE && req->nodes && !hwloc_bitmap_iszero(req->nodes);
 	if (want_policy && hwloc_bitmap_weight(req->nodes) < 0)
 		return -EINVAL;
 	/* set_mempolicy() only acts on the calling thread */

@@ -43,27 +43,27 @@ struct np_ledger {
 };
 
 static const char schema_v1[] =
-	"CREATE TABLE workload ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL,"
-	" pid INTEGER NOT NULL,"
-	" start_time INTEGER NOT NULL,"
-	" nodes TEXT NOT NULL,"
-	" cpus TEXT NOT NULL,"
-	" vcpus INTEGER NOT NULL,"
-	" strategy TEXT NOT NULL,"
-	" policy TEXT NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" cmdline TEXT NOT NULL,"
-	" ended INTEGER,"
-	" end_reason TEXT);"
-	"CREATE UNIQUE INDEX workload_live_name ON workload(name) WHERE ended IS NULL;"
-	"CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;"
-	"CREATE TABLE claim ("
-	" workload INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
-	" node INTEGER NOT NULL,"
-	" bytes INTEGER NOT NULL CHECK (bytes >= 0),"
-	" PRIMARY KEY (workload, node)) WITHOUT ROWID;";
+    "CREATE TABLE workload ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " pid INTEGER NOT NULL,"
+    " start_time INTEGER NOT NULL,"
+    " nodes TEXT NOT NULL,"
+    " cpus TEXT NOT NULL,"
+    " vcpus INTEGER NOT NULL,"
+    " strategy TEXT NOT NULL,"
+    " policy TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " cmdline TEXT NOT NULL,"
+    " ended INTEGER,"
+    " end_reason TEXT);"
+    "CREATE UNIQUE INDEX workload_live_name ON workload(name) WHERE ended IS NULL;"
+    "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;"
+    "CREATE TABLE claim ("
+    " workload INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+    " node INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL CHECK (bytes >= 0),"
+    " PRIMARY KEY (workload, node)) WITHOUT ROWID;";
 
 const char *np_ledger_last_error(void)
 {
@@ -140,7 +140,7 @@ static int sql_fail(np_ledger *l, int rc, const char *what)
 		r = -EIO;
 	}
 	np__set_error("ledger '%s': %s: %s", l->path, what,
-		      l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+	              l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
 	return r;
 }
 
@@ -188,12 +188,12 @@ static int check_owner(const struct stat *st, const char *what, const char *path
 
 	if (st->st_uid != uid) {
 		np__set_error("%s '%s' is owned by uid %u, not by uid %u", what, path,
-			      (unsigned)st->st_uid, (unsigned)uid);
+		              (unsigned)st->st_uid, (unsigned)uid);
 		return -EPERM;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
 		np__set_error("%s '%s' is writable by group or others (mode %04o)", what, path,
-			      (unsigned)(st->st_mode & 07777));
+		              (unsigned)(st->st_mode & 07777));
 		return -EACCES;
 	}
 	return 0;
@@ -208,17 +208,20 @@ static int open_state_dir(const char *dir, bool create)
 	if (lstat(dir, &st) < 0) {
 		if (errno != ENOENT || !create) {
 			r = -errno;
-			np__set_error("cannot access state directory '%s': %s", dir, strerror(errno));
+			np__set_error("cannot access state directory '%s': %s", dir,
+			              strerror(errno));
 			return r;
 		}
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			r = -errno;
-			np__set_error("cannot create state directory '%s': %s", dir, strerror(errno));
+			np__set_error("cannot create state directory '%s': %s", dir,
+			              strerror(errno));
 			return r;
 		}
 		if (lstat(dir, &st) < 0) {
 			r = -errno;
-			np__set_error("cannot access state directory '%s': %s", dir, strerror(errno));
+			np__set_error("cannot access state directory '%s': %s", dir,
+			              strerror(errno));
 			return r;
 		}
 	}
@@ -268,7 +271,8 @@ static int check_db_files(int dirfd, const char *dir, bool create)
 	}
 	if (create) {
 		/* created here so that its mode (which SQLite gives the WAL files too) is 0600 */
-		fd = openat(dirfd, DB_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(dirfd, DB_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		            0600);
 		if (fd >= 0)
 			close(fd);
 		else if (errno != EEXIST) {
@@ -313,7 +317,7 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 	r = query_int(l, "PRAGMA application_id", &app);
 	if (r == -EBADMSG)
 		np__set_error("'%s' is not a numaplace ledger: %s (left untouched)", l->path,
-			      sqlite3_errmsg(l->db));
+		              sqlite3_errmsg(l->db));
 	if (r < 0)
 		return r;
 	r = query_int(l, "PRAGMA user_version", &ver);
@@ -324,13 +328,15 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		return 0;
 	}
 	if (app == APP_ID) {
-		np__set_error("ledger '%s' has schema version %lld; this numaplace knows version %d",
-			      l->path, (long long)ver, SCHEMA_VERSION);
+		np__set_error(
+		    "ledger '%s' has schema version %lld; this numaplace knows version %d", l->path,
+		    (long long)ver, SCHEMA_VERSION);
 		return -EPROTO;
 	}
 	if (app != 0 || ver != 0) {
-		np__set_error("'%s' is not a numaplace ledger (application id 0x%llx, version %lld)",
-			      l->path, (unsigned long long)app, (long long)ver);
+		np__set_error(
+		    "'%s' is not a numaplace ledger (application id 0x%llx, version %lld)", l->path,
+		    (unsigned long long)app, (long long)ver);
 		return -EPROTO;
 	}
 	r = query_int(l, "SELECT count(*) FROM sqlite_master", &ntables);
@@ -338,7 +344,7 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		return r;
 	if (ntables) {
 		np__set_error("'%s' is not a numaplace ledger (it holds another program's tables)",
-			      l->path);
+		              l->path);
 		return -EPROTO;
 	}
 	*ret_empty = true;
@@ -420,20 +426,22 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 		goto out;
 	r = np__proc_root_open(o.proc_root);
 	if (r < 0) {
-		np__set_error("cannot open '%s': %s", o.proc_root ? o.proc_root : "/", strerror(-r));
+		np__set_error("cannot open '%s': %s", o.proc_root ? o.proc_root : "/",
+		              strerror(-r));
 		goto out;
 	}
 	l->rootfd = r;
 
 	rc = sqlite3_open_v2(l->path, &l->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		r = sql_fail(l, rc, "open");
 		goto out;
 	}
 	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_timeout(l->db, (int)(o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms));
+	sqlite3_busy_timeout(l->db,
+	                     (int)(o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms));
 
 	r = check_schema(l, &empty);
 	if (r < 0)
@@ -559,10 +567,11 @@ static int prune(np_ledger *l)
 		pruned++;
 	}
 	if (pruned) {
-		r = prepare(l,
-			    "DELETE FROM workload WHERE id IN (SELECT id FROM workload"
-			    " WHERE ended IS NOT NULL ORDER BY ended DESC, id DESC LIMIT -1 OFFSET ?1)",
-			    &trim);
+		r = prepare(
+		    l,
+		    "DELETE FROM workload WHERE id IN (SELECT id FROM workload"
+		    " WHERE ended IS NOT NULL ORDER BY ended DESC, id DESC LIMIT -1 OFFSET ?1)",
+		    &trim);
 		if (r < 0)
 			goto out;
 		sqlite3_bind_int64(trim, 1, l->history);
@@ -686,9 +695,9 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 
 	/* memory: claimed minus already resident, per node; numa_maps read once per workload */
 	r = prepare(l,
-		    "SELECT w.id, w.pid, c.node, c.bytes FROM claim c JOIN workload w"
-		    " ON w.id = c.workload WHERE w.ended IS NULL AND c.bytes > 0 ORDER BY w.id",
-		    &st);
+	            "SELECT w.id, w.pid, c.node, c.bytes FROM claim c JOIN workload w"
+	            " ON w.id = c.workload WHERE w.ended IS NULL AND c.bytes > 0 ORDER BY w.id",
+	            &st);
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -717,7 +726,7 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 		resident = resident_on(res, nres, (unsigned)cnode);
 		owe = bytes > resident ? bytes - resident : 0;
 		outstanding[idx] =
-			outstanding[idx] > UINT64_MAX - owe ? UINT64_MAX : outstanding[idx] + owe;
+		    outstanding[idx] > UINT64_MAX - owe ? UINT64_MAX : outstanding[idx] + owe;
 	}
 	if (rc != SQLITE_DONE) {
 		r = sql_fail(l, rc, "read claims");
@@ -771,8 +780,8 @@ static void name_generate(const char *cmdline, pid_t pid, unsigned suffix, char 
 	for (p = start; *p && *p != ' ' && k < sizeof(base) - 1; p++) {
 		if (*p == '\'' || *p == '"' || *p == '\\')
 			continue;
-		base[k++] = isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' ? *p
-											     : '_';
+		base[k++] =
+		    isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' ? *p : '_';
 	}
 	base[k] = '\0';
 	if (suffix > 1)
@@ -829,9 +838,10 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 		if (w->claimed[i].bytes > INT64_MAX)
 			return -EINVAL;
 	if (w->name && !name_valid(w->name)) {
-		np__set_error("invalid workload name '%s': 1 to %d letters, digits, '.', '_' or '-',"
-			      " not all digits",
-			      w->name, NAME_MAX_LEN);
+		np__set_error(
+		    "invalid workload name '%s': 1 to %d letters, digits, '.', '_' or '-',"
+		    " not all digits",
+		    w->name, NAME_MAX_LEN);
 		return -EINVAL;
 	}
 	nodes = set_to_list(w->nodes);
@@ -843,9 +853,9 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 
 	/* the same process placed again (e.g. `numaplace run` running itself) replaces its row */
 	r = prepare(l,
-		    "UPDATE workload SET ended = ?1, end_reason = 'replaced'"
-		    " WHERE pid = ?2 AND ended IS NULL",
-		    &st);
+	            "UPDATE workload SET ended = ?1, end_reason = 'replaced'"
+	            " WHERE pid = ?2 AND ended IS NULL",
+	            &st);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, now);
@@ -881,9 +891,9 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	}
 
 	r = prepare(l,
-		    "INSERT INTO workload (name, pid, start_time, nodes, cpus, vcpus, strategy,"
-		    " policy, created, cmdline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-		    &st);
+	            "INSERT INTO workload (name, pid, start_time, nodes, cpus, vcpus, strategy,"
+	            " policy, created, cmdline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	            &st);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -970,7 +980,7 @@ static int do_delete(np_ledger *l, void *arg)
 	int r;
 
 	r = prepare(l, "DELETE FROM workload WHERE pid = ?1 AND start_time = ?2 AND ended IS NULL",
-		    &st);
+	            &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, a->pid);
@@ -1001,11 +1011,11 @@ static int do_forget(np_ledger *l, void *arg)
 	int r;
 
 	r = prepare(l,
-		    a->name ? "UPDATE workload SET ended = ?1, end_reason = 'forgotten'"
-			      " WHERE name = ?2 AND ended IS NULL"
-			    : "UPDATE workload SET ended = ?1, end_reason = 'forgotten'"
-			      " WHERE pid = ?2 AND ended IS NULL",
-		    &st);
+	            a->name ? "UPDATE workload SET ended = ?1, end_reason = 'forgotten'"
+	                      " WHERE name = ?2 AND ended IS NULL"
+	                    : "UPDATE workload SET ended = ?1, end_reason = 'forgotten'"
+	                      " WHERE pid = ?2 AND ended IS NULL",
+	            &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, now_s());
@@ -1045,7 +1055,7 @@ static char *dup_col(sqlite3_stmt *st, int col)
 
 /* Fill one workload from a row of the list query. */
 static int read_workload(np_ledger *l, sqlite3_stmt *st, sqlite3_stmt *cl, unsigned flags,
-			 struct np_workload *w)
+                         struct np_workload *w)
 {
 	const char *nodes = (const char *)sqlite3_column_text(st, 4);
 	const char *cpus = (const char *)sqlite3_column_text(st, 5);
@@ -1119,14 +1129,14 @@ static int do_list(np_ledger *l, void *arg)
 	int r, rc;
 
 	r = prepare(l,
-		    (a->flags & NP_LEDGER_LIST_ALL)
-			    ? "SELECT id, name, pid, start_time, nodes, cpus, vcpus, strategy, policy,"
-			      " created, cmdline, ended, end_reason FROM workload"
-			      " ORDER BY ended IS NOT NULL, created, id"
-			    : "SELECT id, name, pid, start_time, nodes, cpus, vcpus, strategy, policy,"
-			      " created, cmdline, ended, end_reason FROM workload"
-			      " WHERE ended IS NULL ORDER BY created, id",
-		    &st);
+	            (a->flags & NP_LEDGER_LIST_ALL)
+	                ? "SELECT id, name, pid, start_time, nodes, cpus, vcpus, strategy, policy,"
+	                  " created, cmdline, ended, end_reason FROM workload"
+	                  " ORDER BY ended IS NOT NULL, created, id"
+	                : "SELECT id, name, pid, start_time, nodes, cpus, vcpus, strategy, policy,"
+	                  " created, cmdline, ended, end_reason FROM workload"
+	                  " WHERE ended IS NULL ORDER BY created, id",
+	            &st);
 	if (r < 0)
 		goto out;
 	r = prepare(l, "SELECT node, bytes FROM claim WHERE workload = ?1 ORDER BY node", &cl);

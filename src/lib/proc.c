@@ -113,7 +113,8 @@ int np__proc_stat_parse(const char *buf, struct np__proc_stat *ret_stat)
 	if (parse_u64(&p, INT_MAX, &v) < 0 || v == 0 || p[0] != ' ' || p[1] != '(')
 		return -EBADMSG;
 	st.pid = (pid_t)v;
-	/* comm is whatever the process named itself, ')' and spaces included: the last ')' ends it */
+	/* comm is whatever the process named itself, ')' and spaces included: the last ')' ends it
+	 */
 	rparen = strrchr(p, ')');
 	if (!rparen || rparen < p + 2 || rparen[1] != ' ')
 		return -EBADMSG;
@@ -176,7 +177,7 @@ out:
 
 /* Add `bytes` on `node` to the sorted array (*arr, *n, *cap). */
 static int add_node_bytes(struct np_node_bytes **arr, unsigned *n, unsigned *cap, unsigned node,
-			  uint64_t bytes)
+                          uint64_t bytes)
 {
 	unsigned lo = 0, hi = *n;
 
@@ -219,7 +220,7 @@ static int add_node_bytes(struct np_node_bytes **arr, unsigned *n, unsigned *cap
 #define LINE_MAX_NODES 64
 
 static int parse_numa_maps_line(const char *line, const char *end, struct np_node_bytes **arr,
-				unsigned *n, unsigned *cap)
+                                unsigned *n, unsigned *cap)
 {
 	struct np_node_bytes counts[LINE_MAX_NODES];
 	unsigned ncounts = 0;
@@ -419,7 +420,8 @@ int np__proc_is_kthread(int rootfd, pid_t pid)
 		return r;
 	if (st.flags & NP__PF_KTHREAD)
 		return 1;
-	/* kernels that do not show PF_KTHREAD: a live task without a command line is the kernel's */
+	/* kernels that do not show PF_KTHREAD: a live task without a command line is the kernel's
+	 */
 	if (st.state == 'Z' || st.state == 'X')
 		return 0;
 	r = np__proc_cmdline(rootfd, pid, &buf);
