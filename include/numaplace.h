@@ -500,6 +500,14 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
 
+/**
+ * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
+ * clock ticks after boot. It does not change across exec, so (pid, start time) names a
+ * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
+ * -EBADMSG an unreadable stat line.
+ */
+int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
+
 /** Flags of np_ledger_list(). */
 enum np_ledger_list_flags {
 	NP_LEDGER_LIST_ALL = 1u << 0,      /**< the pruned history too, after the live ones */

@@ -430,3 +430,22 @@ int np__proc_is_kthread(int rootfd, pid_t pid)
 		return r;
 	return r == 0;
 }
+
+int np_process_start_time(pid_t pid, uint64_t *ret_start_time)
+{
+	struct np__proc_stat st;
+	int fd, r;
+
+	if (pid < 0 || !ret_start_time)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	r = np__proc_stat(fd, pid ? pid : getpid(), &st);
+	close(fd);
+	if (r == -ENOENT)
+		r = -ESRCH;
+	if (r == 0)
+		*ret_start_time = st.start_time;
+	return r;
+}
