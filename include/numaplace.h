@@ -446,7 +446,10 @@ struct np_ledger_opts {
 	const char *proc_root;
 	/** How long to wait for another process's transaction, in ms (0: 10000). */
 	unsigned busy_timeout_ms;
-	/** Pruned workloads kept for np_ledger_list(NP_LEDGER_LIST_ALL) (0: 1000). */
+	/**
+	 * History for np_ledger_list(NP_LEDGER_LIST_ALL): pruned workloads are kept while they
+	 * are among the `history` most recently created workloads (0: 1000).
+	 */
 	unsigned history;
 };
 

@@ -12,7 +12,7 @@ static const char list_help[] =
     "policy, age, and per node the memory claimed and already resident (from\n"
     "/proc/PID/numa_maps), then the command. Workloads whose process has exited are\n"
     "pruned first.\n\n"
-    "  --all                 also the pruned ones (the most recent 1000), with why\n"
+    "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
 

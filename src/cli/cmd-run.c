@@ -378,6 +378,11 @@ int cmd_run(int argc, char **argv)
 		r = EXIT_USAGE;
 		goto out;
 	}
+	if (r == -EEXIST) {
+		cli_error("%s", np_ledger_last_error());
+		r = EXIT_FAIL;
+		goto out;
+	}
 	if (r < 0)
 		goto ledger_fail;
 	r = np_ledger_commit(ledger);
@@ -385,17 +390,23 @@ int cmd_run(int argc, char **argv)
 		goto ledger_fail;
 
 	/*
-	 * The ledger stays open: its files are close-on-exec, and when exec fails the claim is
-	 * taken back through it.
+	 * Closed before exec: the last connection to close checkpoints the WAL into the database
+	 * and removes it; left open (the files are close-on-exec), the WAL would only grow and
+	 * every later `run` would replay it.
 	 */
+	np_ledger_close(ledger);
+	ledger = NULL;
 	fflush(stdout);
 	execvp(o.cmd[0], o.cmd);
 	e = errno;
 	cli_error("cannot run '%s': %s", o.cmd[0], strerror(e));
-	r = np_ledger_delete(ledger, getpid(), start_time);
-	if (r < 0)
-		cli_error("cannot take back the claim of '%s': %s", name ? name : "?",
-		          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+	r = cli_ledger_open(o.state_dir, 0, &ledger);
+	if (r == 0) {
+		r = np_ledger_delete(ledger, getpid(), start_time);
+		if (r < 0)
+			cli_error("cannot take back the claim of '%s': %s", name ? name : "?",
+			          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+	}
 	r = EXIT_FAIL;
 	goto out;
 

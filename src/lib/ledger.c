@@ -34,14 +34,32 @@
 #define DEFAULT_HISTORY 1000u
 #define NAME_MAX_LEN 64
 
+/* A live workload as np_ledger_begin() read it: what the rest of the transaction needs. */
+struct live {
+	int64_t id;
+	pid_t pid;
+	uint64_t start_time;
+	char *name;
+	char *nodes;   /* kernel list */
+	char *claimed; /* "node:bytes,..." */
+	unsigned vcpus;
+};
+
 struct np_ledger {
 	sqlite3 *db;
 	char *path; /* of the database, for messages */
 	int rootfd; /* holds proc/ */
 	unsigned history;
 	bool in_tx;
+	struct live *live; /* live workloads of the open transaction */
+	unsigned nlive, caplive;
 };
 
+/*
+ * Version 1. `claimed` is the memory claimed per node as text, "node:bytes" pairs by node id
+ * ("0:1073741824,2:536870912"; "" for none): one row per workload keeps a launch to one
+ * INSERT, and the live rows are read whole at every transaction anyway.
+ */
 static const char schema_v1[] =
     "CREATE TABLE workload ("
     " id INTEGER PRIMARY KEY,"
@@ -50,6 +68,7 @@ static const char schema_v1[] =
     " start_time INTEGER NOT NULL,"
     " nodes TEXT NOT NULL,"
     " cpus TEXT NOT NULL,"
+    " claimed TEXT NOT NULL,"
     " vcpus INTEGER NOT NULL,"
     " strategy TEXT NOT NULL,"
     " policy TEXT NOT NULL,"
@@ -58,12 +77,7 @@ static const char schema_v1[] =
     " ended INTEGER,"
     " end_reason TEXT);"
     "CREATE UNIQUE INDEX workload_live_name ON workload(name) WHERE ended IS NULL;"
-    "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;"
-    "CREATE TABLE claim ("
-    " workload INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
-    " node INTEGER NOT NULL,"
-    " bytes INTEGER NOT NULL CHECK (bytes >= 0),"
-    " PRIMARY KEY (workload, node)) WITHOUT ROWID;";
+    "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;";
 
 const char *np_ledger_last_error(void)
 {
@@ -170,6 +184,27 @@ static int query_int(np_ledger *l, const char *sql, int64_t *ret)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else {
+		r = sql_fail(l, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, sql);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Run a statement that returns one row of two integers. */
+static int query_int2(np_ledger *l, const char *sql, int64_t *ret_a, int64_t *ret_b)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = prepare(l, sql, &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_a = sqlite3_column_int64(st, 0);
+		*ret_b = sqlite3_column_int64(st, 1);
 		r = 0;
 	} else {
 		r = sql_fail(l, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, sql);
@@ -311,16 +346,13 @@ static int check_db_files(int dirfd, const char *dir, bool create)
  */
 static int check_schema(np_ledger *l, bool *ret_empty)
 {
-	int64_t app, ver, ntables;
+	int64_t app = 0, ver = 0, ntables = 0;
 	int r;
 
-	r = query_int(l, "PRAGMA application_id", &app);
+	r = query_int2(l, "SELECT * FROM pragma_application_id, pragma_user_version", &app, &ver);
 	if (r == -EBADMSG)
 		np__set_error("'%s' is not a numaplace ledger: %s (left untouched)", l->path,
 		              sqlite3_errmsg(l->db));
-	if (r < 0)
-		return r;
-	r = query_int(l, "PRAGMA user_version", &ver);
 	if (r < 0)
 		return r;
 	if (app == APP_ID && ver == SCHEMA_VERSION) {
@@ -452,7 +484,7 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 			goto out;
 	}
 	/* the tmpfs of /run makes fsync cheap, but WAL needs it only at checkpoints */
-	r = exec_sql(l, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+	r = exec_sql(l, "PRAGMA synchronous=NORMAL");
 	if (r < 0)
 		goto out;
 	*ret_ledger = l;
@@ -465,12 +497,52 @@ out:
 	return r;
 }
 
+static void live_clear(np_ledger *l)
+{
+	for (unsigned i = 0; i < l->nlive; i++) {
+		free(l->live[i].name);
+		free(l->live[i].nodes);
+		free(l->live[i].claimed);
+	}
+	l->nlive = 0;
+}
+
+static void live_remove(np_ledger *l, unsigned i)
+{
+	free(l->live[i].name);
+	free(l->live[i].nodes);
+	free(l->live[i].claimed);
+	l->live[i] = l->live[--l->nlive];
+}
+
+/* Append a row; takes the strings (freed on failure too). */
+static int live_add(np_ledger *l, const struct live *row)
+{
+	if (l->nlive == l->caplive) {
+		unsigned cap = l->caplive ? l->caplive * 2 : 16;
+		struct live *n = realloc(l->live, cap * sizeof(*n));
+
+		if (!n) {
+			free(row->name);
+			free(row->nodes);
+			free(row->claimed);
+			return -ENOMEM;
+		}
+		l->live = n;
+		l->caplive = cap;
+	}
+	l->live[l->nlive++] = *row;
+	return 0;
+}
+
 void np_ledger_close(np_ledger *l)
 {
 	if (!l)
 		return;
 	if (l->in_tx)
 		np_ledger_rollback(l);
+	live_clear(l);
+	free(l->live);
 	sqlite3_close_v2(l->db);
 	if (l->rootfd >= 0)
 		close(l->rootfd);
@@ -497,6 +569,86 @@ static int step_done(np_ledger *l, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+/*
+ * Parse the claimed column: "node:bytes" pairs, comma-separated, node ids ascending. Returns
+ * the count and *ret_arr (NULL for none), -EBADMSG or -ENOMEM.
+ */
+static int claimed_parse(const char *s, struct np_node_bytes **ret_arr)
+{
+	struct np_node_bytes *arr = NULL;
+	unsigned n = 0, cap = 0;
+	const char *p = s;
+	int r = -EBADMSG;
+
+	*ret_arr = NULL;
+	if (!*p)
+		return 0;
+	for (;;) {
+		char *end;
+		unsigned long long node, bytes;
+
+		if (*p < '0' || *p > '9')
+			goto out;
+		errno = 0;
+		node = strtoull(p, &end, 10);
+		if (errno || *end != ':' || node > NP__MAX_NODE_ID ||
+		    (n && node <= arr[n - 1].node))
+			goto out;
+		p = end + 1;
+		if (*p < '0' || *p > '9')
+			goto out;
+		bytes = strtoull(p, &end, 10);
+		if (errno || bytes > INT64_MAX || (*end != ',' && *end))
+			goto out;
+		if (n == cap) {
+			struct np_node_bytes *na;
+
+			cap = cap ? cap * 2 : 4;
+			na = realloc(arr, cap * sizeof(*na));
+			if (!na) {
+				r = -ENOMEM;
+				goto out;
+			}
+			arr = na;
+		}
+		arr[n].node = (unsigned)node;
+		arr[n].bytes = bytes;
+		n++;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	*ret_arr = arr;
+	arr = NULL;
+	r = (int)n;
+out:
+	free(arr);
+	return r;
+}
+
+/* Format the claimed column; NULL on a bad list (unsorted, too large) or no memory. */
+static char *claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_err)
+{
+	size_t len = (size_t)n * 28 + 1, k = 0;
+	char *s = malloc(len);
+
+	*ret_err = -ENOMEM;
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		if (a[i].bytes > INT64_MAX || a[i].node > NP__MAX_NODE_ID ||
+		    (i && a[i].node <= a[i - 1].node)) {
+			*ret_err = -EINVAL;
+			free(s);
+			return NULL;
+		}
+		k += (size_t)snprintf(s + k, len - k, "%s%u:%llu", i ? "," : "", a[i].node,
+		                      (unsigned long long)a[i].bytes);
+	}
+	return s;
+}
+
 /* Why a live row's process is no longer the workload, or NULL while it is. */
 static const char *dead_reason(np_ledger *l, pid_t pid, uint64_t start_time)
 {
@@ -514,64 +666,93 @@ static const char *dead_reason(np_ledger *l, pid_t pid, uint64_t start_time)
 	return NULL;
 }
 
-struct live_row {
-	int64_t id;
-	pid_t pid;
-	uint64_t start_time;
-};
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
 
+	return strdup(t ? (const char *)t : "");
+}
+
+/* Mark a row ended (pruned, forgotten, replaced). */
+static int end_row(np_ledger *l, int64_t id, const char *why)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(l, "UPDATE workload SET ended = ?1, end_reason = ?2 WHERE id = ?3", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	r = step_done(l, st, "end workload");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Read the live rows into l->live, pruning the dead ones. Returns the number pruned. */
 static int prune(np_ledger *l)
 {
-	sqlite3_stmt *sel = NULL, *upd = NULL, *trim = NULL;
-	struct live_row *rows = NULL, *nrows;
-	unsigned n = 0, cap = 0, pruned = 0;
-	int64_t now = now_s();
+	sqlite3_stmt *sel = NULL, *trim = NULL;
+	unsigned pruned = 0;
 	int r, rc;
 
-	r = prepare(l, "SELECT id, pid, start_time FROM workload WHERE ended IS NULL", &sel);
+	live_clear(l);
+	r = prepare(l,
+	            "SELECT id, pid, start_time, name, nodes, claimed, vcpus FROM workload"
+	            " WHERE ended IS NULL",
+	            &sel);
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			nrows = realloc(rows, cap * sizeof(*rows));
-			if (!nrows) {
-				r = -ENOMEM;
-				goto out;
-			}
-			rows = nrows;
+		struct live row = {
+		    .id = sqlite3_column_int64(sel, 0),
+		    .pid = (pid_t)sqlite3_column_int64(sel, 1),
+		    .start_time = (uint64_t)sqlite3_column_int64(sel, 2),
+		    .name = col_dup(sel, 3),
+		    .nodes = col_dup(sel, 4),
+		    .claimed = col_dup(sel, 5),
+		    .vcpus = (unsigned)sqlite3_column_int64(sel, 6),
+		};
+
+		if (!row.name || !row.nodes || !row.claimed) {
+			free(row.name);
+			free(row.nodes);
+			free(row.claimed);
+			r = -ENOMEM;
+			goto out;
 		}
-		rows[n].id = sqlite3_column_int64(sel, 0);
-		rows[n].pid = (pid_t)sqlite3_column_int64(sel, 1);
-		rows[n].start_time = (uint64_t)sqlite3_column_int64(sel, 2);
-		n++;
+		r = live_add(l, &row);
+		if (r < 0)
+			goto out;
 	}
 	if (rc != SQLITE_DONE) {
 		r = sql_fail(l, rc, "read workloads");
 		goto out;
 	}
-	r = prepare(l, "UPDATE workload SET ended = ?1, end_reason = ?2 WHERE id = ?3", &upd);
-	if (r < 0)
-		goto out;
-	for (unsigned i = 0; i < n; i++) {
-		const char *why = dead_reason(l, rows[i].pid, rows[i].start_time);
+	for (unsigned i = 0; i < l->nlive;) {
+		const char *why = dead_reason(l, l->live[i].pid, l->live[i].start_time);
 
-		if (!why)
+		if (!why) {
+			i++;
 			continue;
-		sqlite3_bind_int64(upd, 1, now);
-		sqlite3_bind_text(upd, 2, why, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(upd, 3, rows[i].id);
-		r = step_done(l, upd, "prune");
+		}
+		r = end_row(l, l->live[i].id, why);
 		if (r < 0)
 			goto out;
+		live_remove(l, i);
 		pruned++;
 	}
 	if (pruned) {
-		r = prepare(
-		    l,
-		    "DELETE FROM workload WHERE id IN (SELECT id FROM workload"
-		    " WHERE ended IS NOT NULL ORDER BY ended DESC, id DESC LIMIT -1 OFFSET ?1)",
-		    &trim);
+		/*
+		 * History: the pruned workloads among the `history` most recently created. Ids only
+		 * grow, so this is a range at the start of the table's own order, not a sort of the
+		 * whole history at every transaction.
+		 */
+		r = prepare(l,
+		            "DELETE FROM workload WHERE ended IS NOT NULL"
+		            " AND id <= (SELECT max(id) FROM workload) - ?1",
+		            &trim);
 		if (r < 0)
 			goto out;
 		sqlite3_bind_int64(trim, 1, l->history);
@@ -582,9 +763,7 @@ static int prune(np_ledger *l)
 	r = (int)pruned;
 out:
 	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
 	sqlite3_finalize(trim);
-	free(rows);
 	return r;
 }
 
@@ -618,6 +797,7 @@ int np_ledger_commit(np_ledger *l)
 		return r;
 	}
 	l->in_tx = false;
+	live_clear(l);
 	return 0;
 }
 
@@ -627,28 +807,25 @@ void np_ledger_rollback(np_ledger *l)
 		return;
 	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	l->in_tx = false;
+	live_clear(l);
 }
 
-/* Resident bytes of pid on node, from the cached numa_maps of the current workload. */
-static uint64_t resident_on(const struct np_node_bytes *res, int nres, unsigned node)
+static uint64_t bytes_on(const struct np_node_bytes *a, int n, unsigned node)
 {
-	for (int i = 0; i < nres; i++)
-		if (res[i].node == node)
-			return res[i].bytes;
+	for (int i = 0; i < n; i++)
+		if (a[i].node == node)
+			return a[i].bytes;
 	return 0;
 }
 
 int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 {
-	sqlite3_stmt *st = NULL;
-	struct np_node_bytes *res = NULL;
+	struct np_node_bytes *res = NULL, *claimed = NULL;
 	hwloc_bitmap_t nodes = NULL;
 	uint64_t *outstanding = NULL;
 	unsigned nn = host ? np_host_nnodes(host) : 0;
 	np_load *load = NULL;
-	int64_t cur = -1;
-	int nres = 0, r, rc, node;
-	bool gone = false;
+	int r, node;
 
 	if (!l || !host || !ret_load || !l->in_tx)
 		return -EINVAL;
@@ -662,75 +839,60 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 	if (r < 0)
 		goto out;
 
-	/* vCPUs: once on every node of each live workload's set */
-	r = prepare(l, "SELECT nodes, vcpus FROM workload WHERE ended IS NULL", &st);
-	if (r < 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *list = (const char *)sqlite3_column_text(st, 0);
-		int64_t vcpus = sqlite3_column_int64(st, 1);
+	for (unsigned i = 0; i < l->nlive; i++) {
+		const struct live *w = &l->live[i];
+		int nclaimed, nres = 0;
+		bool gone = false;
 
-		if (!list || hwloc_bitmap_list_sscanf(nodes, list) < 0) {
+		/* vCPUs: once on every node of the workload's set (Xen's accounting) */
+		if (*w->nodes && hwloc_bitmap_list_sscanf(nodes, w->nodes) < 0) {
 			r = sql_fail(l, SQLITE_CORRUPT, "node list");
 			goto out;
 		}
+		if (!*w->nodes)
+			hwloc_bitmap_zero(nodes);
 		hwloc_bitmap_foreach_begin(node, nodes)
 		{
 			int idx = np_host_node_idx(host, (unsigned)node);
 
-			if (idx >= 0 && vcpus > 0) {
-				r = np_load_add_vcpus(load, (unsigned)idx, (uint64_t)vcpus);
+			if (idx >= 0 && w->vcpus > 0) {
+				r = np_load_add_vcpus(load, (unsigned)idx, w->vcpus);
 				if (r < 0)
 					goto out;
 			}
 		}
 		hwloc_bitmap_foreach_end();
-	}
-	if (rc != SQLITE_DONE) {
-		r = sql_fail(l, rc, "read workloads");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 
-	/* memory: claimed minus already resident, per node; numa_maps read once per workload */
-	r = prepare(l,
-	            "SELECT w.id, w.pid, c.node, c.bytes FROM claim c JOIN workload w"
-	            " ON w.id = c.workload WHERE w.ended IS NULL AND c.bytes > 0 ORDER BY w.id",
-	            &st);
-	if (r < 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		pid_t pid = (pid_t)sqlite3_column_int64(st, 1);
-		int64_t cnode = sqlite3_column_int64(st, 2);
-		uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 3), resident, owe;
-		int idx;
-
-		if (id != cur) {
-			free(res);
-			res = NULL;
-			nres = np__proc_numa_maps(l->rootfd, pid, &res);
+		/* memory: what it claimed minus what it already has, per node */
+		nclaimed = claimed_parse(w->claimed, &claimed);
+		if (nclaimed < 0) {
+			r = nclaimed == -ENOMEM ? -ENOMEM : sql_fail(l, SQLITE_CORRUPT, "claimed");
+			goto out;
+		}
+		if (nclaimed > 0) {
+			nres = np__proc_numa_maps(l->rootfd, w->pid, &res);
 			/* gone since np_ledger_begin(): its memory is free, it owes nothing */
 			gone = nres == -ENOENT || nres == -ESRCH;
 			/* unreadable: nothing counted as resident, the whole claim stands */
 			if (nres < 0)
 				nres = 0;
-			cur = id;
 		}
-		if (gone || cnode < 0 || cnode > NP__MAX_NODE_ID)
-			continue;
-		idx = np_host_node_idx(host, (unsigned)cnode);
-		if (idx < 0)
-			continue;
-		resident = resident_on(res, nres, (unsigned)cnode);
-		owe = bytes > resident ? bytes - resident : 0;
-		outstanding[idx] =
-		    outstanding[idx] > UINT64_MAX - owe ? UINT64_MAX : outstanding[idx] + owe;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sql_fail(l, rc, "read claims");
-		goto out;
+		for (int k = 0; k < nclaimed && !gone; k++) {
+			int idx = np_host_node_idx(host, claimed[k].node);
+			uint64_t resident, owe;
+
+			if (idx < 0)
+				continue;
+			resident = bytes_on(res, nres, claimed[k].node);
+			owe = claimed[k].bytes > resident ? claimed[k].bytes - resident : 0;
+			outstanding[idx] = outstanding[idx] > UINT64_MAX - owe
+			                       ? UINT64_MAX
+			                       : outstanding[idx] + owe;
+		}
+		free(claimed);
+		claimed = NULL;
+		free(res);
+		res = NULL;
 	}
 	for (unsigned i = 0; i < nn; i++) {
 		uint64_t f = np_load_free_bytes(load, i);
@@ -743,10 +905,10 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 	load = NULL;
 	r = 0;
 out:
-	sqlite3_finalize(st);
 	np_load_free(load);
 	hwloc_bitmap_free(nodes);
 	free(outstanding);
+	free(claimed);
 	free(res);
 	return r;
 }
@@ -790,24 +952,12 @@ static void name_generate(const char *cmdline, pid_t pid, unsigned suffix, char 
 		snprintf(buf, len, "%s-%d", k ? base : "workload", (int)pid);
 }
 
-static int name_taken(np_ledger *l, const char *name)
+static bool name_taken(const np_ledger *l, const char *name)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = prepare(l, "SELECT 1 FROM workload WHERE name = ?1 AND ended IS NULL", &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		r = 1;
-	else if (rc == SQLITE_DONE)
-		r = 0;
-	else
-		r = sql_fail(l, rc, "read names");
-	sqlite3_finalize(st);
-	return r;
+	for (unsigned i = 0; i < l->nlive; i++)
+		if (!strcmp(l->live[i].name, name))
+			return true;
+	return false;
 }
 
 /* A set as a kernel list ("" for NULL or empty); NULL on failure or an infinite set. */
@@ -826,17 +976,15 @@ static char *set_to_list(hwloc_const_bitmap_t set)
 
 int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 {
-	sqlite3_stmt *st = NULL, *cl = NULL;
-	char name[NAME_MAX_LEN + 32], *nodes = NULL, *cpus = NULL, *copy = NULL;
-	int64_t id, now = now_s();
+	struct live row = {0};
+	sqlite3_stmt *st = NULL;
+	char name[NAME_MAX_LEN + 32], *nodes = NULL, *cpus = NULL, *claimed = NULL, *copy = NULL;
+	int64_t now = now_s();
 	int r;
 
 	if (!l || !w || !l->in_tx || w->pid <= 0 || w->start_time > INT64_MAX ||
 	    (w->nclaimed && !w->claimed))
 		return -EINVAL;
-	for (unsigned i = 0; i < w->nclaimed; i++)
-		if (w->claimed[i].bytes > INT64_MAX)
-			return -EINVAL;
 	if (w->name && !name_valid(w->name)) {
 		np__set_error(
 		    "invalid workload name '%s': 1 to %d letters, digits, '.', '_' or '-',"
@@ -844,37 +992,39 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 		    w->name, NAME_MAX_LEN);
 		return -EINVAL;
 	}
+	claimed = claimed_format(w->claimed, w->nclaimed, &r);
+	if (!claimed) {
+		if (r == -EINVAL)
+			np__set_error("claimed memory: node ids not ascending, or too large");
+		return r;
+	}
 	nodes = set_to_list(w->nodes);
 	cpus = set_to_list(w->cpus);
 	if (!nodes || !cpus) {
-		r = w->nodes && hwloc_bitmap_weight(w->nodes) < 0 ? -EINVAL : -ENOMEM;
+		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
+		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
+		        ? -EINVAL
+		        : -ENOMEM;
 		goto out;
 	}
 
 	/* the same process placed again (e.g. `numaplace run` running itself) replaces its row */
-	r = prepare(l,
-	            "UPDATE workload SET ended = ?1, end_reason = 'replaced'"
-	            " WHERE pid = ?2 AND ended IS NULL",
-	            &st);
-	if (r < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, w->pid);
-	r = step_done(l, st, "replace");
-	sqlite3_finalize(st);
-	st = NULL;
-	if (r < 0)
-		goto out;
+	for (unsigned i = 0; i < l->nlive; i++)
+		if (l->live[i].pid == w->pid) {
+			r = end_row(l, l->live[i].id, "replaced");
+			if (r < 0)
+				goto out;
+			live_remove(l, i);
+			break;
+		}
 
 	if (w->name) {
 		snprintf(name, sizeof(name), "%s", w->name);
-		r = name_taken(l, name);
-		if (r > 0) {
+		if (name_taken(l, name)) {
 			np__set_error("a live workload is already named '%s'", name);
 			r = -EEXIST;
-		}
-		if (r < 0)
 			goto out;
+		}
 	} else {
 		for (unsigned suffix = 1;; suffix++) {
 			if (suffix > 1000) {
@@ -882,17 +1032,15 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 				goto out;
 			}
 			name_generate(w->cmdline, w->pid, suffix, name, sizeof(name));
-			r = name_taken(l, name);
-			if (r < 0)
-				goto out;
-			if (r == 0)
+			if (!name_taken(l, name))
 				break;
 		}
 	}
 
 	r = prepare(l,
-	            "INSERT INTO workload (name, pid, start_time, nodes, cpus, vcpus, strategy,"
-	            " policy, created, cmdline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	            "INSERT INTO workload (name, pid, start_time, nodes, cpus, claimed, vcpus,"
+	            " strategy, policy, created, cmdline)"
+	            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	            &st);
 	if (r < 0)
 		goto out;
@@ -901,31 +1049,34 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	sqlite3_bind_int64(st, 3, (int64_t)w->start_time);
 	sqlite3_bind_text(st, 4, nodes, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, cpus, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, w->vcpus);
-	sqlite3_bind_text(st, 7, w->strategy ? w->strategy : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, w->policy ? w->policy : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, w->created ? w->created : now);
-	sqlite3_bind_text(st, 10, w->cmdline ? w->cmdline : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, claimed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, w->vcpus);
+	sqlite3_bind_text(st, 8, w->strategy ? w->strategy : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, w->policy ? w->policy : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, w->created ? w->created : now);
+	sqlite3_bind_text(st, 11, w->cmdline ? w->cmdline : "", -1, SQLITE_STATIC);
 	r = step_done(l, st, "insert workload");
 	if (r < 0)
 		goto out;
-	id = sqlite3_last_insert_rowid(l->db);
 
-	r = prepare(l, "INSERT INTO claim (workload, node, bytes) VALUES (?1, ?2, ?3)", &cl);
+	/* later inserts and loads of this transaction see it */
+	row.id = sqlite3_last_insert_rowid(l->db);
+	row.pid = w->pid;
+	row.start_time = w->start_time;
+	row.name = strdup(name);
+	row.nodes = nodes;
+	row.claimed = claimed;
+	row.vcpus = w->vcpus;
+	nodes = claimed = NULL;
+	if (!row.name) {
+		free(row.nodes);
+		free(row.claimed);
+		r = -ENOMEM;
+		goto out;
+	}
+	r = live_add(l, &row);
 	if (r < 0)
 		goto out;
-	for (unsigned i = 0; i < w->nclaimed; i++) {
-		sqlite3_bind_int64(cl, 1, id);
-		sqlite3_bind_int64(cl, 2, w->claimed[i].node);
-		sqlite3_bind_int64(cl, 3, (int64_t)w->claimed[i].bytes);
-		r = step_done(l, cl, "insert claim");
-		if (r == -EEXIST) {
-			np__set_error("node %u claimed twice", w->claimed[i].node);
-			r = -EINVAL;
-		}
-		if (r < 0)
-			goto out;
-	}
 	if (ret_name) {
 		copy = strdup(name);
 		if (!copy) {
@@ -937,9 +1088,9 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	r = 0;
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(cl);
 	free(nodes);
 	free(cpus);
+	free(claimed);
 	return r;
 }
 
@@ -968,78 +1119,75 @@ static int with_tx(np_ledger *l, int (*fn)(np_ledger *l, void *arg), void *arg)
 	return r;
 }
 
-struct delete_arg {
-	pid_t pid;
+struct match_arg {
+	const char *name; /* forget by name */
+	pid_t pid;        /* else by pid */
 	uint64_t start_time;
+	bool by_start; /* delete: pid and start time */
 };
+
+static bool matches(const struct live *w, const struct match_arg *a)
+{
+	if (a->name)
+		return !strcmp(w->name, a->name);
+	return w->pid == a->pid && (!a->by_start || w->start_time == a->start_time);
+}
 
 static int do_delete(np_ledger *l, void *arg)
 {
-	const struct delete_arg *a = arg;
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = prepare(l, "DELETE FROM workload WHERE pid = ?1 AND start_time = ?2 AND ended IS NULL",
-	            &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, a->pid);
-	sqlite3_bind_int64(st, 2, (int64_t)a->start_time);
-	r = step_done(l, st, "delete");
-	sqlite3_finalize(st);
-	return r < 0 ? r : sqlite3_changes(l->db);
+	for (unsigned i = 0; i < l->nlive; i++) {
+		if (!matches(&l->live[i], arg))
+			continue;
+		r = prepare(l, "DELETE FROM workload WHERE id = ?1", &st);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, l->live[i].id);
+		r = step_done(l, st, "delete");
+		sqlite3_finalize(st);
+		if (r < 0)
+			return r;
+		live_remove(l, i);
+		return 1;
+	}
+	return 0;
 }
 
 int np_ledger_delete(np_ledger *l, pid_t pid, uint64_t start_time)
 {
-	struct delete_arg a = {pid, start_time};
+	struct match_arg a = {NULL, pid, start_time, true};
 
 	if (!l || pid <= 0 || start_time > INT64_MAX)
 		return -EINVAL;
 	return with_tx(l, do_delete, &a);
 }
 
-struct forget_arg {
-	const char *name;
-	pid_t pid;
-};
-
 static int do_forget(np_ledger *l, void *arg)
 {
-	const struct forget_arg *a = arg;
-	sqlite3_stmt *st = NULL;
+	const struct match_arg *a = arg;
 	int r;
 
-	r = prepare(l,
-	            a->name ? "UPDATE workload SET ended = ?1, end_reason = 'forgotten'"
-	                      " WHERE name = ?2 AND ended IS NULL"
-	                    : "UPDATE workload SET ended = ?1, end_reason = 'forgotten'"
-	                      " WHERE pid = ?2 AND ended IS NULL",
-	            &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, now_s());
-	if (a->name)
-		sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 2, a->pid);
-	r = step_done(l, st, "forget");
-	sqlite3_finalize(st);
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(l->db) == 0) {
-		if (a->name)
-			np__set_error("no live workload named '%s'", a->name);
-		else
-			np__set_error("no live workload with pid %d", (int)a->pid);
-		return -ENOENT;
+	for (unsigned i = 0; i < l->nlive; i++) {
+		if (!matches(&l->live[i], a))
+			continue;
+		r = end_row(l, l->live[i].id, "forgotten");
+		if (r < 0)
+			return r;
+		live_remove(l, i);
+		return 0;
 	}
-	return 0;
+	if (a->name)
+		np__set_error("no live workload named '%s'", a->name);
+	else
+		np__set_error("no live workload with pid %d", (int)a->pid);
+	return -ENOENT;
 }
 
 int np_ledger_forget(np_ledger *l, const char *name, pid_t pid)
 {
-	struct forget_arg a = {name, pid};
+	struct match_arg a = {name, pid, 0, false};
 
 	if (!l || (!name && pid <= 0))
 		return -EINVAL;
@@ -1054,17 +1202,16 @@ static char *dup_col(sqlite3_stmt *st, int col)
 }
 
 /* Fill one workload from a row of the list query. */
-static int read_workload(np_ledger *l, sqlite3_stmt *st, sqlite3_stmt *cl, unsigned flags,
-                         struct np_workload *w)
+static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct np_workload *w)
 {
-	const char *nodes = (const char *)sqlite3_column_text(st, 4);
-	const char *cpus = (const char *)sqlite3_column_text(st, 5);
-	unsigned n = 0, cap = 0;
-	int rc;
+	const char *nodes = (const char *)sqlite3_column_text(st, 3);
+	const char *cpus = (const char *)sqlite3_column_text(st, 4);
+	const char *claimed = (const char *)sqlite3_column_text(st, 5);
+	int n;
 
-	w->name = dup_col(st, 1);
-	w->pid = (pid_t)sqlite3_column_int64(st, 2);
-	w->start_time = (uint64_t)sqlite3_column_int64(st, 3);
+	w->name = dup_col(st, 0);
+	w->pid = (pid_t)sqlite3_column_int64(st, 1);
+	w->start_time = (uint64_t)sqlite3_column_int64(st, 2);
 	w->nodes = hwloc_bitmap_alloc();
 	w->cpus = hwloc_bitmap_alloc();
 	w->vcpus = (unsigned)sqlite3_column_int64(st, 6);
@@ -1077,28 +1224,14 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, sqlite3_stmt *cl, unsig
 		w->end_reason = dup_col(st, 12);
 	if (!w->name || !w->nodes || !w->cpus || !w->strategy || !w->policy || !w->cmdline)
 		return -ENOMEM;
-	if (!nodes || !cpus || (*nodes && hwloc_bitmap_list_sscanf(w->nodes, nodes) < 0) ||
+	if (!nodes || !cpus || !claimed ||
+	    (*nodes && hwloc_bitmap_list_sscanf(w->nodes, nodes) < 0) ||
 	    (*cpus && hwloc_bitmap_list_sscanf(w->cpus, cpus) < 0))
 		return sql_fail(l, SQLITE_CORRUPT, "node or CPU list");
-
-	sqlite3_reset(cl);
-	sqlite3_bind_int64(cl, 1, sqlite3_column_int64(st, 0));
-	while ((rc = sqlite3_step(cl)) == SQLITE_ROW) {
-		if (n == cap) {
-			struct np_node_bytes *nc;
-
-			cap = cap ? cap * 2 : 4;
-			nc = realloc(w->claimed, cap * sizeof(*nc));
-			if (!nc)
-				return -ENOMEM;
-			w->claimed = nc;
-		}
-		w->claimed[n].node = (unsigned)sqlite3_column_int64(cl, 0);
-		w->claimed[n].bytes = (uint64_t)sqlite3_column_int64(cl, 1);
-		w->nclaimed = ++n;
-	}
-	if (rc != SQLITE_DONE)
-		return sql_fail(l, rc, "read claims");
+	n = claimed_parse(claimed, &w->claimed);
+	if (n < 0)
+		return n == -ENOMEM ? n : sql_fail(l, SQLITE_CORRUPT, "claimed");
+	w->nclaimed = (unsigned)n;
 	if ((flags & NP_LEDGER_LIST_RESIDENT) && !w->ended) {
 		struct np_node_bytes *res = NULL;
 		int nres = np__proc_numa_maps(l->rootfd, w->pid, &res);
@@ -1124,22 +1257,19 @@ struct list_arg {
 static int do_list(np_ledger *l, void *arg)
 {
 	struct list_arg *a = arg;
-	sqlite3_stmt *st = NULL, *cl = NULL;
+	sqlite3_stmt *st = NULL;
 	unsigned cap = 0;
 	int r, rc;
 
 	r = prepare(l,
 	            (a->flags & NP_LEDGER_LIST_ALL)
-	                ? "SELECT id, name, pid, start_time, nodes, cpus, vcpus, strategy, policy,"
-	                  " created, cmdline, ended, end_reason FROM workload"
+	                ? "SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy,"
+	                  " policy, created, cmdline, ended, end_reason FROM workload"
 	                  " ORDER BY ended IS NOT NULL, created, id"
-	                : "SELECT id, name, pid, start_time, nodes, cpus, vcpus, strategy, policy,"
-	                  " created, cmdline, ended, end_reason FROM workload"
+	                : "SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy,"
+	                  " policy, created, cmdline, ended, end_reason FROM workload"
 	                  " WHERE ended IS NULL ORDER BY created, id",
 	            &st);
-	if (r < 0)
-		goto out;
-	r = prepare(l, "SELECT node, bytes FROM claim WHERE workload = ?1 ORDER BY node", &cl);
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1156,7 +1286,7 @@ static int do_list(np_ledger *l, void *arg)
 		}
 		np_workload_init(&a->list[a->n]);
 		a->n++;
-		r = read_workload(l, st, cl, a->flags, &a->list[a->n - 1]);
+		r = read_workload(l, st, a->flags, &a->list[a->n - 1]);
 		if (r < 0)
 			goto out;
 	}
@@ -1167,7 +1297,6 @@ static int do_list(np_ledger *l, void *arg)
 	r = 0;
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(cl);
 	return r;
 }
 
