@@ -112,3 +112,76 @@ char *cli_cmdline_text(char *const *argv)
 	*p = '\0';
 	return out;
 }
+
+int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
+                    struct cli_node_claims **ret_claims)
+{
+	struct cli_node_claims *claims = NULL;
+	struct np_workload *list = NULL;
+	unsigned nn = np_host_nnodes(host);
+	np_ledger *ledger = NULL;
+	np_load *load = NULL;
+	int n = 0, r;
+
+	if (ret_claims) {
+		claims = calloc(nn ? nn : 1, sizeof(*claims));
+		if (!claims) {
+			cli_error("out of memory");
+			return EXIT_FAIL;
+		}
+	}
+	r = cli_ledger_open(dir, NP_LEDGER_NO_CREATE, &ledger);
+	if (r || !ledger)
+		goto out;
+	/* a transaction for a consistent view; rolled back, so even the pruning is not kept */
+	r = np_ledger_begin(ledger);
+	if (r >= 0)
+		r = np_ledger_load(ledger, host, &load);
+	if (r >= 0 && claims)
+		r = n = np_ledger_list(ledger, 0, &list);
+	if (r < 0) {
+		cli_error("cannot read the ledger: %s",
+		          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+		r = EXIT_FAIL;
+		goto out;
+	}
+	r = EXIT_OK;
+	for (int i = 0; claims && i < n; i++) {
+		const struct np_workload *w = &list[i];
+		int id;
+
+		for (unsigned k = 0; k < w->nclaimed; k++) {
+			int idx = np_host_node_idx(host, w->claimed[k].node);
+
+			if (idx >= 0)
+				claims[idx].claimed += w->claimed[k].bytes;
+		}
+		hwloc_bitmap_foreach_begin(id, w->nodes)
+		{
+			int idx = np_host_node_idx(host, (unsigned)id);
+
+			if (idx >= 0) {
+				claims[idx].vcpus += w->vcpus;
+				claims[idx].workloads++;
+			}
+		}
+		hwloc_bitmap_foreach_end();
+	}
+	for (unsigned i = 0; claims && i < nn; i++) {
+		uint64_t f = np_host_node(host, i)->free_bytes, lf = np_load_free_bytes(load, i);
+
+		claims[i].outstanding = f > lf ? f - lf : 0;
+	}
+out:
+	np_workloads_free(list, n > 0 ? (unsigned)n : 0);
+	np_ledger_close(ledger);
+	if (r == EXIT_OK) {
+		*ret_load = load;
+		if (ret_claims)
+			*ret_claims = claims;
+		return EXIT_OK;
+	}
+	np_load_free(load);
+	free(claims);
+	return r;
+}

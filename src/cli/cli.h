@@ -102,6 +102,21 @@ extern const char cli_state_options_help[];
  * and 0 when there is no ledger yet. Prints the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger);
+/* What the ledger holds on one node of a host. */
+struct cli_node_claims {
+	uint64_t claimed;     /* memory claimed by live workloads */
+	uint64_t outstanding; /* of which not yet resident (what placement subtracts) */
+	uint64_t vcpus;       /* vCPUs of live workloads placed on the node */
+	unsigned workloads;   /* live workloads placed on the node */
+};
+/*
+ * Read the ledger of `dir` (see cli_ledger_open(); never created here) for `host`: the load a
+ * placement starts from (*ret_load, NULL when there is no ledger yet) and, when ret_claims is
+ * not NULL, an array of np_host_nnodes() entries (caller frees). Nothing is written. Prints
+ * the error; returns 0 or EXIT_FAIL.
+ */
+int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
+		    struct cli_node_claims **ret_claims);
 /* The command line as one text, arguments shell-quoted where needed. Caller frees. */
 char *cli_cmdline_text(char *const *argv);
 

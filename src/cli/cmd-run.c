@@ -51,6 +51,51 @@ struct run_opts {
 	char **cmd;
 };
 
+/*
+ * execvp() without its fallback of running a file the kernel cannot execute (ENOEXEC) through
+ * /bin/sh: CMD runs as itself or not at all. Returns only on failure, with errno set as the
+ * most telling failure along PATH (EACCES over ENOENT, as execvp does).
+ */
+static void exec_path(char **argv)
+{
+	const char *path = getenv("PATH"), *p;
+	bool denied = false;
+	char *buf;
+	size_t n = strlen(argv[0]);
+
+	if (strchr(argv[0], '/')) {
+		execv(argv[0], argv);
+		return;
+	}
+	if (!path)
+		path = "/bin:/usr/bin";
+	buf = malloc(strlen(path) + n + 2);
+	if (!buf)
+		return;
+	for (p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t len = (size_t)(end - p);
+
+		/* an empty entry is the current directory */
+		memcpy(buf, len ? p : ".", len ? len : 1);
+		len = len ? len : 1;
+		buf[len] = '/';
+		memcpy(buf + len + 1, argv[0], n + 1);
+		execv(buf, argv);
+		if (errno == EACCES)
+			denied = true;
+		else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE &&
+		         errno != ENODEV && errno != ETIMEDOUT)
+			break;
+		if (!*end)
+			break;
+		p = end;
+	}
+	if (denied && (errno == ENOENT || errno == ENOTDIR))
+		errno = EACCES;
+	free(buf);
+}
+
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	int r, err, i;
@@ -397,7 +442,7 @@ int cmd_run(int argc, char **argv)
 	np_ledger_close(ledger);
 	ledger = NULL;
 	fflush(stdout);
-	execvp(o.cmd[0], o.cmd);
+	exec_path(o.cmd);
 	e = errno;
 	cli_error("cannot run '%s': %s", o.cmd[0], strerror(e));
 	r = cli_ledger_open(o.state_dir, 0, &ledger);

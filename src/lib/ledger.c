@@ -172,8 +172,8 @@ static int prepare(np_ledger *l, const char *sql, sqlite3_stmt **ret_stmt)
 	return rc == SQLITE_OK ? 0 : sql_fail(l, rc, "prepare");
 }
 
-/* Run a statement that returns one integer (a PRAGMA or a count). */
-static int query_int(np_ledger *l, const char *sql, int64_t *ret)
+/* Run a statement that returns one row of n integers. */
+static int query_ints(np_ledger *l, const char *sql, int n, int64_t *ret)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -183,28 +183,8 @@ static int query_int(np_ledger *l, const char *sql, int64_t *ret)
 		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		r = 0;
-	} else {
-		r = sql_fail(l, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, sql);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Run a statement that returns one row of two integers. */
-static int query_int2(np_ledger *l, const char *sql, int64_t *ret_a, int64_t *ret_b)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = prepare(l, sql, &st);
-	if (r < 0)
-		return r;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_a = sqlite3_column_int64(st, 0);
-		*ret_b = sqlite3_column_int64(st, 1);
+		for (int i = 0; i < n; i++)
+			ret[i] = sqlite3_column_int64(st, i);
 		r = 0;
 	} else {
 		r = sql_fail(l, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, sql);
@@ -346,15 +326,22 @@ static int check_db_files(int dirfd, const char *dir, bool create)
  */
 static int check_schema(np_ledger *l, bool *ret_empty)
 {
-	int64_t app = 0, ver = 0, ntables = 0;
+	int64_t v[3] = {0, 0, 0}, app, ver;
 	int r;
 
-	r = query_int2(l, "SELECT * FROM pragma_application_id, pragma_user_version", &app, &ver);
+	/* one statement, one read transaction: a ledger being created meanwhile is seen whole */
+	r = query_ints(l,
+	               "SELECT a.application_id, u.user_version,"
+	               " (SELECT count(*) FROM sqlite_master)"
+	               " FROM pragma_application_id a, pragma_user_version u",
+	               3, v);
 	if (r == -EBADMSG)
 		np__set_error("'%s' is not a numaplace ledger: %s (left untouched)", l->path,
 		              sqlite3_errmsg(l->db));
 	if (r < 0)
 		return r;
+	app = v[0];
+	ver = v[1];
 	if (app == APP_ID && ver == SCHEMA_VERSION) {
 		*ret_empty = false;
 		return 0;
@@ -371,10 +358,7 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		    (unsigned long long)app, (long long)ver);
 		return -EPROTO;
 	}
-	r = query_int(l, "SELECT count(*) FROM sqlite_master", &ntables);
-	if (r < 0)
-		return r;
-	if (ntables) {
+	if (v[2]) {
 		np__set_error("'%s' is not a numaplace ledger (it holds another program's tables)",
 		              l->path);
 		return -EPROTO;
