@@ -111,7 +111,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			fputs(run_help, stdout);
 			fputs(cli_request_options_help, stdout);
 			fputs(cli_state_options_help, stdout);
-			return -EXIT_OK;
+			return 1; /* help shown: nothing to run */
 		}
 		if (strcmp(a, "--require-placement") == 0) {
 			o->require = true;
@@ -297,6 +297,8 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r < 0)
 		return -r;
+	if (r == 1)
+		return EXIT_OK;
 
 	r = np_process_start_time(0, &start_time);
 	if (r < 0) {
