@@ -601,6 +601,13 @@ int np_process_list(struct np_process **ret_list);
  */
 int np_process_memory(pid_t pid, struct np_node_bytes **ret_nodes);
 
+/**
+ * The arguments of process `pid` (/proc/PID/cmdline) as a NULL-terminated array in one
+ * allocation (free() it once). Returns the count (0 for a kernel thread or a zombie) and
+ * *ret_argv; -ESRCH gone; -EACCES; -ENOMEM.
+ */
+int np_process_argv(pid_t pid, char ***ret_argv);
+
 /** Time one CPU spent, in clock ticks since boot (/proc/stat). */
 struct np_cpu_time {
 	unsigned cpu;   /**< kernel CPU number */

@@ -237,9 +237,8 @@ static int claim_to_workload(const np_host *h, const struct np_claim *c, struct 
 	return 0;
 }
 
-/* Memory claimed on the nodes: the load's own split when it fits, else an even split. */
-static int fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
-                      unsigned vcpus, struct np_workload *w, bool *ret_fits)
+int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
+                   unsigned vcpus, struct np_workload *w, bool *ret_fits)
 {
 	struct np_claim c;
 	int r;
@@ -257,8 +256,7 @@ static int fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nod
 	return r;
 }
 
-/* Free memory of a set in the load, for messages. */
-static uint64_t load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes)
+uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes)
 {
 	uint64_t sum = 0;
 	int id;
@@ -337,7 +335,7 @@ int cmd_run(int argc, char **argv)
 			np_host_cpuset_to_nodeset(h, cpus, nodes);
 		}
 		w.strategy = strdup("explicit");
-		r = fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
+		r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
 		if (r < 0)
 			goto fail;
 		if (!fits) {
@@ -345,7 +343,7 @@ int cmd_run(int argc, char **argv)
 			char need[32], have[32];
 
 			np_size_format(req.memory_bytes, need, sizeof(need));
-			np_size_format(load_free_of(h, load, nodes), have, sizeof(have));
+			np_size_format(cli_load_free_of(h, load, nodes), have, sizeof(have));
 			if (o.require) {
 				cli_error(
 				    "no NUMA placement fits: nodes %s have %s free, %s needed",
@@ -371,7 +369,7 @@ int cmd_run(int argc, char **argv)
 			hwloc_bitmap_copy(nodes, best->nodes);
 			hwloc_bitmap_copy(cpus, best->cpus);
 			w.strategy = strdup(np_strategy_name(o.req.search.strategy));
-			r = fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
+			r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
 			if (r < 0)
 				goto fail;
 		} else if (o.require) {

@@ -717,3 +717,44 @@ int np_cpu_times(struct np_cpu_time **ret_times)
 	free(buf);
 	return r;
 }
+
+int np_process_argv(pid_t pid, char ***ret_argv)
+{
+	char *buf = NULL, **argv = NULL, *copy;
+	size_t argc = 0, k = 0;
+	int fd, n, r;
+
+	if (pid <= 0 || !ret_argv)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	n = np__proc_cmdline(fd, pid, &buf);
+	close(fd);
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : n;
+	/* a process may rewrite its arguments without the final NUL: count the last one too */
+	for (int i = 0; i < n; i++)
+		if (buf[i] == '\0' || i == n - 1)
+			argc++;
+	/* one allocation: the pointers, then the strings */
+	argv = malloc((argc + 1) * sizeof(*argv) + (size_t)n + 1);
+	if (!argv) {
+		r = -ENOMEM;
+		goto out;
+	}
+	copy = (char *)(argv + argc + 1);
+	memcpy(copy, buf, (size_t)n);
+	copy[n] = '\0';
+	for (int i = 0; i < n; i++)
+		if (i == 0 || copy[i - 1] == '\0')
+			argv[k++] = copy + i;
+	argv[k] = NULL;
+	*ret_argv = argv;
+	argv = NULL;
+	r = (int)k;
+out:
+	free(argv);
+	free(buf);
+	return r;
+}
