@@ -44,12 +44,12 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host);
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not it. */
 const char *cli_opt_value(const char *cmd, const char *name, int argc, char **argv, int *i,
-                          int *ret_err);
+			  int *ret_err);
 
 /* Parse helpers that print a clear error naming the option. Return 0 or EXIT_USAGE. */
 int cli_parse_size(const char *cmd, const char *opt, const char *s, uint64_t *ret);
 int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min, unsigned max,
-                   unsigned *ret);
+		   unsigned *ret);
 
 /* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
 char *cli_list_string(hwloc_const_bitmap_t set);
@@ -62,13 +62,13 @@ int cli_json_print(json_t *j, bool compact);
 struct cli_request_opts {
 	uint64_t memory;
 	bool memory_given;
-	unsigned vcpus; /* 0: not given */
+	unsigned vcpus;        /* 0: not given */
 	unsigned min_nodes, max_nodes;
-	const char *nodes; /* --nodes LIST, resolved against the host later */
-	const char *cpus;  /* --cpus LIST */
+	const char *nodes;     /* --nodes LIST, resolved against the host later */
+	const char *cpus;      /* --cpus LIST */
 	uint64_t hugepage_size, hugepage_count;
 	struct np_search_opts search;
-	unsigned keep; /* --keep N: candidates listed by --explain */
+	unsigned keep;         /* --keep N: candidates listed by --explain */
 };
 void cli_request_opts_init(struct cli_request_opts *o);
 /*
@@ -76,7 +76,8 @@ void cli_request_opts_init(struct cli_request_opts *o);
  * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE.
  * Returns 1 if consumed, 0 if not one of them, -EXIT_USAGE after a usage error.
  */
-int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cli_request_opts *o);
+int cli_request_option(const char *cmd, int argc, char **argv, int *i,
+		       struct cli_request_opts *o);
 extern const char cli_request_options_help[];
 /*
  * Fill `req` from `o` for `host`: node and CPU lists are checked against the host (a node or
@@ -84,7 +85,7 @@ extern const char cli_request_options_help[];
  * bitmaps the request points to (caller frees both). Returns 0 or EXIT_USAGE.
  */
 int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
-                      struct np_request *req, hwloc_bitmap_t sets[2]);
+		      struct np_request *req, hwloc_bitmap_t sets[2]);
 
 /* {"nodes":[..],"free_bytes":N,"cpus":N,"vcpus":N,"mean_distance":X} */
 json_t *cli_candidate_json(const struct np_candidate *c);
@@ -115,7 +116,7 @@ struct cli_node_claims {
  * the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
-                    struct cli_node_claims **ret_claims);
+		    struct cli_node_claims **ret_claims);
 /* The command line as one text, arguments shell-quoted where needed. Caller frees. */
 char *cli_cmdline_text(char *const *argv);
 
@@ -125,7 +126,7 @@ char *cli_cmdline_text(char *const *argv);
  * over those of them with memory (*ret_fits false, the load unchanged). Returns 0 or -ENOMEM.
  */
 int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
-                   unsigned vcpus, struct np_workload *w, bool *ret_fits);
+		   unsigned vcpus, struct np_workload *w, bool *ret_fits);
 /* Free memory of a set of nodes in the load. */
 uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes);
 
@@ -139,7 +140,7 @@ int cmd_forget(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
-/* numaplace run as `numad` (argv[0]): `numad -w NCPUS[:MB]` */
+/* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
 
 #endif /* NUMAPLACE_CLI_H */
