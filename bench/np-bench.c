@@ -762,7 +762,7 @@ static void write_data(const struct config *cfg, const struct results *res)
 		f = fopen(path, "w");
 		if (!f)
 			die(path, errno);
-		fprintf(f, "# nodes");
+		fprintf(f, "nodes");
 		for (unsigned s = 0; s < NSTRAT; s++)
 			fprintf(f, " %s", np_strategy_name(s));
 		fprintf(f, "\n# median ns; %s\n",
