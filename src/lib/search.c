@@ -157,6 +157,18 @@ static int cand_pub(const struct np__search *s, struct np__cand *c)
 
 #define CMP3(x, y) (((x) > (y)) - ((x) < (y)))
 
+#ifdef __SIZEOF_INT128__
+int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2)
+{
+	unsigned __int128 x, y;
+
+	if (!b1 || !b2)
+		return CMP3(!b1, !b2);
+	x = (unsigned __int128)a1 * b2;
+	y = (unsigned __int128)a2 * b1;
+	return CMP3(x, y);
+}
+#else
 static void mul128(uint64_t a, uint64_t b, uint64_t *ret_hi, uint64_t *ret_lo)
 {
 	uint64_t al = a & 0xffffffffu, ah = a >> 32, bl = b & 0xffffffffu, bh = b >> 32;
@@ -177,6 +189,7 @@ int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2)
 	mul128(a2, b1, &h2, &l2);
 	return h1 != h2 ? CMP3(h1, h2) : CMP3(l1, l2);
 }
+#endif
 
 static int set_crit(enum np__crit *ret_crit, enum np__crit c, int v)
 {
@@ -592,6 +605,9 @@ static int eligible(struct np__search *s, const np_load *load)
 		s->order[q] = malloc((s->m ? s->m : 1) * sizeof(*s->order[q]));
 		if (!s->order[q])
 			goto out;
+		/* Only what the request needs is ever looked at in order. */
+		if (!s->need[q])
+			continue;
 		for (unsigned p = 0; p < s->m; p++) {
 			kv[p].v = np__res_of(&s->nodes[p], (enum np__res)q);
 			kv[p].pos = p;
