@@ -188,6 +188,7 @@ void np_load_free(np_load *load);
 /** Copy (same host). Returns 0 or -ENOMEM. */
 int np_load_dup(const np_load *load, np_load **ret_load);
 
+/** Free bytes and placed vCPUs of the node at index idx (0 if idx is out of range). */
 uint64_t np_load_free_bytes(const np_load *load, unsigned idx);
 uint64_t np_load_vcpus(const np_load *load, unsigned idx);
 /** Set a node's free memory; -ERANGE if idx is out of range. */
@@ -208,16 +209,16 @@ struct np_claim {
 
 /**
  * Charge `bytes` and `vcpus` to `nodes`: memory is split evenly over the nodes that have
- * memory; a node that cannot take its equal share gives the rest to the others
- * (water-filling); whole bytes, the leftover bytes of an even split go to the lowest node ids
- * first. vCPUs count once on every node of `nodes`.
+ * memory (MemTotal > 0 and free bytes in the load); a node that cannot take its equal share
+ * gives the rest to the others (water-filling); whole bytes, the leftover bytes of an even
+ * split go to the lowest node ids first. vCPUs count once on every node of `nodes`.
  * Returns 0 and fills *ret_claim (release with np_claim_release()); -ENOSPC when the nodes do
  * not have `bytes` free in total (nothing is charged); -EINVAL for an empty or unknown set;
  * -ENOMEM.
  */
 int np_load_charge(np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes, unsigned vcpus,
 		   struct np_claim *ret_claim);
-/** Give back what np_load_charge() charged. */
+/** Give back what np_load_charge() charged (vCPUs never go below 0). */
 void np_load_release(np_load *load, const struct np_claim *claim);
 /** Free the claim's arrays; idempotent. */
 void np_claim_release(struct np_claim *claim);
@@ -229,7 +230,7 @@ void np_claim_release(struct np_claim *claim);
 struct np_request {
 	uint64_t memory_bytes;      /**< memory the workload needs */
 	unsigned vcpus;             /**< >= 1 */
-	unsigned min_nodes;         /**< 0 = automatic */
+	unsigned min_nodes;         /**< 0 = automatic (see docs/placement.md) */
 	unsigned max_nodes;         /**< 0 = no limit */
 	hwloc_const_nodeset_t allowed_nodes; /**< NULL = every node of the host */
 	hwloc_const_cpuset_t allowed_cpus;   /**< NULL = every CPU of the host */
@@ -248,17 +249,20 @@ struct np_candidate {
 	uint64_t free_bytes;  /**< summed free memory of the nodes */
 	unsigned ncpus;       /**< allowed CPUs of the nodes */
 	uint64_t vcpus;       /**< load: vCPUs already placed on the nodes, summed per node */
-	double mean_distance; /**< mean of distance(i,j) over i,j in the set, / local distance */
+	double mean_distance; /**< mean of distance(i,j) over i,j in the set (i = j included),
+				 divided by the smallest distance(i,i) in the set: 1.0 for one node */
 	uint64_t distance_sum; /**< sum of distance(i,j) over ordered pairs i,j in the set */
 };
 
 enum np_strategy {
 	NP_STRATEGY_COMPACT = 0, /**< the default: see docs/placement.md */
-	NP_STRATEGY_XEN,        /**< Xen's xl/libxl placement, reproduced exactly */
+	NP_STRATEGY_XEN,        /**< Xen's xl/libxl placement, reproduced exactly (no placement on
+				     hosts of 1 node or of more than 16) */
 	NP_STRATEGY_NUMAD,      /**< numad's node selection */
 	NP_STRATEGY_FIRST_FIT,  /**< lowest node ids that fit */
 	NP_STRATEGY_SPREAD,     /**< all allowed nodes */
-	NP_STRATEGY_EXHAUSTIVE, /**< compact's objective, optimal by full enumeration (<= 24 nodes) */
+	NP_STRATEGY_EXHAUSTIVE, /**< compact's objective, optimal by full enumeration (<= 24
+				     eligible nodes) */
 	NP_STRATEGY_COUNT_
 };
 
@@ -290,9 +294,11 @@ typedef struct np_plan np_plan;
 
 /**
  * Search for the best placement of `req` on `host` given `load` (NULL = nothing placed).
- * Pure: reads nothing but its arguments. Returns 0 and *ret_plan (free with np_plan_free())
- * whether or not anything fits; -EINVAL for a bad request (0 vCPUs, min_nodes > max_nodes,
- * allowed sets outside the host); -ENOMEM.
+ * Pure: reads nothing but its arguments. `opts` NULL means np_search_opts_init()'s defaults.
+ * Returns 0 and *ret_plan (free with np_plan_free()) whether or not anything fits; -EINVAL for
+ * a bad request (0 vCPUs, min_nodes > max_nodes, allowed sets outside the host, a
+ * hugepage_count without a hugepage_size), a load of another host or an unknown strategy;
+ * -ENOMEM.
  */
 int np_search(const np_host *host, const np_load *load, const struct np_request *req,
 	      const struct np_search_opts *opts, np_plan **ret_plan);
@@ -309,7 +315,10 @@ const struct np_candidate *np_plan_best(const np_plan *plan);
  * "xen strategy: host has 32 nodes, more than 16"). Owned by the plan.
  */
 const char *np_plan_reason(const np_plan *plan);
-/** Candidate sets examined by the search (a cost figure). */
+/**
+ * Candidate sets examined by the search (a cost figure): sets whose sums were complete and
+ * were checked against the request (xen: every combination of every size tried, as libxl).
+ */
 uint64_t np_plan_examined(const np_plan *plan);
 
 /* ------------------------------------------------------------------------------------------ */

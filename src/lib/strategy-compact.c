@@ -200,6 +200,7 @@ static unsigned step_pick(const struct np__search *s, const struct grow *g,
 	uint64_t min = UINT64_MAX;
 	unsigned best = s->m;
 
+	/* Two passes: the least distance first, then the ties at that distance only. */
 	for (unsigned y = 0; y < s->m; y++)
 		if (!g->in[y] && g->dinc[y] < min && step_ok(s, g, st, y)) {
 			min = g->dinc[y];
@@ -289,9 +290,10 @@ static int64_t grow_all(struct np__search *s, unsigned k)
 		unsigned n = 0;
 		bool seen = false;
 
-		memset(g.in, 0, s->m * sizeof(*g.in));
-		for (unsigned y = 0; y < s->m; y++)
+		for (unsigned y = 0; y < s->m; y++) {
+			g.in[y] = false;
 			g.dinc[y] = s->nodes[y].diag;
+		}
 		while (n < k && !seen) {
 			struct step st;
 			unsigned best;
