@@ -448,6 +448,11 @@ void np__reason(struct np__search *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void reason_none(const struct np__search *s, char *buf, size_t len)
 {
 	const struct np_request *req = s->req;
@@ -462,12 +467,13 @@ static void reason_none(const struct np__search *s, char *buf, size_t len)
 	np__gib(req->memory_bytes, mem, sizeof(mem));
 	if (s->need[NP__RES_HP])
 		snprintf(buf, len,
-		         "no set of %snodes has %s free, %u CPUs and %llu free %s huge pages", most,
-		         mem, req->vcpus, (unsigned long long)req->hugepage_count,
+		         "no set of %snodes has %s free, %u CPU%s and %llu free %s huge pages",
+		         most, mem, req->vcpus, plural(req->vcpus),
+		         (unsigned long long)req->hugepage_count,
 		         size_short(req->hugepage_size, hp, sizeof(hp)));
 	else
-		snprintf(buf, len, "no set of %snodes has %s free and %u CPUs", most, mem,
-		         req->vcpus);
+		snprintf(buf, len, "no set of %snodes has %s free and %u CPU%s", most, mem,
+		         req->vcpus, plural(req->vcpus));
 }
 
 static const char *crit_text(enum np__crit c, enum np_strategy st)
@@ -509,9 +515,10 @@ static void reason_best(const struct np__search *s, const struct np__cand *best,
 	}
 	if (best->n > 1)
 		snprintf(dist, sizeof(dist), ", mean distance %.2f", best->pub.mean_distance);
-	snprintf(buf, len, "%u node%s, %s (%llu vCPUs on %llu CPUs%s), %s free", best->n,
-	         best->n == 1 ? "" : "s", why, (unsigned long long)best->s.vcpus,
-	         (unsigned long long)best->s.ncpus, dist, np__gib(best->s.free, mem, sizeof(mem)));
+	snprintf(buf, len, "%u node%s, %s (%llu vCPU%s on %llu CPU%s%s), %s free", best->n,
+	         plural(best->n), why, (unsigned long long)best->s.vcpus, plural(best->s.vcpus),
+	         (unsigned long long)best->s.ncpus, plural(best->s.ncpus), dist,
+	         np__gib(best->s.free, mem, sizeof(mem)));
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -450,7 +450,7 @@ static void test_node_bounds(void **state)
 	p = run(h, NULL, &req);
 	assert_null(np_plan_best(p));
 	assert_string_equal(np_plan_reason(p),
-	                    "no set of at most 2 nodes has 20.0 GiB free and 1 CPUs");
+	                    "no set of at most 2 nodes has 20.0 GiB free and 1 CPU");
 	np_plan_free(p);
 
 	/* At least 2 nodes although one would do. */

@@ -181,7 +181,7 @@ static void test_spread(void **state)
 	req.memory_bytes = 17 * GiB;
 	p = run(h, NULL, &req, NP_STRATEGY_SPREAD);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 17.0 GiB free and 1 CPUs");
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 17.0 GiB free and 1 CPU");
 	np_plan_free(p);
 
 	request(&req, 1 * GiB, 1);

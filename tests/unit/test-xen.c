@@ -121,7 +121,7 @@ static void test_least_loaded_pair(void **state)
 	/* 4 single nodes, then 6 pairs. */
 	assert_int_equal(np_plan_examined(p), 10);
 	assert_string_equal(np_plan_reason(p),
-	                    "2 nodes, least loaded (1 vCPUs on 8 CPUs, mean distance 1.50), "
+	                    "2 nodes, least loaded (1 vCPU on 8 CPUs, mean distance 1.50), "
 	                    "32.0 GiB free");
 	np_plan_free(p);
 	np_load_free(l);
@@ -341,7 +341,7 @@ static void test_hugepages(void **state)
 	req.hugepage_count = 701;
 	p = run(h, NULL, &req, 1);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 1.0 GiB free, 1 CPUs and 701 "
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 1.0 GiB free, 1 CPU and 701 "
 	                                       "free 2 MiB huge pages");
 	np_plan_free(p);
 
