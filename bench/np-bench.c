@@ -136,10 +136,10 @@ static struct tg_params host_params(const struct bench_host *bh, uint64_t seed)
 	                          .node_memory = bh->node_memory};
 }
 
-/* Free memory of a fresh node: all but 1/16 (what the kernel and the host's services hold). */
+/* A fresh node: all its memory is free, as numaplace counts it on XML topologies. */
 static uint64_t node_free(const struct bench_host *bh)
 {
-	return bh->node_memory - bh->node_memory / 16;
+	return bh->node_memory;
 }
 
 static np_host *build_host(const struct bench_host *bh)
@@ -543,7 +543,7 @@ static void print_hosts(const struct results *res)
 		       bh->nnodes * bh->node_cpus, (bh->node_memory >> 30) * bh->nnodes, d,
 		       bh->shape);
 	}
-	printf("Every node: free memory = 15/16 of its size. CPUs numbered node by node.\n\n");
+	printf("Every node starts with all its memory free. CPUs numbered node by node.\n\n");
 }
 
 static void print_strategy_header(const char *first, int width)
@@ -899,13 +899,110 @@ static int compare_decisions(const char *host, uint64_t seed, const char *sa, co
 	return 0;
 }
 
+/*
+ * Write the catalogue host `name` as an hwloc XML topology (a synthetic topology with the
+ * catalogue's distance matrix), so that `numaplace simulate --topology FILE` sees the same host
+ * as the benchmark.
+ */
+static int export_xml(const char *name, const char *path)
+{
+	const struct bench_host *bh = bench_host_find(name);
+	hwloc_topology_t topo = NULL;
+	hwloc_distances_add_handle_t dh;
+	hwloc_obj_t *objs = NULL;
+	hwloc_uint64_t *values = NULL;
+	char desc[128];
+	int r = 1;
+
+	if (!bh) {
+		fprintf(stderr, "np-bench: unknown host '%s'\n", name);
+		return 2;
+	}
+	snprintf(desc, sizeof(desc), "pack:%u [numa(memory=%" PRIu64 "GiB)] core:%u pu:1",
+	         bh->nnodes, bh->node_memory >> 30, bh->node_cpus);
+	objs = calloc(bh->nnodes, sizeof(*objs));
+	values = calloc((size_t)bh->nnodes * bh->nnodes, sizeof(*values));
+	if (!objs || !values || hwloc_topology_init(&topo) < 0)
+		goto out;
+	if (hwloc_topology_set_synthetic(topo, desc) < 0 || hwloc_topology_load(topo) < 0)
+		goto out;
+	for (unsigned i = 0; i < bh->nnodes; i++) {
+		objs[i] = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
+		if (!objs[i] || objs[i]->os_index != i)
+			goto out;
+		for (unsigned j = 0; j < bh->nnodes; j++)
+			values[(size_t)i * bh->nnodes + j] = bh->distance(bh, i, j);
+	}
+	dh = hwloc_distances_add_create(
+	    topo, "NUMALatency", HWLOC_DISTANCES_KIND_FROM_OS | HWLOC_DISTANCES_KIND_MEANS_LATENCY,
+	    0);
+	if (!dh || hwloc_distances_add_values(topo, dh, bh->nnodes, objs, values, 0) < 0 ||
+	    hwloc_distances_add_commit(topo, dh, 0) < 0)
+		goto out;
+	if (hwloc_topology_export_xml(topo, path, 0) < 0)
+		goto out;
+	r = 0;
+out:
+	if (r)
+		fprintf(stderr, "np-bench: cannot export host '%s' to '%s'\n", name, path);
+	if (topo)
+		hwloc_topology_destroy(topo);
+	free(objs);
+	free(values);
+	return r;
+}
+
+/* One trace, one strategy, printed as `numaplace simulate --report` prints its figures. */
+static int report_one(const char *host, uint64_t seed, const char *strategy)
+{
+	const struct bench_host *bh = bench_host_find(host);
+	struct quality q = {0};
+	struct tg_trace t = {0};
+	struct tg_params p;
+	enum np_strategy s;
+	uint64_t d;
+	np_host *h;
+
+	if (!bh || np_strategy_parse(strategy, &s) < 0) {
+		fprintf(stderr, "np-bench: --report HOST SEED STRATEGY\n");
+		return 2;
+	}
+	h = build_host(bh);
+	p = host_params(bh, seed);
+	if (tg_generate(&p, &t) < 0)
+		die("tg_generate", -ENOMEM);
+	replay(h, &t, s, &q, NULL);
+	d = q_decisions(&q);
+	printf("report:\n");
+	printf("  locality:  %.1f%% of placed guests on one node, %.2f nodes per guest,\n"
+	       "             memory-weighted access distance %.3f (1.0 = all local)\n",
+	       q_single(&q), q_nodes(&q), q_dist(&q));
+	printf("  load:      peak %.2f vCPUs per CPU on a node, mean spread across nodes %.2f\n",
+	       q.peak, q_spread(&q));
+	printf("  admission: %" PRIu64 " placed, %" PRIu64 " unplaced (ran on all nodes), %" PRIu64
+	       " rejected\n",
+	       q.placed, q.unplaced, q.rejected);
+	printf("  cost:      %" PRIu64 " decisions, %.1f us total search, %.0f ns per decision, "
+	       "%.1f candidate sets examined per decision\n",
+	       d, q.search_ns / 1000.0, d ? (double)q.search_ns / d : 0.0,
+	       d ? (double)q.examined / d : 0.0);
+	tg_trace_release(&t);
+	np_host_free(h);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: np-bench [--quick] [--max-nodes N] [--seeds N] [--data DIR]\n"
 	      "  --quick        small budgets (a smoke run, numbers not for publishing)\n"
 	      "  --max-nodes N  only hosts of at most N nodes\n"
-	      "  --seeds N      traces per host for the quality figures (default 3)\n"
+	      "  --seeds N      traces per host for the quality figures (default 5)\n"
 	      "  --data DIR     write latency.dat and halfhost.dat for gnuplot into DIR\n"
+	      "  --export-xml HOST FILE\n"
+	      "                 write a catalogue host as hwloc XML (for numaplace --topology)\n"
+	      "  --report HOST SEED STRATEGY\n"
+	      "                 replay one trace and print the figures as 'numaplace simulate\n"
+	      "                 --report' does\n"
 	      "  --decisions HOST SEED A B\n"
 	      "                 replay one trace with strategies A and B and list the guests\n"
 	      "                 they place differently\n",
@@ -914,7 +1011,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = {.max_nodes = 1u << 20, .seeds = 3};
+	struct config cfg = {.max_nodes = 1u << 20, .seeds = 5};
 	static struct results res;
 	uint64_t t0 = now_ns(), t1;
 
@@ -929,6 +1026,11 @@ int main(int argc, char **argv)
 			cfg.seeds = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (strcmp(a, "--data") == 0 && i + 1 < argc) {
 			cfg.data_dir = argv[++i];
+		} else if (strcmp(a, "--export-xml") == 0 && i + 2 < argc) {
+			return export_xml(argv[i + 1], argv[i + 2]);
+		} else if (strcmp(a, "--report") == 0 && i + 3 < argc) {
+			return report_one(argv[i + 1], strtoull(argv[i + 2], NULL, 10),
+			                  argv[i + 3]);
 		} else if (strcmp(a, "--decisions") == 0 && i + 4 < argc) {
 			return compare_decisions(argv[i + 1], strtoull(argv[i + 2], NULL, 10),
 			                         argv[i + 3], argv[i + 4]);
