@@ -67,6 +67,20 @@ struct quality {
 	uint64_t samples, examined, search_ns;
 };
 
+/*
+ * Same-state comparison: at each of compact's decisions in its replay, another strategy is
+ * asked too, on the same load, so the two answers differ only by the strategy (in the replays
+ * of the quality table each strategy's earlier choices also change what later guests meet).
+ */
+struct shadow {
+	bool ran;
+	uint64_t both;                   /* decisions where both found a placement */
+	uint64_t fewer, same, more;      /* compact's node count against the other's */
+	uint64_t shorter, equal, longer; /* compact's mean access distance against the other's */
+	uint64_t only_compact, only_other;
+	double dist_c, dist_o, weight; /* memory-weighted mean distance over `both` */
+};
+
 struct results {
 	const struct bench_host *host[MAX_HOSTS];
 	unsigned nhosts;
@@ -74,6 +88,7 @@ struct results {
 	unsigned preloaded[MAX_HOSTS][NPRELOAD]; /* workloads actually placed */
 	struct lat half[MAX_HOSTS][NSTRAT];
 	struct quality q[MAX_HOSTS][NSTRAT];
+	struct shadow sh[MAX_HOSTS][NSTRAT];
 	unsigned traces[MAX_HOSTS], events[MAX_HOSTS];
 };
 
@@ -361,9 +376,49 @@ static void sample_load(const np_host *h, const np_load *load, struct quality *q
 	q->samples++;
 }
 
-/* Replay `t` with strategy `s` into `q`; with `sets`, record each guest's nodes by id. */
+/* Ask strategy `o` what it would do in the state compact's decision `best` was made in. */
+static void shadow_ask(const np_host *h, const np_load *load, const struct np_request *req,
+                       enum np_strategy o, const struct np_candidate *best, struct shadow *sh)
+{
+	struct np_search_opts so;
+	const struct np_candidate *ob;
+	np_plan *plan = NULL;
+	int r;
+
+	np_search_opts_init(&so);
+	so.strategy = o;
+	r = np_search(h, load, req, &so, &plan);
+	if (r < 0)
+		die("np_search (same state)", r);
+	ob = np_plan_best(plan);
+	if (best && ob) {
+		double w = (double)req->memory_bytes;
+
+		sh->both++;
+		sh->fewer += best->nnodes < ob->nnodes;
+		sh->same += best->nnodes == ob->nnodes;
+		sh->more += best->nnodes > ob->nnodes;
+		/* Means of small integers: equal sets give bit-equal doubles. */
+		sh->shorter += best->mean_distance < ob->mean_distance;
+		sh->equal += best->mean_distance == ob->mean_distance;
+		sh->longer += best->mean_distance > ob->mean_distance;
+		sh->dist_c += w * best->mean_distance;
+		sh->dist_o += w * ob->mean_distance;
+		sh->weight += w;
+	} else if (best) {
+		sh->only_compact++;
+	} else if (ob) {
+		sh->only_other++;
+	}
+	np_plan_free(plan);
+}
+
+/*
+ * Replay `t` with strategy `s` into `q`; with `sets`, record each guest's nodes by id; with
+ * `sh`, ask every strategy whose sh[o].ran is set at each decision too (see struct shadow).
+ */
 static void replay(const np_host *h, const struct tg_trace *t, enum np_strategy s,
-                   struct quality *q, char **sets)
+                   struct quality *q, char **sets, struct shadow *sh)
 {
 	struct np_claim *claims = calloc(t->n + 2, sizeof(*claims));
 	bool *charged = calloc(t->n + 2, sizeof(*charged));
@@ -400,6 +455,9 @@ static void replay(const np_host *h, const struct tg_trace *t, enum np_strategy 
 				die("np_search (replay)", r);
 			q->examined += np_plan_examined(plan);
 			best = np_plan_best(plan);
+			for (unsigned o = 0; sh && o < NSTRAT; o++)
+				if (sh[o].ran)
+					shadow_ask(h, load, &req, o, best, &sh[o]);
 			if (best &&
 			    np_load_charge(load, best->nodes, ev->memory, ev->vcpus, c) == 0) {
 				charged[ev->id] = true;
@@ -440,6 +498,8 @@ static void run_quality(const struct config *cfg, struct results *res, unsigned 
 	const struct bench_host *bh = res->host[hi];
 	np_host *h = build_host(bh);
 
+	res->sh[hi][NP_STRATEGY_XEN].ran = bh->nnodes <= 16;
+	res->sh[hi][NP_STRATEGY_EXHAUSTIVE].ran = strategy_runs(NP_STRATEGY_EXHAUSTIVE, bh->nnodes);
 	for (unsigned seed = 1; seed <= cfg->seeds; seed++) {
 		struct tg_params p = host_params(bh, seed);
 		struct tg_trace t = {0};
@@ -451,7 +511,8 @@ static void run_quality(const struct config *cfg, struct results *res, unsigned 
 		res->events[hi] += (unsigned)t.n;
 		for (unsigned s = 0; s < NSTRAT; s++)
 			if (strategy_runs(s, bh->nnodes))
-				replay(h, &t, s, &res->q[hi][s], NULL);
+				replay(h, &t, s, &res->q[hi][s], NULL,
+				       s == NP_STRATEGY_COMPACT ? res->sh[hi] : NULL);
 		tg_trace_release(&t);
 	}
 	np_host_free(h);
@@ -712,6 +773,44 @@ static void print_quality(const struct results *res)
 	}
 }
 
+static double sh_ratio(const struct shadow *x)
+{
+	return x->dist_o > 0 ? x->dist_c / x->dist_o : 1.0;
+}
+
+static void print_same_state(const struct results *res)
+{
+	printf(
+	    "== Same state: at each decision of compact's replay, xen and exhaustive answer too\n");
+	printf("nodes: decisions where compact used fewer / as many / more nodes than the other;\n"
+	       "distance: compact's set shorter / equal / longer in mean access distance;\n"
+	       "only: a placement found by compact alone / by the other alone; mean distance of\n"
+	       "both over the decisions where both placed, memory-weighted.\n");
+	printf("%-6s %-10s %6s %17s %17s %11s %15s %8s\n", "host", "other", "both", "nodes -/=/+",
+	       "distance -/=/+", "only c/o", "mean c / o", "c vs o");
+	for (unsigned i = 0; i < res->nhosts; i++)
+		for (unsigned o = 0; o < NSTRAT; o++) {
+			const struct shadow *x = &res->sh[i][o];
+			char a[32], b[32], c[32], d[32];
+
+			if (!x->ran)
+				continue;
+			snprintf(a, sizeof(a), "%" PRIu64 "/%" PRIu64 "/%" PRIu64, x->fewer,
+			         x->same, x->more);
+			snprintf(b, sizeof(b), "%" PRIu64 "/%" PRIu64 "/%" PRIu64, x->shorter,
+			         x->equal, x->longer);
+			snprintf(c, sizeof(c), "%" PRIu64 "/%" PRIu64, x->only_compact,
+			         x->only_other);
+			snprintf(d, sizeof(d), "%.4f/%.4f",
+			         x->weight > 0 ? x->dist_c / x->weight : 0,
+			         x->weight > 0 ? x->dist_o / x->weight : 0);
+			printf("%-6s %-10s %6" PRIu64 " %17s %17s %11s %15s %+7.2f%%\n",
+			       res->host[i]->name, np_strategy_name(o), x->both, a, b, c, d,
+			       100.0 * (sh_ratio(x) - 1.0));
+		}
+	printf("\n");
+}
+
 static int host_index(const struct results *res, unsigned nnodes)
 {
 	for (unsigned i = 0; i < res->nhosts; i++)
@@ -773,8 +872,31 @@ static unsigned print_targets(const struct results *res)
 		misses += !loc + !adm;
 	}
 	for (unsigned i = 0; i < res->nhosts; i++) {
+		const struct shadow *sx = &res->sh[i][NP_STRATEGY_XEN];
+		bool ok;
+
+		if (!sx->ran)
+			continue;
+		ok = sx->more == 0 && sx->only_other == 0;
+		printf("%s compact vs xen on %-5s same state: more nodes in %" PRIu64 " of %" PRIu64
+		       " decisions, xen alone placed %" PRIu64 ", longer distance in %" PRIu64
+		       " (shorter in %" PRIu64 ")\n",
+		       verdict(ok), res->host[i]->name, sx->more, sx->both, sx->only_other,
+		       sx->longer, sx->shorter);
+		misses += !ok;
+	}
+	for (unsigned i = 0; i < res->nhosts; i++) {
+		const struct shadow *se = &res->sh[i][NP_STRATEGY_EXHAUSTIVE];
 		double ratio;
 
+		if (se->ran && se->weight > 0) {
+			ratio = sh_ratio(se);
+			printf(
+			    "%s compact vs exhaustive on %-5s same state: access distance %+.2f%% "
+			    "(target within 2%%)\n",
+			    verdict(ratio <= 1.02), res->host[i]->name, 100.0 * (ratio - 1.0));
+			misses += ratio > 1.02;
+		}
 		c = &res->q[i][NP_STRATEGY_COMPACT];
 		e = &res->q[i][NP_STRATEGY_EXHAUSTIVE];
 		if (!e->ran || q_dist(e) <= 0)
@@ -872,7 +994,7 @@ static int compare_decisions(const char *host, uint64_t seed, const char *sa, co
 		sets[k] = calloc(t.n + 2, sizeof(*sets[k]));
 		if (!sets[k])
 			die("decisions", -ENOMEM);
-		replay(h, &t, st[k], &q, sets[k]);
+		replay(h, &t, st[k], &q, sets[k], NULL);
 		printf("%-10s placed %" PRIu64 ", mean nodes %.4f, distance %.4f\n", sa, q.placed,
 		       q_nodes(&q), q_dist(&q));
 		sa = sb;
@@ -971,7 +1093,7 @@ static int report_one(const char *host, uint64_t seed, const char *strategy)
 	p = host_params(bh, seed);
 	if (tg_generate(&p, &t) < 0)
 		die("tg_generate", -ENOMEM);
-	replay(h, &t, s, &q, NULL);
+	replay(h, &t, s, &q, NULL, NULL);
 	d = q_decisions(&q);
 	printf("report:\n");
 	printf("  locality:  %.1f%% of placed guests on one node, %.2f nodes per guest,\n"
@@ -1062,6 +1184,7 @@ int main(int argc, char **argv)
 	print_latency(&res);
 	print_growth(&res);
 	print_quality(&res);
+	print_same_state(&res);
 	print_targets(&res);
 	t1 = now_ns();
 	printf("\nbench time: %.1f s\n", (double)(t1 - t0) / 1e9);
