@@ -479,6 +479,16 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 		goto out;
 	}
 	sqlite3_extended_result_codes(l->db, 1);
+	/*
+	 * Keep the -wal and -shm files when the last connection closes: every `run` opens and
+	 * closes the ledger, and re-creating both files each time costs more than the whole
+	 * transaction. The checkpoint on close still empties the WAL into the database.
+	 */
+	{
+		int persist = 1;
+
+		sqlite3_file_control(l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	sqlite3_busy_timeout(l->db,
 	                     (int)(o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms));
 
@@ -491,7 +501,8 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 			goto out;
 	}
 	/* the tmpfs of /run makes fsync cheap, but WAL needs it only at checkpoints */
-	r = exec_sql(l, "PRAGMA synchronous=NORMAL");
+	/* with the persistent WAL above: empty the WAL file at close instead of leaving it */
+	r = exec_sql(l, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=0");
 	if (r < 0)
 		goto out;
 	*ret_ledger = l;
