@@ -637,7 +637,9 @@ struct np_rebalance_workload {
 	const char *name;
 	hwloc_const_nodeset_t nodes;            /**< nodes it is placed on (empty: unplaced) */
 	unsigned vcpus;
-	const struct np_node_bytes *claimed;    /**< memory claimed per node (as the ledger) */
+	const struct np_node_bytes *claimed;    /**< memory claimed per node (as the ledger);
+						     the request searched for is the larger of
+						     its sum and the resident memory */
 	unsigned nclaimed;
 	const struct np_node_bytes *resident;   /**< memory resident per node now */
 	unsigned nresident;
@@ -681,7 +683,10 @@ struct np_rebalance_decision {
 
 /**
  * Decide which workload, if any, to move this interval. Pure: reads nothing but its arguments.
- * `load` is what the search sees (np_ledger_load()); `node_busy` the CPUs kept busy per node
+ * `load` is the host before any claim of `workloads`: np_load_new() of a live snapshot (the
+ * kernel's free memory), or a caller's base; the workloads' outstanding claims (claimed minus
+ * resident, per node) and vCPUs are counted from `workloads`, as np_ledger_load() counts them,
+ * so `workloads` must be every live workload of the ledger. `node_busy` the CPUs kept busy per node
  * index over the last interval (np_host_nnodes() entries; NULL: CPU use unknown, memory
  * alone decides). A workload is a candidate for a move when it is spilled or overloaded (see
  * np_rebalance_params); its own memory and vCPUs are given back to the load, the strategy
