@@ -130,6 +130,29 @@ int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes,
 /* Free memory of a set of nodes in the load. */
 uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes);
 
+/*
+ * Give a process's own memory back to `load` before searching for it: its resident pages
+ * (res[nres]) count as free on the nodes they are on, and when the ledger holds it (`own`,
+ * NULL otherwise) what its claim still reserves and its vCPUs. Returns 0 or -ENOMEM.
+ */
+int cli_give_back(const np_host *h, np_load *load, const struct np_node_bytes *res, int nres,
+		  const struct np_workload *own);
+
+/* A migration and what it did, from numa_maps before and after. */
+struct cli_migration {
+	int nbefore, nafter;
+	struct np_node_bytes *before, *after; /* before: the caller's; after: free() */
+	uint64_t to_move;   /* resident off the target before */
+	uint64_t stuck;     /* resident off the target after */
+	long kernel_failed; /* pages migrate_pages() reported it could not move */
+	int err;            /* -errno when the migration or the second read failed */
+};
+/* Move the pages of `pid` on nodes outside `target` to target's nodes with memory. */
+void cli_migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target,
+		 struct cli_migration *m);
+/* Bytes in base pages (sysconf(_SC_PAGESIZE)). */
+uint64_t cli_pages(uint64_t bytes);
+
 /* Commands. */
 int cmd_info(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

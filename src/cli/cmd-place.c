@@ -158,8 +158,8 @@ static void node_bytes_text(const struct np_node_bytes *a, int n, char *buf, siz
  * nodes they are on (it takes them along wherever it goes), and when the ledger holds it, what
  * its claim still reserves and its vCPUs. The search then sees the host as if it were not there.
  */
-static int give_back(const np_host *h, np_load *load, const struct np_node_bytes *res, int nres,
-                     const struct np_workload *own)
+int cli_give_back(const np_host *h, np_load *load, const struct np_node_bytes *res, int nres,
+                  const struct np_workload *own)
 {
 	struct np_claim c;
 	unsigned nn = np_host_nnodes(h);
@@ -218,16 +218,7 @@ static int find_own(np_ledger *ledger, pid_t pid, uint64_t start, struct np_work
 	return found;
 }
 
-struct migration {
-	int nbefore, nafter;
-	struct np_node_bytes *before, *after;
-	uint64_t to_move; /* resident off the target before */
-	uint64_t stuck;   /* resident off the target after */
-	long kernel_failed;
-	int err;
-};
-
-static void migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target, struct migration *m)
+void cli_migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target, struct cli_migration *m)
 {
 	hwloc_bitmap_t from = hwloc_bitmap_alloc(), to = hwloc_bitmap_alloc();
 	int id;
@@ -269,33 +260,34 @@ out:
 	hwloc_bitmap_free(to);
 }
 
-static uint64_t pages(uint64_t bytes)
+uint64_t cli_pages(uint64_t bytes)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
 	return bytes / (uint64_t)(page > 0 ? page : 4096);
 }
 
-static json_t *migration_json(const struct migration *m, bool dry_run)
+static json_t *migration_json(const struct cli_migration *m, bool dry_run)
 {
 	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
 	json_t *j = json_pack("{s:o,s:I,s:I}", "before", node_bytes_json(m->before, m->nbefore),
 	                      "to_move_bytes", (json_int_t)m->to_move, "to_move_pages",
-	                      (json_int_t)pages(m->to_move));
+	                      (json_int_t)cli_pages(m->to_move));
 
 	if (!dry_run) {
 		json_object_set_new(j, "after", node_bytes_json(m->after, m->nafter));
 		json_object_set_new(j, "moved_bytes", json_integer((json_int_t)moved));
-		json_object_set_new(j, "moved_pages", json_integer((json_int_t)pages(moved)));
+		json_object_set_new(j, "moved_pages", json_integer((json_int_t)cli_pages(moved)));
 		json_object_set_new(j, "not_moved_bytes", json_integer((json_int_t)m->stuck));
 		json_object_set_new(j, "not_moved_pages",
-		                    json_integer((json_int_t)pages(m->stuck)));
+		                    json_integer((json_int_t)cli_pages(m->stuck)));
 		json_object_set_new(j, "kernel_not_moved_pages", json_integer(m->kernel_failed));
 	}
 	return j;
 }
 
-static void migration_text(const struct migration *m, hwloc_const_nodeset_t target, bool dry_run)
+static void migration_text(const struct cli_migration *m, hwloc_const_nodeset_t target,
+                           bool dry_run)
 {
 	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
 	char *nodes = cli_list_string(target), a[32], b[32];
@@ -306,14 +298,14 @@ static void migration_text(const struct migration *m, hwloc_const_nodeset_t targ
 		       hwloc_bitmap_weight(target) > 1 ? "s" : "", nodes ? nodes : "?");
 	} else if (dry_run) {
 		printf("migrate: would move %" PRIu64 " pages (%s) to node%s %s\n",
-		       pages(m->to_move), np_size_format(m->to_move, a, sizeof(a)),
+		       cli_pages(m->to_move), np_size_format(m->to_move, a, sizeof(a)),
 		       hwloc_bitmap_weight(target) > 1 ? "s" : "", nodes ? nodes : "?");
 	} else {
 		printf("migrate: moved %" PRIu64 " pages (%s) to node%s %s; %" PRIu64
 		       " pages (%s) could not move\n",
-		       pages(moved), np_size_format(moved, a, sizeof(a)),
+		       cli_pages(moved), np_size_format(moved, a, sizeof(a)),
 		       hwloc_bitmap_weight(target) > 1 ? "s" : "", nodes ? nodes : "?",
-		       pages(m->stuck), np_size_format(m->stuck, b, sizeof(b)));
+		       cli_pages(m->stuck), np_size_format(m->stuck, b, sizeof(b)));
 	}
 	free(nodes);
 }
@@ -323,7 +315,7 @@ int cmd_place(int argc, char **argv)
 	struct place_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
 	hwloc_bitmap_t sets[2] = {NULL, NULL}, nodes = NULL, cpus = NULL;
 	struct np_workload w, own;
-	struct migration mig;
+	struct cli_migration mig;
 	struct np_apply_req ap;
 	struct np_request req;
 	struct np_process p, after;
@@ -433,7 +425,7 @@ int cmd_place(int argc, char **argv)
 		if (r < 0)
 			goto fail;
 	}
-	r = give_back(h, load, res, nres, recorded ? &own : NULL);
+	r = cli_give_back(h, load, res, nres, recorded ? &own : NULL);
 	if (r < 0)
 		goto fail;
 
@@ -563,7 +555,7 @@ int cmd_place(int argc, char **argv)
 		np_ledger_close(ledger);
 		ledger = NULL;
 		if (o.migrate)
-			migrate(o.pid, h, nodes, &mig);
+			cli_migrate(o.pid, h, nodes, &mig);
 	} else if (o.migrate) {
 		mig.to_move = bytes_off(res, nres, nodes);
 	}

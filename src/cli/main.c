@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"list", cmd_list, "list the placed workloads and what they hold"},
 	{"forget", cmd_forget, "drop a workload's claim (it keeps running)"},
 	{"place", cmd_place, "adopt a running process: place, bind and record it (--migrate)"},
+	{"daemon", cmd_daemon, "keep workloads placed well: move spilled or overloaded ones"},
 	{"advise", cmd_advise, "print the nodes for NCPUS[:MB] in one line, as 'numad -w'"},
 };
 

@@ -249,7 +249,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	if (p->now - w->last_move < p->min_gap) {
 		j->verdict = NP_REBALANCE_HELD;
 		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
-		         ": %s, but moved %" PRId64 " s ago (min gap %" PRId64 " s)", why,
+		         ": %s, but placed or moved %" PRId64 " s ago (min gap %" PRId64 " s)", why,
 		         p->now - w->last_move, p->min_gap);
 		goto out;
 	}
