@@ -1,0 +1,142 @@
+/* cmd-plan.c - `numaplace plan`: choose nodes for a workload without running it. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char plan_help[] =
+	"usage: numaplace plan --memory SIZE [--vcpus N] [--strategy NAME] [--explain]\n"
+	"                      [--keep N] [--json] [HOST SOURCE]\n\n"
+	"Choose the nodes a workload would be placed on, and say why. Nothing is run and\n"
+	"nothing is recorded. Exit status 3 when no placement fits.\n\n"
+	"  --explain             list the best candidates, ranked, with their figures\n"
+	"  --keep N              how many candidates --explain lists (default 5)\n"
+	"  --json                print a JSON document\n"
+	"  -h, --help            show this help\n\n";
+
+json_t *cli_candidate_json(const struct np_candidate *c)
+{
+	return json_pack("{s:o,s:I,s:i,s:I,s:f}", "nodes", cli_json_int_array(c->nodes),
+			 "free_bytes", (json_int_t)c->free_bytes, "cpus", (int)c->ncpus, "vcpus",
+			 (json_int_t)c->vcpus, "mean_distance", c->mean_distance);
+}
+
+static json_t *plan_json(const np_plan *plan, bool explain)
+{
+	const struct np_candidate *best = np_plan_best(plan);
+	json_t *root = json_object(), *placement = json_null();
+
+	if (best) {
+		char *cpus = cli_list_string(best->cpus);
+
+		placement = json_pack("{s:o,s:s}", "nodes", cli_json_int_array(best->nodes),
+				      "cpus", cpus ? cpus : "");
+		free(cpus);
+	}
+	json_object_set_new(root, "placement", placement);
+	json_object_set_new(root, "reason", json_string(np_plan_reason(plan)));
+	if (explain) {
+		json_t *cands = json_array();
+
+		for (unsigned i = 0; i < np_plan_ncandidates(plan); i++)
+			json_array_append_new(cands,
+					      cli_candidate_json(np_plan_candidate(plan, i)));
+		json_object_set_new(root, "candidates", cands);
+		json_object_set_new(root, "examined",
+				    json_integer((json_int_t)np_plan_examined(plan)));
+	}
+	return root;
+}
+
+static void print_plan(const np_plan *plan, bool explain)
+{
+	const struct np_candidate *best = np_plan_best(plan);
+
+	if (best) {
+		char *nodes = cli_list_string(best->nodes), *cpus = cli_list_string(best->cpus);
+
+		printf("nodes %s (cpus %s)\n", nodes ? nodes : "?", cpus ? cpus : "?");
+		printf("why: %s\n", np_plan_reason(plan));
+		free(nodes);
+		free(cpus);
+	}
+	if (!explain)
+		return;
+	printf("%" PRIu64 " candidate sets examined; the best %u:\n", np_plan_examined(plan),
+	       np_plan_ncandidates(plan));
+	printf("rank  %-16s %12s %6s %6s %9s\n", "nodes", "free", "cpus", "vcpus", "distance");
+	for (unsigned i = 0; i < np_plan_ncandidates(plan); i++) {
+		const struct np_candidate *c = np_plan_candidate(plan, i);
+		char *nodes = cli_list_string(c->nodes), fr[32];
+
+		printf("%4u  %-16s %12s %6u %6" PRIu64 " %9.2f\n", i + 1, nodes ? nodes : "?",
+		       np_size_format(c->free_bytes, fr, sizeof(fr)), c->ncpus, c->vcpus,
+		       c->mean_distance);
+		free(nodes);
+	}
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
+	struct cli_request_opts ro;
+	hwloc_bitmap_t sets[2] = {NULL, NULL};
+	bool explain = false, json = false;
+	struct np_request req;
+	np_host *h = NULL;
+	np_plan *plan = NULL;
+	int r;
+
+	cli_request_opts_init(&ro);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(plan_help, stdout);
+			fputs(cli_request_options_help, stdout);
+			fputs(cli_host_options_help, stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "--explain") == 0) {
+			explain = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if ((r = cli_request_option("plan", argc, argv, &i, &ro)) != 0 ||
+			   (r = cli_host_option("plan", argc, argv, &i, &ho)) != 0) {
+			if (r < 0)
+				return -r;
+		} else {
+			return cli_usage_error("plan", "unknown argument '%s'", a);
+		}
+	}
+	if (!ro.memory_given)
+		return cli_usage_error("plan", "--memory is required");
+	r = cli_host_load(&ho, &h);
+	if (r)
+		return r;
+	r = cli_request_build("plan", h, &ro, &req, sets);
+	if (r)
+		goto out;
+	ro.search.keep = explain ? ro.keep : 1;
+	r = np_search(h, NULL, &req, &ro.search, &plan);
+	if (r < 0) {
+		cli_error("cannot plan: %s", strerror(-r));
+		r = EXIT_FAIL;
+		goto out;
+	}
+	if (json)
+		r = cli_json_print(plan_json(plan, explain), false);
+	else
+		print_plan(plan, explain);
+	if (r == EXIT_OK && !np_plan_best(plan)) {
+		if (!json)
+			cli_error("no placement fits: %s", np_plan_reason(plan));
+		r = EXIT_NOFIT;
+	}
+out:
+	np_plan_free(plan);
+	hwloc_bitmap_free(sets[0]);
+	hwloc_bitmap_free(sets[1]);
+	np_host_free(h);
+	return r;
+}

@@ -1,0 +1,369 @@
+/*
+ * cmd-simulate.c - `numaplace simulate`: replay a trace of placements and removals on a
+ * topology with simulated accounting, printing one decision per placement.
+ *
+ * The accounting is the library's np_load: a placed guest's memory is charged to its nodes by
+ * water-filling and its vCPUs count once on each of its nodes; a guest that gets no placement
+ * runs unplaced over every node (as Xen runs it) if the host has its memory in total, and is
+ * rejected otherwise.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char simulate_help[] =
+	"usage: numaplace simulate (--topology FILE | --synthetic DESC | --sysfs-root DIR)\n"
+	"                          [--strategy NAME] [--report] [--json] < trace.jsonl\n\n"
+	"Replay a trace on a topology. Each input line is one JSON object:\n"
+	"  {\"op\":\"place\",\"name\":\"vm1\",\"memory\":4294967296,\"vcpus\":4}\n"
+	"      (memory in bytes or as a size string such as \"4G\"; vcpus default 1)\n"
+	"  {\"op\":\"remove\",\"name\":\"vm1\"}\n"
+	"Each place prints one line: {\"name\":\"vm1\",\"nodes\":[2]}, or\n"
+	"{\"name\":\"vm1\",\"nodes\":null,\"reason\":\"...\"} when it runs unplaced, with\n"
+	"\"rejected\":true when the host does not have its memory at all.\n\n"
+	"  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+	"  --report              after the decisions, print figures for the whole trace\n"
+	"  --json                with --report: the figures as one JSON line\n"
+	"  -h, --help            show this help\n\n";
+
+struct guest {
+	char *name;
+	struct np_claim claim;
+	bool placed;
+};
+
+struct report {
+	uint64_t placed, unplaced, rejected, single_node, nodes_total;
+	double weighted_distance, weight; /* memory-weighted access distance */
+	double peak_load, spread_sum;
+	uint64_t samples, examined, search_ns, searches;
+};
+
+static void guest_release(struct guest *g)
+{
+	free(g->name);
+	np_claim_release(&g->claim);
+}
+
+static double set_mean_distance(const np_host *h, hwloc_const_nodeset_t set)
+{
+	unsigned n = np_host_nnodes(h), local = UINT32_MAX;
+	uint64_t sum = 0, k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!hwloc_bitmap_isset(set, np_host_node(h, i)->id))
+			continue;
+		k++;
+		if (np_host_distance(h, i, i) < local)
+			local = np_host_distance(h, i, i);
+		for (unsigned j = 0; j < n; j++)
+			if (hwloc_bitmap_isset(set, np_host_node(h, j)->id))
+				sum += np_host_distance(h, i, j);
+	}
+	return k ? (double)sum / (double)(k * k) / local : 0.0;
+}
+
+/* Sample the per-node vCPUs per CPU after an event. */
+static void sample_load(const np_host *h, const np_load *load, struct report *rep)
+{
+	double lo = INFINITY, hi = 0;
+
+	for (unsigned i = 0; i < np_host_nnodes(h); i++) {
+		unsigned ncpus = np_host_node(h, i)->ncpus;
+		double v;
+
+		if (!ncpus)
+			continue;
+		v = (double)np_load_vcpus(load, i) / ncpus;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	if (hi > rep->peak_load)
+		rep->peak_load = hi;
+	if (lo != INFINITY)
+		rep->spread_sum += hi - lo;
+	rep->samples++;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int trace_error(unsigned long line, const char *fmt, const char *arg)
+{
+	fflush(stdout);
+	fprintf(stderr, "numaplace: trace line %lu: ", line);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+static int read_memory(json_t *m, uint64_t *ret)
+{
+	if (json_is_integer(m) && json_integer_value(m) >= 0) {
+		*ret = (uint64_t)json_integer_value(m);
+		return 0;
+	}
+	if (json_is_string(m))
+		return np_size_parse(json_string_value(m), ret);
+	return -EINVAL;
+}
+
+static int find_guest(struct guest *g, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(g[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static json_t *report_json(const struct report *rep)
+{
+	uint64_t decisions = rep->placed + rep->unplaced + rep->rejected;
+	double d = decisions ? (double)decisions : 1.0, p = rep->placed ? (double)rep->placed : 1.0;
+
+	return json_pack(
+		"{s:{s:f,s:f,s:f},s:{s:f,s:f},s:{s:I,s:I,s:I},s:{s:I,s:f,s:I,s:f}}", "locality",
+		"single_node_share", rep->single_node / p, "mean_nodes", rep->nodes_total / p,
+		"mean_access_distance", rep->weight > 0 ? rep->weighted_distance / rep->weight : 0.0,
+		"load", "peak_vcpus_per_cpu", rep->peak_load, "mean_spread",
+		rep->samples ? rep->spread_sum / rep->samples : 0.0, "admission", "placed",
+		(json_int_t)rep->placed, "unplaced", (json_int_t)rep->unplaced, "rejected",
+		(json_int_t)rep->rejected, "cost", "search_ns", (json_int_t)rep->search_ns,
+		"ns_per_decision", rep->search_ns / d, "examined", (json_int_t)rep->examined,
+		"examined_per_decision", rep->examined / d);
+}
+
+static void print_report(const struct report *rep)
+{
+	uint64_t decisions = rep->placed + rep->unplaced + rep->rejected;
+	double d = decisions ? (double)decisions : 1.0, p = rep->placed ? (double)rep->placed : 1.0;
+
+	printf("report:\n");
+	printf("  locality:  %.1f%% of placed guests on one node, %.2f nodes per guest,\n"
+	       "             memory-weighted access distance %.3f (1.0 = all local)\n",
+	       100.0 * rep->single_node / p, rep->nodes_total / p,
+	       rep->weight > 0 ? rep->weighted_distance / rep->weight : 0.0);
+	printf("  load:      peak %.2f vCPUs per CPU on a node, mean spread across nodes %.2f\n",
+	       rep->peak_load, rep->samples ? rep->spread_sum / rep->samples : 0.0);
+	printf("  admission: %" PRIu64 " placed, %" PRIu64 " unplaced (ran on all nodes), %" PRIu64
+	       " rejected\n",
+	       rep->placed, rep->unplaced, rep->rejected);
+	printf("  cost:      %" PRIu64 " decisions, %.1f us total search, %.0f ns per decision, "
+	       "%.1f candidate sets examined per decision\n",
+	       decisions, rep->search_ns / 1000.0, rep->search_ns / d, rep->examined / d);
+}
+
+/* Handle one place op. Returns 0 or EXIT_FAIL (after printing why). */
+static int do_place(const np_host *h, np_load *load, const struct np_search_opts *so,
+		    const char *name, uint64_t memory, unsigned vcpus, struct guest *g,
+		    struct report *rep)
+{
+	struct np_request req;
+	np_plan *plan = NULL;
+	const struct np_candidate *best;
+	json_t *out = json_object();
+	uint64_t t0;
+	int r;
+
+	np_request_init(&req);
+	req.memory_bytes = memory;
+	req.vcpus = vcpus;
+	t0 = now_ns();
+	r = np_search(h, load, &req, so, &plan);
+	rep->search_ns += now_ns() - t0;
+	rep->searches++;
+	if (r < 0) {
+		cli_error("search failed for '%s': %s", name, strerror(-r));
+		json_decref(out);
+		return EXIT_FAIL;
+	}
+	rep->examined += np_plan_examined(plan);
+	best = np_plan_best(plan);
+	json_object_set_new(out, "name", json_string(name));
+	if (best && np_load_charge(load, best->nodes, memory, vcpus, &g->claim) == 0) {
+		g->placed = true;
+		rep->placed++;
+		rep->nodes_total += best->nnodes;
+		rep->single_node += best->nnodes == 1;
+		rep->weighted_distance += (double)memory * best->mean_distance;
+		rep->weight += (double)memory;
+		json_object_set_new(out, "nodes", cli_json_int_array(best->nodes));
+	} else {
+		json_object_set_new(out, "nodes", json_null());
+		json_object_set_new(out, "reason", json_string(np_plan_reason(plan)));
+		r = np_load_charge(load, np_host_nodeset(h), memory, vcpus, &g->claim);
+		if (r == 0) {
+			rep->unplaced++;
+			rep->weighted_distance +=
+				(double)memory * set_mean_distance(h, np_host_nodeset(h));
+			rep->weight += (double)memory;
+		} else {
+			rep->rejected++;
+			json_object_set_new(out, "rejected", json_true());
+		}
+	}
+	np_plan_free(plan);
+	return cli_json_print(out, true) ? EXIT_FAIL : (r == -ENOMEM ? EXIT_FAIL : 0);
+}
+
+int cmd_simulate(int argc, char **argv)
+{
+	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
+	struct cli_request_opts ro;
+	struct report rep = {0};
+	bool report = false, json = false;
+	struct guest *guests = NULL;
+	size_t nguests = 0, cap = 0;
+	char *line = NULL;
+	size_t linecap = 0;
+	unsigned long lineno = 0;
+	np_host *h = NULL;
+	np_load *load = NULL;
+	int r;
+
+	cli_request_opts_init(&ro);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(simulate_help, stdout);
+			fputs(cli_host_options_help, stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "--report") == 0) {
+			report = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if ((r = cli_host_option("simulate", argc, argv, &i, &ho)) != 0) {
+			if (r < 0)
+				return -r;
+		} else if (strncmp(a, "--strategy", 10) == 0 &&
+			   (r = cli_request_option("simulate", argc, argv, &i, &ro)) != 0) {
+			if (r < 0)
+				return -r;
+		} else {
+			return cli_usage_error("simulate", "unknown argument '%s'", a);
+		}
+	}
+	r = cli_host_load(&ho, &h);
+	if (r)
+		return r;
+	if (np_load_new(h, &load) < 0) {
+		cli_error("out of memory");
+		r = EXIT_FAIL;
+		goto out;
+	}
+	for (ssize_t len; (len = getline(&line, &linecap, stdin)) >= 0;) {
+		json_t *ev, *jname, *jop;
+		json_error_t jerr;
+		const char *op, *name;
+		int gi;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		ev = json_loads(line, 0, &jerr);
+		if (!ev || !json_is_object(ev)) {
+			r = trace_error(lineno, "not a JSON object: %s", ev ? "" : jerr.text);
+			json_decref(ev);
+			goto out;
+		}
+		jop = json_object_get(ev, "op");
+		jname = json_object_get(ev, "name");
+		op = json_string_value(jop);
+		name = json_string_value(jname);
+		if (!op || !name || !*name) {
+			r = trace_error(lineno, "%s", "needs \"op\" and a non-empty \"name\" string");
+			json_decref(ev);
+			goto out;
+		}
+		gi = find_guest(guests, nguests, name);
+		if (strcmp(op, "place") == 0) {
+			json_t *jv = json_object_get(ev, "vcpus"), *jm = json_object_get(ev, "memory");
+			uint64_t memory = 0;
+			unsigned vcpus = 1;
+
+			if (gi >= 0) {
+				r = trace_error(lineno, "'%s' is already placed", name);
+			} else if (!jm || read_memory(jm, &memory) < 0) {
+				r = trace_error(lineno, "'%s': \"memory\" must be bytes or a size "
+							"such as \"4G\"",
+						name);
+			} else if (jv && (!json_is_integer(jv) || json_integer_value(jv) < 1 ||
+					  json_integer_value(jv) > (1 << 20))) {
+				r = trace_error(lineno, "'%s': \"vcpus\" must be a whole number >= 1",
+						name);
+			} else {
+				if (jv)
+					vcpus = (unsigned)json_integer_value(jv);
+				if (nguests == cap) {
+					size_t nc = cap ? cap * 2 : 64;
+					struct guest *ng = realloc(guests, nc * sizeof(*ng));
+
+					if (!ng) {
+						json_decref(ev);
+						cli_error("out of memory");
+						r = EXIT_FAIL;
+						goto out;
+					}
+					guests = ng;
+					cap = nc;
+				}
+				memset(&guests[nguests], 0, sizeof(guests[nguests]));
+				guests[nguests].name = strdup(name);
+				r = guests[nguests].name ? do_place(h, load, &ro.search, name, memory,
+								    vcpus, &guests[nguests], &rep)
+							 : EXIT_FAIL;
+				nguests++;
+			}
+		} else if (strcmp(op, "remove") == 0) {
+			if (gi < 0) {
+				r = trace_error(lineno, "'%s' is not placed", name);
+			} else {
+				np_load_release(load, &guests[gi].claim);
+				guest_release(&guests[gi]);
+				guests[gi] = guests[--nguests];
+			}
+		} else {
+			r = trace_error(lineno, "unknown op '%s' (place, remove)", op);
+		}
+		json_decref(ev);
+		if (r)
+			goto out;
+		sample_load(h, load, &rep);
+	}
+	if (ferror(stdin)) {
+		cli_error("cannot read the trace: %s", strerror(errno));
+		r = EXIT_FAIL;
+		goto out;
+	}
+	if (report) {
+		if (json) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "report", report_json(&rep));
+			r = cli_json_print(o, true);
+		} else {
+			print_report(&rep);
+		}
+	}
+out:
+	for (size_t i = 0; i < nguests; i++)
+		guest_release(&guests[i]);
+	free(guests);
+	free(line);
+	np_load_free(load);
+	np_host_free(h);
+	return r;
+}

@@ -1,1 +1,50 @@
-int main(void) { return 0; }
+/* main.c - numaplace(1): the command table. */
+#include "cli.h"
+
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"info", cmd_info, "show the host's NUMA topology (-n: like 'xl info -n')"},
+	{"plan", cmd_plan, "choose nodes for a workload without running it"},
+	{"simulate", cmd_simulate, "replay a trace of placements on a topology"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: numaplace [--version] [--help] COMMAND [ARGS]\n\n"
+	      "Place workloads on the NUMA nodes of a Linux host.\n\nCommands:\n",
+	      f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'numaplace COMMAND --help' describes a command; numaplace(1) describes all.\n"
+	      "Exit status: 0 success, 1 failure, 2 usage error, 3 no placement fits.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("numaplace %s\n", NP_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error("'%s' is not a numaplace command; see 'numaplace --help'", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,2 +1,45 @@
 #!/bin/sh
-exit 0
+# Golden CLI tests. Each case is tests/cli/cases/NAME.args: one line of arguments to numaplace
+# (@FIXTURES@ is replaced by the fixtures folder), an optional NAME.stdin fed to it, and
+# NAME.out: the expected stdout, then "--- stderr", stderr, then "--- exit N".
+# NUMAPLACE_REGEN=1 rewrites every NAME.out from the current output (review the diff).
+set -u
+exe=$1
+dir=$2
+fixtures=$(cd "$dir/../fixtures" && pwd)
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for args_file in "$dir"/cases/*.args; do
+	name=$(basename "$args_file" .args)
+	args=$(sed "s|@FIXTURES@|$fixtures|g" "$args_file")
+	stdin=/dev/null
+	[ -f "$dir/cases/$name.stdin" ] && stdin="$dir/cases/$name.stdin"
+	eval "set -- $args"
+	"$exe" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
+	code=$?
+	{
+		cat "$tmp/out"
+		echo "--- stderr"
+		sed "s|$fixtures|@FIXTURES@|g" "$tmp/err"
+		echo "--- exit $code"
+	} >"$tmp/got"
+	if [ "${NUMAPLACE_REGEN:-}" = 1 ]; then
+		cp "$tmp/got" "$dir/cases/$name.out"
+	fi
+	if [ -f "$dir/cases/$name.out" ] && cmp -s "$tmp/got" "$dir/cases/$name.out"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name: numaplace $args"
+		if [ -f "$dir/cases/$name.out" ]; then
+			diff -u "$dir/cases/$name.out" "$tmp/got" | head -40
+		else
+			echo "  (no $name.out; run with NUMAPLACE_REGEN=1 and review)"
+		fi
+	fi
+done
+echo "golden: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

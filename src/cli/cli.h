@@ -1,0 +1,98 @@
+/*
+ * cli.h - what the numaplace(1) commands share: exit codes, messages, host source options,
+ * JSON output.
+ */
+#ifndef NUMAPLACE_CLI_H
+#define NUMAPLACE_CLI_H
+
+#include "numaplace.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes (documented in numaplace(1)). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_NOFIT 3 /* no placement fits the request */
+
+/* "numaplace: <message>" on stderr, git style: lowercase, subject quoted, no full stop. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "numaplace <cmd>: <message>" plus "try 'numaplace <cmd> --help'"; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Options that choose where the host snapshot comes from, shared by info, plan, simulate. */
+struct cli_host_opts {
+	struct np_source src;
+	bool source_given;
+};
+
+/*
+ * Try to consume one host-source option at argv[*i] (--topology FILE, --synthetic DESC,
+ * --sysfs-root DIR, --whole-system, --memfree-only, and the --opt=value forms). Returns 1 if
+ * consumed (advancing *i past a separate value), 0 if argv[*i] is not one of them, or
+ * -EXIT_USAGE after printing a usage error for `cmd`.
+ */
+int cli_host_option(const char *cmd, int argc, char **argv, int *i, struct cli_host_opts *o);
+/* Help text lines for the options above. */
+extern const char cli_host_options_help[];
+
+/* Load the snapshot, printing a clear error on failure. Returns 0 or EXIT_FAIL. */
+int cli_host_load(const struct cli_host_opts *o, np_host **ret_host);
+
+/* Value of an option given as "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not it. */
+const char *cli_opt_value(const char *cmd, const char *name, int argc, char **argv, int *i,
+			  int *ret_err);
+
+/* Parse helpers that print a clear error naming the option. Return 0 or EXIT_USAGE. */
+int cli_parse_size(const char *cmd, const char *opt, const char *s, uint64_t *ret);
+int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min, unsigned max,
+		   unsigned *ret);
+
+/* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
+char *cli_list_string(hwloc_const_bitmap_t set);
+/* A JSON array of the set's members. */
+json_t *cli_json_int_array(hwloc_const_bitmap_t set);
+/* Print `j` (compact=false: indented) with a newline and release it. Returns 0 or EXIT_FAIL. */
+int cli_json_print(json_t *j, bool compact);
+
+/* Request options shared by plan, run and simulate. */
+struct cli_request_opts {
+	uint64_t memory;
+	bool memory_given;
+	unsigned vcpus;        /* 0: not given */
+	unsigned min_nodes, max_nodes;
+	const char *nodes;     /* --nodes LIST, resolved against the host later */
+	const char *cpus;      /* --cpus LIST */
+	uint64_t hugepage_size, hugepage_count;
+	struct np_search_opts search;
+	unsigned keep;         /* --keep N: candidates listed by --explain */
+};
+void cli_request_opts_init(struct cli_request_opts *o);
+/*
+ * Try to consume one request option at argv[*i]: --memory SIZE, --vcpus N, --strategy NAME,
+ * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE.
+ * Returns 1 if consumed, 0 if not one of them, -EXIT_USAGE after a usage error.
+ */
+int cli_request_option(const char *cmd, int argc, char **argv, int *i,
+		       struct cli_request_opts *o);
+extern const char cli_request_options_help[];
+/*
+ * Fill `req` from `o` for `host`: node and CPU lists are checked against the host (a node or
+ * CPU that does not exist, or is not usable, is a clear error). `sets` receives the two
+ * bitmaps the request points to (caller frees both). Returns 0 or EXIT_USAGE.
+ */
+int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
+		      struct np_request *req, hwloc_bitmap_t sets[2]);
+
+/* {"nodes":[..],"free_bytes":N,"cpus":N,"vcpus":N,"mean_distance":X} */
+json_t *cli_candidate_json(const struct np_candidate *c);
+
+/* Commands. */
+int cmd_info(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+
+#endif /* NUMAPLACE_CLI_H */
