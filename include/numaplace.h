@@ -33,7 +33,14 @@ enum np_source_kind {
 	NP_SOURCE_LIVE = 0, /**< this machine, read through /sys and /proc */
 	NP_SOURCE_XML,      /**< an hwloc XML export (`lstopo FILE.xml`); arg = path */
 	NP_SOURCE_SYNTHETIC, /**< an hwloc synthetic description; arg = the description */
-	NP_SOURCE_SYSFS,    /**< a captured sysfs tree; arg = the directory holding sys/ (and proc/) */
+	/**
+	 * A captured sysfs tree; arg = the directory holding sys/ (and proc/). hwloc reads such a
+	 * tree only through the HWLOC_FSROOT environment variable: np_host_load() sets it around
+	 * the hwloc discovery, under a lock, and restores the previous value. That is not safe
+	 * against other threads calling setenv() or getenv() at the same time (NP_HOST_FAST does
+	 * not touch the environment).
+	 */
+	NP_SOURCE_SYSFS,
 };
 
 /** Flags for np_host_load(). */
@@ -47,6 +54,8 @@ enum np_host_flags {
 	 * times faster on the live host). Per-CPU core and socket are then unknown (-1). Only for
 	 * NP_SOURCE_LIVE and NP_SOURCE_SYSFS. On NP_SOURCE_SYSFS the allowed sets are the whole
 	 * tree (the capture's cgroup is not interpreted; hwloc does that without this flag).
+	 * On the live host they are the calling thread's CPU affinity and allowed memory nodes
+	 * (hwloc uses the cgroup's cpuset, which a launcher's affinity mask may narrow).
 	 */
 	NP_HOST_FAST = 1u << 2,
 };
@@ -87,6 +96,11 @@ typedef struct np_host np_host;
 
 /**
  * Load a snapshot of a host's NUMA topology.
+ * A node's CPUs are its online, allowed CPUs: from the kernel's cpulist on the live host and
+ * sysfs trees; on XML and synthetic sources each CPU goes to the node with the smallest hwloc
+ * cpuset that holds it (a CPU-less node shares its neighbour's). Without NP_HOST_WHOLE_SYSTEM
+ * a node with neither usable CPUs nor memory is left out. Node ids are the kernel's (hwloc's
+ * os_index); core and socket are hwloc's Core and Package os_index.
  * Returns 0 and sets *ret_host (free with np_host_free()), or:
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
@@ -305,16 +319,25 @@ uint64_t np_plan_examined(const np_plan *plan);
 /**
  * Parse a size: a number (decimal point allowed) and a binary unit: K, M, G, T, P with an
  * optional "iB" or "B" (512M, 4G, 1.5T, 64GiB, 100KiB) or "B" alone for bytes. A number with
- * no unit is an error. Returns 0 and *ret_bytes, -EINVAL (syntax) or -ERANGE (overflow).
+ * no unit is an error. Units are case-insensitive ("4g", "64gib"); one space may separate the
+ * number from the unit, so np_size_format()'s "1.5 GiB" reads back. Fractional bytes are
+ * rounded down. Returns 0 and *ret_bytes, -EINVAL (syntax, sign, no unit) or -ERANGE
+ * (more than 2^64 - 1 bytes).
  */
 int np_size_parse(const char *s, uint64_t *ret_bytes);
-/** Format bytes with a binary unit, e.g. "1.5 GiB". Returns buf. */
+/**
+ * Format bytes with the largest binary unit that keeps the number at 1 or more, rounded to the
+ * nearest tenth, ".0" dropped: "0 B", "1023 B", "512 MiB", "1.5 GiB", "16384 PiB". Truncated
+ * to `len` (always terminated when len > 0). Returns buf.
+ */
 char *np_size_format(uint64_t bytes, char *buf, size_t len);
 
 /**
  * Parse a kernel list ("0-3,8,10-11") strictly: no spaces, no trailing comma, no reversed
- * range, every number <= max_id. Returns 0 and fills `ret_set` (caller allocated; left
- * untouched on failure), or -EINVAL / -ERANGE.
+ * range, not empty, every number <= max_id. Overlapping ranges, leading zeros and one final
+ * newline (as sysfs prints) are accepted. Returns 0 and replaces the content of `ret_set`
+ * (caller allocated; left untouched on failure), or -EINVAL (syntax) / -ERANGE (a number
+ * above max_id).
  */
 int np_list_parse(const char *s, unsigned max_id, hwloc_bitmap_t ret_set);
 

@@ -1,1 +1,532 @@
+/*
+ * host-hwloc.c - np_host_load(): the topology from hwloc (live host, XML, synthetic, captured
+ * sysfs tree), the changing facts (free memory, huge pages) from sysfs below the same root.
+ *
+ * On the live host and sysfs trees hwloc is asked for Packages, Cores, NUMA nodes and PUs only:
+ * caches, groups and I/O cost discovery time, and a node's CPUs come from its cpulist.
+ */
 #include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * hwloc has no API to point its Linux backend at another root: it reads HWLOC_FSROOT when the
+ * backend is instantiated inside hwloc_topology_load(). The variable is set for that call only,
+ * under this lock, and restored afterwards (see NP_SOURCE_SYSFS in numaplace.h). Live loads
+ * take the lock too, with HWLOC_FSROOT=/: a capture loading in another thread must not
+ * redirect them, nor a value left in the environment.
+ */
+static pthread_mutex_t fsroot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int load_with_fsroot(hwloc_topology_t topo, const char *root)
+{
+	char *saved = NULL;
+	const char *old;
+	bool failed = false;
+	int r = 0, err = 0;
+
+	pthread_mutex_lock(&fsroot_lock);
+	old = getenv("HWLOC_FSROOT");
+	if (old) {
+		saved = strdup(old);
+		if (!saved) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	if (setenv("HWLOC_FSROOT", root, 1) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (hwloc_topology_load(topo) < 0) {
+		err = errno;
+		failed = true;
+	}
+	if (saved)
+		setenv("HWLOC_FSROOT", saved, 1);
+	else
+		unsetenv("HWLOC_FSROOT");
+	if (failed)
+		r = err ? -err : -EINVAL;
+out:
+	pthread_mutex_unlock(&fsroot_lock);
+	free(saved);
+	return r;
+}
+
+/* Create and load the topology of `src`. Records the error on failure. */
+static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
+{
+	unsigned long hflags = 0;
+	hwloc_topology_t topo = NULL;
+	int r;
+
+	if (hwloc_topology_init(&topo) < 0)
+		return -ENOMEM;
+	if (src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS) {
+		hwloc_topology_set_all_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+		hwloc_topology_set_type_filter(topo, HWLOC_OBJ_PACKAGE, HWLOC_TYPE_FILTER_KEEP_ALL);
+		hwloc_topology_set_type_filter(topo, HWLOC_OBJ_CORE, HWLOC_TYPE_FILTER_KEEP_ALL);
+	} else {
+		/* A node's CPUs come from where hwloc attaches it (locality_cpus()): removing a
+		 * Group, Die or cache would move it up and widen them. XML and synthetic loads are
+		 * cheap, only I/O and Misc go. */
+		hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+		hwloc_topology_set_type_filter(topo, HWLOC_OBJ_MISC, HWLOC_TYPE_FILTER_KEEP_NONE);
+	}
+	if (src->flags & NP_HOST_WHOLE_SYSTEM)
+		hflags |= HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED;
+	if (hwloc_topology_set_flags(topo, hflags) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+
+	switch (src->kind) {
+	case NP_SOURCE_XML:
+		if (hwloc_topology_set_xml(topo, src->arg) < 0) {
+			np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
+			r = -EBADMSG;
+			goto out;
+		}
+		break;
+	case NP_SOURCE_SYNTHETIC:
+		if (hwloc_topology_set_synthetic(topo, src->arg) < 0) {
+			np__set_error("cannot parse synthetic topology '%s'", src->arg);
+			r = -EBADMSG;
+			goto out;
+		}
+		break;
+	case NP_SOURCE_SYSFS:
+		/* hwloc's x86 backend would add this machine's CPUID view to the capture. */
+		hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+		                              "x86");
+		break;
+	default:
+		break;
+	}
+
+	if (src->kind == NP_SOURCE_SYSFS)
+		r = load_with_fsroot(topo, src->arg);
+	else if (src->kind == NP_SOURCE_LIVE)
+		r = load_with_fsroot(topo, "/");
+	else
+		r = hwloc_topology_load(topo) < 0 ? (errno ? -errno : -EINVAL) : 0;
+	if (r < 0) {
+		if (src->kind == NP_SOURCE_LIVE)
+			np__set_error("cannot discover the host topology: %s", strerror(-r));
+		else
+			np__set_error("cannot load '%s': %s", src->arg, strerror(-r));
+		r = r == -ENOMEM ? r : -EBADMSG;
+		goto out;
+	}
+	*ret_topo = topo;
+	topo = NULL;
+	r = 0;
+out:
+	if (topo)
+		hwloc_topology_destroy(topo);
+	return r;
+}
+
+/*
+ * Huge pages from hwloc's page types (XML and synthetic sources, where free = total). The
+ * smallest page type is the normal page size; the larger ones are huge pages.
+ */
+static int hugepages_from_obj(hwloc_obj_t node, struct np_hugepages **ret_hp, unsigned *ret_n)
+{
+	const struct hwloc_numanode_attr_s *a = &node->attr->numanode;
+	struct np_hugepages *hp = NULL;
+	uint64_t smallest = UINT64_MAX;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->page_types_len; i++)
+		if (a->page_types[i].size && a->page_types[i].size < smallest)
+			smallest = a->page_types[i].size;
+	if (a->page_types_len > 1) {
+		hp = calloc(a->page_types_len, sizeof(*hp));
+		if (!hp)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < a->page_types_len; i++) {
+		if (a->page_types[i].size <= smallest)
+			continue;
+		hp[n].size_bytes = a->page_types[i].size;
+		hp[n].total = a->page_types[i].count;
+		hp[n].free = a->page_types[i].count;
+		n++;
+	}
+	*ret_hp = hp;
+	*ret_n = n;
+	return 0;
+}
+
+/* 1 when `kind` is a distance numaplace can use: from the OS, or any latency. */
+static bool usable_kind(unsigned long kind, bool os_only)
+{
+	if (kind & HWLOC_DISTANCES_KIND_MEANS_BANDWIDTH)
+		return false;
+	return !os_only || (kind & HWLOC_DISTANCES_KIND_FROM_OS);
+}
+
+/*
+ * The distance matrix over the kept nodes (specs[] order) from hwloc: the first matrix from the
+ * OS that covers them all, else the first latency matrix that does. 0 and *ret_dist (heap), or
+ * 0 and *ret_dist = NULL when hwloc has none (10/20 is then assumed).
+ */
+static int distances_get(hwloc_topology_t topo, const struct np_node_spec *specs, unsigned n,
+                         unsigned **ret_dist)
+{
+	struct hwloc_distances_s **all = NULL;
+	unsigned nr = 0, *dist = NULL, *pos = NULL;
+	int r;
+
+	if (hwloc_distances_get_by_type(topo, HWLOC_OBJ_NUMANODE, &nr, NULL, 0, 0) < 0 || nr == 0) {
+		*ret_dist = NULL;
+		return 0;
+	}
+	all = calloc(nr, sizeof(*all));
+	dist = malloc((size_t)n * n * sizeof(*dist));
+	pos = malloc(n * sizeof(*pos));
+	if (!all || !dist || !pos) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (hwloc_distances_get_by_type(topo, HWLOC_OBJ_NUMANODE, &nr, all, 0, 0) < 0) {
+		nr = 0;
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned m = 0; m < nr; m++) {
+			struct hwloc_distances_s *d = all[m];
+			bool ok = usable_kind(d->kind, pass == 0);
+
+			for (unsigned i = 0; ok && i < n; i++) {
+				ok = false;
+				for (unsigned o = 0; o < d->nbobjs; o++)
+					if (d->objs[o]->os_index == specs[i].id) {
+						pos[i] = o;
+						ok = true;
+						break;
+					}
+			}
+			for (unsigned i = 0; ok && i < n; i++)
+				for (unsigned j = 0; ok && j < n; j++) {
+					hwloc_uint64_t v =
+					    d->values[(size_t)pos[i] * d->nbobjs + pos[j]];
+
+					ok = v > 0 && v <= 65535;
+					dist[(size_t)i * n + j] = (unsigned)v;
+				}
+			if (ok) {
+				*ret_dist = dist;
+				dist = NULL;
+				r = 0;
+				goto out;
+			}
+		}
+	*ret_dist = NULL;
+	r = 0;
+out:
+	for (unsigned m = 0; m < nr; m++)
+		if (all[m])
+			hwloc_distances_release(topo, all[m]);
+	free(all);
+	free(dist);
+	free(pos);
+	return r;
+}
+
+static int os_index_or_unknown(hwloc_obj_t obj)
+{
+	if (!obj || obj->os_index == HWLOC_UNKNOWN_INDEX || obj->os_index > INT32_MAX)
+		return -1;
+	return (int)obj->os_index;
+}
+
+/* Core and socket of every PU. */
+static int cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret_n)
+{
+	int npu = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+	struct np_cpu *cpus;
+	hwloc_obj_t pu = NULL;
+	unsigned n = 0;
+
+	cpus = calloc(npu > 0 ? (size_t)npu : 1, sizeof(*cpus));
+	if (!cpus)
+		return -ENOMEM;
+	while ((pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu)) && n < (unsigned)npu) {
+		cpus[n].cpu = pu->os_index;
+		cpus[n].core =
+		    os_index_or_unknown(hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu));
+		cpus[n].socket = os_index_or_unknown(
+		    hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, pu));
+		cpus[n].node = 0; /* np__host_build() sets it from the node cpusets */
+		n++;
+	}
+	*ret_cpus = cpus;
+	*ret_n = n;
+	return 0;
+}
+
+static const char *source_name(const struct np_source *src)
+{
+	return src->kind == NP_SOURCE_LIVE ? "the host" : src->arg;
+}
+
+/* Order for locality_cpus(): smaller locality first, then plain memory, then lower id. */
+static int cmp_locality(const void *a, const void *b)
+{
+	hwloc_obj_t x = *(hwloc_obj_t const *)a, y = *(hwloc_obj_t const *)b;
+	int wx = hwloc_bitmap_weight(x->cpuset), wy = hwloc_bitmap_weight(y->cpuset);
+	int sx = x->subtype != NULL, sy = y->subtype != NULL;
+
+	if (wx != wy)
+		return (wx > wy) - (wx < wy);
+	if (sx != sy)
+		return (sx > sy) - (sx < sy);
+	return (x->os_index > y->os_index) - (x->os_index < y->os_index);
+}
+
+/*
+ * The CPUs of each node of an XML or synthetic topology. hwloc gives a NUMA node the cpuset of
+ * where it is attached, so a CPU-less node (HBM, GPU or CXL memory) shares the cpuset of its
+ * neighbour: the kernel's cpulist is not recorded. Each CPU goes to the node with the smallest
+ * cpuset holding it; among equal cpusets, to plain memory before special memory (hwloc gives
+ * MCDRAM, GPUMemory... a subtype), then to the lowest id. Live hosts and sysfs trees use the
+ * kernel's cpulist instead.
+ */
+static int locality_cpus(hwloc_obj_t *objs, unsigned n, hwloc_bitmap_t *sets)
+{
+	hwloc_obj_t *order = NULL;
+	hwloc_bitmap_t taken = NULL;
+	int r = -ENOMEM;
+
+	order = malloc(n * sizeof(*order));
+	taken = hwloc_bitmap_alloc();
+	if (!order || !taken)
+		goto out;
+	memcpy(order, objs, n * sizeof(*order));
+	qsort(order, n, sizeof(*order), cmp_locality);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = 0;
+
+		while (objs[i] != order[k])
+			i++;
+		hwloc_bitmap_andnot(sets[i], order[k]->cpuset, taken);
+		hwloc_bitmap_or(taken, taken, order[k]->cpuset);
+	}
+	r = 0;
+out:
+	free(order);
+	hwloc_bitmap_free(taken);
+	return r;
+}
+
+static int load_hwloc(const struct np_source *src, np_host **ret_host)
+{
+	struct np__root root = {-1, NULL};
+	hwloc_topology_t topo = NULL;
+	hwloc_obj_t *objs = NULL;
+	hwloc_bitmap_t *sets = NULL;
+	struct np_node_spec *specs = NULL;
+	struct np_hugepages **hps = NULL;
+	struct np_cpu *cpus = NULL;
+	unsigned *dist = NULL, nobjs = 0, n = 0, ncpus = 0, withcpus = 0;
+	bool from_sysfs = src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS;
+	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM, flat = false;
+	hwloc_obj_t obj = NULL;
+	int nb, r;
+
+	if (from_sysfs) {
+		r = np__root_open(src->kind == NP_SOURCE_LIVE ? "/" : src->arg, &root);
+		if (r < 0)
+			return r;
+		flat = !np__root_has_numa(&root);
+		/* Without it hwloc complains on stderr and makes up a machine. */
+		if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
+			r = -errno;
+			np__set_error("cannot open '%s%ssys/devices/system/cpu': %s", root.path,
+			              root.path[strlen(root.path) - 1] == '/' ? "" : "/",
+			              strerror(-r));
+			goto out;
+		}
+	}
+	r = topology_load(src, &topo);
+	if (r < 0)
+		goto out;
+	nb = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+	nobjs = nb > 0 ? (unsigned)nb : 0;
+	objs = calloc(nobjs ? nobjs : 1, sizeof(*objs));
+	sets = calloc(nobjs ? nobjs : 1, sizeof(*sets));
+	specs = calloc(nobjs ? nobjs : 1, sizeof(*specs));
+	hps = calloc(nobjs ? nobjs : 1, sizeof(*hps));
+	if (!objs || !sets || !specs || !hps) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < nobjs; i++) {
+		obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
+		if (!obj || obj->os_index == HWLOC_UNKNOWN_INDEX ||
+		    obj->os_index > NP__MAX_NODE_ID) {
+			np__set_error("cannot use '%s': a NUMA node has no valid OS index",
+			              source_name(src));
+			r = -EBADMSG;
+			goto out;
+		}
+		objs[i] = obj;
+		sets[i] = hwloc_bitmap_alloc();
+		if (!sets[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+
+	/* The node's usable CPUs: hwloc's topology cpuset holds the online CPUs, and only the
+	 * allowed ones unless NP_HOST_WHOLE_SYSTEM. */
+	for (unsigned i = 0; i < nobjs && from_sysfs; i++) {
+		if (flat)
+			r = hwloc_bitmap_copy(sets[i], objs[i]->cpuset) < 0 ? -ENOMEM : 0;
+		else
+			r = np__node_cpus_read(&root, objs[i]->os_index, sets[i]);
+		if (r < 0)
+			goto out;
+		hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_topology_cpuset(topo));
+	}
+	if (!from_sysfs) {
+		r = locality_cpus(objs, nobjs, sets);
+		if (r < 0)
+			goto out;
+	}
+
+	for (unsigned i = 0; i < nobjs; i++) {
+		struct np_node_spec *s = &specs[n];
+
+		if (!whole)
+			hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_allowed_cpuset(topo));
+		s->cpus = sets[i];
+		s->id = objs[i]->os_index;
+		if (from_sysfs && flat) {
+			r = np__flat_memory_read(&root, src->flags, &s->memory_bytes,
+			                         &s->free_bytes);
+		} else if (from_sysfs) {
+			r = np__node_memory_read(&root, s->id, src->flags, &s->memory_bytes,
+			                         &s->free_bytes);
+			if (r < 0)
+				goto out;
+			r = np__node_hugepages_read(&root, s->id, &hps[i], &s->nhugepages);
+		} else {
+			s->memory_bytes = objs[i]->attr->numanode.local_memory;
+			s->free_bytes = s->memory_bytes;
+			r = hugepages_from_obj(objs[i], &hps[i], &s->nhugepages);
+		}
+		if (r < 0)
+			goto out;
+		s->hugepages = hps[i];
+		if (!np__node_kept(src->flags, (unsigned)hwloc_bitmap_weight(sets[i]),
+		                   s->memory_bytes)) {
+			memset(s, 0, sizeof(*s));
+			continue;
+		}
+		withcpus += !hwloc_bitmap_iszero(sets[i]);
+		n++;
+	}
+	if (withcpus == 0) {
+		np__set_error("no usable NUMA node with CPUs in '%s'", source_name(src));
+		r = -ENODEV;
+		goto out;
+	}
+	r = distances_get(topo, specs, n, &dist);
+	if (r < 0)
+		goto out;
+	if (!dist && n == 1) {
+		/* hwloc gives no matrix for one node; nothing remote is assumed (and the kernel's
+		 * one-entry row, which NP_HOST_FAST reads, says 10). */
+		dist = malloc(sizeof(*dist));
+		if (!dist) {
+			r = -ENOMEM;
+			goto out;
+		}
+		dist[0] = NP__LOCAL_DISTANCE;
+	}
+	r = cpu_facts(topo, &cpus, &ncpus);
+	if (r < 0)
+		goto out;
+	r = np__host_build(n, specs, dist, cpus, ncpus, topo, ret_host);
+	if (r == -EINVAL) {
+		np__set_error("inconsistent topology in '%s'", source_name(src));
+		r = -EBADMSG;
+	}
+	if (r == 0)
+		topo = NULL; /* owned by the snapshot */
+out:
+	for (unsigned i = 0; sets && i < nobjs; i++)
+		hwloc_bitmap_free(sets[i]);
+	for (unsigned i = 0; hps && i < nobjs; i++)
+		free(hps[i]);
+	free(objs);
+	free(sets);
+	free(specs);
+	free(hps);
+	free(dist);
+	free(cpus);
+	if (topo)
+		hwloc_topology_destroy(topo);
+	np__root_close(&root);
+	return r;
+}
+
+int np_host_load(const struct np_source *src, np_host **ret_host)
+{
+	static const struct np_source live = {NP_SOURCE_LIVE, NULL, 0};
+	const unsigned known = NP_HOST_WHOLE_SYSTEM | NP_HOST_MEMFREE_ONLY | NP_HOST_FAST;
+
+	np__clear_error();
+	if (!src)
+		src = &live;
+	if (!ret_host || (src->flags & ~known)) {
+		np__set_error("invalid source");
+		return -EINVAL;
+	}
+	switch (src->kind) {
+	case NP_SOURCE_LIVE:
+		break;
+	case NP_SOURCE_XML:
+	case NP_SOURCE_SYNTHETIC:
+	case NP_SOURCE_SYSFS:
+		if (!src->arg) {
+			np__set_error("this source needs an argument");
+			return -EINVAL;
+		}
+		if (src->kind != NP_SOURCE_SYSFS && (src->flags & NP_HOST_FAST)) {
+			np__set_error(
+			    "NP_HOST_FAST reads sysfs: not with an XML or synthetic source");
+			return -EINVAL;
+		}
+		break;
+	default:
+		np__set_error("unknown source kind %d", (int)src->kind);
+		return -EINVAL;
+	}
+	if (src->kind == NP_SOURCE_XML) {
+		/* hwloc reports a missing file as a parse error: tell them apart first. */
+		struct stat st;
+
+		if (stat(src->arg, &st) < 0) {
+			int r = -errno;
+
+			np__set_error("cannot read '%s': %s", src->arg, strerror(-r));
+			return r;
+		}
+	}
+	if (src->flags & NP_HOST_FAST)
+		return np__host_load_fast(src->kind == NP_SOURCE_LIVE ? NULL : src->arg, src->flags,
+		                          ret_host);
+	return load_hwloc(src, ret_host);
+}

@@ -1,1 +1,711 @@
+/*
+ * host-sysfs.c - reading node facts from a sysfs root, and the NP_HOST_FAST loader.
+ *
+ * Every read is relative to a directory fd of the root ("/" on the live host, a captured tree
+ * otherwise), as hwloc does with HWLOC_FSROOT: the same code reads both. hwloc gives the
+ * topology but not what changes (free memory, free huge pages); those always come from here.
+ *
+ * NP_HOST_FAST skips hwloc altogether. An hwloc discovery costs milliseconds, too much for
+ * `numaplace run` in front of every command; the node-level files below cost microseconds:
+ *   sys/devices/system/node/online          which nodes exist ("0-1", "0,8,250-255")
+ *   sys/devices/system/node/nodeN/cpulist   the node's CPUs (cpumap, a hex mask, on old kernels)
+ *   sys/devices/system/node/nodeN/meminfo   MemTotal, MemFree, Inactive(file)
+ *   sys/devices/system/node/nodeN/distance  one row of the SLIT, in the order of `online`
+ *   sys/devices/system/node/nodeN/hugepages/hugepages-<size>kB/{nr,free}_hugepages
+ */
 #include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <numaif.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NODE_DIR "sys/devices/system/node"
+/* Refuse to read more than this from one file: no sysfs file is anywhere near it. */
+#define MAX_FILE_SIZE (4u << 20)
+
+/* Separator between the root and a relative path in messages: "/" + "sys/..." = "/sys/...". */
+static const char *sep(const struct np__root *root)
+{
+	size_t n = strlen(root->path);
+
+	return n && root->path[n - 1] == '/' ? "" : "/";
+}
+
+int np__root_open(const char *path, struct np__root *ret_root)
+{
+	int fd;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		np__set_error("cannot open '%s': %s", path, strerror(-r));
+		return r;
+	}
+	ret_root->fd = fd;
+	ret_root->path = path;
+	return 0;
+}
+
+void np__root_close(struct np__root *root)
+{
+	if (root->fd >= 0)
+		close(root->fd);
+	root->fd = -1;
+}
+
+ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_enoent,
+                      char **ret_text)
+{
+	char *buf = NULL, *bigger;
+	size_t size = 4096, len = 0;
+	ssize_t r;
+	int fd;
+
+	fd = openat(root->fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == size) {
+			if (size >= MAX_FILE_SIZE) {
+				r = -EFBIG;
+				goto out;
+			}
+			bigger = realloc(buf, size * 2);
+			if (!bigger) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = bigger;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret_text = buf;
+	buf = NULL;
+	r = (ssize_t)len;
+out:
+	if (r < 0 && !(quiet_enoent && r == -ENOENT))
+		np__set_error("cannot read '%s%s%s': %s", root->path, sep(root), rel,
+		              strerror((int)-r));
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+static void parse_failed(const struct np__root *root, const char *rel,
+                         const struct np__parse_error *err)
+{
+	if (err->line)
+		np__set_error("cannot parse '%s%s%s' line %u: %s", root->path, sep(root), rel,
+		              err->line, err->what);
+	else
+		np__set_error("cannot parse '%s%s%s': %s", root->path, sep(root), rel, err->what);
+}
+
+/* Free memory as numad counts it: page cache on the inactive list is as good as free. */
+static void memory_from_info(const struct np__meminfo *mi, unsigned flags, uint64_t *ret_total,
+                             uint64_t *ret_free)
+{
+	uint64_t free = mi->free;
+
+	if (!(flags & NP_HOST_MEMFREE_ONLY) && mi->has_inactive_file)
+		free =
+		    mi->inactive_file > UINT64_MAX - free ? UINT64_MAX : free + mi->inactive_file;
+	/* The two counters are read at slightly different instants; never report more free
+	 * memory than there is. */
+	*ret_total = mi->total;
+	*ret_free = free < mi->total ? free : mi->total;
+}
+
+static int meminfo_read(const struct np__root *root, const char *rel, int node, unsigned flags,
+                        uint64_t *ret_total, uint64_t *ret_free)
+{
+	struct np__parse_error err = {NULL, 0};
+	struct np__meminfo mi;
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	n = np__root_read(root, rel, false, &text);
+	if (n < 0)
+		return (int)n;
+	r = np__meminfo_parse(text, node, &mi, &err);
+	if (r == -ENOMEM)
+		goto out;
+	if (r < 0) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+		goto out;
+	}
+	memory_from_info(&mi, flags, ret_total, ret_free);
+out:
+	free(text);
+	return r;
+}
+
+int np__flat_memory_read(const struct np__root *root, unsigned flags, uint64_t *ret_total,
+                         uint64_t *ret_free)
+{
+	return meminfo_read(root, "proc/meminfo", -1, flags, ret_total, ret_free);
+}
+
+bool np__root_has_numa(const struct np__root *root)
+{
+	return faccessat(root->fd, NODE_DIR, F_OK, 0) == 0;
+}
+
+int np__node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
+                         uint64_t *ret_total, uint64_t *ret_free)
+{
+	char rel[96];
+
+	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/meminfo", id);
+	return meminfo_read(root, rel, (int)id, flags, ret_total, ret_free);
+}
+
+/* Read a file holding one count (nr_hugepages). */
+static int count_read(const struct np__root *root, const char *rel, uint64_t *ret_count)
+{
+	struct np__parse_error err = {NULL, 0};
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	n = np__root_read(root, rel, false, &text);
+	if (n < 0)
+		return (int)n;
+	r = np__count_parse(text, ret_count, &err);
+	if (r < 0) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+	}
+	free(text);
+	return r;
+}
+
+/* "hugepages-2048kB" -> 2048 KiB in bytes; false for any other name. */
+static bool hugepage_dir_size(const char *name, uint64_t *ret_bytes)
+{
+	uint64_t kb = 0;
+	const char *p;
+
+	if (strncmp(name, "hugepages-", 10) != 0)
+		return false;
+	p = name + 10;
+	if (*p < '1' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (kb > (UINT64_MAX / 1024 - 9) / 10)
+			return false;
+		kb = kb * 10 + (uint64_t)(*p - '0');
+	}
+	if (strcmp(p, "kB") != 0)
+		return false;
+	*ret_bytes = kb * 1024;
+	return true;
+}
+
+int np__node_hugepages_read(const struct np__root *root, unsigned id, struct np_hugepages **ret_hp,
+                            unsigned *ret_n)
+{
+	struct np_hugepages *hp = NULL, *bigger;
+	unsigned n = 0, cap = 0;
+	char rel[400];
+	struct dirent *de;
+	DIR *dir = NULL;
+	int fd, r;
+
+	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/hugepages", id);
+	fd = openat(root->fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		/* No directory: a kernel without huge pages, or a capture that left them out. */
+		r = errno == ENOENT ? 0 : -errno;
+		if (r < 0)
+			np__set_error("cannot open '%s%s%s': %s", root->path, sep(root), rel,
+			              strerror(-r));
+		goto done;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = -errno;
+		close(fd);
+		goto out;
+	}
+	while ((de = readdir(dir))) {
+		struct np_hugepages h;
+
+		if (!hugepage_dir_size(de->d_name, &h.size_bytes))
+			continue;
+		snprintf(rel, sizeof(rel), NODE_DIR "/node%u/hugepages/%s/nr_hugepages", id,
+		         de->d_name);
+		r = count_read(root, rel, &h.total);
+		if (r < 0)
+			goto out;
+		snprintf(rel, sizeof(rel), NODE_DIR "/node%u/hugepages/%s/free_hugepages", id,
+		         de->d_name);
+		r = count_read(root, rel, &h.free);
+		if (r < 0)
+			goto out;
+		if (h.free > h.total)
+			h.free = h.total;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			bigger = realloc(hp, cap * sizeof(*hp));
+			if (!bigger) {
+				r = -ENOMEM;
+				goto out;
+			}
+			hp = bigger;
+		}
+		hp[n++] = h;
+	}
+	r = 0;
+done:
+	if (r == 0) {
+		*ret_hp = hp;
+		*ret_n = n;
+		hp = NULL;
+	}
+out:
+	if (dir)
+		closedir(dir);
+	free(hp);
+	return r;
+}
+
+bool np__node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes)
+{
+	return (flags & NP_HOST_WHOLE_SYSTEM) || ncpus > 0 || memory_bytes > 0;
+}
+
+/* ---- NP_HOST_FAST ------------------------------------------------------------------------- */
+
+/* The CPUs and nodes this process may use on the live host. */
+static int live_allowed(hwloc_bitmap_t cpus, hwloc_bitmap_t mems)
+{
+	/* The kernel refuses a mask shorter than its nr_node_ids (at most 1024). */
+	unsigned long nodemask[4096 / (8 * sizeof(unsigned long))];
+	cpu_set_t *set = NULL;
+	size_t ncpus = 1024, size;
+	int r;
+
+	for (;;) {
+		set = CPU_ALLOC(ncpus);
+		if (!set)
+			return -ENOMEM;
+		size = CPU_ALLOC_SIZE(ncpus);
+		if (sched_getaffinity(0, size, set) == 0)
+			break;
+		r = -errno;
+		CPU_FREE(set);
+		set = NULL;
+		if (r != -EINVAL || ncpus >= NP__MAX_CPU_ID + 1) {
+			np__set_error("cannot read the CPU affinity: %s", strerror(-r));
+			return r;
+		}
+		ncpus *= 2;
+	}
+	hwloc_bitmap_zero(cpus);
+	for (size_t i = 0; i < size / sizeof(unsigned long); i++)
+		for (unsigned b = 0; b < 8 * sizeof(unsigned long); b++) {
+			size_t cpu = i * 8 * sizeof(unsigned long) + b;
+
+			if (CPU_ISSET_S(cpu, size, set))
+				hwloc_bitmap_set(cpus, (unsigned)cpu);
+		}
+	CPU_FREE(set);
+
+	if (get_mempolicy(NULL, nodemask, sizeof(nodemask) * 8, NULL, MPOL_F_MEMS_ALLOWED) < 0) {
+		r = -errno;
+		np__set_error("cannot read the allowed memory nodes: %s", strerror(-r));
+		return r;
+	}
+	hwloc_bitmap_zero(mems);
+	for (unsigned i = 0; i < sizeof(nodemask) / sizeof(nodemask[0]); i++)
+		hwloc_bitmap_set_ith_ulong(mems, i, nodemask[i]);
+	return 0;
+}
+
+/* Node ids from the node/ directory's nodeN entries, for kernels without node/online. */
+static int scan_node_dirs(const struct np__root *root, hwloc_bitmap_t ret_ids)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, r = 0;
+
+	fd = openat(root->fd, NODE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		/* -ENOENT is a kernel without NUMA: the caller decides. */
+		if (r != -ENOENT)
+			np__set_error("cannot open '%s%s" NODE_DIR "': %s", root->path, sep(root),
+			              strerror(-r));
+		return r;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	hwloc_bitmap_zero(ret_ids);
+	while ((de = readdir(dir))) {
+		const char *p = de->d_name + 4;
+		unsigned long id;
+		char *end;
+
+		if (strncmp(de->d_name, "node", 4) != 0 || *p < '0' || *p > '9')
+			continue;
+		errno = 0;
+		id = strtoul(p, &end, 10);
+		if (*end || errno || id > NP__MAX_NODE_ID || (*p == '0' && p[1]))
+			continue;
+		hwloc_bitmap_set(ret_ids, (unsigned)id);
+	}
+	closedir(dir);
+	return 0;
+}
+
+static int node_ids_read(const struct np__root *root, hwloc_bitmap_t ret_ids)
+{
+	struct np__parse_error err = {NULL, 0};
+	const char *rel = NODE_DIR "/online";
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	n = np__root_read(root, rel, true, &text);
+	if (n == -ENOENT)
+		return scan_node_dirs(root, ret_ids);
+	if (n < 0)
+		return (int)n;
+	r = np__kernel_list_parse(text, NP__MAX_NODE_ID, ret_ids, &err);
+	if (r < 0 && r != -ENOMEM) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+	}
+	free(text);
+	return r;
+}
+
+int np__node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus)
+{
+	struct np__parse_error err = {NULL, 0};
+	char rel[96], *text = NULL;
+	bool list = true;
+	ssize_t n;
+	int r;
+
+	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/cpulist", id);
+	n = np__root_read(root, rel, true, &text);
+	if (n == -ENOENT) {
+		list = false;
+		snprintf(rel, sizeof(rel), NODE_DIR "/node%u/cpumap", id);
+		n = np__root_read(root, rel, false, &text);
+	}
+	if (n < 0)
+		return (int)n;
+	if (list)
+		r = np__kernel_list_parse(text, NP__MAX_CPU_ID, ret_cpus, &err);
+	else
+		r = np__cpumap_parse(text, ret_cpus, &err);
+	if (r < 0 && r != -ENOMEM) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+	}
+	free(text);
+	return r;
+}
+
+/* A node's distance row (`count` entries); 1 when read, 0 when the file is missing. */
+static int node_distance_read(const struct np__root *root, unsigned id, unsigned count,
+                              unsigned *ret_row)
+{
+	struct np__parse_error err = {NULL, 0};
+	char rel[96], *text = NULL;
+	ssize_t n;
+	int r;
+
+	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/distance", id);
+	n = np__root_read(root, rel, true, &text);
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	r = np__distance_parse(text, count, ret_row, &err);
+	if (r < 0 && r != -ENOMEM) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+	}
+	free(text);
+	return r < 0 ? r : 1;
+}
+
+/*
+ * A kernel built without NUMA has no node/ directory: the whole machine is node 0, with the
+ * online CPUs and /proc/meminfo (hwloc shows such a machine the same way).
+ */
+static int load_flat(const struct np__root *root, unsigned flags, hwloc_const_bitmap_t allowed,
+                     np_host **ret_host)
+{
+	struct np__parse_error err = {NULL, 0};
+	const char *rel = "sys/devices/system/cpu/online";
+	struct np_node_spec spec = {0};
+	hwloc_bitmap_t cpus = NULL;
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	cpus = hwloc_bitmap_alloc();
+	if (!cpus)
+		return -ENOMEM;
+	n = np__root_read(root, rel, false, &text);
+	if (n < 0) {
+		r = (int)n;
+		goto out;
+	}
+	r = np__kernel_list_parse(text, NP__MAX_CPU_ID, cpus, &err);
+	if (r < 0) {
+		if (r != -ENOMEM) {
+			parse_failed(root, rel, &err);
+			r = -EBADMSG;
+		}
+		goto out;
+	}
+	if (allowed)
+		hwloc_bitmap_and(cpus, cpus, allowed);
+	if (hwloc_bitmap_iszero(cpus)) {
+		np__set_error("no usable CPU in '%s%s%s'", root->path, sep(root), rel);
+		r = -ENODEV;
+		goto out;
+	}
+	r = np__flat_memory_read(root, flags, &spec.memory_bytes, &spec.free_bytes);
+	if (r < 0)
+		goto out;
+	spec.cpus = cpus;
+	r = np__host_build(1, &spec, NULL, NULL, 0, NULL, ret_host);
+out:
+	free(text);
+	hwloc_bitmap_free(cpus);
+	return r;
+}
+
+/* The online CPUs (sys/devices/system/cpu/online); 0, or 1 when the file is missing. */
+static int online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus)
+{
+	struct np__parse_error err = {NULL, 0};
+	const char *rel = "sys/devices/system/cpu/online";
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	n = np__root_read(root, rel, true, &text);
+	if (n == -ENOENT)
+		return 1;
+	if (n < 0)
+		return (int)n;
+	r = np__kernel_list_parse(text, NP__MAX_CPU_ID, ret_cpus, &err);
+	if (r < 0 && r != -ENOMEM) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+	}
+	free(text);
+	return r;
+}
+
+/* Everything about one node; row[] receives its distance row when *have_dist. */
+static int node_read(const struct np__root *root, unsigned id, unsigned flags, unsigned nids,
+                     struct np_node_spec *s, struct np_hugepages **ret_hp, unsigned *row,
+                     bool *have_dist)
+{
+	hwloc_bitmap_t cpus;
+	int r;
+
+	cpus = hwloc_bitmap_alloc();
+	if (!cpus)
+		return -ENOMEM;
+	s->id = id;
+	s->cpus = cpus;
+	r = np__node_cpus_read(root, id, cpus);
+	if (r < 0)
+		return r;
+	r = np__node_memory_read(root, id, flags, &s->memory_bytes, &s->free_bytes);
+	if (r < 0)
+		return r;
+	r = np__node_hugepages_read(root, id, ret_hp, &s->nhugepages);
+	if (r < 0)
+		return r;
+	s->hugepages = *ret_hp;
+	if (*have_dist) {
+		r = node_distance_read(root, id, nids, row);
+		if (r < 0)
+			return r;
+		/* One missing row makes the whole matrix unknown, as hwloc treats it. */
+		*have_dist = r == 1;
+	}
+	return 0;
+}
+
+int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host)
+{
+	struct np__root root = {-1, NULL};
+	hwloc_bitmap_t ids = NULL, allowed_cpus = NULL, allowed_mems = NULL;
+	struct np_node_spec *specs = NULL;
+	struct np_hugepages **hps = NULL;
+	unsigned *rows = NULL, *dist = NULL, *kept = NULL;
+	unsigned nids = 0, nkept = 0, k = 0, withcpus = 0;
+	bool live = !root_path, have_dist = true;
+	int id, r;
+
+	r = np__root_open(live ? "/" : root_path, &root);
+	if (r < 0)
+		return r;
+	ids = hwloc_bitmap_alloc();
+	if (!ids) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * The CPUs to keep: on the live host those this process may run on (never offline ones);
+	 * otherwise the online CPUs, as a node's cpulist also shows offline CPUs.
+	 */
+	allowed_cpus = hwloc_bitmap_alloc();
+	if (!allowed_cpus) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (live && !(flags & NP_HOST_WHOLE_SYSTEM)) {
+		allowed_mems = hwloc_bitmap_alloc();
+		if (!allowed_mems) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = live_allowed(allowed_cpus, allowed_mems);
+	} else {
+		r = online_cpus_read(&root, allowed_cpus);
+		if (r == 1) {
+			hwloc_bitmap_free(allowed_cpus);
+			allowed_cpus = NULL;
+			r = 0;
+		}
+	}
+	if (r < 0)
+		goto out;
+
+	r = node_ids_read(&root, ids);
+	if (r == -ENOENT) {
+		r = load_flat(&root, flags, allowed_cpus, ret_host);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	nids = (unsigned)hwloc_bitmap_weight(ids);
+	if (nids == 0) {
+		np__set_error("no NUMA node in '%s%s" NODE_DIR "'", root.path, sep(&root));
+		r = -ENODEV;
+		goto out;
+	}
+	specs = calloc(nids, sizeof(*specs));
+	hps = calloc(nids, sizeof(*hps));
+	rows = malloc((size_t)nids * nids * sizeof(*rows));
+	kept = malloc(nids * sizeof(*kept));
+	if (!specs || !hps || !rows || !kept) {
+		r = -ENOMEM;
+		goto out;
+	}
+
+	/* The distance rows list every online node in id order, kept or not. */
+	for (id = hwloc_bitmap_first(ids); id >= 0; id = hwloc_bitmap_next(ids, id), k++) {
+		struct np_node_spec *s = &specs[k];
+		hwloc_bitmap_t cpus;
+
+		r = node_read(&root, (unsigned)id, flags, nids, s, &hps[k], &rows[(size_t)k * nids],
+		              &have_dist);
+		if (r < 0)
+			goto out;
+		cpus = (hwloc_bitmap_t)s->cpus;
+		if (allowed_cpus)
+			hwloc_bitmap_and(cpus, cpus, allowed_cpus);
+		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id))
+			continue;
+		if (!np__node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
+			continue;
+		kept[nkept++] = k;
+		withcpus += !hwloc_bitmap_iszero(cpus);
+	}
+	if (withcpus == 0) {
+		np__set_error("no usable NUMA node with CPUs in '%s%s" NODE_DIR "'", root.path,
+		              sep(&root));
+		r = -ENODEV;
+		goto out;
+	}
+
+	if (have_dist) {
+		dist = malloc((size_t)nkept * nkept * sizeof(*dist));
+		if (!dist) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (unsigned i = 0; i < nkept; i++)
+			for (unsigned j = 0; j < nkept; j++)
+				dist[(size_t)i * nkept + j] =
+				    rows[(size_t)kept[i] * nids + kept[j]];
+	}
+	/* Move the kept specs to the front; kept[] is increasing, so no source is overwritten
+	 * before it is moved. */
+	for (unsigned i = 0; i < nkept; i++)
+		if (kept[i] != i) {
+			struct np_node_spec tmp = specs[i];
+
+			specs[i] = specs[kept[i]];
+			specs[kept[i]] = tmp;
+		}
+	r = np__host_build(nkept, specs, dist, NULL, 0, NULL, ret_host);
+	if (r == -EINVAL) {
+		np__set_error("inconsistent node facts in '%s%s" NODE_DIR "'", root.path,
+		              sep(&root));
+		r = -EBADMSG;
+	}
+out:
+	for (unsigned i = 0; i < nids && specs; i++)
+		hwloc_bitmap_free((hwloc_bitmap_t)specs[i].cpus);
+	for (unsigned i = 0; i < nids && hps; i++)
+		free(hps[i]);
+	free(specs);
+	free(hps);
+	free(rows);
+	free(dist);
+	free(kept);
+	hwloc_bitmap_free(ids);
+	hwloc_bitmap_free(allowed_cpus);
+	hwloc_bitmap_free(allowed_mems);
+	np__root_close(&root);
+	return r;
+}

@@ -67,17 +67,21 @@ static int build_cpus(np_host *h, const struct np_cpu *facts, unsigned nfacts)
 			h->cpus[k].core = -1;
 			h->cpus[k].socket = -1;
 			h->cpus[k].node = h->nodes[i].id;
-			for (unsigned f = 0; f < nfacts; f++)
-				if (facts[f].cpu == (unsigned)cpu) {
-					h->cpus[k].core = facts[f].core;
-					h->cpus[k].socket = facts[f].socket;
-					break;
-				}
 			k++;
 		}
 	hwloc_bitmap_foreach_end();
 	h->ncpus = k;
 	qsort(h->cpus, k, sizeof(*h->cpus), cmp_cpu);
+	/* Facts for CPUs outside every node (disallowed, offline) are ignored; the first fact
+	 * given for a CPU wins. A search per fact: hosts have thousands of CPUs. */
+	for (unsigned f = nfacts; f-- > 0;) {
+		struct np_cpu *c = bsearch(&facts[f], h->cpus, k, sizeof(*h->cpus), cmp_cpu);
+
+		if (c) {
+			c->core = facts[f].core;
+			c->socket = facts[f].socket;
+		}
+	}
 	return 0;
 }
 

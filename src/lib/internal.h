@@ -48,4 +48,107 @@ int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsi
 void np__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void np__clear_error(void);
 
+/* ---- Host loaders (host-sysfs.c, host-hwloc.c) and the kernel-file parsers (parse.c) ---- */
+
+/* Highest CPU number a parser accepts (far above any kernel's NR_CPUS). */
+#define NP__MAX_CPU_ID 1048575u
+
+/*
+ * Why a kernel-file parser failed: a static text and the 1-based line it concerns (0: the text
+ * as a whole). The loaders turn it into np_host_last_error().
+ */
+struct np__parse_error {
+	const char *what;
+	unsigned line;
+};
+
+/* What np__meminfo_parse() takes from a meminfo file, in bytes. */
+struct np__meminfo {
+	uint64_t total;         /* MemTotal */
+	uint64_t free;          /* MemFree */
+	uint64_t inactive_file; /* Inactive(file); 0 when absent */
+	bool has_inactive_file; /* kernels before 2.6.28 lack the line */
+};
+
+/*
+ * Parse sys/devices/system/node/nodeN/meminfo ("Node N Key:   value kB" lines) for node `node`,
+ * or /proc/meminfo ("Key:   value kB") when node < 0. Every line must have that form (blank
+ * lines are accepted: old kernels start with one); MemTotal and MemFree are required.
+ * Returns 0 and *ret_info; -EBADMSG (form, missing or repeated line, other node's id) or
+ * -ERANGE (a value overflows 64 bits in bytes). *err (may be NULL) is set on failure only.
+ */
+int np__meminfo_parse(const char *text, int node, struct np__meminfo *ret_info,
+		      struct np__parse_error *err);
+
+/*
+ * Parse a nodeN/distance row ("10 21 21 10\n") of exactly `count` numbers separated by single
+ * spaces, each in 1..65535. Returns 0 and fills ret_row[count]; -EBADMSG or -ERANGE.
+ */
+int np__distance_parse(const char *text, unsigned count, unsigned *ret_row,
+		       struct np__parse_error *err);
+
+/*
+ * Parse a kernel hex CPU mask ("0000,00000011,11111111\n": 32-bit words, most significant
+ * first; the first word has 1 to 8 digits, the others 8). Returns 0 and replaces the content
+ * of ret_set; -EBADMSG or -ERANGE (a CPU above NP__MAX_CPU_ID).
+ */
+int np__cpumap_parse(const char *text, hwloc_bitmap_t ret_set, struct np__parse_error *err);
+
+/*
+ * Parse a kernel CPU or node list as sysfs prints it: np_list_parse() syntax, or an empty text
+ * ("" or "\n": an empty set, as a CPU-less node's cpulist). Returns 0, -EBADMSG or -ERANGE.
+ */
+int np__kernel_list_parse(const char *text, unsigned max_id, hwloc_bitmap_t ret_set,
+			  struct np__parse_error *err);
+
+/* Parse one decimal count ("512\n"), as nr_hugepages. Returns 0, -EBADMSG or -ERANGE. */
+int np__count_parse(const char *text, uint64_t *ret_count, struct np__parse_error *err);
+
+/*
+ * Every sysfs/proc read goes through a directory fd of the root ("/" for the live host, a
+ * captured tree otherwise) and a path relative to it ("sys/devices/system/node/online").
+ */
+struct np__root {
+	int fd;
+	const char *path; /* as given, for messages ("/" for the live host) */
+};
+
+/* Open the root directory. Returns 0, or -ENOENT / -ENOTDIR / ... with the error recorded. */
+int np__root_open(const char *path, struct np__root *ret_root);
+void np__root_close(struct np__root *root);
+
+/*
+ * Read a whole file below the root into a NUL-terminated heap buffer (free() it).
+ * Returns the length, or -errno (-ENOENT when missing). Records an error naming the file
+ * unless `quiet_enoent` and the file is missing.
+ */
+ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_enoent,
+		      char **ret_text);
+
+/* A node's CPUs from nodeN/cpulist, or from nodeN/cpumap on kernels that lack cpulist. */
+int np__node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus);
+
+/*
+ * A kernel built without NUMA has no sys/devices/system/node: the machine is one node 0 whose
+ * memory is in proc/meminfo.
+ */
+bool np__root_has_numa(const struct np__root *root);
+int np__flat_memory_read(const struct np__root *root, unsigned flags, uint64_t *ret_total,
+			 uint64_t *ret_free);
+
+/* Memory facts of node `id` (total, free per `flags`) and its huge pages (heap array). */
+int np__node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
+			 uint64_t *ret_total, uint64_t *ret_free);
+int np__node_hugepages_read(const struct np__root *root, unsigned id,
+			    struct np_hugepages **ret_hp, unsigned *ret_n);
+
+/* The NP_HOST_FAST loader: node-level facts straight from sysfs below `root_path`. */
+int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host);
+
+/*
+ * Whether a loader keeps a node: without NP_HOST_WHOLE_SYSTEM a node with neither usable CPUs
+ * nor memory is dropped (nothing can run or be allocated there).
+ */
+bool np__node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes);
+
 #endif /* NUMAPLACE_INTERNAL_H */
