@@ -58,7 +58,7 @@ cpu_nodes() {
 
 # json: flatten the JSON document on stdin into path=value lines (see json.awk).
 json() {
-	awk -f /test/json.awk
+	awk -f "${NP_VM_DIR:-/test}/json.awk"
 }
 # jget FLAT PATH: the value at PATH in a flattened document held in the file FLAT.
 jget() {
