@@ -103,3 +103,39 @@ wait_line() {
 touched_field() {
 	sed -n "s/^TOUCHED .*$2=\([0-9a-f]*\).*/\1/p" "$1" | head -n 1
 }
+
+# jarray FLAT PATH: the elements of the array at PATH, space-separated ("" for null or []).
+jarray() {
+	awk -v k="$2" '
+		index($0, k "[") == 1 {
+			rest = substr($0, length(k) + 2)
+			if (rest ~ /^[0-9]+\]=/) {
+				sub(/^[0-9]+\]=/, "", rest)
+				out = out (out == "" ? "" : " ") rest
+			}
+		}
+		END { print out }' "$1"
+}
+# distance A B: the kernel's distance from node A to node B.
+distance() {
+	awk -v b="$2" -v ids="$(node_ids)" 'BEGIN { n = split(ids, id, " "); for (i = 1; i <= n; i++) col[id[i]] = i }
+		{ print $(col[b]) }' "/sys/devices/system/node/node$1/distance"
+}
+# min_remote_distance: the smallest distance between two different nodes.
+min_remote_distance() {
+	cat /sys/devices/system/node/node*/distance | awk '{
+		for (i = 1; i <= NF; i++)
+			if ($i > 10 && (min == "" || $i < min)) min = $i
+	} END { print min }'
+}
+# node_cpus LIST: the CPUs of the nodes in LIST (words), in kernel list syntax (words).
+node_cpus() {
+	for id in $1; do
+		expand_list "$(cat /sys/devices/system/node/node$id/cpulist)"
+	done | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+# node_free ID: MemFree + Inactive(file) of a node, in bytes.
+node_free() {
+	awk '$3 == "MemFree:" || $3 == "Inactive(file):" { kb += $4 }
+		END { printf "%.0f\n", kb * 1024 }' "/sys/devices/system/node/node$1/meminfo"
+}
