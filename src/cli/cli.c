@@ -129,10 +129,11 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 	if (r == 0)
 		return EXIT_OK;
 	detail = np_host_last_error();
+	/* The library's message names the file or description and what is wrong with it. */
 	if (o->src.kind == NP_SOURCE_LIVE)
 		cli_error("cannot read %s: %s", what[0], *detail ? detail : strerror(-r));
 	else if (*detail)
-		cli_error("cannot load %s '%s': %s", what[o->src.kind], o->src.arg, detail);
+		cli_error("%s", detail);
 	else
 		cli_error("cannot load %s '%s': %s", what[o->src.kind], o->src.arg, strerror(-r));
 	return EXIT_FAIL;
