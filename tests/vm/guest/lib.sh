@@ -1,0 +1,141 @@
+# lib.sh - helpers shared by the guest checks (busybox sh). Sourced, never run.
+#
+# Results: `pass NAME DETAIL` and `fail NAME DETAIL` print "PASS NAME: DETAIL" or
+# "FAIL NAME: DETAIL" and record the line in $NP_RESULTS, which run-checks.sh counts.
+# Topology parameters from the host runner (/etc/vm-topology.env): VM_NODES,
+# VM_CPULISTS ("0-1;2-3;..."), VM_MEM_MB ("512;512;..."), VM_DIST ("10 20;20 10").
+
+pass() {
+	name=$1
+	shift
+	echo "PASS $name: $*" | tee -a "${NP_RESULTS:-/dev/null}"
+}
+fail() {
+	name=$1
+	shift
+	echo "FAIL $name: $*" | tee -a "${NP_RESULTS:-/dev/null}"
+}
+# expect NAME GOT WANT: pass when the two strings are equal.
+expect() {
+	if [ "$2" = "$3" ]; then
+		pass "$1" "$2"
+	else
+		fail "$1" "got [$2], want [$3]"
+	fi
+}
+
+# nth LIST I: the I-th (from 0) field of a ';'-separated list.
+nth() {
+	echo "$1" | awk -F';' -v i="$2" '{ print $(i + 1) }'
+}
+# expand_list "0-2,5": "0 1 2 5" (kernel list syntax to words).
+expand_list() {
+	echo "$1" | awk -F, '{
+		out = ""
+		for (i = 1; i <= NF; i++) {
+			if ($i == "") continue
+			n = split($i, r, "-")
+			lo = r[1]; hi = (n == 2) ? r[2] : r[1]
+			for (c = lo + 0; c <= hi + 0; c++) out = out (out == "" ? "" : " ") c
+		}
+		print out
+	}'
+}
+# node_ids: the guest's node ids, from sysfs.
+node_ids() {
+	expand_list "$(cat /sys/devices/system/node/online)"
+}
+# cpu_nodes / mem_nodes: node ids with CPUs / with memory (per the runner's parameters).
+cpu_nodes() {
+	i=0
+	out=""
+	while [ $i -lt "$VM_NODES" ]; do
+		[ -n "$(nth "$VM_CPULISTS" $i)" ] && out="$out${out:+ }$i"
+		i=$((i + 1))
+	done
+	echo "$out"
+}
+
+# json: flatten the JSON document on stdin into path=value lines (see json.awk).
+json() {
+	awk -f "${NP_VM_DIR:-/test}/json.awk"
+}
+# jget FLAT PATH: the value at PATH in a flattened document held in the file FLAT.
+jget() {
+	awk -v k="$2" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$1"
+}
+
+# status_field PID KEY: a field of /proc/PID/status.
+status_field() {
+	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
+}
+# threads_cpus PID: Cpus_allowed_list of every thread of PID, one per line, sorted unique.
+threads_cpus() {
+	for t in /proc/"$1"/task/*; do
+		awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status"
+	done | sort -u
+}
+# maps_line PID ADDR: the numa_maps line of the mapping that starts at ADDR (hex, no 0x).
+maps_line() {
+	grep "^$2 " "/proc/$1/numa_maps"
+}
+# maps_nodes PID ADDR: that mapping's pages per node as "N0=12 N3=500" (nodes in order).
+maps_nodes() {
+	maps_line "$1" "$2" | tr ' ' '\n' | grep '^N[0-9]*=' | sort -t= -k1.2n | tr '\n' ' ' |
+		sed 's/ $//'
+}
+# maps_policy PID ADDR: the policy field of that mapping ("bind:1", "interleave:0-1", ...).
+# Busybox awk: the policy text "prefer (many):0-1" contains a space.
+maps_policy() {
+	maps_line "$1" "$2" | sed -e "s/^[0-9a-f]* \(.*\) anon=.*/\1/" -e t -e "s/^[0-9a-f]* \([^ ]*\) .*/\1/"
+}
+
+# wait_line FILE PATTERN [TENTHS]: wait until FILE has a line matching PATTERN (default 30 s).
+wait_line() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -ge "${3:-300}" ] && return 1
+		sleep 0.1
+	done
+}
+# touched_field FILE KEY: a key=value field of the toucher's TOUCHED line.
+touched_field() {
+	sed -n "s/^TOUCHED .*$2=\([0-9a-f]*\).*/\1/p" "$1" | head -n 1
+}
+
+# jarray FLAT PATH: the elements of the array at PATH, space-separated ("" for null or []).
+jarray() {
+	awk -v k="$2" '
+		index($0, k "[") == 1 {
+			rest = substr($0, length(k) + 2)
+			if (rest ~ /^[0-9]+\]=/) {
+				sub(/^[0-9]+\]=/, "", rest)
+				out = out (out == "" ? "" : " ") rest
+			}
+		}
+		END { print out }' "$1"
+}
+# distance A B: the kernel's distance from node A to node B.
+distance() {
+	awk -v b="$2" -v ids="$(node_ids)" 'BEGIN { n = split(ids, id, " "); for (i = 1; i <= n; i++) col[id[i]] = i }
+		{ print $(col[b]) }' "/sys/devices/system/node/node$1/distance"
+}
+# min_remote_distance: the smallest distance between two different nodes.
+min_remote_distance() {
+	cat /sys/devices/system/node/node*/distance | awk '{
+		for (i = 1; i <= NF; i++)
+			if ($i > 10 && (min == "" || $i < min)) min = $i
+	} END { print min }'
+}
+# node_cpus LIST: the CPUs of the nodes in LIST (words), in kernel list syntax (words).
+node_cpus() {
+	for id in $1; do
+		expand_list "$(cat /sys/devices/system/node/node$id/cpulist)"
+	done | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+# node_free ID: MemFree + Inactive(file) of a node, in bytes.
+node_free() {
+	awk '$3 == "MemFree:" || $3 == "Inactive(file):" { kb += $4 }
+		END { printf "%.0f\n", kb * 1024 }' "/sys/devices/system/node/node$1/meminfo"
+}

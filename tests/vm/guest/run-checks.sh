@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs the guest checks named in VM_CHECKS (check-NAME.sh, in that order), each in its own
+# shell, and prints one summary line. Exit status: the number of failed checks (at most 100).
+. /test/lib.sh
+total_pass=0
+total_fail=0
+for c in $VM_CHECKS; do
+	echo "== $c"
+	: >/tmp/results
+	NP_RESULTS=/tmp/results /bin/sh "/test/check-$c.sh"
+	rc=$?
+	p=$(grep -c '^PASS' /tmp/results)
+	f=$(grep -c '^FAIL' /tmp/results)
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $c: the check script exited with status $rc"
+		f=1
+	fi
+	echo "== $c: $p passed, $f failed"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+done
+echo "VM-SUMMARY $VM_NAME: $total_pass passed, $total_fail failed"
+[ $total_fail -gt 100 ] && total_fail=100
+exit $total_fail
