@@ -12,7 +12,8 @@
  * its nodes) or overloaded (busy fraction above params.overload). A candidate set found by the
  * strategy (with the workload's own memory and vCPUs given back to the load) costs its
  * overload after the move (its memory is migrated there, so remote is 0); the workload's own
- * CPU use leaves its nodes and joins the candidate's. The move is worth it when the cost drops
+ * CPU use leaves its nodes and joins the candidate's. Of equal costs the candidate already
+ * holding most of its memory wins (least to migrate). The move is worth it when the cost drops
  * by min_improvement; of all such moves only the one with the largest drop is made.
  *
  * Example: nodes 0 and 1, 4 CPUs each; W placed on node 0 has 2 GiB there and 2 GiB on node 1
@@ -203,7 +204,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
                  const struct np_rebalance_params *p, struct judged *j)
 {
 	const struct np_rebalance_workload *w = &ws[self];
-	uint64_t total = sum_bytes(w->resident, w->nresident), off = 0, need;
+	uint64_t total = sum_bytes(w->resident, w->nresident), off = 0, need, best_there = 0;
 	unsigned ncpus, best = 0;
 	double cur_busy, util, remote, cost, best_cost = 0, *excl = NULL;
 	struct np_search_opts so;
@@ -292,11 +293,22 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 				cb += excl[i];
 			}
 		cc = busy && cn ? over((cb + w->cpu) / cn, p->overload) : 0;
-		/* equal costs: the strategy's order, but staying put beats moving */
+		uint64_t there = 0;
+
+		for (unsigned i = 0; i < w->nresident; i++)
+			if (hwloc_bitmap_isset(c->nodes, w->resident[i].node))
+				there += w->resident[i].bytes;
+		/*
+		 * Equal costs: the set that already holds most of its memory (least to migrate),
+		 * then its own nodes (no change of CPUs), then the strategy's order.
+		 */
 		if (!found || cc < best_cost ||
-		    (cc == best_cost && hwloc_bitmap_isequal(c->nodes, w->nodes))) {
+		    (cc == best_cost &&
+		     (there > best_there ||
+		      (there == best_there && hwloc_bitmap_isequal(c->nodes, w->nodes))))) {
 			best = k;
 			best_cost = cc;
+			best_there = there;
 			found = true;
 		}
 	}
