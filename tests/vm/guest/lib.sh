@@ -6,12 +6,12 @@
 # VM_CPULISTS ("0-1;2-3;..."), VM_MEM_MB ("512;512;..."), VM_DIST ("10 20;20 10").
 
 pass() {
-	name=$1
+	local name=$1
 	shift
 	echo "PASS $name: $*" | tee -a "${NP_RESULTS:-/dev/null}"
 }
 fail() {
-	name=$1
+	local name=$1
 	shift
 	echo "FAIL $name: $*" | tee -a "${NP_RESULTS:-/dev/null}"
 }
@@ -47,8 +47,7 @@ node_ids() {
 }
 # cpu_nodes / mem_nodes: node ids with CPUs / with memory (per the runner's parameters).
 cpu_nodes() {
-	i=0
-	out=""
+	local i=0 out=""
 	while [ $i -lt "$VM_NODES" ]; do
 		[ -n "$(nth "$VM_CPULISTS" $i)" ] && out="$out${out:+ }$i"
 		i=$((i + 1))
@@ -71,6 +70,7 @@ status_field() {
 }
 # threads_cpus PID: Cpus_allowed_list of every thread of PID, one per line, sorted unique.
 threads_cpus() {
+	local t
 	for t in /proc/"$1"/task/*; do
 		awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status"
 	done | sort -u
@@ -92,7 +92,7 @@ maps_policy() {
 
 # wait_line FILE PATTERN [TENTHS]: wait until FILE has a line matching PATTERN (default 30 s).
 wait_line() {
-	n=0
+	local n=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -ge "${3:-300}" ] && return 1
@@ -130,6 +130,7 @@ min_remote_distance() {
 }
 # node_cpus LIST: the CPUs of the nodes in LIST (words), in kernel list syntax (words).
 node_cpus() {
+	local id
 	for id in $1; do
 		expand_list "$(cat /sys/devices/system/node/node$id/cpulist)"
 	done | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
@@ -138,4 +139,28 @@ node_cpus() {
 node_free() {
 	awk '$3 == "MemFree:" || $3 == "Inactive(file):" { kb += $4 }
 		END { printf "%.0f\n", kb * 1024 }' "/sys/devices/system/node/node$1/meminfo"
+}
+# proc_resident PID: the process's resident memory per node from numa_maps, as "node:bytes"
+# words in node order (every mapping, each page counted at its kernelpagesize_kB).
+proc_resident() {
+	awk '{
+		kb = 4
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^kernelpagesize_kB=/) kb = substr($i, 19)
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^N[0-9]+=/) {
+				split(substr($i, 2), a, "=")
+				b[a[1]] += a[2] * kb * 1024
+			}
+	} END { for (n in b) printf "%d:%.0f\n", n, b[n] }' "/proc/$1/numa_maps" | sort -n |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# workloads FILE: run workloads.awk on the touchers listed in FILE ("PID ADDR PAGES" lines).
+workloads() {
+	local files="" pid
+	for pid in $(awk '{ print $1 }' "$1"); do
+		files="$files /proc/$pid/task/*/status /proc/$pid/numa_maps"
+	done
+	awk -v touched="$1" -f "${NP_VM_DIR:-/test}/workloads.awk" "$1" \
+		/sys/devices/system/node/node*/cpulist $files
 }

@@ -6,11 +6,13 @@ total_pass=0
 total_fail=0
 for c in $VM_CHECKS; do
 	echo "== $c"
-	: >/tmp/results
-	NP_RESULTS=/tmp/results /bin/sh "/test/check-$c.sh"
+	# Each check starts with an empty /tmp for its own files.
+	rm -rf /tmp/* /tmp/.[!.]*
+	: >/run/results
+	NP_RESULTS=/run/results /bin/sh "/test/check-$c.sh"
 	rc=$?
-	p=$(grep -c '^PASS' /tmp/results)
-	f=$(grep -c '^FAIL' /tmp/results)
+	p=$(grep -c '^PASS' /run/results)
+	f=$(grep -c '^FAIL' /run/results)
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $c: the check script exited with status $rc"
 		f=1
