@@ -121,13 +121,6 @@ distance() {
 	awk -v b="$2" -v ids="$(node_ids)" 'BEGIN { n = split(ids, id, " "); for (i = 1; i <= n; i++) col[id[i]] = i }
 		{ print $(col[b]) }' "/sys/devices/system/node/node$1/distance"
 }
-# min_remote_distance: the smallest distance between two different nodes.
-min_remote_distance() {
-	cat /sys/devices/system/node/node*/distance | awk '{
-		for (i = 1; i <= NF; i++)
-			if ($i > 10 && (min == "" || $i < min)) min = $i
-	} END { print min }'
-}
 # node_cpus LIST: the CPUs of the nodes in LIST (words), in kernel list syntax (words).
 node_cpus() {
 	local id
@@ -163,4 +156,54 @@ workloads() {
 	done
 	awk -v touched="$1" -f "${NP_VM_DIR:-/test}/workloads.awk" "$1" \
 		/sys/devices/system/node/node*/cpulist $files
+}
+# pair_distance_bounds BYTES VCPUS: "LO HI", the smallest distance between two nodes that
+# together may have BYTES free (within 16 MiB: free memory moves) and VCPUS CPUs, and the
+# smallest between two that surely have it. A placement on two nodes is the closest pair
+# that fits when its distance lies in [LO, HI].
+pair_distance_bounds() {
+	local id
+	for id in $(node_ids); do
+		echo "$id $(node_free $id) $(echo $(node_cpus $id) | wc -w) $(cat /sys/devices/system/node/node$id/distance)"
+	done | awk -v need="$1" -v vcpus="$2" '
+		{ id[NR] = $1; free[NR] = $2; cpus[NR] = $3; for (j = 4; j <= NF; j++) d[NR, j - 3] = $j }
+		END {
+			slack = 16 * 1048576
+			for (a = 1; a <= NR; a++)
+				for (b = a + 1; b <= NR; b++) {
+					if (cpus[a] + cpus[b] < vcpus) continue
+					f = free[a] + free[b]
+					if (f >= need - slack && (lo == "" || d[a, b] < lo)) lo = d[a, b]
+					if (f >= need + slack && (hi == "" || d[a, b] < hi)) hi = d[a, b]
+				}
+			print lo, hi
+		}'
+}
+# two_node_size VCPUS: a request size in MiB that no single node has free and some pair of
+# nodes (with VCPUS CPUs between them) can, at least 16 MiB away from every node's and every
+# pair's free memory, so that memory moving by a few MiB between two commands changes no
+# answer. Empty when there is no such size.
+two_node_size() {
+	local id
+	for id in $(node_ids); do
+		echo "$(node_free $id) $(echo $(node_cpus $id) | wc -w)"
+	done | awk -v vcpus="$1" '
+		{ free[NR] = int($1 / 1048576); cpus[NR] = $2 }
+		END {
+			for (a = 1; a <= NR; a++) {
+				if (free[a] > single) single = free[a]
+				for (b = a + 1; b <= NR; b++)
+					if (cpus[a] + cpus[b] >= vcpus) sum[++n] = free[a] + free[b]
+			}
+			for (s = single + 16; ; s += 4) {
+				ok = 1
+				fits = 0
+				for (i = 1; i <= n; i++) {
+					if (sum[i] > s - 16 && sum[i] < s + 16) ok = 0
+					if (sum[i] >= s + 16) fits = 1
+				}
+				if (!fits) exit
+				if (ok) { print s; exit }
+			}
+		}'
 }
