@@ -6,6 +6,7 @@ total_pass=0
 total_fail=0
 for c in $VM_CHECKS; do
 	echo "== $c"
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	# Each check starts with an empty /tmp for its own files.
 	rm -rf /tmp/* /tmp/.[!.]*
 	: >/run/results
@@ -17,7 +18,8 @@ for c in $VM_CHECKS; do
 		echo "FAIL $c: the check script exited with status $rc"
 		f=1
 	fi
-	echo "== $c: $p passed, $f failed"
+	t=$(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime)
+	echo "== $c: $p passed, $f failed ($t s)"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 done
