@@ -1,0 +1,12 @@
+#!/bin/sh
+# The exe_wrapper of `meson test --setup valgrind`: a compiled test runs under memcheck; a shell
+# script runner (the golden CLI tests) runs as is and wraps every numaplace it starts instead,
+# through NUMAPLACE_TEST_WRAPPER (memcheck on the shell itself would only report the shell).
+set -u
+vg="valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
+if [ "$(head -c 2 "$1")" = "#!" ]; then
+	NUMAPLACE_TEST_WRAPPER=$vg
+	export NUMAPLACE_TEST_WRAPPER
+	exec "$@"
+fi
+exec $vg "$@"
