@@ -188,6 +188,7 @@ void np_load_free(np_load *load);
 /** Copy (same host). Returns 0 or -ENOMEM. */
 int np_load_dup(const np_load *load, np_load **ret_load);
 
+/** Free bytes and placed vCPUs of the node at index idx (0 if idx is out of range). */
 uint64_t np_load_free_bytes(const np_load *load, unsigned idx);
 uint64_t np_load_vcpus(const np_load *load, unsigned idx);
 /** Set a node's free memory; -ERANGE if idx is out of range. */
@@ -208,16 +209,16 @@ struct np_claim {
 
 /**
  * Charge `bytes` and `vcpus` to `nodes`: memory is split evenly over the nodes that have
- * memory; a node that cannot take its equal share gives the rest to the others
- * (water-filling); whole bytes, the leftover bytes of an even split go to the lowest node ids
- * first. vCPUs count once on every node of `nodes`.
+ * memory (MemTotal > 0 and free bytes in the load); a node that cannot take its equal share
+ * gives the rest to the others (water-filling); whole bytes, the leftover bytes of an even
+ * split go to the lowest node ids first. vCPUs count once on every node of `nodes`.
  * Returns 0 and fills *ret_claim (release with np_claim_release()); -ENOSPC when the nodes do
  * not have `bytes` free in total (nothing is charged); -EINVAL for an empty or unknown set;
  * -ENOMEM.
  */
 int np_load_charge(np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes, unsigned vcpus,
 		   struct np_claim *ret_claim);
-/** Give back what np_load_charge() charged. */
+/** Give back what np_load_charge() charged (vCPUs never go below 0). */
 void np_load_release(np_load *load, const struct np_claim *claim);
 /** Free the claim's arrays; idempotent. */
 void np_claim_release(struct np_claim *claim);
@@ -229,7 +230,7 @@ void np_claim_release(struct np_claim *claim);
 struct np_request {
 	uint64_t memory_bytes;      /**< memory the workload needs */
 	unsigned vcpus;             /**< >= 1 */
-	unsigned min_nodes;         /**< 0 = automatic */
+	unsigned min_nodes;         /**< 0 = automatic (see docs/placement.md) */
 	unsigned max_nodes;         /**< 0 = no limit */
 	hwloc_const_nodeset_t allowed_nodes; /**< NULL = every node of the host */
 	hwloc_const_cpuset_t allowed_cpus;   /**< NULL = every CPU of the host */
@@ -248,17 +249,20 @@ struct np_candidate {
 	uint64_t free_bytes;  /**< summed free memory of the nodes */
 	unsigned ncpus;       /**< allowed CPUs of the nodes */
 	uint64_t vcpus;       /**< load: vCPUs already placed on the nodes, summed per node */
-	double mean_distance; /**< mean of distance(i,j) over i,j in the set, / local distance */
+	double mean_distance; /**< mean of distance(i,j) over i,j in the set (i = j included),
+				 divided by the smallest distance(i,i) in the set: 1.0 for one node */
 	uint64_t distance_sum; /**< sum of distance(i,j) over ordered pairs i,j in the set */
 };
 
 enum np_strategy {
 	NP_STRATEGY_COMPACT = 0, /**< the default: see docs/placement.md */
-	NP_STRATEGY_XEN,        /**< Xen's xl/libxl placement, reproduced exactly */
+	NP_STRATEGY_XEN,        /**< Xen's xl/libxl placement, reproduced exactly (no placement on
+				     hosts of 1 node or of more than 16) */
 	NP_STRATEGY_NUMAD,      /**< numad's node selection */
 	NP_STRATEGY_FIRST_FIT,  /**< lowest node ids that fit */
 	NP_STRATEGY_SPREAD,     /**< all allowed nodes */
-	NP_STRATEGY_EXHAUSTIVE, /**< compact's objective, optimal by full enumeration (<= 24 nodes) */
+	NP_STRATEGY_EXHAUSTIVE, /**< compact's objective, optimal by full enumeration (<= 24
+				     eligible nodes) */
 	NP_STRATEGY_COUNT_
 };
 
@@ -290,9 +294,11 @@ typedef struct np_plan np_plan;
 
 /**
  * Search for the best placement of `req` on `host` given `load` (NULL = nothing placed).
- * Pure: reads nothing but its arguments. Returns 0 and *ret_plan (free with np_plan_free())
- * whether or not anything fits; -EINVAL for a bad request (0 vCPUs, min_nodes > max_nodes,
- * allowed sets outside the host); -ENOMEM.
+ * Pure: reads nothing but its arguments. `opts` NULL means np_search_opts_init()'s defaults.
+ * Returns 0 and *ret_plan (free with np_plan_free()) whether or not anything fits; -EINVAL for
+ * a bad request (0 vCPUs, min_nodes > max_nodes, allowed sets outside the host, a
+ * hugepage_count without a hugepage_size), a load of another host or an unknown strategy;
+ * -ENOMEM.
  */
 int np_search(const np_host *host, const np_load *load, const struct np_request *req,
 	      const struct np_search_opts *opts, np_plan **ret_plan);
@@ -305,11 +311,14 @@ const struct np_candidate *np_plan_candidate(const np_plan *plan, unsigned i);
 /** The best candidate, or NULL when nothing fits. */
 const struct np_candidate *np_plan_best(const np_plan *plan);
 /**
- * Why the best won, or why nothing fits (e.g. "no set of at most 16 nodes has 96.0 GiB free";
- * "xen strategy: host has 32 nodes, more than 16"). Owned by the plan.
+ * Why the best won, or why nothing fits (e.g. "no set of at most 16 nodes has 96 GiB free and
+ * 8 CPUs"; "xen strategy: host has 32 nodes, more than 16"). Owned by the plan.
  */
 const char *np_plan_reason(const np_plan *plan);
-/** Candidate sets examined by the search (a cost figure). */
+/**
+ * Candidate sets examined by the search (a cost figure): sets whose sums were complete and
+ * were checked against the request (xen: every combination of every size tried, as libxl).
+ */
 uint64_t np_plan_examined(const np_plan *plan);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -340,6 +349,212 @@ char *np_size_format(uint64_t bytes, char *buf, size_t len);
  * above max_id).
  */
 int np_list_parse(const char *s, unsigned max_id, hwloc_bitmap_t ret_set);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Applying a placement                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/** CPU binding of a placed workload. */
+enum np_cpu_binding {
+	NP_CPU_BINDING_STRICT = 0, /**< affinity to the candidate's CPUs (the default) */
+	NP_CPU_BINDING_NONE,      /**< leave the affinity alone */
+};
+
+/** Memory policy of a placed workload, over the candidate's nodes that have memory. */
+enum np_mem_policy {
+	/** MPOL_PREFERRED_MANY where the kernel has it (>= 5.15), else MPOL_BIND. */
+	NP_MEM_POLICY_DEFAULT = 0,
+	NP_MEM_POLICY_PREFERRED, /**< MPOL_PREFERRED_MANY: falls back to other nodes when full */
+	NP_MEM_POLICY_BIND,      /**< MPOL_BIND: only these nodes (the OOM killer when full) */
+	NP_MEM_POLICY_INTERLEAVE, /**< MPOL_INTERLEAVE over the nodes */
+	NP_MEM_POLICY_NONE,      /**< leave the policy alone */
+	NP_MEM_POLICY_COUNT_
+};
+
+/** "default", "preferred", "bind", "interleave", "none"; NULL for an unknown value. */
+const char *np_mem_policy_name(enum np_mem_policy p);
+/** Parse a policy name; -EINVAL if unknown. */
+int np_mem_policy_parse(const char *name, enum np_mem_policy *ret_policy);
+
+/** What np_apply() makes real. */
+struct np_apply_req {
+	hwloc_const_cpuset_t cpus;   /**< CPUs for the affinity (NULL: none) */
+	hwloc_const_nodeset_t nodes; /**< nodes for the memory policy (NULL: none) */
+	enum np_cpu_binding binding;
+	enum np_mem_policy policy;
+};
+
+/**
+ * Apply a placement to process `pid` (0: the calling thread, e.g. before exec). The affinity is
+ * set with sched_setaffinity() on a CPU set sized for the highest CPU (every thread of `pid`
+ * when pid != 0). The memory policy (set_mempolicy(), so pid must be 0 unless the policy is
+ * NONE) covers the nodes of req->nodes that have memory on `host`; with none of them the policy
+ * is left alone and *ret_policy is NP_MEM_POLICY_NONE. NP_MEM_POLICY_DEFAULT tries
+ * MPOL_PREFERRED_MANY and falls back to MPOL_BIND on a kernel without it.
+ * Returns 0 and, when ret_policy is not NULL, the policy in effect (never DEFAULT); or
+ * -EINVAL (empty CPU set, nodes not in `host`, a policy for another pid: -EOPNOTSUPP), the
+ * kernel's error (-EINVAL for CPUs or nodes outside the cgroup's, -EPERM, -ESRCH). On failure
+ * the affinity may already be set when the policy is refused: a caller about to exec gives up.
+ */
+int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
+	     enum np_mem_policy *ret_policy);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Claims ledger                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * The claims ledger: what numaplace has placed on this host and what it still holds, in one
+ * SQLite database (WAL journal) `ledger.db` in a state directory the caller chooses (see
+ * docs/ledger.md for the schema and the transaction). Not thread-safe: one handle per thread.
+ */
+typedef struct np_ledger np_ledger;
+
+/** Memory on one node. */
+struct np_node_bytes {
+	unsigned node; /**< kernel node id */
+	uint64_t bytes;
+};
+
+/** One workload of the ledger. Caller-owned: np_workload_init() / np_workload_release(). */
+struct np_workload {
+	char *name;          /**< unique among live workloads */
+	pid_t pid;
+	uint64_t start_time; /**< field 22 of /proc/PID/stat (clock ticks after boot) */
+	hwloc_bitmap_t nodes; /**< nodes placed on (empty: ran unplaced) */
+	hwloc_bitmap_t cpus;  /**< CPUs bound to (empty: not bound) */
+	unsigned nclaimed;
+	struct np_node_bytes *claimed; /**< memory claimed per node, sorted by node id */
+	unsigned nresident;
+	struct np_node_bytes *resident; /**< np_ledger_list(): resident now per node (live only) */
+	unsigned vcpus;
+	char *strategy;      /**< e.g. "compact", "explicit" (--nodes/--cpus), "unplaced" */
+	char *policy;        /**< the memory policy in effect, np_mem_policy_name() */
+	int64_t created;     /**< Unix time (s) of the claim */
+	char *cmdline;       /**< the command line as text (for people, not for exec) */
+	int64_t ended;       /**< 0 while live; else Unix time (s) it was pruned or forgotten */
+	char *end_reason;    /**< NULL while live; "exited", "pid reused", "forgotten", "replaced" */
+};
+
+/** Zero every field. */
+void np_workload_init(struct np_workload *w);
+/** Free what the fields own and zero them; idempotent. */
+void np_workload_release(struct np_workload *w);
+/** Release `n` workloads and free the array (as np_ledger_list() returns it); NULL is a no-op. */
+void np_workloads_free(struct np_workload *list, unsigned n);
+
+/** Flags of np_ledger_open(). */
+enum np_ledger_flags {
+	/** Do not create a missing state directory or database: -ENOENT instead. */
+	NP_LEDGER_NO_CREATE = 1u << 0,
+};
+
+struct np_ledger_opts {
+	unsigned flags;          /**< enum np_ledger_flags */
+	/** Directory holding proc/ for the liveness and resident-memory reads (NULL: "/"). */
+	const char *proc_root;
+	/** How long to wait for another process's transaction, in ms (0: 10000). */
+	unsigned busy_timeout_ms;
+	/**
+	 * History for np_ledger_list(NP_LEDGER_LIST_ALL): pruned workloads are kept while they
+	 * are among the `history` most recently created workloads (0: 1000).
+	 */
+	unsigned history;
+};
+
+void np_ledger_opts_init(struct np_ledger_opts *opts);
+
+/**
+ * Open (creating it, mode 0700, when missing; only the last path component is created) the
+ * state directory `dir` and its database. `opts` may be NULL.
+ * The directory and the database files must belong to the effective user, must not be
+ * writable by group or others, and must not be symlinks. Returns 0 and *ret_ledger, or:
+ * -ELOOP a symlink; -EPERM owned by another user; -EACCES writable by group or others (or
+ * not writable by the user); -ENOTDIR not a directory; -EINVAL the database is not a regular
+ * file; -ENOENT missing (NP_LEDGER_NO_CREATE, or the parent directory);
+ * -EBADMSG the file is not an SQLite database or is corrupt (left untouched);
+ * -EPROTO a database of another application or of an unknown schema version (never
+ * rewritten); -EBUSY another process held it past the busy timeout; -EIO, -ENOMEM.
+ * np_ledger_last_error() says which file and why.
+ */
+int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger **ret_ledger);
+/** Close; rolls back a transaction still open. NULL is a no-op. */
+void np_ledger_close(np_ledger *ledger);
+
+/**
+ * Text describing the last ledger failure in this thread, or "". Owned by the library, valid
+ * until the next call in this thread.
+ */
+const char *np_ledger_last_error(void);
+
+/**
+ * Start the placement transaction (BEGIN IMMEDIATE: other writers wait up to the busy timeout)
+ * and prune dead workloads: a pid that is gone, a zombie, or a pid whose start time differs
+ * (reused by another program). Returns the number pruned, or -EBUSY, -EALREADY (a transaction
+ * is open), -EBADMSG, -EIO, -ENOMEM.
+ */
+int np_ledger_begin(np_ledger *ledger);
+/** Commit the open transaction. Returns 0, -EBUSY, -EIO; -EINVAL when none is open. */
+int np_ledger_commit(np_ledger *ledger);
+/** Undo everything since np_ledger_begin(); no-op when none is open. */
+void np_ledger_rollback(np_ledger *ledger);
+
+/**
+ * The load the search sees on `host`: free memory of every node minus the outstanding claims
+ * of live workloads on it (never below 0), and the vCPUs of live workloads on every node of
+ * their set. Outstanding claim of a workload on node N = claimed on N - resident on N (from
+ * proc/PID/numa_maps), never below 0: memory not yet touched still holds its room; touched
+ * memory is already counted by the kernel's free memory. Nodes of the ledger that `host` does
+ * not have are ignored. Needs an open transaction (-EINVAL otherwise), so that what is read
+ * still holds when the claim is inserted. Returns 0 and *ret_load (np_load_free()), or -errno.
+ */
+int np_ledger_load(np_ledger *ledger, const np_host *host, np_load **ret_load);
+
+/**
+ * Record a live workload in the open transaction. w->name NULL: "<base>-<pid>" with <base>
+ * the first word of w->cmdline without its directory ("sleep-4242"; "-2", "-3"... when taken).
+ * A name is 1 to 64 characters of [A-Za-z0-9._-], not all digits (so that a pid and a name
+ * are never confused). A live workload with the same pid is the same process being placed
+ * again (its start time checked by np_ledger_begin()): it is replaced.
+ * Returns 0 and, when ret_name is not NULL, the name (free()); -EINVAL bad name or fields, no
+ * open transaction; -EEXIST the name is taken by a live workload; -EIO, -ENOMEM.
+ */
+int np_ledger_insert(np_ledger *ledger, const struct np_workload *w, char **ret_name);
+
+/**
+ * Delete the live workload of pid with this start time as if it had never been recorded (no
+ * history): a claim whose command could not be executed. Opens its own transaction when none
+ * is open. Returns 1 deleted, 0 none, or -errno.
+ */
+int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
+
+/**
+ * Forget the live workload named `name` (when not NULL) or with `pid`: its claim is dropped,
+ * the process keeps running where it is. Opens its own transaction (which also prunes) when
+ * none is open. Returns 0; -ENOENT no such live workload; -errno.
+ */
+int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
+
+/**
+ * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
+ * clock ticks after boot. It does not change across exec, so (pid, start time) names a
+ * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
+ * -EBADMSG an unreadable stat line.
+ */
+int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
+
+/** Flags of np_ledger_list(). */
+enum np_ledger_list_flags {
+	NP_LEDGER_LIST_ALL = 1u << 0,      /**< the pruned history too, after the live ones */
+	NP_LEDGER_LIST_RESIDENT = 1u << 1, /**< fill resident[] of live workloads (numa_maps) */
+};
+
+/**
+ * The workloads, live ones first, each group by creation (oldest first). Prunes first (its own
+ * transaction when none is open). Returns the count and *ret_list (np_workloads_free()), or
+ * -errno.
+ */
+int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_list);
 
 #ifdef __cplusplus
 }

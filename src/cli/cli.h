@@ -90,9 +90,42 @@ int cli_request_build(const char *cmd, const np_host *host, const struct cli_req
 /* {"nodes":[..],"free_bytes":N,"cpus":N,"vcpus":N,"mean_distance":X} */
 json_t *cli_candidate_json(const struct np_candidate *c);
 
+/*
+ * The claims ledger. --state-dir DIR: returns 1 if argv[*i] was it (setting *dir), 0 if not,
+ * -EXIT_USAGE after a usage error.
+ */
+int cli_state_option(const char *cmd, int argc, char **argv, int *i, const char **dir);
+extern const char cli_state_options_help[];
+/*
+ * Open the ledger of `dir`, or when NULL of $NUMAPLACE_STATE_DIR, /run/numaplace for root,
+ * $XDG_RUNTIME_DIR/numaplace for others. NP_LEDGER_NO_CREATE in flags: *ret_ledger = NULL
+ * and 0 when there is no ledger yet. Prints the error; returns 0 or EXIT_FAIL.
+ */
+int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger);
+/* What the ledger holds on one node of a host. */
+struct cli_node_claims {
+	uint64_t claimed;     /* memory claimed by live workloads */
+	uint64_t outstanding; /* of which not yet resident (what placement subtracts) */
+	uint64_t vcpus;       /* vCPUs of live workloads placed on the node */
+	unsigned workloads;   /* live workloads placed on the node */
+};
+/*
+ * Read the ledger of `dir` (see cli_ledger_open(); never created here) for `host`: the load a
+ * placement starts from (*ret_load, NULL when there is no ledger yet) and, when ret_claims is
+ * not NULL, an array of np_host_nnodes() entries (caller frees). Nothing is written. Prints
+ * the error; returns 0 or EXIT_FAIL.
+ */
+int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
+		    struct cli_node_claims **ret_claims);
+/* The command line as one text, arguments shell-quoted where needed. Caller frees. */
+char *cli_cmdline_text(char *const *argv);
+
 /* Commands. */
 int cmd_info(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_forget(int argc, char **argv);
 
 #endif /* NUMAPLACE_CLI_H */

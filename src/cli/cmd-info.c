@@ -8,13 +8,15 @@
 #define MIB (1024 * 1024)
 
 static const char info_help[] =
-	"usage: numaplace info [-n] [--json] [HOST SOURCE]\n\n"
-	"Show the NUMA topology numaplace places on: a summary, and with -n the tables\n"
-	"of 'xl info -n' (cpu_topology; numa_info in MiB with the distance rows) followed\n"
-	"by what xl lacks: the CPU list and huge pages of every node.\n\n"
-	"  -n, --numa      print the CPU topology and per-node tables\n"
-	"  --json          print everything as one JSON document\n"
-	"  -h, --help      show this help\n\n";
+    "usage: numaplace info [-n] [--json] [HOST SOURCE]\n\n"
+    "Show the NUMA topology numaplace places on: a summary, and with -n the tables\n"
+    "of 'xl info -n' (cpu_topology; numa_info in MiB with the distance rows) followed\n"
+    "by what xl lacks: the CPU list and huge pages of every node. On this host (no host\n"
+    "source given), -n also shows what the ledger holds per node: memory claimed, of\n"
+    "it not yet resident, and the vCPUs and workloads placed.\n\n"
+    "  -n, --numa      print the CPU topology and per-node tables\n"
+    "  --json          print everything as one JSON document\n"
+    "  -h, --help      show this help\n\n";
 
 static json_t *host_json(const np_host *h)
 {
@@ -38,9 +40,9 @@ static json_t *host_json(const np_host *h)
 			const struct np_hugepages *p = &nd->hugepages[k];
 
 			json_array_append_new(hp, json_pack("{s:I,s:I,s:I}", "size_bytes",
-							    (json_int_t)p->size_bytes, "total",
-							    (json_int_t)p->total, "free",
-							    (json_int_t)p->free));
+			                                    (json_int_t)p->size_bytes, "total",
+			                                    (json_int_t)p->total, "free",
+			                                    (json_int_t)p->free));
 		}
 		json_object_set_new(o, "id", json_integer(nd->id));
 		json_object_set_new(o, "cpus", json_string(list ? list : ""));
@@ -55,10 +57,10 @@ static json_t *host_json(const np_host *h)
 		const struct np_cpu *c = np_host_cpu(h, i);
 
 		json_array_append_new(
-			cpus, json_pack("{s:i,s:o,s:o,s:i}", "cpu", c->cpu, "core",
-					c->core < 0 ? json_null() : json_integer(c->core), "socket",
-					c->socket < 0 ? json_null() : json_integer(c->socket),
-					"node", c->node));
+		    cpus, json_pack("{s:i,s:o,s:o,s:i}", "cpu", c->cpu, "core",
+		                    c->core < 0 ? json_null() : json_integer(c->core), "socket",
+		                    c->socket < 0 ? json_null() : json_integer(c->socket), "node",
+		                    c->node));
 	}
 	json_object_set_new(root, "nodes", nodes);
 	json_object_set_new(root, "cpus", cpus);
@@ -151,10 +153,37 @@ static void print_tables(const np_host *h)
 	}
 }
 
+/* What the ledger holds per node, in MiB like numa_info. */
+static void print_claims(const np_host *h, const struct cli_node_claims *c)
+{
+	printf("numa_placement         :\n");
+	printf("node:    claimed  outstanding   vcpus  workloads\n");
+	for (unsigned i = 0; i < np_host_nnodes(h); i++)
+		printf("%4u:   %8" PRIu64 "     %8" PRIu64 "  %6" PRIu64 "  %9u\n",
+		       np_host_node(h, i)->id, c[i].claimed / MIB, c[i].outstanding / MIB,
+		       c[i].vcpus, c[i].workloads);
+}
+
+static json_t *claims_json(const np_host *h, const struct cli_node_claims *c)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < np_host_nnodes(h); i++)
+		json_array_append_new(
+		    a, json_pack("{s:i,s:I,s:I,s:I,s:i}", "node", (int)np_host_node(h, i)->id,
+		                 "claimed_bytes", (json_int_t)c[i].claimed, "outstanding_bytes",
+		                 (json_int_t)c[i].outstanding, "vcpus", (json_int_t)c[i].vcpus,
+		                 "workloads", (int)c[i].workloads));
+	return a;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
 	bool numa = false, json = false;
+	struct cli_node_claims *claims = NULL;
+	const char *state_dir = NULL;
+	np_load *load = NULL;
 	np_host *h = NULL;
 	int r;
 
@@ -164,12 +193,14 @@ int cmd_info(int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(info_help, stdout);
 			fputs(cli_host_options_help, stdout);
+			fputs(cli_state_options_help, stdout);
 			return EXIT_OK;
 		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--numa") == 0) {
 			numa = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
-		} else if ((r = cli_host_option("info", argc, argv, &i, &ho)) != 0) {
+		} else if ((r = cli_host_option("info", argc, argv, &i, &ho)) != 0 ||
+		           (r = cli_state_option("info", argc, argv, &i, &state_dir)) != 0) {
 			if (r < 0)
 				return -r;
 		} else {
@@ -179,13 +210,27 @@ int cmd_info(int argc, char **argv)
 	r = cli_host_load(&ho, &h);
 	if (r)
 		return r;
+	if (!ho.source_given && (numa || json)) {
+		r = cli_ledger_load(state_dir, h, &load, &claims);
+		if (r)
+			goto out;
+	}
 	if (json) {
-		r = cli_json_print(host_json(h), false);
+		json_t *j = host_json(h);
+
+		if (j && claims)
+			json_object_set_new(j, "placement", claims_json(h, claims));
+		r = cli_json_print(j, false);
 	} else {
 		print_summary(h);
 		if (numa)
 			print_tables(h);
+		if (numa && claims)
+			print_claims(h, claims);
 	}
+out:
+	free(claims);
+	np_load_free(load);
 	np_host_free(h);
 	return r;
 }

@@ -6,20 +6,22 @@
 #include <string.h>
 
 static const char plan_help[] =
-	"usage: numaplace plan --memory SIZE [--vcpus N] [--strategy NAME] [--explain]\n"
-	"                      [--keep N] [--json] [HOST SOURCE]\n\n"
-	"Choose the nodes a workload would be placed on, and say why. Nothing is run and\n"
-	"nothing is recorded. Exit status 3 when no placement fits.\n\n"
-	"  --explain             list the best candidates, ranked, with their figures\n"
-	"  --keep N              how many candidates --explain lists (default 5)\n"
-	"  --json                print a JSON document\n"
-	"  -h, --help            show this help\n\n";
+    "usage: numaplace plan --memory SIZE [--vcpus N] [--strategy NAME] [--explain]\n"
+    "                      [--keep N] [--json] [HOST SOURCE]\n\n"
+    "Choose the nodes a workload would be placed on, and say why. Nothing is run and\n"
+    "nothing is recorded. On this host (no host source given) the workloads in the\n"
+    "ledger are taken into account as 'numaplace run' does, so plan and run agree.\n"
+    "Exit status 3 when no placement fits.\n\n"
+    "  --explain             list the best candidates, ranked, with their figures\n"
+    "  --keep N              how many candidates --explain lists (default 5)\n"
+    "  --json                print a JSON document\n"
+    "  -h, --help            show this help\n\n";
 
 json_t *cli_candidate_json(const struct np_candidate *c)
 {
 	return json_pack("{s:o,s:I,s:i,s:I,s:f}", "nodes", cli_json_int_array(c->nodes),
-			 "free_bytes", (json_int_t)c->free_bytes, "cpus", (int)c->ncpus, "vcpus",
-			 (json_int_t)c->vcpus, "mean_distance", c->mean_distance);
+	                 "free_bytes", (json_int_t)c->free_bytes, "cpus", (int)c->ncpus, "vcpus",
+	                 (json_int_t)c->vcpus, "mean_distance", c->mean_distance);
 }
 
 static json_t *plan_json(const np_plan *plan, bool explain)
@@ -30,8 +32,8 @@ static json_t *plan_json(const np_plan *plan, bool explain)
 	if (best) {
 		char *cpus = cli_list_string(best->cpus);
 
-		placement = json_pack("{s:o,s:s}", "nodes", cli_json_int_array(best->nodes),
-				      "cpus", cpus ? cpus : "");
+		placement = json_pack("{s:o,s:s}", "nodes", cli_json_int_array(best->nodes), "cpus",
+		                      cpus ? cpus : "");
 		free(cpus);
 	}
 	json_object_set_new(root, "placement", placement);
@@ -41,10 +43,10 @@ static json_t *plan_json(const np_plan *plan, bool explain)
 
 		for (unsigned i = 0; i < np_plan_ncandidates(plan); i++)
 			json_array_append_new(cands,
-					      cli_candidate_json(np_plan_candidate(plan, i)));
+			                      cli_candidate_json(np_plan_candidate(plan, i)));
 		json_object_set_new(root, "candidates", cands);
 		json_object_set_new(root, "examined",
-				    json_integer((json_int_t)np_plan_examined(plan)));
+		                    json_integer((json_int_t)np_plan_examined(plan)));
 	}
 	return root;
 }
@@ -84,6 +86,8 @@ int cmd_plan(int argc, char **argv)
 	hwloc_bitmap_t sets[2] = {NULL, NULL};
 	bool explain = false, json = false;
 	struct np_request req;
+	const char *state_dir = NULL;
+	np_load *load = NULL;
 	np_host *h = NULL;
 	np_plan *plan = NULL;
 	int r;
@@ -96,13 +100,15 @@ int cmd_plan(int argc, char **argv)
 			fputs(plan_help, stdout);
 			fputs(cli_request_options_help, stdout);
 			fputs(cli_host_options_help, stdout);
+			fputs(cli_state_options_help, stdout);
 			return EXIT_OK;
 		} else if (strcmp(a, "--explain") == 0) {
 			explain = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if ((r = cli_request_option("plan", argc, argv, &i, &ro)) != 0 ||
-			   (r = cli_host_option("plan", argc, argv, &i, &ho)) != 0) {
+		           (r = cli_host_option("plan", argc, argv, &i, &ho)) != 0 ||
+		           (r = cli_state_option("plan", argc, argv, &i, &state_dir)) != 0) {
 			if (r < 0)
 				return -r;
 		} else {
@@ -117,8 +123,13 @@ int cmd_plan(int argc, char **argv)
 	r = cli_request_build("plan", h, &ro, &req, sets);
 	if (r)
 		goto out;
+	if (!ho.source_given) {
+		r = cli_ledger_load(state_dir, h, &load, NULL);
+		if (r)
+			goto out;
+	}
 	ro.search.keep = explain ? ro.keep : 1;
-	r = np_search(h, NULL, &req, &ro.search, &plan);
+	r = np_search(h, load, &req, &ro.search, &plan);
 	if (r < 0) {
 		cli_error("cannot plan: %s", strerror(-r));
 		r = EXIT_FAIL;
@@ -134,6 +145,7 @@ int cmd_plan(int argc, char **argv)
 		r = EXIT_NOFIT;
 	}
 out:
+	np_load_free(load);
 	np_plan_free(plan);
 	hwloc_bitmap_free(sets[0]);
 	hwloc_bitmap_free(sets[1]);

@@ -13,6 +13,9 @@ static const struct command commands[] = {
 	{"info", cmd_info, "show the host's NUMA topology (-n: like 'xl info -n')"},
 	{"plan", cmd_plan, "choose nodes for a workload without running it"},
 	{"simulate", cmd_simulate, "replay a trace of placements on a topology"},
+	{"run", cmd_run, "place a command's workload, record its claim and execute it"},
+	{"list", cmd_list, "list the placed workloads and what they hold"},
+	{"forget", cmd_forget, "drop a workload's claim (it keeps running)"},
 };
 
 static void usage(FILE *f)

@@ -419,12 +419,6 @@ out:
 /* Reasons                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-char *np__gib(uint64_t bytes, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.1f GiB", (double)bytes / (1024.0 * 1024.0 * 1024.0));
-	return buf;
-}
-
 /* Huge page sizes read best in the unit that makes them whole: 2 MiB, 1 GiB. */
 static char *size_short(uint64_t bytes, char *buf, size_t len)
 {
@@ -448,6 +442,11 @@ void np__reason(struct np__search *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void reason_none(const struct np__search *s, char *buf, size_t len)
 {
 	const struct np_request *req = s->req;
@@ -459,15 +458,16 @@ static void reason_none(const struct np__search *s, char *buf, size_t len)
 	}
 	if (req->max_nodes && req->max_nodes < s->m)
 		snprintf(most, sizeof(most), "at most %u ", req->max_nodes);
-	np__gib(req->memory_bytes, mem, sizeof(mem));
+	np_size_format(req->memory_bytes, mem, sizeof(mem));
 	if (s->need[NP__RES_HP])
 		snprintf(buf, len,
-		         "no set of %snodes has %s free, %u CPUs and %llu free %s huge pages", most,
-		         mem, req->vcpus, (unsigned long long)req->hugepage_count,
+		         "no set of %snodes has %s free, %u CPU%s and %llu free %s huge pages",
+		         most, mem, req->vcpus, plural(req->vcpus),
+		         (unsigned long long)req->hugepage_count,
 		         size_short(req->hugepage_size, hp, sizeof(hp)));
 	else
-		snprintf(buf, len, "no set of %snodes has %s free and %u CPUs", most, mem,
-		         req->vcpus);
+		snprintf(buf, len, "no set of %snodes has %s free and %u CPU%s", most, mem,
+		         req->vcpus, plural(req->vcpus));
 }
 
 static const char *crit_text(enum np__crit c, enum np_strategy st)
@@ -509,9 +509,10 @@ static void reason_best(const struct np__search *s, const struct np__cand *best,
 	}
 	if (best->n > 1)
 		snprintf(dist, sizeof(dist), ", mean distance %.2f", best->pub.mean_distance);
-	snprintf(buf, len, "%u node%s, %s (%llu vCPUs on %llu CPUs%s), %s free", best->n,
-	         best->n == 1 ? "" : "s", why, (unsigned long long)best->s.vcpus,
-	         (unsigned long long)best->s.ncpus, dist, np__gib(best->s.free, mem, sizeof(mem)));
+	snprintf(buf, len, "%u node%s, %s (%llu vCPU%s on %llu CPU%s%s), %s free", best->n,
+	         plural(best->n), why, (unsigned long long)best->s.vcpus, plural(best->s.vcpus),
+	         (unsigned long long)best->s.ncpus, plural(best->s.ncpus), dist,
+	         np_size_format(best->s.free, mem, sizeof(mem)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -708,7 +709,8 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.user_arg = opts->compare_arg;
 	s.allowed_cpus = req->allowed_cpus;
 	s.keep = opts->keep ? opts->keep : 1;
-	s.cap = s.keep < 2 ? 2 : s.keep;
+	/* The runner-up names the reason; compact improves its best few grown sets. */
+	s.cap = s.keep < 4 ? 4 : s.keep;
 	s.cmp = s.strategy == NP_STRATEGY_XEN ? np__cmp_xen : np__cmp_compact;
 	s.need[NP__RES_MEM] = req->memory_bytes;
 	s.need[NP__RES_CPU] = req->vcpus;

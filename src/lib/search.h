@@ -107,7 +107,7 @@ struct np__search {
 	np__cmp_fn cmp; /* the strategy's comparison */
 	bool dedupe;    /* a generator may produce the same set twice */
 	unsigned keep;  /* what the caller keeps */
-	unsigned cap;   /* what is ranked: max(keep, 2), for the runner-up in the reason */
+	unsigned cap;   /* what is ranked: at least 4 (the runner-up, improvement starts) */
 	unsigned nkept;
 	unsigned nslots;
 	struct np__cand **kept;
@@ -143,8 +143,6 @@ static inline unsigned np__dist(const struct np__search *s, unsigned a, unsigned
 }
 /* Exact three-way comparison of a1/b1 with a2/b2 (b = 0 counts as infinite). */
 int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2);
-/* "96.0 GiB" */
-char *np__gib(uint64_t bytes, char *buf, size_t len);
 void np__reason(struct np__search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The comparisons. */

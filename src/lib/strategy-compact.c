@@ -16,6 +16,7 @@
 #include "search.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,12 +53,33 @@ struct memo {
 #define MEMO_MAX_RECORDS (1u << 16)
 #define MEMO_MAX_ARENA (1u << 20)
 
+/*
+ * What a set must reach during growth: the request's resources and, in the strict phase, the
+ * spare CPUs that keep it from being over-committed. Load vCPUs + request vCPUs <= CPUs is
+ * sum over the set of (CPUs - vCPUs) >= request vCPUs; a node's CPUs - vCPUs may be negative,
+ * so it is stored plus SPARE_BIAS, and a k-set needs request vCPUs + k x SPARE_BIAS. Every
+ * completable test sums exactly k nodes (the set, the candidate, the best t others), so the
+ * biases cancel. A spare figure is clamped to +-SPARE_BIAS / 2, far beyond real loads.
+ */
+#define NRES_GROW (NP__NRES + 1)
+#define RES_SPARE NP__NRES
+#define SPARE_BIAS (1ull << 40)
+
+struct gres {
+	uint64_t need;
+	uint64_t *val;   /* per position */
+	unsigned *order; /* positions by val, largest first */
+	bool owned;      /* val and order are this growth's own */
+};
+
 struct grow {
 	bool *in;       /* member of the growing set */
 	uint64_t *dinc; /* what a node would add to the distance sum */
 	uint64_t *dsym; /* m x m by position: d(i,j) + d(j,i) */
 	unsigned *mark; /* per resource and position: stamp of the current top list */
 	unsigned stamp;
+	unsigned nres; /* NP__NRES, or NRES_GROW in the strict phase */
+	struct gres res[NRES_GROW];
 	uint64_t *zkey; /* per position */
 	struct memo *tab;
 	size_t tabmask;
@@ -66,7 +88,6 @@ struct grow {
 	size_t arena_len;
 	size_t arena_cap;
 };
-
 static uint64_t mix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ull;
@@ -125,39 +146,39 @@ static int memo_seen(struct grow *g, const unsigned *pos, unsigned n, uint64_t h
  */
 struct step {
 	unsigned nact;
-	unsigned act[NP__NRES];
-	bool marked_ok[NP__NRES];
-	uint64_t thr[NP__NRES];
+	unsigned act[NRES_GROW];
+	bool marked_ok[NRES_GROW];
+	uint64_t thr[NRES_GROW];
 };
 
-static void step_prepare(const struct np__search *s, struct grow *g, const struct np__sums *have,
+static void step_prepare(const struct np__search *s, struct grow *g, const uint64_t *have,
                          unsigned t, struct step *st)
 {
 	g->stamp++;
 	st->nact = 0;
-	for (unsigned r = 0; r < NP__NRES; r++) {
-		uint64_t sum = 0, top0 = 0, base = np__sum_of(have, (enum np__res)r);
+	for (unsigned r = 0; r < g->nres; r++) {
+		const struct gres *R = &g->res[r];
+		uint64_t sum = 0, top0 = 0, base = have[r];
 		unsigned taken = 0;
 
-		if (base >= s->need[r])
+		if (base >= R->need)
 			continue;
 		for (unsigned i = 0; i < s->m && taken < t + 1; i++) {
-			unsigned p = s->order[r][i];
+			unsigned p = R->order[i];
 
 			if (g->in[p])
 				continue;
 			if (taken == t)
 				top0 = sum;
-			sum = np__add_sat(sum, np__res_of(&s->nodes[p], (enum np__res)r));
+			sum = np__add_sat(sum, R->val[p]);
 			g->mark[(size_t)r * s->m + p] = g->stamp;
 			taken++;
 		}
 		if (taken <= t)
 			top0 = sum;
-		st->marked_ok[st->nact] = np__add_sat(base, sum) >= s->need[r];
-		st->thr[st->nact] = np__add_sat(base, top0) >= s->need[r]
-		                        ? 0
-		                        : s->need[r] - np__add_sat(base, top0);
+		st->marked_ok[st->nact] = np__add_sat(base, sum) >= R->need;
+		st->thr[st->nact] =
+		    np__add_sat(base, top0) >= R->need ? 0 : R->need - np__add_sat(base, top0);
 		st->act[st->nact++] = r;
 	}
 }
@@ -171,7 +192,7 @@ static bool step_ok(const struct np__search *s, const struct grow *g, const stru
 		if (g->mark[(size_t)r * s->m + y] == g->stamp) {
 			if (!st->marked_ok[i])
 				return false;
-		} else if (np__res_of(&s->nodes[y], (enum np__res)r) < st->thr[i]) {
+		} else if (g->res[r].val[y] < st->thr[i]) {
 			return false;
 		}
 	}
@@ -200,6 +221,7 @@ static unsigned step_pick(const struct np__search *s, const struct grow *g,
 	uint64_t min = UINT64_MAX;
 	unsigned best = s->m;
 
+	/* Two passes: the least distance first, then the ties at that distance only. */
 	for (unsigned y = 0; y < s->m; y++)
 		if (!g->in[y] && g->dinc[y] < min && step_ok(s, g, st, y)) {
 			min = g->dinc[y];
@@ -230,6 +252,45 @@ static void grow_release(struct grow *g)
 	free(g->zkey);
 	free(g->tab);
 	free(g->arena);
+	for (unsigned r = 0; r < NRES_GROW; r++) {
+		free(g->res[r].val);
+		if (g->res[r].owned)
+			free(g->res[r].order);
+	}
+}
+
+static int cmp_spare(const void *a, const void *b, void *arg)
+{
+	const uint64_t *val = arg;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	if (val[x] != val[y])
+		return (val[x] < val[y]) - (val[x] > val[y]);
+	return (x > y) - (x < y);
+}
+
+/* The spare CPUs resource, for the strict phase only. */
+static int spare_init(const struct np__search *s, unsigned k, struct grow *g)
+{
+	struct gres *sp = &g->res[RES_SPARE];
+
+	if (sp->owned)
+		return 0;
+	sp->owned = true;
+	sp->order = malloc(s->m * sizeof(*sp->order));
+	if (!sp->order)
+		return -ENOMEM;
+	sp->need = (uint64_t)s->req->vcpus + k * SPARE_BIAS;
+	for (unsigned p = 0; p < s->m; p++) {
+		const struct np__enode *e = &s->nodes[p];
+		uint64_t lim = SPARE_BIAS / 2, c = e->ncpus < lim ? e->ncpus : lim,
+		         v = e->vcpus < lim ? e->vcpus : lim;
+
+		sp->val[p] = SPARE_BIAS + c - v;
+		sp->order[p] = p;
+	}
+	qsort_r(sp->order, s->m, sizeof(*sp->order), cmp_spare, sp->val);
+	return 0;
 }
 
 static int grow_init(const struct np__search *s, unsigned k, struct grow *g)
@@ -239,7 +300,7 @@ static int grow_init(const struct np__search *s, unsigned k, struct grow *g)
 	g->in = calloc(m, sizeof(*g->in));
 	g->dinc = calloc(m, sizeof(*g->dinc));
 	g->dsym = malloc(m * m * sizeof(*g->dsym));
-	g->mark = calloc(m * NP__NRES, sizeof(*g->mark));
+	g->mark = calloc(m * NRES_GROW, sizeof(*g->mark));
 	g->zkey = malloc(m * sizeof(*g->zkey));
 	if (want > MEMO_MAX_RECORDS)
 		want = MEMO_MAX_RECORDS;
@@ -249,6 +310,17 @@ static int grow_init(const struct np__search *s, unsigned k, struct grow *g)
 	g->tabmask = size - 1;
 	if (!g->in || !g->dinc || !g->dsym || !g->mark || !g->zkey || !g->tab)
 		return -ENOMEM;
+	for (unsigned r = 0; r < NRES_GROW; r++) {
+		g->res[r].val = malloc(m * sizeof(*g->res[r].val));
+		if (!g->res[r].val)
+			return -ENOMEM;
+		if (r < NP__NRES) {
+			g->res[r].need = s->need[r];
+			g->res[r].order = s->order[r];
+			for (size_t p = 0; p < m; p++)
+				g->res[r].val[p] = np__res_of(&s->nodes[p], (enum np__res)r);
+		}
+	}
 	for (size_t i = 0; i < m; i++) {
 		const unsigned *row = &s->host->dist[(size_t)s->nodes[i].idx * s->host->nnodes];
 		uint64_t *out = &g->dsym[i * m];
@@ -272,49 +344,61 @@ static int grow_init(const struct np__search *s, unsigned k, struct grow *g)
 	return 0;
 }
 
-/* Grow a k-set from every seed; offer those that fit. Returns the number offered. */
-static int64_t grow_all(struct np__search *s, unsigned k)
+/*
+ * Grow a k-set from every seed and offer those that fit. Returns the number of sets offered
+ * that are not over-committed, or -ENOMEM; *ret_found counts all offered.
+ */
+static int64_t grow_phase(struct np__search *s, struct grow *g, unsigned k, bool strict,
+                          int64_t *ret_found)
 {
-	struct grow g = {0};
 	unsigned *pos = s->scratch.pos;
-	int64_t found = 0, r;
+	int64_t roomy = 0;
+	int r;
 
-	r = grow_init(s, k, &g);
-	if (r < 0)
-		goto out;
-	s->dedupe = true;
+	if (strict) {
+		r = spare_init(s, k, g);
+		if (r < 0)
+			return r;
+	}
+	g->nres = strict ? NRES_GROW : NP__NRES;
+	memset(g->tab, 0, (g->tabmask + 1) * sizeof(*g->tab));
+	g->records = 0;
+	g->arena_len = 0;
 	for (unsigned seed = 0; seed < s->m; seed++) {
 		struct np__sums have = {0};
-		uint64_t hash = 0;
+		uint64_t hv[NRES_GROW] = {0}, hash = 0;
 		unsigned n = 0;
 		bool seen = false;
 
-		memset(g.in, 0, s->m * sizeof(*g.in));
-		for (unsigned y = 0; y < s->m; y++)
-			g.dinc[y] = s->nodes[y].diag;
+		for (unsigned y = 0; y < s->m; y++) {
+			g->in[y] = false;
+			g->dinc[y] = s->nodes[y].diag;
+		}
 		while (n < k && !seen) {
 			struct step st;
 			unsigned best;
 			const uint64_t *row;
 
-			step_prepare(s, &g, &have, k - n - 1, &st);
+			step_prepare(s, g, hv, k - n - 1, &st);
 			if (n == 0)
-				best = step_ok(s, &g, &st, seed) ? seed : s->m;
+				best = step_ok(s, g, &st, seed) ? seed : s->m;
 			else
-				best = step_pick(s, &g, &have, &st);
+				best = step_pick(s, g, &have, &st);
 			if (best == s->m)
 				break;
 			np__sums_add(s, &have, pos, n, best, &have);
+			for (unsigned q = 0; q < g->nres; q++)
+				hv[q] = np__add_sat(hv[q], g->res[q].val[best]);
 			pos[n++] = best;
-			g.in[best] = true;
-			hash ^= g.zkey[best];
-			row = &g.dsym[(size_t)best * s->m];
+			g->in[best] = true;
+			hash ^= g->zkey[best];
+			row = &g->dsym[(size_t)best * s->m];
 			for (unsigned y = 0; y < s->m; y++)
-				g.dinc[y] += row[y];
+				g->dinc[y] += row[y];
 			if (n >= 2 && n < k) {
-				r = memo_seen(&g, pos, n, hash, &seen);
+				r = memo_seen(g, pos, n, hash, &seen);
 				if (r < 0)
-					goto out;
+					return r;
 			}
 		}
 		if (n < k)
@@ -327,12 +411,153 @@ static int64_t grow_all(struct np__search *s, unsigned k)
 		s->scratch.s = have;
 		r = np__offer(s);
 		if (r < 0)
-			goto out;
-		found++;
+			return r;
+		(*ret_found)++;
+		if (np__add_sat(have.vcpus, s->req->vcpus) <= have.ncpus)
+			roomy++;
 	}
-	r = found;
+	return roomy;
+}
+
+/*
+ * Whether a swap makes a set strictly better for the local search: keys 2 to 5 of the
+ * ranking, with key 2 graded: an over-committed set gets better by carrying fewer vCPUs
+ * beyond its CPUs, so that a walk of swaps can lead out of over-commitment.
+ */
+static bool better(const struct np__search *s, const struct np__sums *a, const struct np__sums *b)
+{
+	uint64_t r = s->req->vcpus, la = np__add_sat(a->vcpus, r), lb = np__add_sat(b->vcpus, r);
+	uint64_t xa = la > a->ncpus ? la - a->ncpus : 0, xb = lb > b->ncpus ? lb - b->ncpus : 0;
+	int v;
+
+	if (xa != xb)
+		return xa < xb;
+	if (a->dist != b->dist)
+		return a->dist < b->dist;
+	v = np__ratio_cmp(la, a->ncpus, lb, b->ncpus);
+	if (v)
+		return v < 0;
+	return a->free > b->free;
+}
+
+/*
+ * Local search from a grown set: swap a member for a non-member while that makes the set
+ * strictly better (see better(); first improvement, members and candidates in position
+ * order), then offer the result. The growth decides each node once; a swap can undo an early choice
+ * that the later ones made costly. With din[z] = sum over members x of d(z,x) + d(x,z), removing u
+ * takes d(u,u) + din[u] - 2 d(u,u) from the distance sum and adding w puts back
+ * d(w,w) + din[w] - (d(w,u) + d(u,w)): O(1) per swap, O(k m) per pass.
+ */
+static int improve(struct np__search *s, struct grow *g, const unsigned *start, unsigned k,
+                   const struct np__sums *sums)
+{
+	unsigned *pos = s->scratch.pos, m = s->m;
+	uint64_t *din = g->dinc;
+	struct np__sums cur = *sums;
+
+	memcpy(pos, start, k * sizeof(*pos));
+	for (unsigned y = 0; y < m; y++) {
+		g->in[y] = false;
+		din[y] = 0;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		const uint64_t *row = &g->dsym[(size_t)pos[i] * m];
+
+		g->in[pos[i]] = true;
+		for (unsigned y = 0; y < m; y++)
+			din[y] += row[y];
+	}
+	for (unsigned pass = 0; pass < 4 * k; pass++) {
+		bool moved = false;
+
+		for (unsigned i = 0; i < k && !moved; i++) {
+			unsigned u = pos[i];
+			const struct np__enode *eu = &s->nodes[u];
+			const uint64_t *urow = &g->dsym[(size_t)u * m];
+			uint64_t out = eu->diag + din[u] - urow[u];
+
+			for (unsigned w = 0; w < m; w++) {
+				const struct np__enode *ew = &s->nodes[w];
+				struct np__sums t = cur;
+
+				if (g->in[w])
+					continue;
+				t.free = cur.free - eu->free + ew->free;
+				t.ncpus = cur.ncpus - eu->ncpus + ew->ncpus;
+				t.vcpus = cur.vcpus - eu->vcpus + ew->vcpus;
+				t.hp = cur.hp - eu->hp + ew->hp;
+				t.dist = cur.dist - out + ew->diag + din[w] - urow[w];
+				s->examined++;
+				if (!np__fits(s, &t, k) || !better(s, &t, &cur))
+					continue;
+				pos[i] = w;
+				g->in[u] = false;
+				g->in[w] = true;
+				for (unsigned y = 0; y < m; y++)
+					din[y] = din[y] - urow[y] + g->dsym[(size_t)w * m + y];
+				cur = t;
+				moved = true;
+				break;
+			}
+		}
+		if (!moved)
+			break;
+	}
+	cur.min_diag = UINT_MAX;
+	for (unsigned i = 0; i < k; i++)
+		if (s->nodes[pos[i]].diag < cur.min_diag)
+			cur.min_diag = s->nodes[pos[i]].diag;
+	qsort(pos, k, sizeof(*pos), cmp_unsigned);
+	s->scratch.n = k;
+	s->scratch.s = cur;
+	return np__offer(s);
+}
+
+/* How many of the best grown sets the local search starts from. */
+#ifndef IMPROVE_STARTS
+#define IMPROVE_STARTS 4
+#endif
+
+/*
+ * The growth goes for distance and takes any node that keeps the set completable, so on a
+ * loaded host all it grows may be over-committed while a set that is not exists. Only then a
+ * second, strict phase also requires the spare CPUs (see RES_SPARE) at every step. Then the
+ * best sets grown are improved by swaps.
+ */
+static int64_t grow_all(struct np__search *s, unsigned k)
+{
+	struct grow g = {0};
+	unsigned *starts = NULL, nstarts = 0;
+	struct np__sums ssums[IMPROVE_STARTS];
+	int64_t found = 0, r;
+
+	r = grow_init(s, k, &g);
+	if (r < 0)
+		goto out;
+	s->dedupe = true;
+	r = grow_phase(s, &g, k, false, &found);
+	if (r == 0)
+		r = grow_phase(s, &g, k, true, &found);
+	if (r < 0 || !found)
+		goto done;
+	/* The ranking holds sets of size k only: sizes stop at the first with a fit. */
+	starts = malloc((size_t)IMPROVE_STARTS * k * sizeof(*starts));
+	if (!starts) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < s->nkept && nstarts < IMPROVE_STARTS; i++) {
+		memcpy(&starts[(size_t)nstarts * k], s->kept[i]->pos, k * sizeof(*starts));
+		ssums[nstarts++] = s->kept[i]->s;
+	}
+	for (unsigned i = 0; i < nstarts && r >= 0; i++)
+		r = improve(s, &g, &starts[(size_t)i * k], k, &ssums[i]);
+done:
+	if (r >= 0)
+		r = found;
 out:
 	s->dedupe = false;
+	free(starts);
 	grow_release(&g);
 	return r;
 }

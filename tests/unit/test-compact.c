@@ -133,7 +133,7 @@ static void test_fewest_nodes(void **state)
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_int_equal(np_plan_best(p)->nnodes, 1);
 	assert_string_equal(np_plan_reason(p), "1 node, the only fit (4 vCPUs on 8 CPUs), "
-	                                       "16.0 GiB free");
+	                                       "16 GiB free");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
@@ -173,7 +173,7 @@ static void test_close_pair_beats_far_pair(void **state)
 	assert_string_equal(nodes_of(p, 1), "2-3");
 	assert_int_equal(np_plan_best(p)->distance_sum, 45);
 	assert_string_equal(np_plan_reason(p), "2 nodes, closest (0 vCPUs on 8 CPUs, mean "
-	                                       "distance 1.12), 34.0 GiB free");
+	                                       "distance 1.12), 34 GiB free");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -194,7 +194,7 @@ static void test_load_per_cpu(void **state)
 	p = run(h, l, &req);
 	assert_string_equal(nodes_of(p, 0), "1");
 	assert_string_equal(np_plan_reason(p), "1 node, least loaded (8 vCPUs on 16 CPUs), "
-	                                       "16.0 GiB free");
+	                                       "16 GiB free");
 	np_plan_free(p);
 	p = run_with(h, l, &req, NP_STRATEGY_XEN, 1);
 	assert_string_equal(nodes_of(p, 0), "0");
@@ -243,7 +243,7 @@ static void test_overcommit_before_distance(void **state)
 	/* The runner-up, {0,2} at 3 + 4 vCPUs on 8 CPUs, lost on load. */
 	assert_string_equal(nodes_of(p, 1), "0,2");
 	assert_string_equal(np_plan_reason(p), "2 nodes, least loaded (0 vCPUs on 8 CPUs, "
-	                                       "mean distance 1.50), 16.0 GiB free");
+	                                       "mean distance 1.50), 16 GiB free");
 	np_plan_free(p);
 
 	/* With room on 0-1 (6 + 2 <= 8), the close pair wins. */
@@ -338,7 +338,8 @@ static void test_256_nodes(void **state)
 	p = run(h, NULL, &req);
 	assert_string_equal(nodes_of(p, 0), "0-1");
 	assert_int_equal(np_plan_best(p)->distance_sum, 2 * 10 + 2 * 12);
-	assert_int_equal(np_plan_examined(p), 256);
+	/* 256 grown pairs, then the 4 best tried with 2 x 254 swaps each, none better. */
+	assert_int_equal(np_plan_examined(p), 256 + 4 * 2 * 254);
 	np_plan_free(p);
 
 	request(&req, 10 * GiB, 20);
@@ -431,7 +432,7 @@ static void test_allowed_nodes_and_cpus(void **state)
 	req.vcpus = 5;
 	p = run(h, NULL, &req);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 20.0 GiB free and 5 CPUs");
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 20 GiB free and 5 CPUs");
 	np_plan_free(p);
 	hwloc_bitmap_free(an);
 	hwloc_bitmap_free(ac);
@@ -450,7 +451,7 @@ static void test_node_bounds(void **state)
 	p = run(h, NULL, &req);
 	assert_null(np_plan_best(p));
 	assert_string_equal(np_plan_reason(p),
-	                    "no set of at most 2 nodes has 20.0 GiB free and 1 CPUs");
+	                    "no set of at most 2 nodes has 20 GiB free and 1 CPU");
 	np_plan_free(p);
 
 	/* At least 2 nodes although one would do. */
@@ -469,6 +470,88 @@ static void test_node_bounds(void **state)
 	np_host_free(h);
 }
 
+/*
+ * A loaded host where growth by distance only yields over-committed sets. 20 nodes of 4 CPUs
+ * and 8 GiB in close pairs (2i, 2i+1 at 12, others 21); in every pair the even node carries
+ * 8 vCPUs, the odd one none. 28 GiB and 4 vCPUs need 4 nodes; two close pairs would carry
+ * 16 + 4 vCPUs on 16 CPUs. The strict phase keeps the spare CPUs reachable at every step and
+ * finds one pair plus two odd nodes: 8 + 4 <= 16, distance 40 + 24 + 210 = 274, as
+ * exhaustive does.
+ */
+static void test_growth_avoids_overcommit(void **state)
+{
+	unsigned *d = calloc(400, sizeof(*d));
+	np_host *h;
+	np_load *l = NULL;
+	struct np_request req;
+	np_plan *p, *q;
+
+	assert_non_null(d);
+	for (unsigned i = 0; i < 20; i++)
+		for (unsigned j = 0; j < 20; j++)
+			d[i * 20 + j] = i == j ? 10 : i / 2 == j / 2 ? 12 : 21;
+	h = host_uniform(20, 4, 8 * GiB, d);
+	assert_int_equal(np_load_new(h, &l), 0);
+	for (unsigned i = 0; i < 20; i += 2)
+		assert_int_equal(np_load_add_vcpus(l, i, 8), 0);
+	request(&req, 28 * GiB, 4);
+	p = run(h, l, &req);
+	q = run_with(h, l, &req, NP_STRATEGY_EXHAUSTIVE, 1);
+	assert_string_equal(nodes_of(p, 0), "0-1,3,5");
+	assert_string_equal(nodes_of(q, 0), "0-1,3,5");
+	assert_int_equal(np_plan_best(p)->vcpus, 8);
+	assert_int_equal(np_plan_best(p)->distance_sum, 274);
+	np_plan_free(p);
+	np_plan_free(q);
+	np_load_free(l);
+	np_host_free(h);
+	free(d);
+}
+
+/*
+ * Growth alone ends in {1,4,6,11} (distance 360, 9 vCPUs) on this host; swaps lead to the
+ * optimum that exhaustive finds: {4,5,10,11}, two close pairs, distance 328, 8 vCPUs.
+ * 20 nodes of 4 CPUs: close pairs at 12, groups of 6 at 20, 30 beyond; 43 GiB, 7 vCPUs.
+ */
+static void test_swaps_improve_growth(void **state)
+{
+	const unsigned free_gib[20] = {7, 8,  5, 5, 11, 11, 12, 9, 9, 6,
+	                               9, 12, 4, 9, 4,  11, 8,  8, 9, 8};
+	const unsigned load[20] = {5, 3, 1, 4, 1, 1, 3, 5, 4, 0, 4, 2, 5, 0, 3, 3, 2, 2, 0, 5};
+	unsigned *d = calloc(400, sizeof(*d));
+	struct hn nodes[20];
+	np_host *h;
+	np_load *l = NULL;
+	struct np_request req;
+	np_plan *p, *q;
+
+	assert_non_null(d);
+	for (unsigned i = 0; i < 20; i++) {
+		nodes[i] = (struct hn){4, 16 * GiB, free_gib[i] * GiB};
+		for (unsigned j = 0; j < 20; j++)
+			d[i * 20 + j] = i == j           ? 10
+			                : i / 2 == j / 2 ? 12
+			                : i / 6 == j / 6 ? 20
+			                                 : 30;
+	}
+	h = host_make(20, nodes, d);
+	assert_int_equal(np_load_new(h, &l), 0);
+	for (unsigned i = 0; i < 20; i++)
+		assert_int_equal(np_load_add_vcpus(l, i, load[i]), 0);
+	request(&req, 43 * GiB, 7);
+	p = run(h, l, &req);
+	q = run_with(h, l, &req, NP_STRATEGY_EXHAUSTIVE, 1);
+	assert_string_equal(nodes_of(q, 0), "4-5,10-11");
+	assert_string_equal(nodes_of(p, 0), "4-5,10-11");
+	assert_int_equal(np_plan_best(p)->distance_sum, 328);
+	assert_int_equal(np_plan_best(p)->vcpus, 8);
+	np_plan_free(p);
+	np_plan_free(q);
+	np_load_free(l);
+	np_host_free(h);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +566,8 @@ int main(void)
 	    cmocka_unit_test(test_memory_only_and_memoryless),
 	    cmocka_unit_test(test_allowed_nodes_and_cpus),
 	    cmocka_unit_test(test_node_bounds),
+	    cmocka_unit_test(test_growth_avoids_overcommit),
+	    cmocka_unit_test(test_swaps_improve_growth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

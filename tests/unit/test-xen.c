@@ -121,8 +121,8 @@ static void test_least_loaded_pair(void **state)
 	/* 4 single nodes, then 6 pairs. */
 	assert_int_equal(np_plan_examined(p), 10);
 	assert_string_equal(np_plan_reason(p),
-	                    "2 nodes, least loaded (1 vCPUs on 8 CPUs, mean distance 1.50), "
-	                    "32.0 GiB free");
+	                    "2 nodes, least loaded (1 vCPU on 8 CPUs, mean distance 1.50), "
+	                    "32 GiB free");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
@@ -144,7 +144,7 @@ static void test_tie_lowest_ids(void **state)
 	assert_string_equal(nodes_of(p, 1), "0,2");
 	assert_string_equal(nodes_of(p, 2), "0,3");
 	assert_string_equal(np_plan_reason(p), "2 nodes, first enumerated of equals (0 vCPUs on 8 "
-	                                       "CPUs, mean distance 1.50), 32.0 GiB free");
+	                                       "CPUs, mean distance 1.50), 32 GiB free");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -162,7 +162,7 @@ static void test_more_free_wins(void **state)
 	p = run(h, NULL, &req, 1);
 	assert_string_equal(nodes_of(p, 0), "2");
 	assert_string_equal(np_plan_reason(p),
-	                    "1 node, most free memory (0 vCPUs on 4 CPUs), 12.0 GiB free");
+	                    "1 node, most free memory (0 vCPUs on 4 CPUs), 12 GiB free");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -282,7 +282,7 @@ static void test_cpuless_never_chosen(void **state)
 	req.memory_bytes = 20 * GiB;
 	p = run(h, NULL, &req, 1);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 20.0 GiB free and 2 CPUs");
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 20 GiB free and 2 CPUs");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -341,7 +341,7 @@ static void test_hugepages(void **state)
 	req.hugepage_count = 701;
 	p = run(h, NULL, &req, 1);
 	assert_null(np_plan_best(p));
-	assert_string_equal(np_plan_reason(p), "no set of nodes has 1.0 GiB free, 1 CPUs and 701 "
+	assert_string_equal(np_plan_reason(p), "no set of nodes has 1 GiB free, 1 CPU and 701 "
 	                                       "free 2 MiB huge pages");
 	np_plan_free(p);
 

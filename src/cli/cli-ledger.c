@@ -1,0 +1,187 @@
+/* cli-ledger.c - finding and opening the claims ledger for run, list, forget, plan and info. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char cli_state_options_help[] =
+    "State:\n"
+    "  --state-dir DIR       the ledger's directory (default: $NUMAPLACE_STATE_DIR, else\n"
+    "                        /run/numaplace for root, $XDG_RUNTIME_DIR/numaplace for others)\n";
+
+int cli_state_option(const char *cmd, int argc, char **argv, int *i, const char **dir)
+{
+	int err;
+	const char *v = cli_opt_value(cmd, "--state-dir", argc, argv, i, &err);
+
+	if (err)
+		return -err;
+	if (!v)
+		return 0;
+	if (*v == '\0')
+		return -cli_usage_error(cmd, "option '--state-dir' needs a non-empty value");
+	*dir = v;
+	return 1;
+}
+
+int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
+{
+	struct np_ledger_opts o;
+	char *path = NULL;
+	const char *env;
+	int r;
+
+	if (!dir) {
+		env = getenv("NUMAPLACE_STATE_DIR");
+		if (env && *env) {
+			dir = env;
+		} else if (geteuid() == 0) {
+			dir = "/run/numaplace";
+		} else {
+			env = getenv("XDG_RUNTIME_DIR");
+			if (!env || *env != '/') {
+				cli_error("cannot find the state directory: XDG_RUNTIME_DIR is not "
+				          "set; give --state-dir or NUMAPLACE_STATE_DIR");
+				return EXIT_FAIL;
+			}
+			if (asprintf(&path, "%s/numaplace", env) < 0) {
+				cli_error("out of memory");
+				return EXIT_FAIL;
+			}
+			dir = path;
+		}
+	}
+	np_ledger_opts_init(&o);
+	o.flags = flags;
+	r = np_ledger_open(dir, &o, ret_ledger);
+	if (r == -ENOENT && (flags & NP_LEDGER_NO_CREATE)) {
+		*ret_ledger = NULL;
+		r = 0;
+	} else if (r < 0) {
+		const char *why = np_ledger_last_error();
+
+		cli_error("cannot open the ledger in '%s': %s", dir, *why ? why : strerror(-r));
+	}
+	free(path);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Characters that need no quoting in a shell word. */
+static bool plain(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		            "_./=:,+@%-",
+		            *s))
+			return false;
+	return true;
+}
+
+char *cli_cmdline_text(char *const *argv)
+{
+	size_t len = 1;
+	char *out, *p;
+
+	for (char *const *a = argv; *a; a++)
+		len += 4 * strlen(*a) + 3;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	p = out;
+	for (char *const *a = argv; *a; a++) {
+		if (a != argv)
+			*p++ = ' ';
+		if (plain(*a)) {
+			p = stpcpy(p, *a);
+			continue;
+		}
+		/* 'it'\''s': a single quote ends the quoting, is escaped, and quoting resumes */
+		*p++ = '\'';
+		for (const char *c = *a; *c; c++) {
+			if (*c == '\'')
+				p = stpcpy(p, "'\\''");
+			else
+				*p++ = *c;
+		}
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return out;
+}
+
+int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
+                    struct cli_node_claims **ret_claims)
+{
+	struct cli_node_claims *claims = NULL;
+	struct np_workload *list = NULL;
+	unsigned nn = np_host_nnodes(host);
+	np_ledger *ledger = NULL;
+	np_load *load = NULL;
+	int n = 0, r;
+
+	if (ret_claims) {
+		claims = calloc(nn ? nn : 1, sizeof(*claims));
+		if (!claims) {
+			cli_error("out of memory");
+			return EXIT_FAIL;
+		}
+	}
+	r = cli_ledger_open(dir, NP_LEDGER_NO_CREATE, &ledger);
+	if (r || !ledger)
+		goto out;
+	/* a transaction for a consistent view; rolled back, so even the pruning is not kept */
+	r = np_ledger_begin(ledger);
+	if (r >= 0)
+		r = np_ledger_load(ledger, host, &load);
+	if (r >= 0 && claims)
+		r = n = np_ledger_list(ledger, 0, &list);
+	if (r < 0) {
+		cli_error("cannot read the ledger: %s",
+		          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+		r = EXIT_FAIL;
+		goto out;
+	}
+	r = EXIT_OK;
+	for (int i = 0; claims && i < n; i++) {
+		const struct np_workload *w = &list[i];
+		int id;
+
+		for (unsigned k = 0; k < w->nclaimed; k++) {
+			int idx = np_host_node_idx(host, w->claimed[k].node);
+
+			if (idx >= 0)
+				claims[idx].claimed += w->claimed[k].bytes;
+		}
+		hwloc_bitmap_foreach_begin(id, w->nodes)
+		{
+			int idx = np_host_node_idx(host, (unsigned)id);
+
+			if (idx >= 0) {
+				claims[idx].vcpus += w->vcpus;
+				claims[idx].workloads++;
+			}
+		}
+		hwloc_bitmap_foreach_end();
+	}
+	for (unsigned i = 0; claims && i < nn; i++) {
+		uint64_t f = np_host_node(host, i)->free_bytes, lf = np_load_free_bytes(load, i);
+
+		claims[i].outstanding = f > lf ? f - lf : 0;
+	}
+out:
+	np_workloads_free(list, n > 0 ? (unsigned)n : 0);
+	np_ledger_close(ledger);
+	if (r == EXIT_OK) {
+		*ret_load = load;
+		if (ret_claims)
+			*ret_claims = claims;
+		return EXIT_OK;
+	}
+	np_load_free(load);
+	free(claims);
+	return r;
+}

@@ -1,0 +1,260 @@
+/* cmd-list.c - `numaplace list`: the workloads of the ledger, where they are and what they hold. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char list_help[] =
+    "usage: numaplace list [--all] [--json] [--state-dir DIR]\n\n"
+    "List the live workloads numaplace placed: name, pid, nodes, CPUs, vCPUs, memory\n"
+    "policy, age, and per node the memory claimed and already resident (from\n"
+    "/proc/PID/numa_maps), then the command. Workloads whose process has exited are\n"
+    "pruned first.\n\n"
+    "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
+    "  --json                print a JSON document\n"
+    "  -h, --help            show this help\n\n";
+
+static uint64_t bytes_on(const struct np_node_bytes *a, unsigned n, unsigned node)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i].node == node)
+			return a[i].bytes;
+	return 0;
+}
+
+/* Nodes a workload claims or has pages on. */
+static void memory_nodes(const struct np_workload *w, hwloc_bitmap_t set)
+{
+	hwloc_bitmap_zero(set);
+	for (unsigned i = 0; i < w->nclaimed; i++)
+		hwloc_bitmap_set(set, w->claimed[i].node);
+	for (unsigned i = 0; i < w->nresident; i++)
+		hwloc_bitmap_set(set, w->resident[i].node);
+}
+
+/* "0:1 GiB/148 KiB 1:512 MiB/0 B": claimed/resident on every node of either. */
+static char *memory_text(const struct np_workload *w, hwloc_bitmap_t tmp)
+{
+	size_t cap = 64, len = 0;
+	char *s = malloc(cap);
+	int node;
+
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	memory_nodes(w, tmp);
+	hwloc_bitmap_foreach_begin(node, tmp)
+	{
+		char a[32], b[32], piece[96];
+		int n;
+
+		np_size_format(bytes_on(w->claimed, w->nclaimed, (unsigned)node), a, sizeof(a));
+		if (w->ended)
+			n = snprintf(piece, sizeof(piece), "%s%d:%s", len ? " " : "", node, a);
+		else
+			n = snprintf(
+			    piece, sizeof(piece), "%s%d:%s/%s", len ? " " : "", node, a,
+			    np_size_format(bytes_on(w->resident, w->nresident, (unsigned)node), b,
+			                   sizeof(b)));
+		if (len + (size_t)n + 1 > cap) {
+			char *ns;
+
+			cap = 2 * (len + (size_t)n + 1);
+			ns = realloc(s, cap);
+			if (!ns) {
+				free(s);
+				return NULL;
+			}
+			s = ns;
+		}
+		memcpy(s + len, piece, (size_t)n + 1);
+		len += (size_t)n;
+	}
+	hwloc_bitmap_foreach_end();
+	if (!len) {
+		free(s);
+		s = strdup("-");
+	}
+	return s;
+}
+
+static void age_text(int64_t seconds, char *buf, size_t len)
+{
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds < 120)
+		snprintf(buf, len, "%" PRId64 "s", seconds);
+	else if (seconds < 2 * 3600)
+		snprintf(buf, len, "%" PRId64 "m", seconds / 60);
+	else if (seconds < 2 * 86400)
+		snprintf(buf, len, "%" PRId64 "h", seconds / 3600);
+	else
+		snprintf(buf, len, "%" PRId64 "d", seconds / 86400);
+}
+
+static json_t *bytes_json(const struct np_node_bytes *a, unsigned n)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:i,s:I}", "node", (int)a[i].node, "bytes",
+		                                     (json_int_t)a[i].bytes));
+	return arr;
+}
+
+static json_t *list_json(const struct np_workload *list, unsigned n)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct np_workload *w = &list[i];
+		char *cpus = cli_list_string(w->cpus);
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(w->name));
+		json_object_set_new(o, "pid", json_integer(w->pid));
+		json_object_set_new(o, "start_time", json_integer((json_int_t)w->start_time));
+		json_object_set_new(o, "nodes", cli_json_int_array(w->nodes));
+		json_object_set_new(o, "cpus", json_string(cpus ? cpus : ""));
+		json_object_set_new(o, "vcpus", json_integer(w->vcpus));
+		json_object_set_new(o, "claimed", bytes_json(w->claimed, w->nclaimed));
+		if (!w->ended)
+			json_object_set_new(o, "resident", bytes_json(w->resident, w->nresident));
+		json_object_set_new(o, "strategy", json_string(w->strategy));
+		json_object_set_new(o, "policy", json_string(w->policy));
+		json_object_set_new(o, "created", json_integer(w->created));
+		json_object_set_new(o, "command", json_string(w->cmdline));
+		json_object_set_new(o, "live", json_boolean(!w->ended));
+		if (w->ended) {
+			json_object_set_new(o, "ended", json_integer(w->ended));
+			json_object_set_new(o, "end_reason", json_string(w->end_reason));
+		}
+		json_array_append_new(arr, o);
+		free(cpus);
+	}
+	return json_pack("{s:o}", "workloads", arr);
+}
+
+enum { C_NAME, C_PID, C_NODES, C_CPUS, C_VCPUS, C_POLICY, C_AGE, C_STATE, C_MEMORY, NCOLS };
+
+static const char *const heads[NCOLS] = {
+    "NAME", "PID", "NODES", "CPUS", "VCPUS", "POLICY", "AGE", "STATE", "MEMORY (claimed/resident)"};
+
+static int print_table(const struct np_workload *list, unsigned n, bool all)
+{
+	char *(*cells)[NCOLS] = calloc(n ? n : 1, sizeof(*cells));
+	size_t width[NCOLS];
+	hwloc_bitmap_t tmp = hwloc_bitmap_alloc();
+	int64_t now = (int64_t)time(NULL);
+	int r = EXIT_OK;
+
+	if (!cells || !tmp) {
+		cli_error("out of memory");
+		r = EXIT_FAIL;
+		goto out;
+	}
+	for (unsigned c = 0; c < NCOLS; c++)
+		width[c] = strlen(heads[c]);
+	for (unsigned i = 0; i < n; i++) {
+		const struct np_workload *w = &list[i];
+		char age[32];
+
+		age_text(now - w->created, age, sizeof(age));
+		cells[i][C_NAME] = strdup(w->name);
+		if (asprintf(&cells[i][C_PID], "%d", (int)w->pid) < 0)
+			cells[i][C_PID] = NULL;
+		cells[i][C_NODES] =
+		    hwloc_bitmap_iszero(w->nodes) ? strdup("-") : cli_list_string(w->nodes);
+		cells[i][C_CPUS] =
+		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cli_list_string(w->cpus);
+		if (asprintf(&cells[i][C_VCPUS], "%u", w->vcpus) < 0)
+			cells[i][C_VCPUS] = NULL;
+		cells[i][C_POLICY] = strdup(w->policy);
+		cells[i][C_AGE] = strdup(age);
+		cells[i][C_STATE] = strdup(w->ended ? w->end_reason : "live");
+		cells[i][C_MEMORY] = memory_text(w, tmp);
+		for (unsigned c = 0; c < NCOLS; c++) {
+			if (!cells[i][c]) {
+				cli_error("out of memory");
+				r = EXIT_FAIL;
+				goto out;
+			}
+			if (strlen(cells[i][c]) > width[c])
+				width[c] = strlen(cells[i][c]);
+		}
+	}
+	for (unsigned c = 0; c < NCOLS; c++) {
+		if (c == C_STATE && !all)
+			continue;
+		printf(c == C_PID || c == C_VCPUS ? "%*s  " : "%-*s  ", (int)width[c], heads[c]);
+	}
+	printf("COMMAND\n");
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned c = 0; c < NCOLS; c++) {
+			if (c == C_STATE && !all)
+				continue;
+			printf(c == C_PID || c == C_VCPUS ? "%*s  " : "%-*s  ", (int)width[c],
+			       cells[i][c]);
+		}
+		printf("%s\n", list[i].cmdline);
+	}
+out:
+	if (cells)
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned c = 0; c < NCOLS; c++)
+				free(cells[i][c]);
+	free(cells);
+	hwloc_bitmap_free(tmp);
+	return r;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	const char *state_dir = NULL;
+	struct np_workload *list = NULL;
+	bool all = false, json = false;
+	np_ledger *ledger = NULL;
+	int n = 0, r;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(list_help, stdout);
+			fputs(cli_state_options_help, stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "--all") == 0) {
+			all = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if ((r = cli_state_option("list", argc, argv, &i, &state_dir)) != 0) {
+			if (r < 0)
+				return -r;
+		} else {
+			return cli_usage_error("list", "unknown argument '%s'", a);
+		}
+	}
+	/* no ledger yet: nothing was placed */
+	r = cli_ledger_open(state_dir, NP_LEDGER_NO_CREATE, &ledger);
+	if (r)
+		return r;
+	if (ledger) {
+		n = np_ledger_list(
+		    ledger, NP_LEDGER_LIST_RESIDENT | (all ? NP_LEDGER_LIST_ALL : 0u), &list);
+		if (n < 0) {
+			cli_error("cannot read the ledger: %s",
+			          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-n));
+			np_ledger_close(ledger);
+			return EXIT_FAIL;
+		}
+	}
+	if (json)
+		r = cli_json_print(list_json(list, (unsigned)n), false);
+	else
+		r = print_table(list, (unsigned)n, all);
+	np_workloads_free(list, (unsigned)n);
+	np_ledger_close(ledger);
+	return r;
+}

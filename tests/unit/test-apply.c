@@ -1,0 +1,297 @@
+/*
+ * test-apply.c - np_apply() on this machine: each case runs in a child process (the policy and
+ * affinity stay there) and checks with sched_getaffinity() and get_mempolicy().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+#include <errno.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MPOL_PREFERRED_MANY
+#define MPOL_PREFERRED_MANY 5
+#endif
+
+/* The live node 0 and the CPUs this process may use on it, as a host of one or two nodes. */
+static np_host *host;
+static int first_cpu = -1;
+
+static int setup(void **state)
+{
+	cpu_set_t set;
+	hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), none = hwloc_bitmap_alloc();
+	struct np_node_spec n[2] = {
+	    {.id = 0, .cpus = cpus, .memory_bytes = 1ull << 30, .free_bytes = 1ull << 30},
+	    /* a node without memory (and without CPUs): never in a policy mask */
+	    {.id = 1, .cpus = none, .memory_bytes = 0, .free_bytes = 0},
+	};
+	int mode;
+
+	(void)state;
+	if (get_mempolicy(&mode, NULL, 0, NULL, 0) < 0 && errno == ENOSYS) {
+		fprintf(stderr, "test-apply: the kernel has no NUMA memory policy (CONFIG_NUMA)\n");
+		exit(77);
+	}
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set)) {
+			hwloc_bitmap_set(cpus, (unsigned)c);
+			if (first_cpu < 0)
+				first_cpu = c;
+		}
+	if (np_host_build(2, n, NULL, &host) < 0)
+		return -1;
+	hwloc_bitmap_free(cpus);
+	hwloc_bitmap_free(none);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	np_host_free(host);
+	return 0;
+}
+
+/* Run fn in a child; its exit status is the number of the first check that failed. */
+static int in_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn());
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static int policy_now(unsigned long *ret_mask)
+{
+	unsigned long mask[4] = {0};
+	int mode = -1;
+
+	if (get_mempolicy(&mode, mask, sizeof(mask) * 8, NULL, 0) < 0)
+		return -1;
+	*ret_mask = mask[0];
+	return mode;
+}
+
+static int only_first_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	return CPU_COUNT(&set) == 1 && CPU_ISSET(first_cpu, &set);
+}
+
+static int apply_with(enum np_mem_policy p, enum np_mem_policy *ret_policy)
+{
+	hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), nodes = hwloc_bitmap_alloc();
+	struct np_apply_req req = {.cpus = cpus, .nodes = nodes, .policy = p};
+	int r;
+
+	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
+	hwloc_bitmap_set_range(nodes, 0, 1);
+	r = np_apply(host, 0, &req, ret_policy);
+	hwloc_bitmap_free(cpus);
+	hwloc_bitmap_free(nodes);
+	return r;
+}
+
+static int case_default(void)
+{
+	enum np_mem_policy eff = NP_MEM_POLICY_DEFAULT;
+	unsigned long mask;
+	int mode;
+
+	if (apply_with(NP_MEM_POLICY_DEFAULT, &eff) != 0)
+		return 1;
+	if (!only_first_cpu())
+		return 2;
+	mode = policy_now(&mask);
+	/* preferred where the kernel has MPOL_PREFERRED_MANY, else bind; node 1 left out */
+	if (eff == NP_MEM_POLICY_PREFERRED && mode != MPOL_PREFERRED_MANY)
+		return 3;
+	if (eff == NP_MEM_POLICY_BIND && mode != MPOL_BIND)
+		return 4;
+	if (eff != NP_MEM_POLICY_PREFERRED && eff != NP_MEM_POLICY_BIND)
+		return 5;
+	if (mask != 1ul)
+		return 6;
+	return 0;
+}
+
+static void test_default(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(case_default), 0);
+}
+
+static int case_bind(void)
+{
+	enum np_mem_policy eff = NP_MEM_POLICY_DEFAULT;
+	unsigned long mask;
+
+	if (apply_with(NP_MEM_POLICY_BIND, &eff) != 0 || eff != NP_MEM_POLICY_BIND)
+		return 1;
+	if (policy_now(&mask) != MPOL_BIND || mask != 1ul)
+		return 2;
+	return only_first_cpu() ? 0 : 3;
+}
+
+static int case_interleave(void)
+{
+	enum np_mem_policy eff = NP_MEM_POLICY_DEFAULT;
+	unsigned long mask;
+
+	if (apply_with(NP_MEM_POLICY_INTERLEAVE, &eff) != 0 || eff != NP_MEM_POLICY_INTERLEAVE)
+		return 1;
+	if (policy_now(&mask) != MPOL_INTERLEAVE || mask != 1ul)
+		return 2;
+	return 0;
+}
+
+static int case_none(void)
+{
+	enum np_mem_policy eff = NP_MEM_POLICY_DEFAULT;
+	unsigned long mask;
+
+	if (apply_with(NP_MEM_POLICY_NONE, &eff) != 0 || eff != NP_MEM_POLICY_NONE)
+		return 1;
+	if (policy_now(&mask) != MPOL_DEFAULT)
+		return 2;
+	return only_first_cpu() ? 0 : 3;
+}
+
+/* Only memory-less nodes: the policy is left alone; binding none: affinity left alone. */
+static int case_memoryless(void)
+{
+	hwloc_bitmap_t nodes = hwloc_bitmap_alloc(), cpus = hwloc_bitmap_alloc();
+	struct np_apply_req req = {.cpus = cpus,
+	                           .nodes = nodes,
+	                           .binding = NP_CPU_BINDING_NONE,
+	                           .policy = NP_MEM_POLICY_BIND};
+	enum np_mem_policy eff = NP_MEM_POLICY_DEFAULT;
+	cpu_set_t before, after;
+	unsigned long mask;
+
+	hwloc_bitmap_set(nodes, 1);
+	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
+	sched_getaffinity(0, sizeof(before), &before);
+	if (np_apply(host, 0, &req, &eff) != 0 || eff != NP_MEM_POLICY_NONE)
+		return 1;
+	if (policy_now(&mask) != MPOL_DEFAULT)
+		return 2;
+	sched_getaffinity(0, sizeof(after), &after);
+	return CPU_EQUAL(&before, &after) ? 0 : 3;
+}
+
+static void test_policies(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(case_bind), 0);
+	assert_int_equal(in_child(case_interleave), 0);
+	assert_int_equal(in_child(case_none), 0);
+	assert_int_equal(in_child(case_memoryless), 0);
+}
+
+static void *spin(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* Another pid: the affinity of every one of its threads; no memory policy. */
+static int case_other_pid(void)
+{
+	hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), nodes = hwloc_bitmap_alloc();
+	struct np_apply_req req = {.cpus = cpus, .nodes = nodes, .policy = NP_MEM_POLICY_BIND};
+	pthread_t t;
+	cpu_set_t set;
+
+	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
+	hwloc_bitmap_set(nodes, 0);
+	if (pthread_create(&t, NULL, spin, NULL) != 0)
+		return 1;
+	if (np_apply(host, getpid(), &req, NULL) != -EOPNOTSUPP)
+		return 2;
+	req.policy = NP_MEM_POLICY_NONE;
+	if (np_apply(host, getpid(), &req, NULL) != 0)
+		return 3;
+	if (!only_first_cpu())
+		return 4;
+	if (pthread_getaffinity_np(t, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1 ||
+	    !CPU_ISSET(first_cpu, &set))
+		return 5;
+	return 0;
+}
+
+static void test_other_pid(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(case_other_pid), 0);
+}
+
+static void test_bad_requests(void **state)
+{
+	hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), nodes = hwloc_bitmap_alloc();
+	struct np_apply_req req = {.cpus = cpus, .nodes = nodes, .policy = NP_MEM_POLICY_NONE};
+	enum np_mem_policy eff = NP_MEM_POLICY_COUNT_;
+
+	(void)state;
+	/* an empty CPU set */
+	assert_int_equal(np_apply(host, 0, &req, &eff), -EINVAL);
+	/* a node the host does not have, checked before anything is set */
+	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
+	hwloc_bitmap_set(nodes, 5);
+	req.binding = NP_CPU_BINDING_NONE;
+	req.policy = NP_MEM_POLICY_BIND;
+	assert_int_equal(np_apply(host, 0, &req, &eff), -EINVAL);
+	req.policy = NP_MEM_POLICY_COUNT_;
+	assert_int_equal(np_apply(host, 0, &req, &eff), -EINVAL);
+	req.policy = NP_MEM_POLICY_NONE;
+	assert_int_equal(np_apply(host, -1, &req, &eff), -EINVAL);
+	assert_int_equal(eff, NP_MEM_POLICY_COUNT_); /* untouched */
+	hwloc_bitmap_free(cpus);
+	hwloc_bitmap_free(nodes);
+}
+
+static void test_names(void **state)
+{
+	enum np_mem_policy p = NP_MEM_POLICY_COUNT_;
+
+	(void)state;
+	assert_string_equal(np_mem_policy_name(NP_MEM_POLICY_PREFERRED), "preferred");
+	assert_null(np_mem_policy_name(NP_MEM_POLICY_COUNT_));
+	assert_int_equal(np_mem_policy_parse("interleave", &p), 0);
+	assert_int_equal(p, NP_MEM_POLICY_INTERLEAVE);
+	assert_int_equal(np_mem_policy_parse("Bind", &p), -EINVAL);
+	assert_int_equal(p, NP_MEM_POLICY_INTERLEAVE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_default),   cmocka_unit_test(test_policies),
+	    cmocka_unit_test(test_other_pid), cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
