@@ -140,7 +140,7 @@ static int sql_fail(np_ledger *l, int rc, const char *what)
 {
 	int r;
 
-	switch (rc & 0xff) {
+	switch (rc == SQLITE_IOERR_NOMEM ? SQLITE_NOMEM : rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		r = -EBUSY;
@@ -667,14 +667,19 @@ static char *claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_
 	return s;
 }
 
-/* Why a live row's process is no longer the workload, or NULL while it is. */
-static const char *dead_reason(np_ledger *l, pid_t pid, uint64_t start_time)
+/*
+ * Why a live row's process is no longer the workload, or NULL while it is (or when it cannot
+ * tell: *ret_err is then -ENOMEM; it is left alone otherwise).
+ */
+static const char *dead_reason(np_ledger *l, pid_t pid, uint64_t start_time, int *ret_err)
 {
 	struct np__proc_stat ps;
 	int r = np__proc_stat(l->rootfd, pid, &ps);
 
 	if (r == -ENOENT || r == -ESRCH)
 		return "exited";
+	if (r == -ENOMEM)
+		*ret_err = r;
 	if (r < 0)
 		return NULL; /* unreadable: no evidence, the claim stays */
 	if (ps.start_time != start_time)
@@ -749,8 +754,10 @@ static int prune(np_ledger *l)
 		goto out;
 	}
 	for (unsigned i = 0; i < l->nlive;) {
-		const char *why = dead_reason(l, l->live[i].pid, l->live[i].start_time);
+		const char *why = dead_reason(l, l->live[i].pid, l->live[i].start_time, &r);
 
+		if (r < 0)
+			goto out;
 		if (!why) {
 			i++;
 			continue;
@@ -892,6 +899,10 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 		}
 		if (nclaimed > 0) {
 			nres = np__proc_numa_maps(l->rootfd, w->pid, &res);
+			if (nres == -ENOMEM) {
+				r = nres;
+				goto out;
+			}
 			/* gone since np_ledger_begin(): its memory is free, it owes nothing */
 			gone = nres == -ENOENT || nres == -ESRCH;
 			/* unreadable: nothing counted as resident, the whole claim stands */
@@ -1249,8 +1260,11 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct 
 	w->created = sqlite3_column_int64(st, 9);
 	w->cmdline = dup_col(st, 10);
 	w->ended = sqlite3_column_int64(st, 11);
-	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+	if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 		w->end_reason = dup_col(st, 12);
+		if (!w->end_reason)
+			return -ENOMEM;
+	}
 	if (!w->name || !w->nodes || !w->cpus || !w->strategy || !w->policy || !w->cmdline)
 		return -ENOMEM;
 	if (!nodes || !cpus || !claimed ||

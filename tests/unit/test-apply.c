@@ -191,16 +191,20 @@ static int case_memoryless(void)
 	enum np_mem_policy eff = NP_MEM_POLICY_DEFAULT;
 	cpu_set_t before, after;
 	unsigned long mask;
+	int fail = 0;
 
 	hwloc_bitmap_set(nodes, 1);
 	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
 	sched_getaffinity(0, sizeof(before), &before);
 	if (np_apply(host, 0, &req, &eff) != 0 || eff != NP_MEM_POLICY_NONE)
-		return 1;
-	if (policy_now(&mask) != MPOL_DEFAULT)
-		return 2;
-	sched_getaffinity(0, sizeof(after), &after);
-	return CPU_EQUAL(&before, &after) ? 0 : 3;
+		fail = 1;
+	else if (policy_now(&mask) != MPOL_DEFAULT)
+		fail = 2;
+	else if (sched_getaffinity(0, sizeof(after), &after) < 0 || !CPU_EQUAL(&before, &after))
+		fail = 3;
+	hwloc_bitmap_free(nodes);
+	hwloc_bitmap_free(cpus);
+	return fail;
 }
 
 static void test_policies(void **state)
@@ -226,22 +230,31 @@ static int case_other_pid(void)
 	struct np_apply_req req = {.cpus = cpus, .nodes = nodes, .policy = NP_MEM_POLICY_BIND};
 	pthread_t t;
 	cpu_set_t set;
+	int fail = 0;
 
 	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
 	hwloc_bitmap_set(nodes, 0);
-	if (pthread_create(&t, NULL, spin, NULL) != 0)
-		return 1;
+	if (pthread_create(&t, NULL, spin, NULL) != 0) {
+		fail = 1;
+		goto out;
+	}
 	if (np_apply(host, getpid(), &req, NULL) != -EOPNOTSUPP)
-		return 2;
+		fail = 2;
 	req.policy = NP_MEM_POLICY_NONE;
-	if (np_apply(host, getpid(), &req, NULL) != 0)
-		return 3;
-	if (!only_first_cpu())
-		return 4;
-	if (pthread_getaffinity_np(t, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1 ||
-	    !CPU_ISSET(first_cpu, &set))
-		return 5;
-	return 0;
+	if (!fail && np_apply(host, getpid(), &req, NULL) != 0)
+		fail = 3;
+	if (!fail && !only_first_cpu())
+		fail = 4;
+	if (!fail && (pthread_getaffinity_np(t, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1 ||
+	              !CPU_ISSET(first_cpu, &set)))
+		fail = 5;
+	/* pause() is a cancellation point: the thread ends and its stack is freed */
+	pthread_cancel(t);
+	pthread_join(t, NULL);
+out:
+	hwloc_bitmap_free(cpus);
+	hwloc_bitmap_free(nodes);
+	return fail;
 }
 
 static void test_other_pid(void **state)

@@ -16,7 +16,7 @@
 #                        diagonal 10, every other value 11..254 (Linux ignores a table
 #                        with a remote distance <= 10)       (10 / 20 in a pair / 30)
 #   --checks LIST        guest checks to run, in order (tests/vm/guest/check-NAME.sh),
-#                        comma-separated                                  (all of them)
+#                        comma-separated             (those in tests/vm/guest/checks)
 #   --timeout SEC        hard limit on the QEMU run                               (240)
 #   --keep               keep the initramfs tree in the work dir
 #   --dry-run            prepare everything, print the QEMU command, do not boot
@@ -148,7 +148,7 @@ for ((i = 0; i < NODES; i++)); do
 done
 
 if [ -z "$CHECKS" ]; then
-	CHECKS=$(cd "$HERE/guest" && ls check-*.sh | sed 's/^check-//; s/\.sh$//' | paste -sd, -)
+	CHECKS=$(grep -v '^#' "$HERE/guest/checks" | paste -sd, -)
 fi
 for c in ${CHECKS//,/ }; do
 	[ -r "$HERE/guest/check-$c.sh" ] || die "--checks: no guest check '$c'"

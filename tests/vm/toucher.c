@@ -84,12 +84,16 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	/* The memory sits between two inaccessible guard pages: the kernel merges adjacent
+	 * mappings of equal protection into one, which would move the start numa_maps shows
+	 * (thread stacks mapped later land right next to it). */
 	bytes = (size_t)mib << 20;
-	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
+	mem = mmap(NULL, bytes + 2 * (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || mprotect(mem + page, bytes, PROT_READ | PROT_WRITE) != 0) {
 		fprintf(stderr, "toucher: cannot map %ld MiB: %s\n", mib, strerror(errno));
 		return 1;
 	}
+	mem += page;
 	for (size_t off = 0; off < bytes; off += (size_t)page)
 		mem[off] = (char)(off / (size_t)page) | 1;
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # `numaplace plan` on the guest's real topology and free memory:
 # - a small request fits one node with CPUs, and the CPUs given are that node's;
-# - a request bigger than any node gets two nodes at the smallest distance the machine has
-#   (a pair, not two far nodes), and --explain's mean_distance is that pair's real distance;
+# - a request bigger than any node gets the closest two nodes that have the memory (a pair,
+#   not two far nodes), and --explain's mean_distance is that pair's real distance;
 # - memory a running process already holds on node 0 pushes the next request elsewhere;
 # - a cpuset cgroup confines the plan to the cgroup's nodes;
 # - a request larger than the machine does not fit: exit status 3, placement null.
@@ -33,16 +33,22 @@ if [ -n "$nodes" ]; then
 		"$(node_cpus "$nodes")"
 fi
 
-# Bigger than the largest node: the runner's topologies have no node above 512 MiB.
-plan plan.big --memory 600M --vcpus 2 --explain
+# Bigger than any node, clear of every node's and pair's free memory.
+big=$(two_node_size 2)
+bounds=$(pair_distance_bounds $((big << 20)) 2)
+plan plan.big --memory ${big}M --vcpus 2 --explain
 rc=$?
 nodes=$(placed plan.big)
 expect plan.big.status "$rc" 0
 expect plan.big.nnodes "$(echo $nodes | wc -w)" 2
 if [ "$(echo $nodes | wc -w)" -eq 2 ]; then
-	set -- $nodes
+	set -- $nodes $bounds
 	d=$(distance $1 $2)
-	expect plan.big.close "distance($1,$2)=$d" "distance($1,$2)=$(min_remote_distance)"
+	if [ "$d" -ge "$3" ] && [ "$d" -le "${4:-999}" ]; then
+		pass plan.big.close "${big} MiB: distance($1,$2)=$d, the closest pair with the memory"
+	else
+		fail plan.big.close "${big} MiB: distance($1,$2)=$d, closest fitting pairs are at $3..$4"
+	fi
 	expect plan.big.cpus "$(expand_list "$(jget /tmp/plan.big.flat placement.cpus)")" \
 		"$(node_cpus "$nodes")"
 	expect plan.big.explain.best "$(jarray /tmp/plan.big.flat 'candidates[0].nodes')" "$nodes"

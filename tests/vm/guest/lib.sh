@@ -6,12 +6,12 @@
 # VM_CPULISTS ("0-1;2-3;..."), VM_MEM_MB ("512;512;..."), VM_DIST ("10 20;20 10").
 
 pass() {
-	name=$1
+	local name=$1
 	shift
 	echo "PASS $name: $*" | tee -a "${NP_RESULTS:-/dev/null}"
 }
 fail() {
-	name=$1
+	local name=$1
 	shift
 	echo "FAIL $name: $*" | tee -a "${NP_RESULTS:-/dev/null}"
 }
@@ -47,8 +47,7 @@ node_ids() {
 }
 # cpu_nodes / mem_nodes: node ids with CPUs / with memory (per the runner's parameters).
 cpu_nodes() {
-	i=0
-	out=""
+	local i=0 out=""
 	while [ $i -lt "$VM_NODES" ]; do
 		[ -n "$(nth "$VM_CPULISTS" $i)" ] && out="$out${out:+ }$i"
 		i=$((i + 1))
@@ -71,6 +70,7 @@ status_field() {
 }
 # threads_cpus PID: Cpus_allowed_list of every thread of PID, one per line, sorted unique.
 threads_cpus() {
+	local t
 	for t in /proc/"$1"/task/*; do
 		awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status"
 	done | sort -u
@@ -92,7 +92,7 @@ maps_policy() {
 
 # wait_line FILE PATTERN [TENTHS]: wait until FILE has a line matching PATTERN (default 30 s).
 wait_line() {
-	n=0
+	local n=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -ge "${3:-300}" ] && return 1
@@ -121,15 +121,9 @@ distance() {
 	awk -v b="$2" -v ids="$(node_ids)" 'BEGIN { n = split(ids, id, " "); for (i = 1; i <= n; i++) col[id[i]] = i }
 		{ print $(col[b]) }' "/sys/devices/system/node/node$1/distance"
 }
-# min_remote_distance: the smallest distance between two different nodes.
-min_remote_distance() {
-	cat /sys/devices/system/node/node*/distance | awk '{
-		for (i = 1; i <= NF; i++)
-			if ($i > 10 && (min == "" || $i < min)) min = $i
-	} END { print min }'
-}
 # node_cpus LIST: the CPUs of the nodes in LIST (words), in kernel list syntax (words).
 node_cpus() {
+	local id
 	for id in $1; do
 		expand_list "$(cat /sys/devices/system/node/node$id/cpulist)"
 	done | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
@@ -138,4 +132,78 @@ node_cpus() {
 node_free() {
 	awk '$3 == "MemFree:" || $3 == "Inactive(file):" { kb += $4 }
 		END { printf "%.0f\n", kb * 1024 }' "/sys/devices/system/node/node$1/meminfo"
+}
+# proc_resident PID: the process's resident memory per node from numa_maps, as "node:bytes"
+# words in node order (every mapping, each page counted at its kernelpagesize_kB).
+proc_resident() {
+	awk '{
+		kb = 4
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^kernelpagesize_kB=/) kb = substr($i, 19)
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^N[0-9]+=/) {
+				split(substr($i, 2), a, "=")
+				b[a[1]] += a[2] * kb * 1024
+			}
+	} END { for (n in b) printf "%d:%.0f\n", n, b[n] }' "/proc/$1/numa_maps" | sort -n |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# workloads FILE: run workloads.awk on the touchers listed in FILE ("PID ADDR PAGES" lines).
+workloads() {
+	local files="" pid
+	for pid in $(awk '{ print $1 }' "$1"); do
+		files="$files /proc/$pid/task/*/status /proc/$pid/numa_maps"
+	done
+	awk -v touched="$1" -f "${NP_VM_DIR:-/test}/workloads.awk" "$1" \
+		/sys/devices/system/node/node*/cpulist $files
+}
+# pair_distance_bounds BYTES VCPUS: "LO HI", the smallest distance between two nodes that
+# together may have BYTES free (within 16 MiB: free memory moves) and VCPUS CPUs, and the
+# smallest between two that surely have it. A placement on two nodes is the closest pair
+# that fits when its distance lies in [LO, HI].
+pair_distance_bounds() {
+	local id
+	for id in $(node_ids); do
+		echo "$id $(node_free $id) $(echo $(node_cpus $id) | wc -w) $(cat /sys/devices/system/node/node$id/distance)"
+	done | awk -v need="$1" -v vcpus="$2" '
+		{ id[NR] = $1; free[NR] = $2; cpus[NR] = $3; for (j = 4; j <= NF; j++) d[NR, j - 3] = $j }
+		END {
+			slack = 16 * 1048576
+			for (a = 1; a <= NR; a++)
+				for (b = a + 1; b <= NR; b++) {
+					if (cpus[a] + cpus[b] < vcpus) continue
+					f = free[a] + free[b]
+					if (f >= need - slack && (lo == "" || d[a, b] < lo)) lo = d[a, b]
+					if (f >= need + slack && (hi == "" || d[a, b] < hi)) hi = d[a, b]
+				}
+			print lo, hi
+		}'
+}
+# two_node_size VCPUS: a request size in MiB that no single node has free and some pair of
+# nodes (with VCPUS CPUs between them) can, at least 16 MiB away from every node's and every
+# pair's free memory, so that memory moving by a few MiB between two commands changes no
+# answer. Empty when there is no such size.
+two_node_size() {
+	local id
+	for id in $(node_ids); do
+		echo "$(node_free $id) $(echo $(node_cpus $id) | wc -w)"
+	done | awk -v vcpus="$1" '
+		{ free[NR] = int($1 / 1048576); cpus[NR] = $2 }
+		END {
+			for (a = 1; a <= NR; a++) {
+				if (free[a] > single) single = free[a]
+				for (b = a + 1; b <= NR; b++)
+					if (cpus[a] + cpus[b] >= vcpus) sum[++n] = free[a] + free[b]
+			}
+			for (s = single + 16; ; s += 4) {
+				ok = 1
+				fits = 0
+				for (i = 1; i <= n; i++) {
+					if (sum[i] > s - 16 && sum[i] < s + 16) ok = 0
+					if (sum[i] >= s + 16) fits = 1
+				}
+				if (!fits) exit
+				if (ok) { print s; exit }
+			}
+		}'
 }

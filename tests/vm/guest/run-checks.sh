@@ -6,16 +6,20 @@ total_pass=0
 total_fail=0
 for c in $VM_CHECKS; do
 	echo "== $c"
-	: >/tmp/results
-	NP_RESULTS=/tmp/results /bin/sh "/test/check-$c.sh"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	# Each check starts with an empty /tmp for its own files.
+	rm -rf /tmp/* /tmp/.[!.]*
+	: >/run/results
+	NP_RESULTS=/run/results /bin/sh "/test/check-$c.sh"
 	rc=$?
-	p=$(grep -c '^PASS' /tmp/results)
-	f=$(grep -c '^FAIL' /tmp/results)
+	p=$(grep -c '^PASS' /run/results)
+	f=$(grep -c '^FAIL' /run/results)
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $c: the check script exited with status $rc"
 		f=1
 	fi
-	echo "== $c: $p passed, $f failed"
+	t=$(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime)
+	echo "== $c: $p passed, $f failed ($t s)"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 done
