@@ -699,6 +699,9 @@ static int interval(struct state *s)
 		rw[i].resident = live[i].resident;
 		rw[i].nresident = live[i].nresident;
 		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
+		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
+		 */
+		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
 		p = bsearch(&key, procs, (size_t)nprocs, sizeof(key), cmp_proc);
 		rw[i].cpu = p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
 	}
