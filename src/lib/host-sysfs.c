@@ -653,8 +653,11 @@ int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host
 		cpus = (hwloc_bitmap_t)s->cpus;
 		if (allowed_cpus)
 			hwloc_bitmap_and(cpus, cpus, allowed_cpus);
-		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id))
-			continue;
+		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id)) {
+			/* CPUs usable, memory not: to this process a node without memory */
+			s->memory_bytes = s->free_bytes = 0;
+			s->nhugepages = 0;
+		}
 		if (!np__node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
 			continue;
 		kept[nkept++] = k;
