@@ -32,54 +32,9 @@ int np__proc_root_open(const char *root)
 
 int np__proc_read_file(int rootfd, const char *path, char **ret_buf)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = NULL, *nbuf;
-	int fd = -1, r;
+	ssize_t r = np__read_at(rootfd, path, MAX_FILE_BYTES, ret_buf);
 
-	fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 2) {
-			if (cap >= MAX_FILE_BYTES) {
-				r = -EFBIG;
-				goto out;
-			}
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_buf = buf;
-	buf = NULL;
-	r = (int)len;
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return r < 0 ? (int)r : (int)(r > INT_MAX ? INT_MAX : r);
 }
 
 /* Parse an unsigned decimal of [*p, end of token) with no sign, bounded by max. */
