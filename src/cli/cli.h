@@ -153,6 +153,14 @@ void cli_migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target,
 /* Bytes in base pages (sysconf(_SC_PAGESIZE)). */
 uint64_t cli_pages(uint64_t bytes);
 
+/*
+ * np_ledger_insert() for command `cmd`, reporting what the user can fix: a bad name given with
+ * --name (EXIT_USAGE) or a name taken by a live workload (EXIT_FAIL). Returns 0, one of those
+ * exit codes, or a negative errno left for the caller to report.
+ */
+int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
+                      char **ret_name);
+
 /* Commands. */
 int cmd_info(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

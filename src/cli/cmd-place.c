@@ -549,17 +549,9 @@ int cmd_place(int argc, char **argv)
 			free(to);
 			name = strdup(own.name);
 		} else {
-			r = np_ledger_insert(ledger, &w, &name);
-			if (r == -EINVAL && o.name) {
-				cli_usage_error("place", "%s", np_ledger_last_error());
-				r = EXIT_USAGE;
+			r = cli_ledger_insert("place", ledger, &w, &name);
+			if (r > 0)
 				goto out;
-			}
-			if (r == -EEXIST) {
-				cli_error("%s", np_ledger_last_error());
-				r = EXIT_FAIL;
-				goto out;
-			}
 		}
 		if (r < 0)
 			goto ledger_fail;

@@ -459,17 +459,9 @@ int cmd_run(int argc, char **argv)
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = np_ledger_insert(ledger, &w, &name);
-	if (r == -EINVAL && o.name) {
-		cli_usage_error("run", "%s", np_ledger_last_error());
-		r = EXIT_USAGE;
+	r = cli_ledger_insert("run", ledger, &w, &name);
+	if (r > 0)
 		goto out;
-	}
-	if (r == -EEXIST) {
-		cli_error("%s", np_ledger_last_error());
-		r = EXIT_FAIL;
-		goto out;
-	}
 	if (r < 0)
 		goto ledger_fail;
 	r = np_ledger_commit(ledger);
