@@ -285,27 +285,29 @@ for app in $("$BUSYBOX" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$R/bin/$app"
 done
 
-# copy_elf FILE: FILE at its own absolute path (so a $ORIGIN run path still resolves, as it
-# does for numaplace in the build tree), with every shared library ldd finds for it, the
-# dynamic loader included.
+# copy_elf FILE NAME: FILE as /usr/bin/NAME with every shared library ldd finds for it in
+# /lib/x86_64-linux-gnu, which the dynamic loader searches without a cache or environment (a
+# $ORIGIN run path of the build tree then points nowhere and is skipped), and the loader
+# itself at the path the program names. Host paths are not kept: a build tree under /tmp
+# would be hidden by the guest's tmpfs.
+LIBDIR=/lib/x86_64-linux-gnu
 copy_elf() {
-	local f lib
+	local f lib interp
 	f=$(readlink -f "$1")
-	mkdir -p "$R$(dirname "$f")"
-	cp "$f" "$R$f"
-	readelf -l "$f" 2>/dev/null | grep -q INTERP || return 0
-	for lib in $(ldd "$f" | grep -o '/[^ )]*'); do
-		[ -e "$R$lib" ] && continue
-		mkdir -p "$R$(dirname "$lib")"
-		cp -L "$lib" "$R$lib"
+	cp "$f" "$R/usr/bin/$2"
+	interp=$(readelf -l "$f" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -n "$interp" ] || return 0
+	if ldd "$f" | grep -q 'not found'; then
+		die "$f: a shared library was not found: $(ldd "$f" | grep 'not found' | tr -s ' \t' ' ')"
+	fi
+	mkdir -p "$R$(dirname "$interp")" "$R$LIBDIR"
+	[ -e "$R$interp" ] || cp -L "$interp" "$R$interp"
+	for lib in $(ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
+		[ -e "$R$LIBDIR/$(basename "$lib")" ] || cp -L "$lib" "$R$LIBDIR/"
 	done
-	ldd "$f" | grep -q 'not found' && die "$f: a shared library was not found (ldd)"
-	return 0
 }
-copy_elf "$NUMAPLACE"
-ln -sf "$(readlink -f "$NUMAPLACE")" "$R/usr/bin/numaplace"
-copy_elf "$TOUCHER"
-ln -sf "$(readlink -f "$TOUCHER")" "$R/usr/bin/toucher"
+copy_elf "$NUMAPLACE" numaplace
+copy_elf "$TOUCHER" toucher
 
 cp "$HERE"/guest/*.sh "$HERE"/guest/*.awk "$R/test/"
 cp "$HERE/guest/init" "$R/init"

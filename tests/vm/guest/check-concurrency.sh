@@ -38,7 +38,7 @@ done
 i=0
 started=0
 while [ $i -lt $N ]; do
-	if wait_line /tmp/w$i.out TOUCHED 600; then
+	if wait_line /tmp/w$i.out TOUCHED 600 "$(sed -n "$((i + 1))p" /tmp/pids)"; then
 		started=$((started + 1))
 	else
 		echo "INFO w$i did not start: $(cat /tmp/w$i.out /tmp/w$i.err)"

@@ -65,7 +65,7 @@ free0=$(node_free 0)
 hold=$(((free0 >> 20) - 96))
 taskset -c 0 toucher $hold >/tmp/hold.out &
 pid=$!
-if wait_line /tmp/hold.out TOUCHED; then
+if wait_line /tmp/hold.out TOUCHED 300 $pid; then
 	addr=$(touched_field /tmp/hold.out addr)
 	pass plan.hold.node0 "pid $pid holds ${hold} MiB: $(maps_nodes $pid $addr)"
 	plan plan.after-hold --memory 160M --vcpus 1

@@ -25,7 +25,7 @@ launch() {
 	numaplace run --name "$name" "$@" >/tmp/$name.out 2>/tmp/$name.err &
 	PID=$!
 	PIDS="$PIDS $PID"
-	if ! wait_line /tmp/$name.out TOUCHED; then
+	if ! wait_line /tmp/$name.out TOUCHED 300 $PID; then
 		fail "$name.start" "no TOUCHED line: $(cat /tmp/$name.out /tmp/$name.err)"
 		return 1
 	fi

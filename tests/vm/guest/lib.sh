@@ -90,12 +90,17 @@ maps_policy() {
 	maps_line "$1" "$2" | sed -e "s/^[0-9a-f]* \(.*\) anon=.*/\1/" -e t -e "s/^[0-9a-f]* \([^ ]*\) .*/\1/"
 }
 
-# wait_line FILE PATTERN [TENTHS]: wait until FILE has a line matching PATTERN (default 30 s).
+# wait_line FILE PATTERN [TENTHS [PID]]: wait until FILE has a line matching PATTERN (default
+# 30 s), or until process PID has ended without writing it.
 wait_line() {
 	local n=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -ge "${3:-300}" ] && return 1
+		if [ -n "$4" ] && ! kill -0 "$4" 2>/dev/null; then
+			grep -q "$2" "$1" 2>/dev/null
+			return
+		fi
 		sleep 0.1
 	done
 }
