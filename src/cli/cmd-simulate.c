@@ -7,7 +7,7 @@
  * runs unplaced over every node (as Xen runs it) if the host has its memory in total, and is
  * rejected otherwise.
  */
-#include "cli.h"
+#include "simulate.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -30,19 +30,6 @@ static const char simulate_help[] =
 	"  --report              after the decisions, print figures for the whole trace\n"
 	"  --json                with --report: the figures as one JSON line\n"
 	"  -h, --help            show this help\n\n";
-
-struct guest {
-	char *name;
-	struct np_claim claim;
-	bool placed;
-};
-
-struct report {
-	uint64_t placed, unplaced, rejected, single_node, nodes_total;
-	double weighted_distance, weight; /* memory-weighted access distance */
-	double peak_load, spread_sum;
-	uint64_t samples, examined, search_ns, searches;
-};
 
 static void guest_release(struct guest *g)
 {
@@ -216,19 +203,117 @@ static int do_place(const np_host *h, np_load *load, const struct np_search_opts
 	return cli_json_print(out, true) ? EXIT_FAIL : (r == -ENOMEM ? EXIT_FAIL : 0);
 }
 
+int sim_init(struct sim *s, const np_host *host, const struct np_search_opts *search)
+{
+	memset(s, 0, sizeof(*s));
+	s->host = host;
+	s->search = search;
+	return np_load_new(host, &s->load);
+}
+
+void sim_release(struct sim *s)
+{
+	for (size_t i = 0; i < s->nguests; i++)
+		guest_release(&s->guests[i]);
+	free(s->guests);
+	s->guests = NULL;
+	s->nguests = s->cap = 0;
+	np_load_free(s->load);
+	s->load = NULL;
+}
+
+int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
+{
+	json_t *ev, *jname, *jop;
+	json_error_t jerr;
+	const char *op, *name;
+	int gi, r = 0;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len == 0)
+		return 0;
+	ev = json_loads(line, 0, &jerr);
+	if (!ev || !json_is_object(ev)) {
+		r = trace_error(lineno, "not a JSON object: %s", ev ? "" : jerr.text);
+		json_decref(ev);
+		return r;
+	}
+	jop = json_object_get(ev, "op");
+	jname = json_object_get(ev, "name");
+	op = json_string_value(jop);
+	name = json_string_value(jname);
+	if (!op || !name || !*name) {
+		r = trace_error(lineno, "%s", "needs \"op\" and a non-empty \"name\" string");
+		json_decref(ev);
+		return r;
+	}
+	gi = find_guest(s->guests, s->nguests, name);
+	if (strcmp(op, "place") == 0) {
+		json_t *jv = json_object_get(ev, "vcpus"), *jm = json_object_get(ev, "memory");
+		uint64_t memory = 0;
+		unsigned vcpus = 1;
+
+		if (gi >= 0) {
+			r = trace_error(lineno, "'%s' is already placed", name);
+		} else if (!jm || read_memory(jm, &memory) < 0) {
+			r = trace_error(lineno,
+					"'%s': \"memory\" must be bytes or a size such as \"4G\"",
+					name);
+		} else if (jv && (!json_is_integer(jv) || json_integer_value(jv) < 1 ||
+				  json_integer_value(jv) > (1 << 20))) {
+			r = trace_error(lineno, "'%s': \"vcpus\" must be a whole number >= 1", name);
+		} else {
+			if (jv)
+				vcpus = (unsigned)json_integer_value(jv);
+			if (s->nguests == s->cap) {
+				size_t nc = s->cap ? s->cap * 2 : 64;
+				struct guest *ng = realloc(s->guests, nc * sizeof(*ng));
+
+				if (!ng) {
+					json_decref(ev);
+					cli_error("out of memory");
+					return EXIT_FAIL;
+				}
+				s->guests = ng;
+				s->cap = nc;
+			}
+			memset(&s->guests[s->nguests], 0, sizeof(s->guests[s->nguests]));
+			s->guests[s->nguests].name = strdup(name);
+			r = s->guests[s->nguests].name
+				    ? do_place(s->host, s->load, s->search, name, memory, vcpus,
+					       &s->guests[s->nguests], &s->rep)
+				    : EXIT_FAIL;
+			s->nguests++;
+		}
+	} else if (strcmp(op, "remove") == 0) {
+		if (gi < 0) {
+			r = trace_error(lineno, "'%s' is not placed", name);
+		} else {
+			np_load_release(s->load, &s->guests[gi].claim);
+			guest_release(&s->guests[gi]);
+			s->guests[gi] = s->guests[--s->nguests];
+		}
+	} else {
+		r = trace_error(lineno, "unknown op '%s' (place, remove)", op);
+	}
+	json_decref(ev);
+	if (r)
+		return r;
+	sample_load(s->host, s->load, &s->rep);
+	return 0;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
 	struct cli_request_opts ro;
-	struct report rep = {0};
+	struct sim sim = {0};
 	bool report = false, json = false;
-	struct guest *guests = NULL;
-	size_t nguests = 0, cap = 0;
 	char *line = NULL;
 	size_t linecap = 0;
 	unsigned long lineno = 0;
 	np_host *h = NULL;
-	np_load *load = NULL;
 	int r;
 
 	cli_request_opts_init(&ro);
@@ -257,91 +342,15 @@ int cmd_simulate(int argc, char **argv)
 	r = cli_host_load(&ho, &h);
 	if (r)
 		return r;
-	if (np_load_new(h, &load) < 0) {
+	if (sim_init(&sim, h, &ro.search) < 0) {
 		cli_error("out of memory");
 		r = EXIT_FAIL;
 		goto out;
 	}
 	for (ssize_t len; (len = getline(&line, &linecap, stdin)) >= 0;) {
-		json_t *ev, *jname, *jop;
-		json_error_t jerr;
-		const char *op, *name;
-		int gi;
-
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
-		ev = json_loads(line, 0, &jerr);
-		if (!ev || !json_is_object(ev)) {
-			r = trace_error(lineno, "not a JSON object: %s", ev ? "" : jerr.text);
-			json_decref(ev);
-			goto out;
-		}
-		jop = json_object_get(ev, "op");
-		jname = json_object_get(ev, "name");
-		op = json_string_value(jop);
-		name = json_string_value(jname);
-		if (!op || !name || !*name) {
-			r = trace_error(lineno, "%s", "needs \"op\" and a non-empty \"name\" string");
-			json_decref(ev);
-			goto out;
-		}
-		gi = find_guest(guests, nguests, name);
-		if (strcmp(op, "place") == 0) {
-			json_t *jv = json_object_get(ev, "vcpus"), *jm = json_object_get(ev, "memory");
-			uint64_t memory = 0;
-			unsigned vcpus = 1;
-
-			if (gi >= 0) {
-				r = trace_error(lineno, "'%s' is already placed", name);
-			} else if (!jm || read_memory(jm, &memory) < 0) {
-				r = trace_error(lineno, "'%s': \"memory\" must be bytes or a size "
-							"such as \"4G\"",
-						name);
-			} else if (jv && (!json_is_integer(jv) || json_integer_value(jv) < 1 ||
-					  json_integer_value(jv) > (1 << 20))) {
-				r = trace_error(lineno, "'%s': \"vcpus\" must be a whole number >= 1",
-						name);
-			} else {
-				if (jv)
-					vcpus = (unsigned)json_integer_value(jv);
-				if (nguests == cap) {
-					size_t nc = cap ? cap * 2 : 64;
-					struct guest *ng = realloc(guests, nc * sizeof(*ng));
-
-					if (!ng) {
-						json_decref(ev);
-						cli_error("out of memory");
-						r = EXIT_FAIL;
-						goto out;
-					}
-					guests = ng;
-					cap = nc;
-				}
-				memset(&guests[nguests], 0, sizeof(guests[nguests]));
-				guests[nguests].name = strdup(name);
-				r = guests[nguests].name ? do_place(h, load, &ro.search, name, memory,
-								    vcpus, &guests[nguests], &rep)
-							 : EXIT_FAIL;
-				nguests++;
-			}
-		} else if (strcmp(op, "remove") == 0) {
-			if (gi < 0) {
-				r = trace_error(lineno, "'%s' is not placed", name);
-			} else {
-				np_load_release(load, &guests[gi].claim);
-				guest_release(&guests[gi]);
-				guests[gi] = guests[--nguests];
-			}
-		} else {
-			r = trace_error(lineno, "unknown op '%s' (place, remove)", op);
-		}
-		json_decref(ev);
+		r = sim_line(&sim, line, (size_t)len, ++lineno);
 		if (r)
 			goto out;
-		sample_load(h, load, &rep);
 	}
 	if (ferror(stdin)) {
 		cli_error("cannot read the trace: %s", strerror(errno));
@@ -352,18 +361,15 @@ int cmd_simulate(int argc, char **argv)
 		if (json) {
 			json_t *o = json_object();
 
-			json_object_set_new(o, "report", report_json(&rep));
+			json_object_set_new(o, "report", report_json(&sim.rep));
 			r = cli_json_print(o, true);
 		} else {
-			print_report(&rep);
+			print_report(&sim.rep);
 		}
 	}
 out:
-	for (size_t i = 0; i < nguests; i++)
-		guest_release(&guests[i]);
-	free(guests);
+	sim_release(&sim);
 	free(line);
-	np_load_free(load);
 	np_host_free(h);
 	return r;
 }

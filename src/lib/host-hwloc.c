@@ -234,7 +234,7 @@ static int distances_get(hwloc_topology_t topo, const struct np_node_spec *specs
 	*ret_dist = NULL;
 	r = 0;
 out:
-	for (unsigned m = 0; m < nr; m++)
+	for (unsigned m = 0; all && m < nr; m++)
 		if (all[m])
 			hwloc_distances_release(topo, all[m]);
 	free(all);

@@ -29,7 +29,7 @@
 #define DB_NAME "ledger.db"
 /* PRAGMA application_id: "NPLG", so that another program's database is never taken for ours */
 #define APP_ID 0x4e504c47
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define DEFAULT_BUSY_MS 10000u
 #define DEFAULT_HISTORY 1000u
 #define NAME_MAX_LEN 64
@@ -79,6 +79,20 @@ static const char schema_v1[] =
     "CREATE UNIQUE INDEX workload_live_name ON workload(name) WHERE ended IS NULL;"
     "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;";
 
+/*
+ * Version 2 adds the moves (`numaplace daemon`, `place --pid` of a placed workload): one row
+ * per move, kept while its workload's row is. A version 1 ledger is migrated in place at open
+ * (nothing of version 1 changes, so the migration is this statement and the version number).
+ */
+static const char schema_v2_moves[] = "CREATE TABLE move ("
+                                      " id INTEGER PRIMARY KEY,"
+                                      " workload INTEGER NOT NULL,"
+                                      " time INTEGER NOT NULL,"
+                                      " from_nodes TEXT NOT NULL,"
+                                      " to_nodes TEXT NOT NULL,"
+                                      " reason TEXT NOT NULL);"
+                                      "CREATE INDEX move_workload ON move(workload);";
+
 const char *np_ledger_last_error(void)
 {
 	return np_host_last_error();
@@ -126,7 +140,7 @@ static int sql_fail(np_ledger *l, int rc, const char *what)
 {
 	int r;
 
-	switch (rc & 0xff) {
+	switch (rc == SQLITE_IOERR_NOMEM ? SQLITE_NOMEM : rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		r = -EBUSY;
@@ -324,7 +338,7 @@ static int check_db_files(int dirfd, const char *dir, bool create)
  * Read the application id and schema version. Nothing is written before they are known:
  * a corrupt file or another program's database is left exactly as it is.
  */
-static int check_schema(np_ledger *l, bool *ret_empty)
+static int check_schema(np_ledger *l, int *ret_version)
 {
 	int64_t v[3] = {0, 0, 0}, app, ver;
 	int r;
@@ -342,14 +356,14 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		return r;
 	app = v[0];
 	ver = v[1];
-	if (app == APP_ID && ver == SCHEMA_VERSION) {
-		*ret_empty = false;
+	if (app == APP_ID && ver >= 1 && ver <= SCHEMA_VERSION) {
+		*ret_version = (int)ver;
 		return 0;
 	}
 	if (app == APP_ID) {
 		np__set_error(
-		    "ledger '%s' has schema version %lld; this numaplace knows version %d", l->path,
-		    (long long)ver, SCHEMA_VERSION);
+		    "ledger '%s' has schema version %lld; this numaplace knows versions 1 to %d",
+		    l->path, (long long)ver, SCHEMA_VERSION);
 		return -EPROTO;
 	}
 	if (app != 0 || ver != 0) {
@@ -363,15 +377,19 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		              l->path);
 		return -EPROTO;
 	}
-	*ret_empty = true;
+	*ret_version = 0;
 	return 0;
 }
 
+/*
+ * Create the schema in an empty database, or migrate a version 1 ledger to version 2, inside
+ * BEGIN IMMEDIATE after checking again: another process may have done it while this one waited
+ * for the lock.
+ */
 static int create_schema(np_ledger *l)
 {
 	char sql[64];
-	bool empty;
-	int r;
+	int r, version;
 
 	/* in WAL mode readers never wait for the writer; set before the first write */
 	r = exec_sql(l, "PRAGMA journal_mode=WAL");
@@ -380,15 +398,19 @@ static int create_schema(np_ledger *l)
 	r = exec_sql(l, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
-	/* another process may have created it while this one waited for the lock */
-	r = check_schema(l, &empty);
-	if (r < 0 || !empty)
+	r = check_schema(l, &version);
+	if (r < 0 || version == SCHEMA_VERSION)
 		goto out;
-	r = exec_sql(l, schema_v1);
-	if (r < 0)
-		goto out;
-	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", APP_ID);
-	r = exec_sql(l, sql);
+	if (version == 0) {
+		r = exec_sql(l, schema_v1);
+		if (r < 0)
+			goto out;
+		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", APP_ID);
+		r = exec_sql(l, sql);
+		if (r < 0)
+			goto out;
+	}
+	r = exec_sql(l, schema_v2_moves);
 	if (r < 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", SCHEMA_VERSION);
@@ -406,7 +428,8 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 	struct np_ledger_opts o;
 	np_ledger *l = NULL;
 	int dirfd = -1, r, rc;
-	bool create, empty;
+	int version = 0;
+	bool create;
 	size_t len;
 
 	np__clear_error();
@@ -469,10 +492,10 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 	sqlite3_busy_timeout(l->db,
 	                     (int)(o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms));
 
-	r = check_schema(l, &empty);
+	r = check_schema(l, &version);
 	if (r < 0)
 		goto out;
-	if (empty) {
+	if (version < SCHEMA_VERSION) {
 		r = create_schema(l);
 		if (r < 0)
 			goto out;
@@ -644,14 +667,19 @@ static char *claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_
 	return s;
 }
 
-/* Why a live row's process is no longer the workload, or NULL while it is. */
-static const char *dead_reason(np_ledger *l, pid_t pid, uint64_t start_time)
+/*
+ * Why a live row's process is no longer the workload, or NULL while it is (or when it cannot
+ * tell: *ret_err is then -ENOMEM; it is left alone otherwise).
+ */
+static const char *dead_reason(np_ledger *l, pid_t pid, uint64_t start_time, int *ret_err)
 {
 	struct np__proc_stat ps;
 	int r = np__proc_stat(l->rootfd, pid, &ps);
 
 	if (r == -ENOENT || r == -ESRCH)
 		return "exited";
+	if (r == -ENOMEM)
+		*ret_err = r;
 	if (r < 0)
 		return NULL; /* unreadable: no evidence, the claim stays */
 	if (ps.start_time != start_time)
@@ -726,8 +754,10 @@ static int prune(np_ledger *l)
 		goto out;
 	}
 	for (unsigned i = 0; i < l->nlive;) {
-		const char *why = dead_reason(l, l->live[i].pid, l->live[i].start_time);
+		const char *why = dead_reason(l, l->live[i].pid, l->live[i].start_time, &r);
 
+		if (r < 0)
+			goto out;
 		if (!why) {
 			i++;
 			continue;
@@ -752,6 +782,9 @@ static int prune(np_ledger *l)
 			goto out;
 		sqlite3_bind_int64(trim, 1, l->history);
 		r = step_done(l, trim, "trim history");
+		if (r < 0)
+			goto out;
+		r = exec_sql(l, "DELETE FROM move WHERE workload NOT IN (SELECT id FROM workload)");
 		if (r < 0)
 			goto out;
 	}
@@ -866,6 +899,10 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 		}
 		if (nclaimed > 0) {
 			nres = np__proc_numa_maps(l->rootfd, w->pid, &res);
+			if (nres == -ENOMEM) {
+				r = nres;
+				goto out;
+			}
 			/* gone since np_ledger_begin(): its memory is free, it owes nothing */
 			gone = nres == -ENOENT || nres == -ESRCH;
 			/* unreadable: nothing counted as resident, the whole claim stands */
@@ -1136,11 +1173,19 @@ static int do_delete(np_ledger *l, void *arg)
 	for (unsigned i = 0; i < l->nlive; i++) {
 		if (!matches(&l->live[i], arg))
 			continue;
-		r = prepare(l, "DELETE FROM workload WHERE id = ?1", &st);
+		r = prepare(l, "DELETE FROM workload WHERE id = ?1;", &st);
 		if (r < 0)
 			return r;
 		sqlite3_bind_int64(st, 1, l->live[i].id);
 		r = step_done(l, st, "delete");
+		sqlite3_finalize(st);
+		if (r < 0)
+			return r;
+		r = prepare(l, "DELETE FROM move WHERE workload = ?1", &st);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, l->live[i].id);
+		r = step_done(l, st, "delete moves");
 		sqlite3_finalize(st);
 		if (r < 0)
 			return r;
@@ -1215,8 +1260,11 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct 
 	w->created = sqlite3_column_int64(st, 9);
 	w->cmdline = dup_col(st, 10);
 	w->ended = sqlite3_column_int64(st, 11);
-	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+	if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 		w->end_reason = dup_col(st, 12);
+		if (!w->end_reason)
+			return -ENOMEM;
+	}
 	if (!w->name || !w->nodes || !w->cpus || !w->strategy || !w->policy || !w->cmdline)
 		return -ENOMEM;
 	if (!nodes || !cpus || !claimed ||
@@ -1227,6 +1275,8 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct 
 	if (n < 0)
 		return n == -ENOMEM ? n : sql_fail(l, SQLITE_CORRUPT, "claimed");
 	w->nclaimed = (unsigned)n;
+	w->moves = (unsigned)sqlite3_column_int64(st, 13);
+	w->last_move = sqlite3_column_int64(st, 14);
 	if ((flags & NP_LEDGER_LIST_RESIDENT) && !w->ended) {
 		struct np_node_bytes *res = NULL;
 		int nres = np__proc_numa_maps(l->rootfd, w->pid, &res);
@@ -1256,15 +1306,17 @@ static int do_list(np_ledger *l, void *arg)
 	unsigned cap = 0;
 	int r, rc;
 
+#define LIST_COLUMNS                                                                               \
+	"SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy, policy, created,"    \
+	" cmdline, ended, end_reason,"                                                             \
+	" (SELECT count(*) FROM move m WHERE m.workload = workload.id),"                           \
+	" (SELECT max(time) FROM move m WHERE m.workload = workload.id) FROM workload"
 	r = prepare(l,
 	            (a->flags & NP_LEDGER_LIST_ALL)
-	                ? "SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy,"
-	                  " policy, created, cmdline, ended, end_reason FROM workload"
-	                  " ORDER BY ended IS NOT NULL, created, id"
-	                : "SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy,"
-	                  " policy, created, cmdline, ended, end_reason FROM workload"
-	                  " WHERE ended IS NULL ORDER BY created, id",
+	                ? LIST_COLUMNS " ORDER BY ended IS NOT NULL, created, id"
+	                : LIST_COLUMNS " WHERE ended IS NULL ORDER BY created, id",
 	            &st);
+#undef LIST_COLUMNS
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1312,5 +1364,188 @@ int np_ledger_list(np_ledger *l, unsigned flags, struct np_workload **ret_list)
 		return -ERANGE;
 	}
 	*ret_list = a.list;
+	return (int)a.n;
+}
+
+struct move_arg {
+	const struct np_workload *w;
+	const char *reason;
+};
+
+static int do_move(np_ledger *l, void *arg)
+{
+	const struct move_arg *a = arg;
+	const struct np_workload *w = a->w;
+	char *nodes = NULL, *cpus = NULL, *claimed = NULL;
+	sqlite3_stmt *st = NULL;
+	struct live *row = NULL;
+	int r;
+
+	for (unsigned i = 0; i < l->nlive; i++)
+		if (l->live[i].pid == w->pid && l->live[i].start_time == w->start_time)
+			row = &l->live[i];
+	if (!row) {
+		np__set_error("no live workload with pid %d", (int)w->pid);
+		return -ENOENT;
+	}
+	claimed = claimed_format(w->claimed, w->nclaimed, &r);
+	if (!claimed)
+		return r;
+	nodes = set_to_list(w->nodes);
+	cpus = set_to_list(w->cpus);
+	if (!nodes || !cpus) {
+		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
+		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
+		        ? -EINVAL
+		        : -ENOMEM;
+		goto out;
+	}
+	r = prepare(l,
+	            "INSERT INTO move (workload, time, from_nodes, to_nodes, reason)"
+	            " VALUES (?1, ?2, ?3, ?4, ?5)",
+	            &st);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, row->id);
+	sqlite3_bind_int64(st, 2, now_s());
+	sqlite3_bind_text(st, 3, row->nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->reason ? a->reason : "", -1, SQLITE_STATIC);
+	r = step_done(l, st, "insert move");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r < 0)
+		goto out;
+	r = prepare(l,
+	            "UPDATE workload SET nodes = ?1, cpus = ?2, claimed = ?3, vcpus = ?4,"
+	            " strategy = coalesce(?5, strategy), policy = coalesce(?6, policy)"
+	            " WHERE id = ?7",
+	            &st);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cpus, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, claimed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, w->vcpus);
+	if (w->strategy)
+		sqlite3_bind_text(st, 5, w->strategy, -1, SQLITE_STATIC);
+	if (w->policy)
+		sqlite3_bind_text(st, 6, w->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, row->id);
+	r = step_done(l, st, "update workload");
+	if (r < 0)
+		goto out;
+	/* later loads of this transaction see the new placement */
+	free(row->nodes);
+	free(row->claimed);
+	row->nodes = nodes;
+	row->claimed = claimed;
+	row->vcpus = w->vcpus;
+	nodes = claimed = NULL;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	free(nodes);
+	free(cpus);
+	free(claimed);
+	return r;
+}
+
+int np_ledger_move(np_ledger *l, const struct np_workload *w, const char *reason)
+{
+	struct move_arg a = {w, reason};
+
+	if (!l || !w || !l->in_tx || w->pid <= 0 || w->start_time > INT64_MAX ||
+	    (w->nclaimed && !w->claimed))
+		return -EINVAL;
+	return do_move(l, &a);
+}
+
+void np_moves_free(struct np_move *moves, unsigned n)
+{
+	if (!moves)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		free(moves[i].name);
+		free(moves[i].reason);
+		hwloc_bitmap_free(moves[i].from);
+		hwloc_bitmap_free(moves[i].to);
+	}
+	free(moves);
+}
+
+struct moves_arg {
+	struct np_move *list;
+	unsigned n;
+};
+
+static int do_moves(np_ledger *l, void *arg)
+{
+	struct moves_arg *a = arg;
+	sqlite3_stmt *st = NULL;
+	unsigned cap = 0;
+	int r, rc;
+
+	r = prepare(l,
+	            "SELECT w.name, w.pid, m.time, m.from_nodes, m.to_nodes, m.reason"
+	            " FROM move m JOIN workload w ON w.id = m.workload ORDER BY m.time, m.id",
+	            &st);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(st, 3);
+		const char *to = (const char *)sqlite3_column_text(st, 4);
+		struct np_move *m;
+
+		if (a->n == cap) {
+			struct np_move *nl;
+
+			cap = cap ? cap * 2 : 8;
+			nl = realloc(a->list, cap * sizeof(*nl));
+			if (!nl) {
+				r = -ENOMEM;
+				goto out;
+			}
+			a->list = nl;
+		}
+		m = &a->list[a->n++];
+		memset(m, 0, sizeof(*m));
+		m->name = dup_col(st, 0);
+		m->pid = (pid_t)sqlite3_column_int64(st, 1);
+		m->time = sqlite3_column_int64(st, 2);
+		m->from = hwloc_bitmap_alloc();
+		m->to = hwloc_bitmap_alloc();
+		m->reason = dup_col(st, 5);
+		if (!m->name || !m->from || !m->to || !m->reason) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (!from || !to || (*from && hwloc_bitmap_list_sscanf(m->from, from) < 0) ||
+		    (*to && hwloc_bitmap_list_sscanf(m->to, to) < 0)) {
+			r = sql_fail(l, SQLITE_CORRUPT, "move node list");
+			goto out;
+		}
+	}
+	r = rc == SQLITE_DONE ? 0 : sql_fail(l, rc, "read moves");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int np_ledger_moves(np_ledger *l, struct np_move **ret_moves)
+{
+	struct moves_arg a = {NULL, 0};
+	int r;
+
+	if (!l || !ret_moves)
+		return -EINVAL;
+	r = with_tx(l, do_moves, &a);
+	if (r >= 0 && a.n > INT_MAX)
+		r = -ERANGE;
+	if (r < 0) {
+		np_moves_free(a.list, a.n);
+		return r;
+	}
+	*ret_moves = a.list;
 	return (int)a.n;
 }

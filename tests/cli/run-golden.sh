@@ -3,6 +3,8 @@
 # (@FIXTURES@ is replaced by the fixtures folder), an optional NAME.stdin fed to it, and
 # NAME.out: the expected stdout, then "--- stderr", stderr, then "--- exit N".
 # NUMAPLACE_REGEN=1 rewrites every NAME.out from the current output (review the diff).
+# NUMAPLACE_TEST_WRAPPER, when set, prefixes every numaplace command (e.g. valgrind and its
+# options: any report on stderr then fails the case).
 set -u
 exe=$1
 dir=$2
@@ -18,7 +20,7 @@ for args_file in "$dir"/cases/*.args; do
 	stdin=/dev/null
 	[ -f "$dir/cases/$name.stdin" ] && stdin="$dir/cases/$name.stdin"
 	eval "set -- $args"
-	"$exe" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
+	${NUMAPLACE_TEST_WRAPPER:-} "$exe" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
 	code=$?
 	{
 		cat "$tmp/out"
