@@ -212,3 +212,20 @@ two_node_size() {
 			}
 		}'
 }
+
+# pages_on PID ADDR NODES: pages of the mapping on the nodes NODES (words).
+pages_on() {
+	local sum=0 n c
+	for n in $3; do
+		c=$(maps_line "$1" "$2" | tr ' ' '\n' | sed -n "s/^N$n=//p")
+		sum=$((sum + ${c:-0}))
+	done
+	echo $sum
+}
+# nodes_of_cpus LIST: the nodes whose CPUs are in the kernel list LIST.
+nodes_of_cpus() {
+	local c
+	for c in $(expand_list "$1"); do
+		ls -d /sys/devices/system/cpu/cpu$c/node* | sed 's/.*node//'
+	done | sort -nu | tr '\n' ' ' | sed 's/ $//'
+}
