@@ -24,6 +24,7 @@
 # Environment: NUMAPLACE_VM_CACHE (downloads; default DIR/vm-cache),
 #   NUMAPLACE_VM_KERNEL_PKG (a versioned kernel package instead of the current
 #   linux-image-cloud-amd64 dependency), QEMU (the qemu-system-x86_64 binary).
+# Fetched into the cache with apt-get download: the kernel, busybox-static, numad.
 #
 # Exit status: 0 every guest check passed; 1 a guest check failed; 3 timeout; 4 kernel
 # panic; 5 the guest died without a result; 77 QEMU cannot run on this machine (skip);
@@ -217,8 +218,7 @@ candidate() { # candidate PKG: the version apt would fetch
 	apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ && $2 != "(none)" { print $2 }'
 }
 
-# fetch_pkg VAR PKG MEMBER: the cached copy of MEMBER from the current version of PKG; one
-# apt-get update and retry when the lists are stale (Debian drops superseded kernel ABIs).
+# kernel_pkg: the versioned package linux-image-cloud-amd64 currently depends on.
 kernel_pkg() {
 	if [ -n "${NUMAPLACE_VM_KERNEL_PKG:-}" ]; then
 		echo "$NUMAPLACE_VM_KERNEL_PKG"
@@ -227,24 +227,25 @@ kernel_pkg() {
 			awk '/Depends: linux-image-/ { print $2; exit }'
 	fi
 }
+# fetch kernel|busybox|numad: the cached file from the current version of its package; one
+# apt-get update and retry when the lists are stale (Debian drops superseded kernel ABIs).
 fetch() {
 	local what=$1 pkg ver member dest
 	for attempt in 1 2; do
-		if [ "$what" = kernel ]; then
-			pkg=$(kernel_pkg)
-		else
-			pkg=busybox-static
-		fi
+		case $what in
+		kernel) pkg=$(kernel_pkg) ;;
+		busybox) pkg=busybox-static ;;
+		numad) pkg=numad ;;
+		esac
 		ver=""
 		[ -n "$pkg" ] && ver=$(candidate "$pkg")
 		if [ -n "$ver" ]; then
-			if [ "$what" = kernel ]; then
-				member=boot/vmlinuz-${pkg#linux-image-}
-				dest=$CACHE/$pkg\_$ver/vmlinuz
-			else
-				member=bin/busybox
-				dest=$CACHE/$pkg\_$ver/busybox
-			fi
+			case $what in
+			kernel) member=boot/vmlinuz-${pkg#linux-image-} dest=vmlinuz ;;
+			busybox) member=bin/busybox dest=busybox ;;
+			numad) member=usr/bin/numad dest=numad ;;
+			esac
+			dest=$CACHE/$pkg\_$ver/$dest
 			if [ -s "$dest" ]; then
 				echo "$dest"
 				return 0
@@ -258,11 +259,11 @@ fetch() {
 		[ $attempt -eq 2 ] || apt_update || break
 	done
 	# Offline: the newest copy already in the cache.
-	if [ "$what" = kernel ]; then
-		dest=$(ls "$CACHE"/linux-image-*/vmlinuz 2>/dev/null | sort -V | tail -n 1)
-	else
-		dest=$(ls "$CACHE"/busybox-static_*/busybox 2>/dev/null | sort -V | tail -n 1)
-	fi
+	case $what in
+	kernel) dest=$(ls "$CACHE"/linux-image-*/vmlinuz 2>/dev/null | sort -V | tail -n 1) ;;
+	busybox) dest=$(ls "$CACHE"/busybox-static_*/busybox 2>/dev/null | sort -V | tail -n 1) ;;
+	numad) dest=$(ls "$CACHE"/numad_*/numad 2>/dev/null | sort -V | tail -n 1) ;;
+	esac
 	[ -n "$dest" ] || return 1
 	say "warning: using the cached $dest"
 	echo "$dest"
@@ -271,6 +272,9 @@ ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt_update || true
 KERNEL=$(fetch kernel) || die "cannot get the guest kernel (linux-image-cloud-amd64)"
 BUSYBOX=$(fetch busybox) || die "cannot get busybox-static"
 chmod 755 "$BUSYBOX"
+# Debian's numad, for the advise check to compare with (numaplace answers `numad -w`).
+NUMAD=$(fetch numad) || die "cannot get numad"
+chmod 755 "$NUMAD"
 flock -u 9
 
 # --------------------------------------------------------------------------- initramfs
@@ -308,6 +312,10 @@ copy_elf() {
 }
 copy_elf "$NUMAPLACE" numaplace
 copy_elf "$TOUCHER" toucher
+copy_elf "$NUMAD" numad
+# numaplace's numad entry point: numaplace started under the name numad.
+mkdir -p "$R/usr/libexec/numaplace" "$R/var/log" "$R/var/run"
+ln -s /usr/bin/numaplace "$R/usr/libexec/numaplace/numad"
 
 cp "$HERE"/guest/*.sh "$HERE"/guest/*.awk "$R/test/"
 cp "$HERE/guest/init" "$R/init"
