@@ -101,6 +101,7 @@ for policy in bind preferred interleave; do
 			[ "$mem" = M ] && fail "$name.size" "no request size fits two nodes only" && continue
 		fi
 		bounds=$(pair_distance_bounds $((${mem%M} << 20)) 2)
+		echo "INFO $name: free MiB per node: $(node_table | awk '{ printf "%d:%d ", $1, $2 / 1048576 }')"
 		want_nodes=$(planned --memory $mem --vcpus 2)
 		launch $name --memory $mem --vcpus 2 --mem-policy $policy -- \
 			toucher 64 --threads 3 || continue

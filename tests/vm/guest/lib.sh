@@ -162,15 +162,35 @@ workloads() {
 	awk -v touched="$1" -f "${NP_VM_DIR:-/test}/workloads.awk" "$1" \
 		/sys/devices/system/node/node*/cpulist $files
 }
+# node_table: one line per node, by id: "ID FREE NCPUS D0 D1 ..." (free = MemFree +
+# Inactive(file) in bytes, the distance row), read in one process.
+node_table() {
+	awk '
+		function id(f) { sub(/.*\/node/, "", f); sub(/\/.*/, "", f); return f + 0 }
+		FILENAME ~ /meminfo$/ && ($3 == "MemFree:" || $3 == "Inactive(file):") {
+			free[id(FILENAME)] += $4 * 1024
+		}
+		FILENAME ~ /cpulist$/ {
+			n = split($0, parts, ",")
+			for (i = 1; i <= n; i++) {
+				if (parts[i] == "") continue
+				if (split(parts[i], r, "-") == 2) cpus[id(FILENAME)] += r[2] - r[1] + 1
+				else cpus[id(FILENAME)]++
+			}
+		}
+		FILENAME ~ /distance$/ { dist[id(FILENAME)] = $0 }
+		END {
+			for (n in dist)
+				printf "%d %.0f %d %s\n", n, free[n], cpus[n], dist[n]
+		}' /sys/devices/system/node/node*/meminfo /sys/devices/system/node/node*/cpulist \
+		/sys/devices/system/node/node*/distance | sort -n
+}
 # pair_distance_bounds BYTES VCPUS: "LO HI", the smallest distance between two nodes that
 # together may have BYTES free (within 16 MiB: free memory moves) and VCPUS CPUs, and the
 # smallest between two that surely have it. A placement on two nodes is the closest pair
 # that fits when its distance lies in [LO, HI].
 pair_distance_bounds() {
-	local id
-	for id in $(node_ids); do
-		echo "$id $(node_free $id) $(echo $(node_cpus $id) | wc -w) $(cat /sys/devices/system/node/node$id/distance)"
-	done | awk -v need="$1" -v vcpus="$2" '
+	node_table | awk -v need="$1" -v vcpus="$2" '
 		{ id[NR] = $1; free[NR] = $2; cpus[NR] = $3; for (j = 4; j <= NF; j++) d[NR, j - 3] = $j }
 		END {
 			slack = 16 * 1048576
@@ -189,11 +209,8 @@ pair_distance_bounds() {
 # pair's free memory, so that memory moving by a few MiB between two commands changes no
 # answer. Empty when there is no such size.
 two_node_size() {
-	local id
-	for id in $(node_ids); do
-		echo "$(node_free $id) $(echo $(node_cpus $id) | wc -w)"
-	done | awk -v vcpus="$1" '
-		{ free[NR] = int($1 / 1048576); cpus[NR] = $2 }
+	node_table | awk -v vcpus="$1" '
+		{ free[NR] = int($2 / 1048576); cpus[NR] = $3 }
 		END {
 			for (a = 1; a <= NR; a++) {
 				if (free[a] > single) single = free[a]
