@@ -18,6 +18,7 @@
 #   --checks LIST        guest checks to run, in order (tests/vm/guest/check-NAME.sh),
 #                        comma-separated             (those in tests/vm/guest/checks)
 #   --timeout SEC        hard limit on the QEMU run                               (240)
+#   --no-skip            fail (status 99) instead of skipping when QEMU cannot run
 #   --keep               keep the initramfs tree in the work dir
 #   --dry-run            prepare everything, print the QEMU command, do not boot
 #
@@ -46,10 +47,15 @@ CHECKS=""
 TIMEOUT=240
 KEEP=0
 DRY_RUN=0
+NO_SKIP=0
 
 say() { echo "vm[$NAME]: $*" >&2; }
 die() { echo "vm[$NAME]: error: $1" >&2; exit "${2:-99}"; }
-skip() { echo "vm[$NAME]: skipped: $1" >&2; exit 77; }
+skip() {
+	[ $NO_SKIP -eq 1 ] && die "$1 (and --no-skip was given)"
+	echo "vm[$NAME]: skipped: $1" >&2
+	exit 77
+}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -66,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--checks) CHECKS=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--no-skip) NO_SKIP=1; shift ;;
 	--dry-run) DRY_RUN=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
