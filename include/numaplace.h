@@ -645,6 +645,13 @@ struct np_rebalance_workload {
 	unsigned nresident;
 	double cpu;        /**< CPUs it kept busy over the last interval (1.5: one and a half) */
 	int64_t last_move; /**< Unix time of its placement or last move */
+	/**
+	 * 1 when its memory policy names its nodes (numaplace run's preferred, bind or
+	 * interleave): another process's policy cannot be changed, so its new pages would keep
+	 * going to these nodes wherever it moved. It is only ever moved onto its own nodes
+	 * (its memory gathered home).
+	 */
+	int policy_pinned;
 };
 
 struct np_rebalance_params {

@@ -458,8 +458,13 @@ static void move(struct state *s, const np_host *h, const struct np_workload *w,
 		       *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
 		goto out;
 	}
-	logmsg("%s (pid %d): moved from nodes %s to %s", w->name, (int)w->pid,
-	       from && *from ? from : "-", to ? to : "?");
+	if (hwloc_bitmap_isequal(w->nodes, d->nodes))
+		logmsg("%s (pid %d): stays on node%s %s; its memory is gathered there", w->name,
+		       (int)w->pid, hwloc_bitmap_weight(d->nodes) > 1 ? "s" : "", to ? to : "?");
+	else
+		logmsg("%s (pid %d): moved from node%s %s to %s", w->name, (int)w->pid,
+		       hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", from && *from ? from : "-",
+		       to ? to : "?");
 	mig.before = w->resident;
 	mig.nbefore = (int)w->nresident;
 	cli_migrate(w->pid, h, d->nodes, &mig);
@@ -694,6 +699,9 @@ static int interval(struct state *s)
 		rw[i].resident = live[i].resident;
 		rw[i].nresident = live[i].nresident;
 		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
+		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
+		 */
+		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
 		p = bsearch(&key, procs, (size_t)nprocs, sizeof(key), cmp_proc);
 		rw[i].cpu = p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
 	}

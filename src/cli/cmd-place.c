@@ -512,10 +512,24 @@ int cmd_place(int argc, char **argv)
 		w.nodes = nodes;
 		w.cpus = cpus;
 		w.vcpus = req.vcpus;
-		/* another process's memory policy cannot be set: it keeps its own */
-		w.policy = strdup(np_mem_policy_name(NP_MEM_POLICY_NONE));
+		/*
+		 * Another process's memory policy cannot be set: it keeps its own. A new record
+		 * says "none" (numaplace set none); a recorded one keeps the policy run set.
+		 */
+		w.policy = recorded ? NULL : strdup(np_mem_policy_name(NP_MEM_POLICY_NONE));
+		if (recorded && strcmp(own.policy, "none") != 0 &&
+		    !hwloc_bitmap_isequal(own.nodes, nodes)) {
+			char *was = cli_list_string(own.nodes);
+
+			cli_warn(
+			    "its memory policy (%s, set when it started) still names node%s %s: "
+			    "new pages go there",
+			    own.policy, hwloc_bitmap_weight(own.nodes) > 1 ? "s" : "",
+			    was ? was : "?");
+			free(was);
+		}
 		w.cmdline = pargv && pargv[0] ? cli_cmdline_text(pargv) : strdup(p.comm);
-		if ((o.name && !w.name) || !w.policy || !w.cmdline) {
+		if ((o.name && !w.name) || (!recorded && !w.policy) || !w.cmdline) {
 			r = -ENOMEM;
 			goto fail;
 		}

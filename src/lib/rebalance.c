@@ -12,7 +12,9 @@
  * its nodes) or overloaded (busy fraction above params.overload). A candidate set found by the
  * strategy (with the workload's own memory and vCPUs given back to the load) costs its
  * overload after the move (its memory is migrated there, so remote is 0); the workload's own
- * CPU use leaves its nodes and joins the candidate's. The move is worth it when the cost drops
+ * CPU use leaves its nodes and joins the candidate's. Of equal costs the candidate already
+ * holding most of its memory wins (least to migrate). A workload whose memory policy names its
+ * nodes (policy_pinned) is searched on those nodes only. The move is worth it when the cost drops
  * by min_improvement; of all such moves only the one with the largest drop is made.
  *
  * Example: nodes 0 and 1, 4 CPUs each; W placed on node 0 has 2 GiB there and 2 GiB on node 1
@@ -203,7 +205,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
                  const struct np_rebalance_params *p, struct judged *j)
 {
 	const struct np_rebalance_workload *w = &ws[self];
-	uint64_t total = sum_bytes(w->resident, w->nresident), off = 0, need;
+	uint64_t total = sum_bytes(w->resident, w->nresident), off = 0, need, best_there = 0;
 	unsigned ncpus, best = 0;
 	double cur_busy, util, remote, cost, best_cost = 0, *excl = NULL;
 	struct np_search_opts so;
@@ -212,6 +214,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	char *list = NULL, sz[32], *cand = NULL;
 	np_load *l = NULL;
 	np_plan *plan = NULL;
+	hwloc_bitmap_t own = NULL;
 	bool spilled, overloaded, found = false;
 	int r = 0, pos;
 
@@ -261,6 +264,25 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	np_request_init(&req);
 	req.memory_bytes = need > total ? need : total;
 	req.vcpus = w->vcpus ? w->vcpus : 1;
+	/* its policy keeps sending new pages to its nodes: only they are a remedy */
+	if (w->policy_pinned) {
+		own = hwloc_bitmap_alloc();
+		if (!own) {
+			r = -ENOMEM;
+			goto out;
+		}
+		hwloc_bitmap_and(own, w->nodes, np_host_nodeset(h));
+		if (hwloc_bitmap_iszero(own)) {
+			j->verdict = NP_REBALANCE_NO_BETTER;
+			snprintf(
+			    j->reason + pos, sizeof(j->reason) - (size_t)pos,
+			    ": %s, but its memory policy holds it to nodes this host no longer has",
+			    why);
+			goto out;
+		}
+		req.allowed_nodes = own;
+		req.min_nodes = req.max_nodes = (unsigned)hwloc_bitmap_weight(own);
+	}
 	np_search_opts_init(&so);
 	so.strategy = p->strategy;
 	so.keep = KEEP_CANDIDATES;
@@ -292,11 +314,22 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 				cb += excl[i];
 			}
 		cc = busy && cn ? over((cb + w->cpu) / cn, p->overload) : 0;
-		/* equal costs: the strategy's order, but staying put beats moving */
+		uint64_t there = 0;
+
+		for (unsigned i = 0; i < w->nresident; i++)
+			if (hwloc_bitmap_isset(c->nodes, w->resident[i].node))
+				there += w->resident[i].bytes;
+		/*
+		 * Equal costs: the set that already holds most of its memory (least to migrate),
+		 * then its own nodes (no change of CPUs), then the strategy's order.
+		 */
 		if (!found || cc < best_cost ||
-		    (cc == best_cost && hwloc_bitmap_isequal(c->nodes, w->nodes))) {
+		    (cc == best_cost &&
+		     (there > best_there ||
+		      (there == best_there && hwloc_bitmap_isequal(c->nodes, w->nodes))))) {
 			best = k;
 			best_cost = cc;
+			best_there = there;
 			found = true;
 		}
 	}
@@ -331,6 +364,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	         ": %s; node%s %s: cost %.2f -> %.2f", why,
 	         hwloc_bitmap_weight(j->nodes) > 1 ? "s" : "", cand, cost, best_cost);
 out:
+	hwloc_bitmap_free(own);
 	free(list);
 	free(cand);
 	free(excl);

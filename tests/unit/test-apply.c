@@ -388,6 +388,14 @@ static void test_migrate(void **state)
 	/* nothing to move: from and to are the same node, or from is empty */
 	hwloc_bitmap_set(from, 0);
 	hwloc_bitmap_set(to, 0);
+	if (np_migrate(getpid(), from, to) == -ENOSYS) {
+		/* valgrind does not pass migrate_pages() through */
+		fprintf(stderr,
+		        "test_migrate: migrate_pages() is not available here, not checked\n");
+		hwloc_bitmap_free(from);
+		hwloc_bitmap_free(to);
+		return;
+	}
 	assert_int_equal(np_migrate(getpid(), from, to), 0);
 	hwloc_bitmap_zero(from);
 	assert_int_equal(np_migrate(getpid(), from, to), 0);

@@ -334,6 +334,35 @@ static void test_no_room(void **state)
 	np_load_free(l);
 }
 
+/*
+ * A workload whose memory policy names node 0 (started by numaplace run): moving it to node 1
+ * would not last (its new pages keep going to node 0), so with no room on node 0 nothing
+ * moves; once node 0 has room, its memory is gathered there.
+ */
+static void test_policy_pinned(void **state)
+{
+	struct np_rebalance_params p = params();
+	struct np_rebalance_decision d;
+	np_load *l = load_with(512 * MiB, 8 * GiB);
+	struct wl a;
+
+	(void)state;
+	wl_init(&a, "pinned", 0, 4 * GiB, 2 * GiB, 2 * GiB, 0);
+	a.w.policy_pinned = 1;
+	assert_int_equal(np_rebalance_decide(host, l, NULL, &a.w, 1, &p, &d), 0);
+	assert_int_equal(d.move, -1);
+	assert_int_equal(d.verdicts[0], NP_REBALANCE_NO_BETTER);
+	np_rebalance_decision_release(&d);
+	np_load_free(l);
+	l = load_with(3 * GiB, 8 * GiB);
+	assert_int_equal(np_rebalance_decide(host, l, NULL, &a.w, 1, &p, &d), 0);
+	assert_int_equal(d.move, 0);
+	assert_true(hwloc_bitmap_isequal(d.nodes, a.nodes));
+	np_rebalance_decision_release(&d);
+	hwloc_bitmap_free(a.nodes);
+	np_load_free(l);
+}
+
 static void test_unplaced_and_errors(void **state)
 {
 	struct np_rebalance_params p = params();
@@ -386,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_small_gain),       cmocka_unit_test(test_never_two),
 	    cmocka_unit_test(test_overloaded_moves), cmocka_unit_test(test_gather_home),
 	    cmocka_unit_test(test_no_room),          cmocka_unit_test(test_unplaced_and_errors),
+	    cmocka_unit_test(test_policy_pinned),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
