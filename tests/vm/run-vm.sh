@@ -18,12 +18,14 @@
 #   --checks LIST        guest checks to run, in order (tests/vm/guest/check-NAME.sh),
 #                        comma-separated             (those in tests/vm/guest/checks)
 #   --timeout SEC        hard limit on the QEMU run                               (240)
+#   --no-skip            fail (status 99) instead of skipping when QEMU cannot run
 #   --keep               keep the initramfs tree in the work dir
 #   --dry-run            prepare everything, print the QEMU command, do not boot
 #
 # Environment: NUMAPLACE_VM_CACHE (downloads; default DIR/vm-cache),
 #   NUMAPLACE_VM_KERNEL_PKG (a versioned kernel package instead of the current
 #   linux-image-cloud-amd64 dependency), QEMU (the qemu-system-x86_64 binary).
+# Fetched into the cache with apt-get download: the kernel, busybox-static, numad.
 #
 # Exit status: 0 every guest check passed; 1 a guest check failed; 3 timeout; 4 kernel
 # panic; 5 the guest died without a result; 77 QEMU cannot run on this machine (skip);
@@ -45,10 +47,15 @@ CHECKS=""
 TIMEOUT=240
 KEEP=0
 DRY_RUN=0
+NO_SKIP=0
 
 say() { echo "vm[$NAME]: $*" >&2; }
 die() { echo "vm[$NAME]: error: $1" >&2; exit "${2:-99}"; }
-skip() { echo "vm[$NAME]: skipped: $1" >&2; exit 77; }
+skip() {
+	[ $NO_SKIP -eq 1 ] && die "$1 (and --no-skip was given)"
+	echo "vm[$NAME]: skipped: $1" >&2
+	exit 77
+}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -65,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--checks) CHECKS=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--no-skip) NO_SKIP=1; shift ;;
 	--dry-run) DRY_RUN=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
@@ -217,8 +225,7 @@ candidate() { # candidate PKG: the version apt would fetch
 	apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ && $2 != "(none)" { print $2 }'
 }
 
-# fetch_pkg VAR PKG MEMBER: the cached copy of MEMBER from the current version of PKG; one
-# apt-get update and retry when the lists are stale (Debian drops superseded kernel ABIs).
+# kernel_pkg: the versioned package linux-image-cloud-amd64 currently depends on.
 kernel_pkg() {
 	if [ -n "${NUMAPLACE_VM_KERNEL_PKG:-}" ]; then
 		echo "$NUMAPLACE_VM_KERNEL_PKG"
@@ -227,24 +234,25 @@ kernel_pkg() {
 			awk '/Depends: linux-image-/ { print $2; exit }'
 	fi
 }
+# fetch kernel|busybox|numad: the cached file from the current version of its package; one
+# apt-get update and retry when the lists are stale (Debian drops superseded kernel ABIs).
 fetch() {
 	local what=$1 pkg ver member dest
 	for attempt in 1 2; do
-		if [ "$what" = kernel ]; then
-			pkg=$(kernel_pkg)
-		else
-			pkg=busybox-static
-		fi
+		case $what in
+		kernel) pkg=$(kernel_pkg) ;;
+		busybox) pkg=busybox-static ;;
+		numad) pkg=numad ;;
+		esac
 		ver=""
 		[ -n "$pkg" ] && ver=$(candidate "$pkg")
 		if [ -n "$ver" ]; then
-			if [ "$what" = kernel ]; then
-				member=boot/vmlinuz-${pkg#linux-image-}
-				dest=$CACHE/$pkg\_$ver/vmlinuz
-			else
-				member=bin/busybox
-				dest=$CACHE/$pkg\_$ver/busybox
-			fi
+			case $what in
+			kernel) member=boot/vmlinuz-${pkg#linux-image-} dest=vmlinuz ;;
+			busybox) member=bin/busybox dest=busybox ;;
+			numad) member=usr/bin/numad dest=numad ;;
+			esac
+			dest=$CACHE/$pkg\_$ver/$dest
 			if [ -s "$dest" ]; then
 				echo "$dest"
 				return 0
@@ -258,11 +266,11 @@ fetch() {
 		[ $attempt -eq 2 ] || apt_update || break
 	done
 	# Offline: the newest copy already in the cache.
-	if [ "$what" = kernel ]; then
-		dest=$(ls "$CACHE"/linux-image-*/vmlinuz 2>/dev/null | sort -V | tail -n 1)
-	else
-		dest=$(ls "$CACHE"/busybox-static_*/busybox 2>/dev/null | sort -V | tail -n 1)
-	fi
+	case $what in
+	kernel) dest=$(ls "$CACHE"/linux-image-*/vmlinuz 2>/dev/null | sort -V | tail -n 1) ;;
+	busybox) dest=$(ls "$CACHE"/busybox-static_*/busybox 2>/dev/null | sort -V | tail -n 1) ;;
+	numad) dest=$(ls "$CACHE"/numad_*/numad 2>/dev/null | sort -V | tail -n 1) ;;
+	esac
 	[ -n "$dest" ] || return 1
 	say "warning: using the cached $dest"
 	echo "$dest"
@@ -271,6 +279,9 @@ ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt_update || true
 KERNEL=$(fetch kernel) || die "cannot get the guest kernel (linux-image-cloud-amd64)"
 BUSYBOX=$(fetch busybox) || die "cannot get busybox-static"
 chmod 755 "$BUSYBOX"
+# Debian's numad, for the advise check to compare with (numaplace answers `numad -w`).
+NUMAD=$(fetch numad) || die "cannot get numad"
+chmod 755 "$NUMAD"
 flock -u 9
 
 # --------------------------------------------------------------------------- initramfs
@@ -285,30 +296,33 @@ for app in $("$BUSYBOX" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$R/bin/$app"
 done
 
-# copy_elf FILE NAME: FILE as /usr/bin/NAME, with every shared library ldd finds for it (the
-# dynamic loader included) at its own path. Not at FILE's own path: the guest mounts tmpfs on
-# /tmp and /run, which would hide a build tree under them. A library from the build tree
-# (an $ORIGIN run path) goes to /usr/lib, which the guest's init puts on LD_LIBRARY_PATH.
+# copy_elf FILE NAME: FILE as /usr/bin/NAME with every shared library ldd finds for it in
+# /lib/x86_64-linux-gnu, which the dynamic loader searches without a cache or environment (a
+# $ORIGIN run path of the build tree then points nowhere and is skipped), and the loader
+# itself at the path the program names. Host paths are not kept: a build tree under /tmp
+# would be hidden by the guest's tmpfs.
+LIBDIR=/lib/x86_64-linux-gnu
 copy_elf() {
-	local f lib dest
+	local f lib interp
 	f=$(readlink -f "$1")
 	cp "$f" "$R/usr/bin/$2"
-	readelf -l "$f" 2>/dev/null | grep -q INTERP || return 0
-	ldd "$f" | grep -q 'not found' && die "$f: a shared library was not found (ldd)"
-	for lib in $(ldd "$f" | grep -o '/[^ )]*'); do
-		case "$lib" in
-		/lib/* | /lib64/* | /usr/*) dest=$R$lib ;;
-		*) dest=$R/usr/lib/$(basename "$lib") ;;
-		esac
-		[ -e "$dest" ] && continue
-		mkdir -p "$(dirname "$dest")"
-		cp -L "$lib" "$dest"
+	interp=$(readelf -l "$f" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -n "$interp" ] || return 0
+	if ldd "$f" | grep -q 'not found'; then
+		die "$f: a shared library was not found: $(ldd "$f" | grep 'not found' | tr -s ' \t' ' ')"
+	fi
+	mkdir -p "$R$(dirname "$interp")" "$R$LIBDIR"
+	[ -e "$R$interp" ] || cp -L "$interp" "$R$interp"
+	for lib in $(ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
+		[ -e "$R$LIBDIR/$(basename "$lib")" ] || cp -L "$lib" "$R$LIBDIR/"
 	done
-	return 0
 }
-mkdir -p "$R/usr/lib"
 copy_elf "$NUMAPLACE" numaplace
 copy_elf "$TOUCHER" toucher
+copy_elf "$NUMAD" numad
+# numaplace's numad entry point: numaplace started under the name numad.
+mkdir -p "$R/usr/libexec/numaplace" "$R/var/log" "$R/var/run"
+ln -s /usr/bin/numaplace "$R/usr/libexec/numaplace/numad"
 
 cp "$HERE"/guest/*.sh "$HERE"/guest/*.awk "$R/test/"
 cp "$HERE/guest/init" "$R/init"

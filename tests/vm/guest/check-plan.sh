@@ -5,6 +5,7 @@
 #   not two far nodes), and --explain's mean_distance is that pair's real distance;
 # - memory a running process already holds on node 0 pushes the next request elsewhere;
 # - a cpuset cgroup confines the plan to the cgroup's nodes;
+# - a request for huge pages goes to the only node that has them free;
 # - a request larger than the machine does not fit: exit status 3, placement null.
 . /test/lib.sh
 
@@ -65,7 +66,7 @@ free0=$(node_free 0)
 hold=$(((free0 >> 20) - 96))
 taskset -c 0 toucher $hold >/tmp/hold.out &
 pid=$!
-if wait_line /tmp/hold.out TOUCHED; then
+if wait_line /tmp/hold.out TOUCHED 300 $pid; then
 	addr=$(touched_field /tmp/hold.out addr)
 	pass plan.hold.node0 "pid $pid holds ${hold} MiB: $(maps_nodes $pid $addr)"
 	plan plan.after-hold --memory 160M --vcpus 1
@@ -117,6 +118,23 @@ if grep -qw cpuset $cg/cgroup.controllers 2>/dev/null; then
 	expect plan.cgroup.big "status $rc, placement [$got]" "$want"
 else
 	fail plan.cgroup "no cpuset controller in the guest's cgroup2"
+fi
+
+# Huge pages reserved on one node only (the last with CPUs): a request for them goes there.
+set -- $(cpu_nodes)
+shift $(($# - 1))
+hp=/sys/devices/system/node/node$1/hugepages/hugepages-2048kB/nr_hugepages
+if [ -w $hp ]; then
+	echo 8 >$hp
+	if [ "$(cat $hp)" = 8 ]; then
+		plan plan.hugepages --memory 16M --vcpus 1 --hugepages 8x2M
+		expect plan.hugepages "status $? nodes [$(placed plan.hugepages)]" "status 0 nodes [$1]"
+	else
+		fail plan.hugepages "the kernel reserved $(cat $hp) of 8 huge pages on node $1"
+	fi
+	echo 0 >$hp
+else
+	fail plan.hugepages "$hp is not writable"
 fi
 
 plan plan.nofit --memory 64G --vcpus 1

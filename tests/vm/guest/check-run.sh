@@ -25,7 +25,7 @@ launch() {
 	numaplace run --name "$name" "$@" >/tmp/$name.out 2>/tmp/$name.err &
 	PID=$!
 	PIDS="$PIDS $PID"
-	if ! wait_line /tmp/$name.out TOUCHED; then
+	if ! wait_line /tmp/$name.out TOUCHED 300 $PID; then
 		fail "$name.start" "no TOUCHED line: $(cat /tmp/$name.out /tmp/$name.err)"
 		return 1
 	fi
@@ -72,15 +72,6 @@ one_of() {
 	*) fail "$1" "got [$2], plan chose [$3]" ;;
 	esac
 }
-# pages_on PID ADDR NODES: pages of the mapping on the nodes NODES (words).
-pages_on() {
-	local sum=0 n c
-	for n in $3; do
-		c=$(maps_line "$1" "$2" | tr ' ' '\n' | sed -n "s/^N$n=//p")
-		sum=$((sum + ${c:-0}))
-	done
-	echo $sum
-}
 # check_cpus NAME PID NODES: every thread's CPUs are the CPUs of NODES.
 check_cpus() {
 	local got
@@ -88,13 +79,6 @@ check_cpus() {
 	expect "$1.cpus" "$(expand_list "$got" | sed 's/ $//') ($(echo "$got" | wc -l) distinct)" \
 		"$(node_cpus "$3") (1 distinct)"
 	expect "$1.threads" "$(ls /proc/$2/task | wc -l)" 3
-}
-# nodes_of_cpus LIST: the nodes whose CPUs are in the kernel list LIST.
-nodes_of_cpus() {
-	local c
-	for c in $(expand_list "$1"); do
-		ls -d /sys/devices/system/cpu/cpu$c/node* | sed 's/.*node//'
-	done | sort -nu | tr '\n' ' ' | sed 's/ $//'
 }
 policy_text() { # policy_text POLICY NODES: what numa_maps prints for it
 	local list
@@ -117,6 +101,7 @@ for policy in bind preferred interleave; do
 			[ "$mem" = M ] && fail "$name.size" "no request size fits two nodes only" && continue
 		fi
 		bounds=$(pair_distance_bounds $((${mem%M} << 20)) 2)
+		echo "INFO $name: free MiB per node: $(node_table | awk '{ printf "%d:%d ", $1, $2 / 1048576 }')"
 		want_nodes=$(planned --memory $mem --vcpus 2)
 		launch $name --memory $mem --vcpus 2 --mem-policy $policy -- \
 			toucher 64 --threads 3 || continue

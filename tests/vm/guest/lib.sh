@@ -90,12 +90,17 @@ maps_policy() {
 	maps_line "$1" "$2" | sed -e "s/^[0-9a-f]* \(.*\) anon=.*/\1/" -e t -e "s/^[0-9a-f]* \([^ ]*\) .*/\1/"
 }
 
-# wait_line FILE PATTERN [TENTHS]: wait until FILE has a line matching PATTERN (default 30 s).
+# wait_line FILE PATTERN [TENTHS [PID]]: wait until FILE has a line matching PATTERN (default
+# 30 s), or until process PID has ended without writing it.
 wait_line() {
 	local n=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -ge "${3:-300}" ] && return 1
+		if [ -n "$4" ] && ! kill -0 "$4" 2>/dev/null; then
+			grep -q "$2" "$1" 2>/dev/null
+			return
+		fi
 		sleep 0.1
 	done
 }
@@ -157,15 +162,35 @@ workloads() {
 	awk -v touched="$1" -f "${NP_VM_DIR:-/test}/workloads.awk" "$1" \
 		/sys/devices/system/node/node*/cpulist $files
 }
+# node_table: one line per node, by id: "ID FREE NCPUS D0 D1 ..." (free = MemFree +
+# Inactive(file) in bytes, the distance row), read in one process.
+node_table() {
+	awk '
+		function id(f) { sub(/.*\/node/, "", f); sub(/\/.*/, "", f); return f + 0 }
+		FILENAME ~ /meminfo$/ && ($3 == "MemFree:" || $3 == "Inactive(file):") {
+			free[id(FILENAME)] += $4 * 1024
+		}
+		FILENAME ~ /cpulist$/ {
+			n = split($0, parts, ",")
+			for (i = 1; i <= n; i++) {
+				if (parts[i] == "") continue
+				if (split(parts[i], r, "-") == 2) cpus[id(FILENAME)] += r[2] - r[1] + 1
+				else cpus[id(FILENAME)]++
+			}
+		}
+		FILENAME ~ /distance$/ { dist[id(FILENAME)] = $0 }
+		END {
+			for (n in dist)
+				printf "%d %.0f %d %s\n", n, free[n], cpus[n], dist[n]
+		}' /sys/devices/system/node/node*/meminfo /sys/devices/system/node/node*/cpulist \
+		/sys/devices/system/node/node*/distance | sort -n
+}
 # pair_distance_bounds BYTES VCPUS: "LO HI", the smallest distance between two nodes that
 # together may have BYTES free (within 16 MiB: free memory moves) and VCPUS CPUs, and the
 # smallest between two that surely have it. A placement on two nodes is the closest pair
 # that fits when its distance lies in [LO, HI].
 pair_distance_bounds() {
-	local id
-	for id in $(node_ids); do
-		echo "$id $(node_free $id) $(echo $(node_cpus $id) | wc -w) $(cat /sys/devices/system/node/node$id/distance)"
-	done | awk -v need="$1" -v vcpus="$2" '
+	node_table | awk -v need="$1" -v vcpus="$2" '
 		{ id[NR] = $1; free[NR] = $2; cpus[NR] = $3; for (j = 4; j <= NF; j++) d[NR, j - 3] = $j }
 		END {
 			slack = 16 * 1048576
@@ -184,11 +209,8 @@ pair_distance_bounds() {
 # pair's free memory, so that memory moving by a few MiB between two commands changes no
 # answer. Empty when there is no such size.
 two_node_size() {
-	local id
-	for id in $(node_ids); do
-		echo "$(node_free $id) $(echo $(node_cpus $id) | wc -w)"
-	done | awk -v vcpus="$1" '
-		{ free[NR] = int($1 / 1048576); cpus[NR] = $2 }
+	node_table | awk -v vcpus="$1" '
+		{ free[NR] = int($2 / 1048576); cpus[NR] = $3 }
 		END {
 			for (a = 1; a <= NR; a++) {
 				if (free[a] > single) single = free[a]
@@ -206,4 +228,21 @@ two_node_size() {
 				if (ok) { print s; exit }
 			}
 		}'
+}
+
+# pages_on PID ADDR NODES: pages of the mapping on the nodes NODES (words).
+pages_on() {
+	local sum=0 n c
+	for n in $3; do
+		c=$(maps_line "$1" "$2" | tr ' ' '\n' | sed -n "s/^N$n=//p")
+		sum=$((sum + ${c:-0}))
+	done
+	echo $sum
+}
+# nodes_of_cpus LIST: the nodes whose CPUs are in the kernel list LIST.
+nodes_of_cpus() {
+	local c
+	for c in $(expand_list "$1"); do
+		ls -d /sys/devices/system/cpu/cpu$c/node* | sed 's/.*node//'
+	done | sort -nu | tr '\n' ' ' | sed 's/ $//'
 }
