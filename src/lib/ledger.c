@@ -50,6 +50,7 @@ struct np_ledger {
 	char *path; /* of the database, for messages */
 	int rootfd; /* holds proc/ */
 	unsigned history;
+	unsigned busy_ms; /* how long to wait for another connection's lock */
 	bool in_tx;
 	struct live *live; /* live workloads of the open transaction */
 	unsigned nlive, caplive;
@@ -391,10 +392,21 @@ static int create_schema(np_ledger *l)
 	char sql[64];
 	int r, version;
 
-	/* in WAL mode readers never wait for the writer; set before the first write */
-	r = exec_sql(l, "PRAGMA journal_mode=WAL");
-	if (r < 0)
-		return r;
+	/*
+	 * In WAL mode readers never wait for the writer; set before the first write. Switching
+	 * takes an exclusive lock, and when another connection is creating the ledger at the same
+	 * moment SQLite answers SQLITE_BUSY at once instead of calling the busy handler (it
+	 * would deadlock otherwise): retry for as long as the busy timeout allows.
+	 */
+	for (unsigned waited = 0;; waited++) {
+		int rc = sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			break;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= l->busy_ms)
+			return sql_fail(l, rc, "PRAGMA journal_mode=WAL");
+		usleep(1000);
+	}
 	r = exec_sql(l, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
@@ -489,8 +501,8 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 
 		sqlite3_file_control(l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	}
-	sqlite3_busy_timeout(l->db,
-	                     (int)(o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms));
+	l->busy_ms = o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms;
+	sqlite3_busy_timeout(l->db, (int)l->busy_ms);
 
 	r = check_schema(l, &version);
 	if (r < 0)

@@ -26,11 +26,8 @@ done
 mib=$(((min >> 20) / 6))
 echo "INFO $N workloads of $mib MiB; free before (node bytes): $(tr '\n' ' ' </tmp/free.before)"
 
-# The ledger exists before the launches, so that they race for placement, not for creating
-# the database: concurrent first opens of a new ledger can fail with "PRAGMA
-# journal_mode=WAL: database is locked" (SQLite does not call the busy handler there), a
-# ledger matter outside this check.
-numaplace list >/dev/null
+# No ledger yet: the launches race to create it as well as for placement (concurrent first
+# opens once failed with "PRAGMA journal_mode=WAL: database is locked", 2 in 96 here).
 echo "INFO launching at uptime $(cut -d" " -f1 /proc/uptime)"
 : >/tmp/pids
 i=0
