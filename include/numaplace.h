@@ -407,6 +407,8 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
  * The claims ledger: what numaplace has placed on this host and what it still holds, in one
  * SQLite database (WAL journal) `ledger.db` in a state directory the caller chooses (see
  * docs/ledger.md for the schema and the transaction). Not thread-safe: one handle per thread.
+ * Every ledger call may also return -ENOSPC when the state directory's file system is full
+ * (nothing is changed then).
  */
 typedef struct np_ledger np_ledger;
 

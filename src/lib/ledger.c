@@ -124,6 +124,11 @@ void np_workloads_free(struct np_workload *list, unsigned n)
 /* Map an SQLite result to -errno and record what failed. */
 static int sql_fail(np_ledger *l, int rc, const char *what)
 {
+	/* the system's reason behind an I/O error: "disk I/O error" alone does not say "full" */
+	int sys = l->db && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL ||
+	                    (rc & 0xff) == SQLITE_CANTOPEN)
+	              ? sqlite3_system_errno(l->db)
+	              : 0;
 	int r;
 
 	switch (rc == SQLITE_IOERR_NOMEM ? SQLITE_NOMEM : rc & 0xff) {
@@ -153,8 +158,11 @@ static int sql_fail(np_ledger *l, int rc, const char *what)
 	default:
 		r = -EIO;
 	}
-	np__set_error("ledger '%s': %s: %s", l->path, what,
-	              l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+	if (sys == ENOSPC)
+		r = -ENOSPC;
+	np__set_error("ledger '%s': %s: %s%s%s%s", l->path, what,
+	              l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc), sys > 0 ? " (" : "",
+	              sys > 0 ? strerror(sys) : "", sys > 0 ? ")" : "");
 	return r;
 }
 
