@@ -60,6 +60,139 @@ out:
 	return r;
 }
 
+/*
+ * hwloc 2.9 crashes (a NULL dereference inside hwloc_topology_load()) on an XML object that has
+ * a cpuset but no complete_cpuset, or a nodeset but no complete_nodeset; hwloc's exporter
+ * always writes them together, and later hwloc releases reject such a file (hwloc pull request
+ * 783). Every <object> start tag is checked here first. At a tag this scan cannot read (an
+ * attribute without '=' or quotes, a truncated file) it stops: that is not well-formed XML,
+ * which hwloc's parser refuses with its own error.
+ */
+#define XML_MAX_BYTES (256u << 20)
+
+static bool xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Scan one start tag's attributes from p (after "<object"). Returns 0 (*end: past the
+ * attributes), -EBADMSG (a set without its complete set) or -EINVAL (unreadable).
+ */
+static int xml_object_tag(const char *p, const char **end)
+{
+	static const char *const names[] = {"cpuset", "complete_cpuset", "nodeset",
+	                                    "complete_nodeset"};
+	bool has[4] = {false, false, false, false};
+
+	for (;;) {
+		const char *name, *q;
+		size_t len;
+
+		while (xml_space(*p))
+			p++;
+		if (*p == '>' || *p == '/' || *p == '\0')
+			break;
+		name = p;
+		while (*p && !xml_space(*p) && *p != '=' && *p != '>' && *p != '/')
+			p++;
+		len = (size_t)(p - name);
+		while (xml_space(*p))
+			p++;
+		if (len == 0 || *p++ != '=')
+			return -EINVAL;
+		while (xml_space(*p))
+			p++;
+		if ((*p != '"' && *p != '\'') || !(q = strchr(p + 1, *p)))
+			return -EINVAL;
+		p = q + 1;
+		for (unsigned k = 0; k < 4; k++)
+			if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0)
+				has[k] = true;
+	}
+	*end = p;
+	return (has[0] && !has[1]) || (has[2] && !has[3]) ? -EBADMSG : 0;
+}
+
+static int xml_check(const char *path)
+{
+	char *text = NULL, *t;
+	size_t len = 0, cap = 0;
+	const char *p;
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		np__set_error("cannot read '%s': %s", path, strerror(-r));
+		return r;
+	}
+	for (;;) {
+		if (cap - len < 2) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > XML_MAX_BYTES) {
+				np__set_error("cannot parse '%s': larger than %u MiB", path,
+				              XML_MAX_BYTES >> 20);
+				r = -EBADMSG;
+				goto out;
+			}
+			t = realloc(text, cap);
+			if (!t) {
+				r = -ENOMEM;
+				goto out;
+			}
+			text = t;
+		}
+		n = read(fd, text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			np__set_error("cannot read '%s': %s", path, strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	for (p = text; (p = strchr(p, '<'));) {
+		const char *stop = NULL;
+
+		/* comments and CDATA may hold anything, "<object" included */
+		if (strncmp(p, "<!--", 4) == 0)
+			stop = strstr(p + 4, "-->");
+		else if (strncmp(p, "<![CDATA[", 9) == 0)
+			stop = strstr(p + 9, "]]>");
+		else if (strncmp(p, "<object", 7) == 0 &&
+		         (xml_space(p[7]) || p[7] == '>' || p[7] == '/')) {
+			r = xml_object_tag(p + 7, &p);
+			if (r == -EINVAL)
+				break;
+			if (r < 0) {
+				np__set_error(
+				    "cannot parse '%s': an object with a cpuset but no "
+				    "complete_cpuset, or a nodeset but no complete_nodeset",
+				    path);
+				goto out;
+			}
+			continue;
+		} else {
+			p++;
+			continue;
+		}
+		if (!stop)
+			break;
+		p = stop + 3;
+	}
+	r = 0;
+out:
+	free(text);
+	close(fd);
+	return r;
+}
+
 /* Create and load the topology of `src`. Records the error on failure. */
 static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 {
@@ -89,6 +222,9 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 
 	switch (src->kind) {
 	case NP_SOURCE_XML:
+		r = xml_check(src->arg);
+		if (r < 0)
+			goto out;
 		if (hwloc_topology_set_xml(topo, src->arg) < 0) {
 			np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
 			r = -EBADMSG;
