@@ -533,7 +533,9 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
 /**
  * Forget the live workload named `name` (when not NULL) or with `pid`: its claim is dropped,
  * the process keeps running where it is. Opens its own transaction (which also prunes) when
- * none is open. Returns 0; -ENOENT no such live workload; -errno.
+ * none is open. Only root (real uid 0) or the process's owner (its real uid is the caller's
+ * real uid) may forget a workload. Returns 0; -ENOENT no such live workload; -EPERM another
+ * user's workload; -errno.
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
 

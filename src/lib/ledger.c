@@ -1173,8 +1173,25 @@ static int do_forget(np_ledger *l, void *arg)
 	int r;
 
 	for (unsigned i = 0; i < l->nlive; i++) {
+		uid_t owner;
+
 		if (!matches(&l->live[i], a))
 			continue;
+		/* another user's workload: only root may drop its claim (docs/security.md) */
+		r = np__proc_may_manage(l->rootfd, l->live[i].pid, &owner);
+		if (r == -EPERM) {
+			if (owner == (uid_t)-1)
+				np__set_error("workload '%s' (pid %d) cannot be shown to be yours: "
+				              "only root may forget it",
+				              l->live[i].name, (int)l->live[i].pid);
+			else
+				np__set_error("workload '%s' (pid %d) belongs to uid %u: only root "
+				              "or its owner may forget it",
+				              l->live[i].name, (int)l->live[i].pid, (unsigned)owner);
+			return r;
+		}
+		if (r == -ENOMEM)
+			return r;
 		r = end_row(l, l->live[i].id, "forgotten");
 		if (r < 0)
 			return r;
