@@ -61,12 +61,17 @@ out:
 }
 
 /*
- * hwloc 2.9 crashes (a NULL dereference inside hwloc_topology_load()) on an XML object that has
- * a cpuset but no complete_cpuset, or a nodeset but no complete_nodeset; hwloc's exporter
- * always writes them together, and later hwloc releases reject such a file (hwloc pull request
- * 783). Every <object> start tag is checked here first. At a tag this scan cannot read (an
- * attribute without '=' or quotes, a truncated file) it stops: that is not well-formed XML,
- * which hwloc's parser refuses with its own error.
+ * hwloc 2.9 crashes on two kinds of XML that its exporter never writes, so they are checked
+ * here first:
+ * - an <object> with a cpuset but no complete_cpuset, or a nodeset but no complete_nodeset (a
+ *   NULL dereference inside hwloc_topology_load(); later hwloc releases reject such a file,
+ *   hwloc pull request 783);
+ * - a set that is not in hwloc's own format ("0x0000000f,,0x00000001": chunks of up to 8 hex
+ *   digits after "0x", empty chunks for zeros in between, optionally after "0xf...f,"):
+ *   ",0x2" fails an assertion in hwloc_bitmap_sscanf() and aborts.
+ * Every attribute named *cpuset or *nodeset of every start tag is checked. At a tag this scan
+ * cannot read (an attribute without '=' or quotes, a truncated file) it stops: that is not
+ * well-formed XML, which hwloc's parser refuses with its own error.
  */
 #define XML_MAX_BYTES (256u << 20)
 
@@ -75,11 +80,60 @@ static bool xml_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static bool hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 /*
- * Scan one start tag's attributes from p (after "<object"). Returns 0 (*end: past the
- * attributes), -EBADMSG (a set without its complete set) or -EINVAL (unreadable).
+ * A set value [v, end) in hwloc's format (see above): chunks separated by commas, the first and
+ * the last "0x" and 1 to 8 hex digits, those in between the same or empty.
  */
-static int xml_object_tag(const char *p, const char **end)
+static bool xml_set_valid(const char *v, const char *end)
+{
+	if (end - v >= 7 && strncmp(v, "0xf...f", 7) == 0) {
+		v += 7;
+		if (v == end)
+			return true;
+		if (*v++ != ',')
+			return false;
+	}
+	for (bool first = true;; first = false) {
+		const char *chunk = v;
+
+		while (v < end && *v != ',')
+			v++;
+		if (v == chunk) {
+			if (first || v == end)
+				return false;
+		} else if (v - chunk < 3 || v - chunk > 10 || chunk[0] != '0' || chunk[1] != 'x') {
+			return false;
+		} else {
+			for (const char *d = chunk + 2; d < v; d++)
+				if (!hex_digit(*d))
+					return false;
+		}
+		if (v == end)
+			return true;
+		v++; /* the comma */
+		if (v == end)
+			return false;
+	}
+}
+
+static bool ends_with(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(name + len - n, suffix, n) == 0;
+}
+
+/*
+ * Scan one start tag's attributes from p (after the tag's name). Returns 0 (*end: past the
+ * attributes), -EBADMSG (a bad set, or an object's set without its complete set) or -EINVAL
+ * (unreadable).
+ */
+static int xml_tag(const char *p, bool object, const char **end)
 {
 	static const char *const names[] = {"cpuset", "complete_cpuset", "nodeset",
 	                                    "complete_nodeset"};
@@ -105,13 +159,16 @@ static int xml_object_tag(const char *p, const char **end)
 			p++;
 		if ((*p != '"' && *p != '\'') || !(q = strchr(p + 1, *p)))
 			return -EINVAL;
+		if ((ends_with(name, len, "cpuset") || ends_with(name, len, "nodeset")) &&
+		    !xml_set_valid(p + 1, q))
+			return -EBADMSG;
 		p = q + 1;
 		for (unsigned k = 0; k < 4; k++)
 			if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0)
 				has[k] = true;
 	}
 	*end = p;
-	return (has[0] && !has[1]) || (has[2] && !has[3]) ? -EBADMSG : 0;
+	return object && ((has[0] && !has[1]) || (has[2] && !has[3])) ? -EBADMSG : 0;
 }
 
 static int xml_check(const char *path)
@@ -165,15 +222,19 @@ static int xml_check(const char *path)
 			stop = strstr(p + 4, "-->");
 		else if (strncmp(p, "<![CDATA[", 9) == 0)
 			stop = strstr(p + 9, "]]>");
-		else if (strncmp(p, "<object", 7) == 0 &&
-		         (xml_space(p[7]) || p[7] == '>' || p[7] == '/')) {
-			r = xml_object_tag(p + 7, &p);
+		else if (p[1] != '!' && p[1] != '?' && p[1] != '/') {
+			const char *name = ++p;
+
+			while (*p && !xml_space(*p) && *p != '>' && *p != '/')
+				p++;
+			r = xml_tag(p, p - name == 6 && strncmp(name, "object", 6) == 0, &p);
 			if (r == -EINVAL)
 				break;
 			if (r < 0) {
 				np__set_error(
-				    "cannot parse '%s': an object with a cpuset but no "
-				    "complete_cpuset, or a nodeset but no complete_nodeset",
+				    "cannot parse '%s': a set not in hwloc's format, or an "
+				    "object with a cpuset but no complete_cpuset (or a nodeset "
+				    "but no complete_nodeset)",
 				    path);
 				goto out;
 			}
