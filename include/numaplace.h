@@ -387,7 +387,8 @@ struct np_apply_req {
 /**
  * Apply a placement to process `pid` (0: the calling thread, e.g. before exec). The affinity is
  * set with sched_setaffinity() on a CPU set sized for the highest CPU (every thread of `pid`
- * when pid != 0). The memory policy (set_mempolicy(), so pid must be 0 unless the policy is
+ * when pid != 0: /proc/PID/task is read again until a pass finds no thread not yet bound, so
+ * threads started meanwhile are bound too; -EAGAIN after 100 passes). The memory policy (set_mempolicy(), so pid must be 0 unless the policy is
  * NONE) covers the nodes of req->nodes that have memory on `host`; with none of them the policy
  * is left alone and *ret_policy is NP_MEM_POLICY_NONE. NP_MEM_POLICY_DEFAULT tries
  * MPOL_PREFERRED_MANY and falls back to MPOL_BIND on a kernel without it.
@@ -436,6 +437,8 @@ struct np_workload {
 	char *cmdline;       /**< the command line as text (for people, not for exec) */
 	int64_t ended;       /**< 0 while live; else Unix time (s) it was pruned or forgotten */
 	char *end_reason;    /**< NULL while live; "exited", "pid reused", "forgotten", "replaced" */
+	unsigned moves;      /**< np_ledger_list(): times it was moved (np_ledger_move()) */
+	int64_t last_move;   /**< np_ledger_list(): Unix time of its last move, 0 for none */
 };
 
 /** Zero every field. */
@@ -559,6 +562,214 @@ enum np_ledger_list_flags {
  * -errno.
  */
 int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_list);
+
+
+/* ------------------------------------------------------------------------------------------ */
+/* Running processes: facts, migration                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/** A process as /proc/PID/stat shows it. */
+struct np_process {
+	pid_t pid;
+	char comm[64];       /**< its name (field 2 of stat; at most 15 bytes on Linux) */
+	char state;          /**< R, S, D, Z, ... */
+	int kernel_thread;   /**< 1 for a kernel thread (see np_process_read()) */
+	uid_t uid;           /**< owner of /proc/PID: the process's effective uid (root when it is
+				  not dumpable) */
+	unsigned nthreads;   /**< threads (field 20) */
+	uint64_t start_time; /**< field 22, as np_process_start_time() */
+	uint64_t cpu_ticks;  /**< user + system time of all its threads (fields 14 + 15), in clock
+				  ticks (sysconf(_SC_CLK_TCK) per second) */
+	uint64_t rss_bytes;  /**< resident memory: field 24 times the page size */
+};
+
+/**
+ * Read process `pid`. A kernel thread is one with PF_KTHREAD in its flags, pid 2 (kthreadd)
+ * or a child of it, or a live task with an empty command line (kernels without the flag).
+ * Returns 0 and *ret_process; -ESRCH no such process; -EBADMSG an unreadable stat line;
+ * -EINVAL pid <= 0.
+ */
+int np_process_read(pid_t pid, struct np_process *ret_process);
+
+/**
+ * Every process of the host, sorted by pid; processes that exit while the list is read are
+ * left out. kernel_thread is judged from the flags, pid 2 and parent 2 only (no command line
+ * is read). Returns the count and *ret_list (free()), or -errno.
+ */
+int np_process_list(struct np_process **ret_list);
+
+/**
+ * Memory of process `pid` resident per node, from /proc/PID/numa_maps (pages of every mapping
+ * times its page size, huge pages included). Returns the number of nodes (0: none) and
+ * *ret_nodes sorted by node (free()); -ESRCH gone; -EACCES not allowed to read it; -EBADMSG.
+ */
+int np_process_memory(pid_t pid, struct np_node_bytes **ret_nodes);
+
+/**
+ * The arguments of process `pid` (/proc/PID/cmdline) as a NULL-terminated array in one
+ * allocation (free() it once). Returns the count (0 for a kernel thread or a zombie) and
+ * *ret_argv; -ESRCH gone; -EACCES; -ENOMEM.
+ */
+int np_process_argv(pid_t pid, char ***ret_argv);
+
+/** Time one CPU spent, in clock ticks since boot (/proc/stat). */
+struct np_cpu_time {
+	unsigned cpu;   /**< kernel CPU number */
+	uint64_t busy;  /**< user + nice + system + irq + softirq + steal */
+	uint64_t total; /**< busy + idle + iowait */
+};
+
+/** Per-CPU times, sorted by CPU. Returns the count and *ret_times (free()), or -errno. */
+int np_cpu_times(struct np_cpu_time **ret_times);
+
+/**
+ * Move the pages of process `pid` that are on nodes `from` to nodes `to` (migrate_pages(2));
+ * pages already on `to` stay. `to` must name nodes with memory the process may use. The
+ * kernel moves what it can: pages locked, pinned or shared in ways it cannot move stay.
+ * Returns the number of pages the kernel reported it could not move (0: everything moved), or
+ * -EINVAL (an empty or infinite set), -ESRCH (gone), -EPERM (another user's process without
+ * CAP_SYS_NICE, or `to` outside its cpuset), -ENOSYS (a kernel without NUMA migration).
+ */
+long np_migrate(pid_t pid, hwloc_const_nodeset_t from, hwloc_const_nodeset_t to);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rebalancing: the daemon's decision, as a pure function                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/** One placed workload as the rebalancer sees it. */
+struct np_rebalance_workload {
+	const char *name;
+	hwloc_const_nodeset_t nodes;            /**< nodes it is placed on (empty: unplaced) */
+	unsigned vcpus;
+	const struct np_node_bytes *claimed;    /**< memory claimed per node (as the ledger);
+						     the request searched for is the larger of
+						     its sum and the resident memory */
+	unsigned nclaimed;
+	const struct np_node_bytes *resident;   /**< memory resident per node now */
+	unsigned nresident;
+	double cpu;        /**< CPUs it kept busy over the last interval (1.5: one and a half) */
+	int64_t last_move; /**< Unix time of its placement or last move */
+	/**
+	 * 1 when its memory policy names its nodes (numaplace run's preferred, bind or
+	 * interleave): another process's policy cannot be changed, so its new pages would keep
+	 * going to these nodes wherever it moved. It is only ever moved onto its own nodes
+	 * (its memory gathered home).
+	 */
+	int policy_pinned;
+};
+
+struct np_rebalance_params {
+	enum np_strategy strategy;   /**< how candidates are found (default compact) */
+	double spill;                /**< spilled: at least this fraction of its resident memory
+					  is off its nodes (default 0.10) */
+	uint64_t min_spill_bytes;    /**< ... and at least this much (default 64 MiB) */
+	double overload;             /**< overloaded: its nodes' CPUs busier than this fraction
+					  (default 0.85) */
+	int64_t min_gap;             /**< seconds between two moves of one workload (default 300) */
+	double min_improvement;      /**< a move must lower the cost by this much (default 0.10) */
+	int64_t now;                 /**< Unix time of the decision */
+};
+
+void np_rebalance_params_init(struct np_rebalance_params *params);
+
+enum np_rebalance_verdict {
+	NP_REBALANCE_FINE = 0,  /**< its memory is local and its nodes are not overloaded */
+	NP_REBALANCE_MOVE,      /**< the one workload moved this interval */
+	NP_REBALANCE_HELD,      /**< needs a move but moved less than min_gap ago */
+	NP_REBALANCE_NO_BETTER, /**< needs a move but no candidate is better by min_improvement */
+	NP_REBALANCE_DEFERRED,  /**< a move would help, but another one helps more this interval */
+	NP_REBALANCE_UNPLACED,  /**< placed on no node: nothing to keep */
+};
+
+/** What np_rebalance_decide() chose. np_rebalance_decision_release() frees it. */
+struct np_rebalance_decision {
+	int move;              /**< index of the workload to move, or -1 */
+	hwloc_bitmap_t nodes;  /**< its new nodes (empty when move is -1) */
+	hwloc_bitmap_t cpus;   /**< their CPUs */
+	unsigned n;            /**< workloads judged (= the n given) */
+	enum np_rebalance_verdict *verdicts; /**< per workload */
+	double *cost;          /**< per workload: its cost where it is (see docs/daemon.md) */
+	char **reasons;        /**< per workload: why, with the figures */
+};
+
+/**
+ * Decide which workload, if any, to move this interval. Pure: reads nothing but its arguments.
+ * `load` is the host before any claim of `workloads`: np_load_new() of a live snapshot (the
+ * kernel's free memory), or a caller's base; the workloads' outstanding claims (claimed minus
+ * resident, per node) and vCPUs are counted from `workloads`, as np_ledger_load() counts them,
+ * so `workloads` must be every live workload of the ledger. `node_busy` the CPUs kept busy per node
+ * index over the last interval (np_host_nnodes() entries; NULL: CPU use unknown, memory
+ * alone decides). A workload is a candidate for a move when it is spilled or overloaded (see
+ * np_rebalance_params); its own memory and vCPUs are given back to the load, the strategy
+ * searches for its request (vCPUs, the larger of claimed and resident memory) and the best
+ * candidate by cost wins if it lowers the cost by min_improvement. At most one workload moves:
+ * the one whose cost drops most. docs/daemon.md has the cost and worked examples.
+ * Returns 0 and *ret_decision (release with np_rebalance_decision_release()); -EINVAL
+ * (a load of another host, bad parameters), -ENOMEM.
+ */
+int np_rebalance_decide(const np_host *host, const np_load *load, const double *node_busy,
+			const struct np_rebalance_workload *workloads, unsigned n,
+			const struct np_rebalance_params *params,
+			struct np_rebalance_decision *ret_decision);
+
+/** Free what a decision holds and zero it; idempotent. */
+void np_rebalance_decision_release(struct np_rebalance_decision *decision);
+
+/** "fine", "move", "held", "no better", "deferred", "unplaced"; NULL for an unknown value. */
+const char *np_rebalance_verdict_name(enum np_rebalance_verdict v);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Moves in the ledger                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
+ * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
+ * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
+ * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
+ * -EIO, -ENOMEM.
+ */
+int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
+
+/** One recorded move. */
+struct np_move {
+	char *name;          /**< the workload's name */
+	pid_t pid;
+	int64_t time;        /**< Unix time */
+	hwloc_bitmap_t from; /**< nodes before */
+	hwloc_bitmap_t to;   /**< nodes after */
+	char *reason;
+};
+
+/**
+ * The moves of the workloads the ledger still holds (live and history), oldest first.
+ * Returns the count and *ret_moves (np_moves_free()), or -errno.
+ */
+int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
+void np_moves_free(struct np_move *moves, unsigned n);
+
+/* ------------------------------------------------------------------------------------------ */
+/* QEMU command lines                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/** What a QEMU command line asks for. */
+struct np_qemu_sizes {
+	unsigned vcpus;        /**< vCPUs at boot (-smp) */
+	uint64_t memory_bytes; /**< guest RAM (-m) */
+	int vcpus_given;       /**< 0: no -smp (QEMU's default of 1 vCPU is set) */
+	int memory_given;      /**< 0: no -m (QEMU's default of 128 MiB is set) */
+};
+
+/**
+ * Read -smp and -m from a QEMU command line (NULL-terminated argv). A command is QEMU when the
+ * basename of argv[0] starts with "qemu-system-" or is "qemu-kvm". The last -smp and -m win,
+ * as in QEMU. -smp: [cpus=]N with maxcpus, sockets, dies, clusters, cores, threads, books,
+ * drawers; without a count, maxcpus or else the product of the topology. -m: [size=]N with
+ * QEMU's suffixes (B, K, M, G, T, P, E; no suffix: MiB), slots and maxmem ignored.
+ * Returns 1 and *ret_sizes for a QEMU command, 0 (nothing set) for another command, -EINVAL
+ * for an -smp or -m value QEMU would refuse.
+ */
+int np_qemu_sizes(char *const *argv, struct np_qemu_sizes *ret_sizes);
 
 #ifdef __cplusplus
 }

@@ -185,3 +185,17 @@ out:
 	free(claims);
 	return r;
 }
+
+int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
+                      char **ret_name)
+{
+	int r = np_ledger_insert(ledger, w, ret_name);
+
+	if (r == -EINVAL && w->name)
+		return cli_usage_error(cmd, "%s", np_ledger_last_error());
+	if (r == -EEXIST) {
+		cli_error("%s", np_ledger_last_error());
+		return EXIT_FAIL;
+	}
+	return r;
+}

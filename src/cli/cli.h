@@ -120,6 +120,47 @@ int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 /* The command line as one text, arguments shell-quoted where needed. Caller frees. */
 char *cli_cmdline_text(char *const *argv);
 
+/*
+ * The memory a workload claims on `nodes`, into w->claimed: the load's own split
+ * (np_load_charge(), which charges the load) when the nodes have it free, else an even split
+ * over those of them with memory (*ret_fits false, the load unchanged). Returns 0 or -ENOMEM.
+ */
+int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
+		   unsigned vcpus, struct np_workload *w, bool *ret_fits);
+/* Free memory of a set of nodes in the load. */
+uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes);
+
+/*
+ * Give a process's own memory back to `load` before searching for it: its resident pages
+ * (res[nres]) count as free on the nodes they are on, and when the ledger holds it (`own`,
+ * NULL otherwise) what its claim still reserves and its vCPUs. Returns 0 or -ENOMEM.
+ */
+int cli_give_back(const np_host *h, np_load *load, const struct np_node_bytes *res, int nres,
+		  const struct np_workload *own);
+
+/* A migration and what it did, from numa_maps before and after. */
+struct cli_migration {
+	int nbefore, nafter;
+	struct np_node_bytes *before, *after; /* before: the caller's; after: free() */
+	uint64_t to_move;   /* resident off the target before */
+	uint64_t stuck;     /* resident off the target after */
+	long kernel_failed; /* pages migrate_pages() reported it could not move */
+	int err;            /* -errno when the migration or the second read failed */
+};
+/* Move the pages of `pid` on nodes outside `target` to target's nodes with memory. */
+void cli_migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target,
+		 struct cli_migration *m);
+/* Bytes in base pages (sysconf(_SC_PAGESIZE)). */
+uint64_t cli_pages(uint64_t bytes);
+
+/*
+ * np_ledger_insert() for command `cmd`, reporting what the user can fix: a bad name given with
+ * --name (EXIT_USAGE) or a name taken by a live workload (EXIT_FAIL). Returns 0, one of those
+ * exit codes, or a negative errno left for the caller to report.
+ */
+int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
+                      char **ret_name);
+
 /* Commands. */
 int cmd_info(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
@@ -127,5 +168,10 @@ int cmd_simulate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
+int cmd_place(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_advise(int argc, char **argv);
+/* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
+int numad_main(int argc, char **argv);
 
 #endif /* NUMAPLACE_CLI_H */

@@ -7,12 +7,13 @@
 #include <time.h>
 
 static const char list_help[] =
-    "usage: numaplace list [--all] [--json] [--state-dir DIR]\n\n"
+    "usage: numaplace list [--all] [--moves] [--json] [--state-dir DIR]\n\n"
     "List the live workloads numaplace placed: name, pid, nodes, CPUs, vCPUs, memory\n"
     "policy, age, and per node the memory claimed and already resident (from\n"
-    "/proc/PID/numa_maps), then the command. Workloads whose process has exited are\n"
-    "pruned first.\n\n"
+    "/proc/PID/numa_maps), how often it was moved, then the command. Workloads whose\n"
+    "process has exited are pruned first.\n\n"
     "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
+    "  --moves               the moves instead (numaplace daemon, place --pid), oldest first\n"
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
 
@@ -126,6 +127,9 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		json_object_set_new(o, "policy", json_string(w->policy));
 		json_object_set_new(o, "created", json_integer(w->created));
 		json_object_set_new(o, "command", json_string(w->cmdline));
+		json_object_set_new(o, "moves", json_integer(w->moves));
+		if (w->moves)
+			json_object_set_new(o, "last_move", json_integer(w->last_move));
 		json_object_set_new(o, "live", json_boolean(!w->ended));
 		if (w->ended) {
 			json_object_set_new(o, "ended", json_integer(w->ended));
@@ -137,10 +141,23 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 	return json_pack("{s:o}", "workloads", arr);
 }
 
-enum { C_NAME, C_PID, C_NODES, C_CPUS, C_VCPUS, C_POLICY, C_AGE, C_STATE, C_MEMORY, NCOLS };
+enum {
+	C_NAME,
+	C_PID,
+	C_NODES,
+	C_CPUS,
+	C_VCPUS,
+	C_POLICY,
+	C_AGE,
+	C_STATE,
+	C_MOVES,
+	C_MEMORY,
+	NCOLS
+};
 
 static const char *const heads[NCOLS] = {
-    "NAME", "PID", "NODES", "CPUS", "VCPUS", "POLICY", "AGE", "STATE", "MEMORY (claimed/resident)"};
+    "NAME",   "PID", "NODES", "CPUS",  "VCPUS",
+    "POLICY", "AGE", "STATE", "MOVES", "MEMORY (claimed/resident)"};
 
 static int print_table(const struct np_workload *list, unsigned n, bool all)
 {
@@ -174,6 +191,15 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 		cells[i][C_POLICY] = strdup(w->policy);
 		cells[i][C_AGE] = strdup(age);
 		cells[i][C_STATE] = strdup(w->ended ? w->end_reason : "live");
+		if (w->moves) {
+			char last[32];
+
+			age_text(now - w->last_move, last, sizeof(last));
+			if (asprintf(&cells[i][C_MOVES], "%u (%s ago)", w->moves, last) < 0)
+				cells[i][C_MOVES] = NULL;
+		} else {
+			cells[i][C_MOVES] = strdup("0");
+		}
 		cells[i][C_MEMORY] = memory_text(w, tmp);
 		for (unsigned c = 0; c < NCOLS; c++) {
 			if (!cells[i][c]) {
@@ -210,11 +236,73 @@ out:
 	return r;
 }
 
+static json_t *moves_json(const struct np_move *m, unsigned n)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(
+		    arr,
+		    json_pack("{s:s,s:i,s:I,s:o,s:o,s:s}", "name", m[i].name, "pid", (int)m[i].pid,
+		              "time", (json_int_t)m[i].time, "from", cli_json_int_array(m[i].from),
+		              "to", cli_json_int_array(m[i].to), "reason", m[i].reason));
+	return json_pack("{s:o}", "moves", arr);
+}
+
+/* One line per move: when (local time), who, from, to, why. */
+static void print_moves(const struct np_move *m, unsigned n)
+{
+	size_t wname = 4;
+
+	for (unsigned i = 0; i < n; i++)
+		if (strlen(m[i].name) > wname)
+			wname = strlen(m[i].name);
+	printf("%-19s  %-*s  %7s  %-5s  %-5s  %s\n", "TIME", (int)wname, "NAME", "PID", "FROM",
+	       "TO", "REASON");
+	for (unsigned i = 0; i < n; i++) {
+		char when[32], *from = cli_list_string(m[i].from), *to = cli_list_string(m[i].to);
+		time_t t = (time_t)m[i].time;
+		struct tm tm;
+
+		if (!localtime_r(&t, &tm) ||
+		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+			snprintf(when, sizeof(when), "%lld", (long long)m[i].time);
+		printf("%-19s  %-*s  %7d  %-5s  %-5s  %s\n", when, (int)wname, m[i].name,
+		       (int)m[i].pid, from && *from ? from : "-", to && *to ? to : "-",
+		       m[i].reason);
+		free(from);
+		free(to);
+	}
+}
+
+static int list_moves(np_ledger *ledger, bool json)
+{
+	struct np_move *moves = NULL;
+	int n = 0, r;
+
+	if (ledger) {
+		n = np_ledger_moves(ledger, &moves);
+		if (n < 0) {
+			cli_error("cannot read the ledger: %s",
+			          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-n));
+			return EXIT_FAIL;
+		}
+	}
+	if (json) {
+		r = cli_json_print(moves_json(moves, (unsigned)n), false);
+	} else {
+		print_moves(moves, (unsigned)n);
+		r = EXIT_OK;
+	}
+	np_moves_free(moves, (unsigned)n);
+	return r;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	const char *state_dir = NULL;
 	struct np_workload *list = NULL;
-	bool all = false, json = false;
+	bool all = false, json = false, moves = false;
 	np_ledger *ledger = NULL;
 	int n = 0, r;
 
@@ -227,6 +315,8 @@ int cmd_list(int argc, char **argv)
 			return EXIT_OK;
 		} else if (strcmp(a, "--all") == 0) {
 			all = true;
+		} else if (strcmp(a, "--moves") == 0) {
+			moves = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if ((r = cli_state_option("list", argc, argv, &i, &state_dir)) != 0) {
@@ -240,6 +330,11 @@ int cmd_list(int argc, char **argv)
 	r = cli_ledger_open(state_dir, NP_LEDGER_NO_CREATE, &ledger);
 	if (r)
 		return r;
+	if (moves) {
+		r = list_moves(ledger, json);
+		np_ledger_close(ledger);
+		return r;
+	}
 	if (ledger) {
 		n = np_ledger_list(
 		    ledger, NP_LEDGER_LIST_RESIDENT | (all ? NP_LEDGER_LIST_ALL : 0u), &list);

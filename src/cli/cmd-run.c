@@ -25,7 +25,8 @@ static const char run_help[] =
     "record its claim in the ledger, bind it there and execute CMD in place (CMD keeps\n"
     "numaplace's pid; no shell is involved). --nodes or --cpus place it there instead.\n"
     "When nothing fits it runs unplaced with a warning, or with --require-placement exits\n"
-    "with status 3 without running anything.\n\n"
+    "with status 3 without running anything. For a qemu-system-* or qemu-kvm command,\n"
+    "--vcpus and --memory default to its -smp and -m.\n\n"
     "  --name NAME           the workload's name in the ledger (default: CMD-PID)\n"
     "  --cpu-binding MODE    strict: CPU affinity to the chosen nodes' CPUs (default);\n"
     "                        none: leave it\n"
@@ -95,6 +96,41 @@ static void exec_path(char **argv)
 	if (denied && (errno == ENOENT || errno == ENOTDIR))
 		errno = EACCES;
 	free(buf);
+}
+
+/*
+ * QEMU says what it needs on its command line: a qemu-system-* or qemu-kvm command without
+ * --vcpus or --memory takes them from its -smp and -m (QEMU's defaults when absent). Returns 0
+ * or -EXIT_USAGE.
+ */
+static int from_qemu(struct run_opts *o)
+{
+	struct np_qemu_sizes q;
+	bool took_vcpus = !o->req.vcpus, took_memory = !o->req.memory_given;
+	char v[48] = "", m[48] = "", sz[32];
+	int r = np_qemu_sizes(o->cmd, &q);
+
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		return -cli_usage_error("run", "cannot read the -smp or -m of '%s' as QEMU would; "
+		                               "give --vcpus and --memory",
+		                        o->cmd[0]);
+	if (took_vcpus) {
+		o->req.vcpus = q.vcpus;
+		snprintf(v, sizeof(v), "%u vCPU%s%s", q.vcpus, q.vcpus == 1 ? "" : "s",
+		         q.vcpus_given ? "" : " (no -smp: qemu's default)");
+	}
+	if (took_memory) {
+		o->req.memory = q.memory_bytes;
+		o->req.memory_given = true;
+		snprintf(m, sizeof(m), "%s%s", np_size_format(q.memory_bytes, sz, sizeof(sz)),
+		         q.memory_given ? "" : " (no -m: qemu's default)");
+	}
+	fprintf(stderr, "numaplace: from qemu's %s%s%s: %s%s%s\n",
+	        took_vcpus ? "-smp" : "", took_vcpus && took_memory ? "/" : "",
+	        took_memory ? "-m" : "", v, *v && *m ? ", " : "", m);
+	return 0;
 }
 
 static int parse(int argc, char **argv, struct run_opts *o)
@@ -167,6 +203,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		                        "no command: numaplace run [OPTIONS] -- CMD [ARGS...]");
 	if (!o->cmd[0])
 		return -cli_usage_error("run", "no command after '--'");
+	if (!o->req.vcpus || !o->req.memory_given) {
+		int r2 = from_qemu(o);
+
+		if (r2)
+			return r2;
+	}
 	if (!o->req.memory_given)
 		return -cli_usage_error("run", "--memory is required");
 	if (o->req.nodes && o->req.cpus)
@@ -238,9 +280,8 @@ static int claim_to_workload(const np_host *h, const struct np_claim *c, struct 
 	return 0;
 }
 
-/* Memory claimed on the nodes: the load's own split when it fits, else an even split. */
-static int fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
-                      unsigned vcpus, struct np_workload *w, bool *ret_fits)
+int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
+                   unsigned vcpus, struct np_workload *w, bool *ret_fits)
 {
 	struct np_claim c;
 	int r;
@@ -258,8 +299,7 @@ static int fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nod
 	return r;
 }
 
-/* Free memory of a set in the load, for messages. */
-static uint64_t load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes)
+uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes)
 {
 	uint64_t sum = 0;
 	int id;
@@ -338,7 +378,7 @@ int cmd_run(int argc, char **argv)
 			np_host_cpuset_to_nodeset(h, cpus, nodes);
 		}
 		w.strategy = strdup("explicit");
-		r = fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
+		r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
 		if (r < 0)
 			goto fail;
 		if (!fits) {
@@ -346,7 +386,7 @@ int cmd_run(int argc, char **argv)
 			char need[32], have[32];
 
 			np_size_format(req.memory_bytes, need, sizeof(need));
-			np_size_format(load_free_of(h, load, nodes), have, sizeof(have));
+			np_size_format(cli_load_free_of(h, load, nodes), have, sizeof(have));
 			if (o.require) {
 				cli_error(
 				    "no NUMA placement fits: nodes %s have %s free, %s needed",
@@ -372,7 +412,7 @@ int cmd_run(int argc, char **argv)
 			hwloc_bitmap_copy(nodes, best->nodes);
 			hwloc_bitmap_copy(cpus, best->cpus);
 			w.strategy = strdup(np_strategy_name(o.req.search.strategy));
-			r = fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
+			r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
 			if (r < 0)
 				goto fail;
 		} else if (o.require) {
@@ -420,17 +460,9 @@ int cmd_run(int argc, char **argv)
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = np_ledger_insert(ledger, &w, &name);
-	if (r == -EINVAL && o.name) {
-		cli_usage_error("run", "%s", np_ledger_last_error());
-		r = EXIT_USAGE;
+	r = cli_ledger_insert("run", ledger, &w, &name);
+	if (r > 0)
 		goto out;
-	}
-	if (r == -EEXIST) {
-		cli_error("%s", np_ledger_last_error());
-		r = EXIT_FAIL;
-		goto out;
-	}
 	if (r < 0)
 		goto ledger_fail;
 	r = np_ledger_commit(ledger);

@@ -44,6 +44,9 @@ static const struct command commands[] = {
 	{"run", cmd_run, "place a command's workload, record its claim and execute it"},
 	{"list", cmd_list, "list the placed workloads and what they hold"},
 	{"forget", cmd_forget, "drop a workload's claim (it keeps running)"},
+	{"place", cmd_place, "adopt a running process: place, bind and record it (--migrate)"},
+	{"daemon", cmd_daemon, "keep workloads placed well: move spilled or overloaded ones"},
+	{"advise", cmd_advise, "print the nodes for NCPUS[:MB] in one line, as 'numad -w'"},
 };
 
 static void usage(FILE *f)
@@ -60,7 +63,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+
 	drop_hwloc_environment();
+	/* installed as numad (a link in libexec) for libvirt: `numad -w NCPUS[:MB]` */
+	base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "");
+	if (strcmp(base, "numad") == 0)
+		return numad_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

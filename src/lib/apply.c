@@ -5,6 +5,7 @@
  * NP_HOST_FAST and has no hwloc topology, and the calls below are all hwloc would make.
  * The memory policy system calls are made through syscall(2) and not libnuma's wrappers so
  * that nothing of libnuma (whose constructor reads /proc and /sys) runs on the launch path.
+ * Migration (place --pid, the daemon) is off that path and uses libnuma's migrate_pages().
  */
 #include "proc.h"
 
@@ -70,9 +71,42 @@ static int set_affinity(pid_t tid, hwloc_const_cpuset_t cpus)
 	return r;
 }
 
+static bool tid_seen(const pid_t *done, unsigned n, pid_t tid)
+{
+	unsigned lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (done[mid] == tid)
+			return true;
+		if (done[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A process that keeps starting threads faster than they can be bound is refused after this. */
+#define MAX_AFFINITY_PASSES 100
+
+/*
+ * Every thread of a running process. A thread started while this runs inherits the affinity of
+ * the thread that created it, which may not be bound yet: the task list is read again until a
+ * pass finds no thread it has not bound. A thread that exits meanwhile is no failure.
+ */
 static int apply_affinity(pid_t pid, hwloc_const_cpuset_t cpus)
 {
-	pid_t *tids = NULL;
+	pid_t *tids = NULL, *done = NULL, *nd;
+	unsigned ndone = 0;
 	int n, r, rootfd = -1;
 
 	if (pid == 0)
@@ -80,21 +114,87 @@ static int apply_affinity(pid_t pid, hwloc_const_cpuset_t cpus)
 	rootfd = np__proc_root_open(NULL);
 	if (rootfd < 0)
 		return rootfd;
-	n = np__proc_threads(rootfd, pid, &tids);
-	if (n < 0) {
-		r = n == -ENOENT ? -ESRCH : n;
-		goto out;
+	for (unsigned pass = 0;; pass++) {
+		unsigned fresh = 0;
+
+		if (pass == MAX_AFFINITY_PASSES) {
+			r = -EAGAIN;
+			goto out;
+		}
+		free(tids);
+		tids = NULL;
+		n = np__proc_threads(rootfd, pid, &tids);
+		if (n < 0) {
+			r = n == -ENOENT ? -ESRCH : n;
+			goto out;
+		}
+		nd = realloc(done, (ndone + (unsigned)n) * sizeof(*done));
+		if (!nd) {
+			r = -ENOMEM;
+			goto out;
+		}
+		done = nd;
+		for (int i = 0; i < n; i++) {
+			if (tid_seen(done, ndone, tids[i]))
+				continue;
+			r = set_affinity(tids[i], cpus);
+			if (r == -ESRCH && tids[i] != pid)
+				r = 0;
+			if (r < 0)
+				goto out;
+			done[ndone + fresh++] = tids[i];
+		}
+		if (!fresh)
+			break;
+		ndone += fresh;
+		qsort(done, ndone, sizeof(*done), cmp_tid);
 	}
-	/* a thread that exits meanwhile is no failure; one started meanwhile inherits nothing */
 	r = 0;
-	for (int i = 0; i < n && r == 0; i++) {
-		r = set_affinity(tids[i], cpus);
-		if (r == -ESRCH && tids[i] != pid)
-			r = 0;
-	}
 out:
 	free(tids);
+	free(done);
 	close(rootfd);
+	return r;
+}
+
+long np_migrate(pid_t pid, hwloc_const_nodeset_t from, hwloc_const_nodeset_t to)
+{
+	unsigned long *fmask = NULL, *tmask = NULL;
+	int lf, lt, node;
+	size_t nlongs;
+	long r;
+
+	if (pid <= 0 || !from || !to || hwloc_bitmap_iszero(to) || hwloc_bitmap_weight(to) < 0 ||
+	    hwloc_bitmap_weight(from) < 0)
+		return -EINVAL;
+	if (hwloc_bitmap_iszero(from))
+		return 0;
+	lf = hwloc_bitmap_last(from);
+	lt = hwloc_bitmap_last(to);
+	nlongs = (size_t)(lf > lt ? lf : lt) / ULONG_BITS + 1;
+	fmask = calloc(nlongs, sizeof(*fmask));
+	tmask = calloc(nlongs, sizeof(*tmask));
+	if (!fmask || !tmask) {
+		r = -ENOMEM;
+		goto out;
+	}
+	hwloc_bitmap_foreach_begin(node, from)
+	{
+		fmask[(unsigned)node / ULONG_BITS] |= 1ul << ((unsigned)node % ULONG_BITS);
+	}
+	hwloc_bitmap_foreach_end();
+	hwloc_bitmap_foreach_begin(node, to)
+	{
+		tmask[(unsigned)node / ULONG_BITS] |= 1ul << ((unsigned)node % ULONG_BITS);
+	}
+	hwloc_bitmap_foreach_end();
+	/* maxnode = bits + 1: the kernel reads one bit less, as for set_mempolicy() */
+	r = migrate_pages(pid, nlongs * ULONG_BITS + 1, fmask, tmask);
+	if (r < 0)
+		r = -errno;
+out:
+	free(fmask);
+	free(tmask);
 	return r;
 }
 

@@ -24,39 +24,53 @@
  */
 static pthread_mutex_t fsroot_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The variables set for the load: the root, and hwloc's switch that keeps the memory of NVIDIA
+ * GPUs as NUMA nodes (hwloc hides them by default; the kernel shows them, NP_HOST_FAST shows
+ * them, and they are memory-only nodes a placement may use).
+ */
+static const char *const env_names[] = {"HWLOC_FSROOT", "HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES"};
+#define NENV (sizeof(env_names) / sizeof(env_names[0]))
+
 static int load_with_fsroot(hwloc_topology_t topo, const char *root)
 {
-	char *saved = NULL;
-	const char *old;
-	bool failed = false;
+	const char *values[NENV] = {root, "1"};
+	char *saved[NENV] = {NULL};
+	bool had[NENV] = {false}, failed = false;
+	unsigned set = 0;
 	int r = 0, err = 0;
 
 	pthread_mutex_lock(&fsroot_lock);
-	old = getenv("HWLOC_FSROOT");
-	if (old) {
-		saved = strdup(old);
-		if (!saved) {
+	for (unsigned i = 0; i < NENV; i++) {
+		const char *old = getenv(env_names[i]);
+
+		had[i] = old != NULL;
+		if (old && !(saved[i] = strdup(old))) {
 			r = -ENOMEM;
 			goto out;
 		}
 	}
-	if (setenv("HWLOC_FSROOT", root, 1) < 0) {
-		r = -errno;
-		goto out;
-	}
+	for (; set < NENV; set++)
+		if (setenv(env_names[set], values[set], 1) < 0) {
+			r = -errno;
+			goto out;
+		}
 	if (hwloc_topology_load(topo) < 0) {
 		err = errno;
 		failed = true;
 	}
-	if (saved)
-		setenv("HWLOC_FSROOT", saved, 1);
-	else
-		unsetenv("HWLOC_FSROOT");
 	if (failed)
 		r = err ? -err : -EINVAL;
 out:
+	for (unsigned i = 0; i < set; i++) {
+		if (had[i])
+			setenv(env_names[i], saved[i], 1);
+		else
+			unsetenv(env_names[i]);
+	}
 	pthread_mutex_unlock(&fsroot_lock);
-	free(saved);
+	for (unsigned i = 0; i < NENV; i++)
+		free(saved[i]);
 	return r;
 }
 
@@ -274,8 +288,12 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 		hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
 		hwloc_topology_set_type_filter(topo, HWLOC_OBJ_MISC, HWLOC_TYPE_FILTER_KEEP_NONE);
 	}
-	if (src->flags & NP_HOST_WHOLE_SYSTEM)
-		hflags |= HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED;
+	/*
+	 * Disallowed objects are kept and the allowed sets applied per node afterwards
+	 * (np_host_load_hwloc): hwloc would drop a node whose memory the cgroup forbids together
+	 * with its CPUs, even when those CPUs are allowed.
+	 */
+	hflags |= HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED;
 	if (hwloc_topology_set_flags(topo, hflags) < 0) {
 		r = -EINVAL;
 		goto out;
@@ -626,6 +644,11 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 		if (r < 0)
 			goto out;
 		s->hugepages = hps[i];
+		if (!whole && !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
+			/* CPUs usable, memory not: to this process a node without memory */
+			s->memory_bytes = s->free_bytes = 0;
+			s->nhugepages = 0;
+		}
 		if (!np__node_kept(src->flags, (unsigned)hwloc_bitmap_weight(sets[i]),
 		                   s->memory_bytes)) {
 			memset(s, 0, sizeof(*s));

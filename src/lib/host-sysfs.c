@@ -60,19 +60,16 @@ void np__root_close(struct np__root *root)
 	root->fd = -1;
 }
 
-ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_enoent,
-                      char **ret_text)
+ssize_t np__read_at(int dirfd, const char *rel, size_t max, char **ret_text)
 {
 	char *buf = NULL, *bigger;
 	size_t size = 4096, len = 0;
 	ssize_t r;
 	int fd;
 
-	fd = openat(root->fd, rel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
+	fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
 	buf = malloc(size);
 	if (!buf) {
 		r = -ENOMEM;
@@ -82,7 +79,7 @@ ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_e
 		ssize_t n;
 
 		if (len + 1 == size) {
-			if (size >= MAX_FILE_SIZE) {
+			if (size >= max) {
 				r = -EFBIG;
 				goto out;
 			}
@@ -110,12 +107,19 @@ ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_e
 	buf = NULL;
 	r = (ssize_t)len;
 out:
+	close(fd);
+	free(buf);
+	return r;
+}
+
+ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_enoent,
+                      char **ret_text)
+{
+	ssize_t r = np__read_at(root->fd, rel, MAX_FILE_SIZE, ret_text);
+
 	if (r < 0 && !(quiet_enoent && r == -ENOENT))
 		np__set_error("cannot read '%s%s%s': %s", root->path, sep(root), rel,
 		              strerror((int)-r));
-	if (fd >= 0)
-		close(fd);
-	free(buf);
 	return r;
 }
 
@@ -653,8 +657,11 @@ int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host
 		cpus = (hwloc_bitmap_t)s->cpus;
 		if (allowed_cpus)
 			hwloc_bitmap_and(cpus, cpus, allowed_cpus);
-		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id))
-			continue;
+		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id)) {
+			/* CPUs usable, memory not: to this process a node without memory */
+			s->memory_bytes = s->free_bytes = 0;
+			s->nhugepages = 0;
+		}
 		if (!np__node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
 			continue;
 		kept[nkept++] = k;

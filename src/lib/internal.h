@@ -122,6 +122,11 @@ void np__root_close(struct np__root *root);
  * Returns the length, or -errno (-ENOENT when missing). Records an error naming the file
  * unless `quiet_enoent` and the file is missing.
  */
+/*
+ * Read all of `rel` (relative to `dirfd`) into a NUL-terminated heap buffer. Returns its length
+ * or -errno (-EFBIG past `max` bytes); *ret_text is set only on success. Sets no message.
+ */
+ssize_t np__read_at(int dirfd, const char *rel, size_t max, char **ret_text);
 ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_enoent,
 		      char **ret_text);
 

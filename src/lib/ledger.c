@@ -29,7 +29,7 @@
 #define DB_NAME "ledger.db"
 /* PRAGMA application_id: "NPLG", so that another program's database is never taken for ours */
 #define APP_ID 0x4e504c47
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define DEFAULT_BUSY_MS 10000u
 #define DEFAULT_HISTORY 1000u
 #define NAME_MAX_LEN 64
@@ -50,6 +50,7 @@ struct np_ledger {
 	char *path; /* of the database, for messages */
 	int rootfd; /* holds proc/ */
 	unsigned history;
+	unsigned busy_ms; /* how long to wait for another connection's lock */
 	bool in_tx;
 	struct live *live; /* live workloads of the open transaction */
 	unsigned nlive, caplive;
@@ -78,6 +79,20 @@ static const char schema_v1[] =
     " end_reason TEXT);"
     "CREATE UNIQUE INDEX workload_live_name ON workload(name) WHERE ended IS NULL;"
     "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;";
+
+/*
+ * Version 2 adds the moves (`numaplace daemon`, `place --pid` of a placed workload): one row
+ * per move, kept while its workload's row is. A version 1 ledger is migrated in place at open
+ * (nothing of version 1 changes, so the migration is this statement and the version number).
+ */
+static const char schema_v2_moves[] = "CREATE TABLE move ("
+                                      " id INTEGER PRIMARY KEY,"
+                                      " workload INTEGER NOT NULL,"
+                                      " time INTEGER NOT NULL,"
+                                      " from_nodes TEXT NOT NULL,"
+                                      " to_nodes TEXT NOT NULL,"
+                                      " reason TEXT NOT NULL);"
+                                      "CREATE INDEX move_workload ON move(workload);";
 
 const char *np_ledger_last_error(void)
 {
@@ -332,7 +347,7 @@ static int check_db_files(int dirfd, const char *dir, bool create)
  * Read the application id and schema version. Nothing is written before they are known:
  * a corrupt file or another program's database is left exactly as it is.
  */
-static int check_schema(np_ledger *l, bool *ret_empty)
+static int check_schema(np_ledger *l, int *ret_version)
 {
 	int64_t v[3] = {0, 0, 0}, app, ver;
 	int r;
@@ -350,14 +365,14 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		return r;
 	app = v[0];
 	ver = v[1];
-	if (app == APP_ID && ver == SCHEMA_VERSION) {
-		*ret_empty = false;
+	if (app == APP_ID && ver >= 1 && ver <= SCHEMA_VERSION) {
+		*ret_version = (int)ver;
 		return 0;
 	}
 	if (app == APP_ID) {
 		np__set_error(
-		    "ledger '%s' has schema version %lld; this numaplace knows version %d", l->path,
-		    (long long)ver, SCHEMA_VERSION);
+		    "ledger '%s' has schema version %lld; this numaplace knows versions 1 to %d",
+		    l->path, (long long)ver, SCHEMA_VERSION);
 		return -EPROTO;
 	}
 	if (app != 0 || ver != 0) {
@@ -371,32 +386,51 @@ static int check_schema(np_ledger *l, bool *ret_empty)
 		              l->path);
 		return -EPROTO;
 	}
-	*ret_empty = true;
+	*ret_version = 0;
 	return 0;
 }
 
+/*
+ * Create the schema in an empty database, or migrate a version 1 ledger to version 2, inside
+ * BEGIN IMMEDIATE after checking again: another process may have done it while this one waited
+ * for the lock.
+ */
 static int create_schema(np_ledger *l)
 {
 	char sql[64];
-	bool empty;
-	int r;
+	int r, version;
 
-	/* in WAL mode readers never wait for the writer; set before the first write */
-	r = exec_sql(l, "PRAGMA journal_mode=WAL");
-	if (r < 0)
-		return r;
+	/*
+	 * In WAL mode readers never wait for the writer; set before the first write. Switching
+	 * takes an exclusive lock, and when another connection is creating the ledger at the same
+	 * moment SQLite answers SQLITE_BUSY at once instead of calling the busy handler (it
+	 * would deadlock otherwise): retry for as long as the busy timeout allows.
+	 */
+	for (unsigned waited = 0;; waited++) {
+		int rc = sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			break;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= l->busy_ms)
+			return sql_fail(l, rc, "PRAGMA journal_mode=WAL");
+		usleep(1000);
+	}
 	r = exec_sql(l, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
-	/* another process may have created it while this one waited for the lock */
-	r = check_schema(l, &empty);
-	if (r < 0 || !empty)
+	r = check_schema(l, &version);
+	if (r < 0 || version == SCHEMA_VERSION)
 		goto out;
-	r = exec_sql(l, schema_v1);
-	if (r < 0)
-		goto out;
-	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", APP_ID);
-	r = exec_sql(l, sql);
+	if (version == 0) {
+		r = exec_sql(l, schema_v1);
+		if (r < 0)
+			goto out;
+		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", APP_ID);
+		r = exec_sql(l, sql);
+		if (r < 0)
+			goto out;
+	}
+	r = exec_sql(l, schema_v2_moves);
 	if (r < 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", SCHEMA_VERSION);
@@ -414,7 +448,8 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 	struct np_ledger_opts o;
 	np_ledger *l = NULL;
 	int dirfd = -1, r, rc;
-	bool create, empty;
+	int version = 0;
+	bool create;
 	size_t len;
 
 	np__clear_error();
@@ -464,19 +499,30 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 		goto out;
 	}
 	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_timeout(l->db,
-	                     (int)(o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms));
+	/*
+	 * Keep the -wal and -shm files when the last connection closes: every `run` opens and
+	 * closes the ledger, and re-creating both files each time costs more than the whole
+	 * transaction. The checkpoint on close still empties the WAL into the database.
+	 */
+	{
+		int persist = 1;
 
-	r = check_schema(l, &empty);
+		sqlite3_file_control(l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
+	l->busy_ms = o.busy_timeout_ms > INT_MAX ? INT_MAX : o.busy_timeout_ms;
+	sqlite3_busy_timeout(l->db, (int)l->busy_ms);
+
+	r = check_schema(l, &version);
 	if (r < 0)
 		goto out;
-	if (empty) {
+	if (version < SCHEMA_VERSION) {
 		r = create_schema(l);
 		if (r < 0)
 			goto out;
 	}
 	/* the tmpfs of /run makes fsync cheap, but WAL needs it only at checkpoints */
-	r = exec_sql(l, "PRAGMA synchronous=NORMAL");
+	/* with the persistent WAL above: empty the WAL file at close instead of leaving it */
+	r = exec_sql(l, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=0");
 	if (r < 0)
 		goto out;
 	*ret_ledger = l;
@@ -756,6 +802,9 @@ static int prune(np_ledger *l)
 			goto out;
 		sqlite3_bind_int64(trim, 1, l->history);
 		r = step_done(l, trim, "trim history");
+		if (r < 0)
+			goto out;
+		r = exec_sql(l, "DELETE FROM move WHERE workload NOT IN (SELECT id FROM workload)");
 		if (r < 0)
 			goto out;
 	}
@@ -1144,11 +1193,19 @@ static int do_delete(np_ledger *l, void *arg)
 	for (unsigned i = 0; i < l->nlive; i++) {
 		if (!matches(&l->live[i], arg))
 			continue;
-		r = prepare(l, "DELETE FROM workload WHERE id = ?1", &st);
+		r = prepare(l, "DELETE FROM workload WHERE id = ?1;", &st);
 		if (r < 0)
 			return r;
 		sqlite3_bind_int64(st, 1, l->live[i].id);
 		r = step_done(l, st, "delete");
+		sqlite3_finalize(st);
+		if (r < 0)
+			return r;
+		r = prepare(l, "DELETE FROM move WHERE workload = ?1", &st);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, l->live[i].id);
+		r = step_done(l, st, "delete moves");
 		sqlite3_finalize(st);
 		if (r < 0)
 			return r;
@@ -1255,6 +1312,8 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct 
 	if (n < 0)
 		return n == -ENOMEM ? n : sql_fail(l, SQLITE_CORRUPT, "claimed");
 	w->nclaimed = (unsigned)n;
+	w->moves = (unsigned)sqlite3_column_int64(st, 13);
+	w->last_move = sqlite3_column_int64(st, 14);
 	if ((flags & NP_LEDGER_LIST_RESIDENT) && !w->ended) {
 		struct np_node_bytes *res = NULL;
 		int nres = np__proc_numa_maps(l->rootfd, w->pid, &res);
@@ -1284,15 +1343,17 @@ static int do_list(np_ledger *l, void *arg)
 	unsigned cap = 0;
 	int r, rc;
 
+#define LIST_COLUMNS                                                                               \
+	"SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy, policy, created,"    \
+	" cmdline, ended, end_reason,"                                                             \
+	" (SELECT count(*) FROM move m WHERE m.workload = workload.id),"                           \
+	" (SELECT max(time) FROM move m WHERE m.workload = workload.id) FROM workload"
 	r = prepare(l,
 	            (a->flags & NP_LEDGER_LIST_ALL)
-	                ? "SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy,"
-	                  " policy, created, cmdline, ended, end_reason FROM workload"
-	                  " ORDER BY ended IS NOT NULL, created, id"
-	                : "SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy,"
-	                  " policy, created, cmdline, ended, end_reason FROM workload"
-	                  " WHERE ended IS NULL ORDER BY created, id",
+	                ? LIST_COLUMNS " ORDER BY ended IS NOT NULL, created, id"
+	                : LIST_COLUMNS " WHERE ended IS NULL ORDER BY created, id",
 	            &st);
+#undef LIST_COLUMNS
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1340,5 +1401,188 @@ int np_ledger_list(np_ledger *l, unsigned flags, struct np_workload **ret_list)
 		return -ERANGE;
 	}
 	*ret_list = a.list;
+	return (int)a.n;
+}
+
+struct move_arg {
+	const struct np_workload *w;
+	const char *reason;
+};
+
+static int do_move(np_ledger *l, void *arg)
+{
+	const struct move_arg *a = arg;
+	const struct np_workload *w = a->w;
+	char *nodes = NULL, *cpus = NULL, *claimed = NULL;
+	sqlite3_stmt *st = NULL;
+	struct live *row = NULL;
+	int r;
+
+	for (unsigned i = 0; i < l->nlive; i++)
+		if (l->live[i].pid == w->pid && l->live[i].start_time == w->start_time)
+			row = &l->live[i];
+	if (!row) {
+		np__set_error("no live workload with pid %d", (int)w->pid);
+		return -ENOENT;
+	}
+	claimed = claimed_format(w->claimed, w->nclaimed, &r);
+	if (!claimed)
+		return r;
+	nodes = set_to_list(w->nodes);
+	cpus = set_to_list(w->cpus);
+	if (!nodes || !cpus) {
+		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
+		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
+		        ? -EINVAL
+		        : -ENOMEM;
+		goto out;
+	}
+	r = prepare(l,
+	            "INSERT INTO move (workload, time, from_nodes, to_nodes, reason)"
+	            " VALUES (?1, ?2, ?3, ?4, ?5)",
+	            &st);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, row->id);
+	sqlite3_bind_int64(st, 2, now_s());
+	sqlite3_bind_text(st, 3, row->nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->reason ? a->reason : "", -1, SQLITE_STATIC);
+	r = step_done(l, st, "insert move");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r < 0)
+		goto out;
+	r = prepare(l,
+	            "UPDATE workload SET nodes = ?1, cpus = ?2, claimed = ?3, vcpus = ?4,"
+	            " strategy = coalesce(?5, strategy), policy = coalesce(?6, policy)"
+	            " WHERE id = ?7",
+	            &st);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cpus, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, claimed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, w->vcpus);
+	if (w->strategy)
+		sqlite3_bind_text(st, 5, w->strategy, -1, SQLITE_STATIC);
+	if (w->policy)
+		sqlite3_bind_text(st, 6, w->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, row->id);
+	r = step_done(l, st, "update workload");
+	if (r < 0)
+		goto out;
+	/* later loads of this transaction see the new placement */
+	free(row->nodes);
+	free(row->claimed);
+	row->nodes = nodes;
+	row->claimed = claimed;
+	row->vcpus = w->vcpus;
+	nodes = claimed = NULL;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	free(nodes);
+	free(cpus);
+	free(claimed);
+	return r;
+}
+
+int np_ledger_move(np_ledger *l, const struct np_workload *w, const char *reason)
+{
+	struct move_arg a = {w, reason};
+
+	if (!l || !w || !l->in_tx || w->pid <= 0 || w->start_time > INT64_MAX ||
+	    (w->nclaimed && !w->claimed))
+		return -EINVAL;
+	return do_move(l, &a);
+}
+
+void np_moves_free(struct np_move *moves, unsigned n)
+{
+	if (!moves)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		free(moves[i].name);
+		free(moves[i].reason);
+		hwloc_bitmap_free(moves[i].from);
+		hwloc_bitmap_free(moves[i].to);
+	}
+	free(moves);
+}
+
+struct moves_arg {
+	struct np_move *list;
+	unsigned n;
+};
+
+static int do_moves(np_ledger *l, void *arg)
+{
+	struct moves_arg *a = arg;
+	sqlite3_stmt *st = NULL;
+	unsigned cap = 0;
+	int r, rc;
+
+	r = prepare(l,
+	            "SELECT w.name, w.pid, m.time, m.from_nodes, m.to_nodes, m.reason"
+	            " FROM move m JOIN workload w ON w.id = m.workload ORDER BY m.time, m.id",
+	            &st);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(st, 3);
+		const char *to = (const char *)sqlite3_column_text(st, 4);
+		struct np_move *m;
+
+		if (a->n == cap) {
+			struct np_move *nl;
+
+			cap = cap ? cap * 2 : 8;
+			nl = realloc(a->list, cap * sizeof(*nl));
+			if (!nl) {
+				r = -ENOMEM;
+				goto out;
+			}
+			a->list = nl;
+		}
+		m = &a->list[a->n++];
+		memset(m, 0, sizeof(*m));
+		m->name = dup_col(st, 0);
+		m->pid = (pid_t)sqlite3_column_int64(st, 1);
+		m->time = sqlite3_column_int64(st, 2);
+		m->from = hwloc_bitmap_alloc();
+		m->to = hwloc_bitmap_alloc();
+		m->reason = dup_col(st, 5);
+		if (!m->name || !m->from || !m->to || !m->reason) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (!from || !to || (*from && hwloc_bitmap_list_sscanf(m->from, from) < 0) ||
+		    (*to && hwloc_bitmap_list_sscanf(m->to, to) < 0)) {
+			r = sql_fail(l, SQLITE_CORRUPT, "move node list");
+			goto out;
+		}
+	}
+	r = rc == SQLITE_DONE ? 0 : sql_fail(l, rc, "read moves");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int np_ledger_moves(np_ledger *l, struct np_move **ret_moves)
+{
+	struct moves_arg a = {NULL, 0};
+	int r;
+
+	if (!l || !ret_moves)
+		return -EINVAL;
+	r = with_tx(l, do_moves, &a);
+	if (r >= 0 && a.n > INT_MAX)
+		r = -ERANGE;
+	if (r < 0) {
+		np_moves_free(a.list, a.n);
+		return r;
+	}
+	*ret_moves = a.list;
 	return (int)a.n;
 }

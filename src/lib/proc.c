@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* numa_maps of a process with a very large address space runs to megabytes; refuse beyond. */
@@ -31,54 +32,9 @@ int np__proc_root_open(const char *root)
 
 int np__proc_read_file(int rootfd, const char *path, char **ret_buf)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = NULL, *nbuf;
-	int fd = -1, r;
+	ssize_t r = np__read_at(rootfd, path, MAX_FILE_BYTES, ret_buf);
 
-	fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 2) {
-			if (cap >= MAX_FILE_BYTES) {
-				r = -EFBIG;
-				goto out;
-			}
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_buf = buf;
-	buf = NULL;
-	r = (int)len;
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return r < 0 ? (int)r : (int)(r > INT_MAX ? INT_MAX : r);
 }
 
 /* Parse an unsigned decimal of [*p, end of token) with no sign, bounded by max. */
@@ -105,6 +61,7 @@ int np__proc_stat_parse(const char *buf, struct np__proc_stat *ret_stat)
 {
 	struct np__proc_stat st = {0};
 	const char *p = buf, *rparen;
+	size_t clen;
 	uint64_t v;
 	int field;
 
@@ -118,27 +75,58 @@ int np__proc_stat_parse(const char *buf, struct np__proc_stat *ret_stat)
 	rparen = strrchr(p, ')');
 	if (!rparen || rparen < p + 2 || rparen[1] != ' ')
 		return -EBADMSG;
+	clen = (size_t)(rparen - (p + 2));
+	if (clen >= sizeof(st.comm))
+		clen = sizeof(st.comm) - 1;
+	memcpy(st.comm, p + 2, clen);
+	st.comm[clen] = '\0';
 	p = rparen + 2;
 	if (!isalpha((unsigned char)p[0]) || p[1] != ' ')
 		return -EBADMSG;
 	st.state = p[0];
 	p += 2;
-	/* fields 4 .. 22; those numaplace does not use are still checked to be integers */
-	for (field = 4; field <= 22; field++) {
-		if (*p == '-' && field != 4 && field != 22 && field != 9)
-			p++; /* tty_nr, tpgid, priority and nice can be negative */
+	/*
+	 * Fields 4 .. 22 must be there; 23 (vsize) and 24 (rss) are read when present (every
+	 * kernel since 2.6 writes them). Those numaplace does not use are still checked to be
+	 * integers.
+	 */
+	for (field = 4; field <= 24; field++) {
+		if (field > 22 && *p != ' ')
+			break;
+		if (field > 22)
+			p++;
+		if (*p == '-' && (field == 5 || field == 6 || field == 7 || field == 8 ||
+		                  (field >= 16 && field <= 19)))
+			p++; /* tty_nr, tpgid, the children's times, priority and nice can be
+			        negative */
 		if (parse_u64(&p, UINT64_MAX, &v) < 0)
 			return -EBADMSG;
-		if (field == 4) {
+		switch (field) {
+		case 4:
 			if (v > INT_MAX)
 				return -EBADMSG;
 			st.ppid = (pid_t)v;
-		} else if (field == 9) {
+			break;
+		case 9:
 			if (v > UINT_MAX)
 				return -EBADMSG;
 			st.flags = (unsigned)v;
-		} else if (field == 22) {
+			break;
+		case 14:
+			st.utime = v;
+			break;
+		case 15:
+			st.stime = v;
+			break;
+		case 20:
+			st.nthreads = v;
+			break;
+		case 22:
 			st.start_time = v;
+			break;
+		case 24:
+			st.rss_pages = v;
+			break;
 		}
 		if (field < 22 && *p++ != ' ')
 			return -EBADMSG;
@@ -483,5 +471,281 @@ int np_process_start_time(pid_t pid, uint64_t *ret_start_time)
 		r = -ESRCH;
 	if (r == 0)
 		*ret_start_time = st.start_time;
+	return r;
+}
+
+/* Fill a public process from its stat line and the owner of its /proc directory. */
+static int process_fill(int rootfd, const struct np__proc_stat *st, bool check_cmdline,
+                        struct np_process *ret)
+{
+	struct np_process p;
+	struct stat sb;
+	char path[64];
+	long page = sysconf(_SC_PAGESIZE);
+	int k;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(path, sizeof(path), "proc/%d", (int)st->pid);
+	if (fstatat(rootfd, path, &sb, 0) < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	p.pid = st->pid;
+	snprintf(p.comm, sizeof(p.comm), "%s", st->comm);
+	p.state = st->state;
+	p.uid = sb.st_uid;
+	p.nthreads = st->nthreads > UINT_MAX ? UINT_MAX : (unsigned)st->nthreads;
+	p.start_time = st->start_time;
+	p.cpu_ticks = st->utime + st->stime;
+	p.rss_bytes = st->rss_pages * (uint64_t)(page > 0 ? page : 4096);
+	/* kthreadd (pid 2) and its children are the kernel's, whatever their flags say */
+	p.kernel_thread = (st->flags & NP__PF_KTHREAD) || st->pid == 2 || st->ppid == 2;
+	if (!p.kernel_thread && check_cmdline) {
+		k = np__proc_is_kthread(rootfd, st->pid);
+		if (k < 0)
+			return k == -ENOENT ? -ESRCH : k;
+		p.kernel_thread = k;
+	}
+	*ret = p;
+	return 0;
+}
+
+int np_process_read(pid_t pid, struct np_process *ret_process)
+{
+	struct np__proc_stat st;
+	int fd, r;
+
+	if (pid <= 0 || !ret_process)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	r = np__proc_stat(fd, pid, &st);
+	if (r == -ENOENT)
+		r = -ESRCH;
+	if (r == 0)
+		r = process_fill(fd, &st, true, ret_process);
+	close(fd);
+	return r;
+}
+
+static int cmp_process(const void *a, const void *b)
+{
+	pid_t x = ((const struct np_process *)a)->pid, y = ((const struct np_process *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+int np_process_list(struct np_process **ret_list)
+{
+	struct np_process *list = NULL, *nl;
+	unsigned n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir = NULL;
+	int fd = -1, dfd, r;
+
+	if (!ret_list)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	dfd = openat(fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = -errno;
+		goto out;
+	}
+	dir = fdopendir(dfd);
+	if (!dir) {
+		r = -errno;
+		close(dfd);
+		goto out;
+	}
+	while ((errno = 0, de = readdir(dir))) {
+		struct np__proc_stat st;
+		const char *q = de->d_name;
+		uint64_t v;
+
+		if (parse_u64(&q, INT_MAX, &v) < 0 || *q || v == 0)
+			continue; /* not a process: self, sys, meminfo, ... */
+		r = np__proc_stat(fd, (pid_t)v, &st);
+		if (r == -ENOENT || r == -ESRCH)
+			continue; /* exited since the directory was read */
+		if (r < 0)
+			goto out;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			nl = realloc(list, cap * sizeof(*nl));
+			if (!nl) {
+				r = -ENOMEM;
+				goto out;
+			}
+			list = nl;
+		}
+		r = process_fill(fd, &st, false, &list[n]);
+		if (r == -ESRCH)
+			continue;
+		if (r < 0)
+			goto out;
+		n++;
+	}
+	if (errno) {
+		r = -errno;
+		goto out;
+	}
+	if (n > INT_MAX) {
+		r = -ERANGE;
+		goto out;
+	}
+	qsort(list, n, sizeof(*list), cmp_process);
+	*ret_list = list;
+	list = NULL;
+	r = (int)n;
+out:
+	free(list);
+	if (dir)
+		closedir(dir);
+	close(fd);
+	return r;
+}
+
+int np_process_memory(pid_t pid, struct np_node_bytes **ret_nodes)
+{
+	int fd, r;
+
+	if (pid <= 0 || !ret_nodes)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	r = np__proc_numa_maps(fd, pid, ret_nodes);
+	close(fd);
+	return r == -ENOENT ? -ESRCH : r;
+}
+
+/* Add one "cpuN ..." line to the array. */
+static int cpu_line(const char *p, const char *end, struct np_cpu_time **arr, unsigned *n,
+                    unsigned *cap)
+{
+	uint64_t cpu, v[10] = {0}, busy, total;
+	unsigned k = 0;
+
+	if (parse_u64(&p, NP__MAX_CPU_ID, &cpu) < 0)
+		return -EBADMSG;
+	while (p < end && k < 10) {
+		if (*p++ != ' ')
+			return -EBADMSG;
+		if (parse_u64(&p, UINT64_MAX / 16, &v[k]) < 0)
+			return -EBADMSG;
+		k++;
+	}
+	if (p != end || k < 4)
+		return -EBADMSG;
+	/* user nice system idle iowait irq softirq steal guest guest_nice */
+	busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	total = busy + v[3] + v[4];
+	if (*n && (*arr)[*n - 1].cpu >= cpu)
+		return -EBADMSG;
+	if (*n == *cap) {
+		unsigned ncap = *cap ? *cap * 2 : 64;
+		struct np_cpu_time *na = realloc(*arr, ncap * sizeof(*na));
+
+		if (!na)
+			return -ENOMEM;
+		*arr = na;
+		*cap = ncap;
+	}
+	(*arr)[*n].cpu = (unsigned)cpu;
+	(*arr)[*n].busy = busy;
+	(*arr)[*n].total = total;
+	(*n)++;
+	return 0;
+}
+
+int np__cpu_stat_parse(const char *buf, struct np_cpu_time **ret_times)
+{
+	struct np_cpu_time *arr = NULL;
+	unsigned n = 0, cap = 0;
+	const char *p = buf;
+	int r = 0;
+
+	if (!buf || !ret_times)
+		return -EINVAL;
+	while (*p) {
+		const char *end = strchrnul(p, '\n');
+
+		/* "cpu  ..." is the sum of all CPUs; "cpu0 ..." one of them */
+		if (!strncmp(p, "cpu", 3) && isdigit((unsigned char)p[3])) {
+			r = cpu_line(p + 3, end, &arr, &n, &cap);
+			if (r < 0)
+				goto out;
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (n == 0 || n > INT_MAX) {
+		r = -EBADMSG;
+		goto out;
+	}
+	*ret_times = arr;
+	arr = NULL;
+	r = (int)n;
+out:
+	free(arr);
+	return r;
+}
+
+int np_cpu_times(struct np_cpu_time **ret_times)
+{
+	char *buf = NULL;
+	int fd, r;
+
+	if (!ret_times)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	r = np__proc_read_file(fd, "proc/stat", &buf);
+	close(fd);
+	if (r >= 0)
+		r = np__cpu_stat_parse(buf, ret_times);
+	free(buf);
+	return r;
+}
+
+int np_process_argv(pid_t pid, char ***ret_argv)
+{
+	char *buf = NULL, **argv = NULL, *copy;
+	size_t argc = 0, k = 0;
+	int fd, n, r;
+
+	if (pid <= 0 || !ret_argv)
+		return -EINVAL;
+	fd = np__proc_root_open(NULL);
+	if (fd < 0)
+		return fd;
+	n = np__proc_cmdline(fd, pid, &buf);
+	close(fd);
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : n;
+	/* a process may rewrite its arguments without the final NUL: count the last one too */
+	for (int i = 0; i < n; i++)
+		if (buf[i] == '\0' || i == n - 1)
+			argc++;
+	/* one allocation: the pointers, then the strings */
+	argv = malloc((argc + 1) * sizeof(*argv) + (size_t)n + 1);
+	if (!argv) {
+		r = -ENOMEM;
+		goto out;
+	}
+	copy = (char *)(argv + argc + 1);
+	memcpy(copy, buf, (size_t)n);
+	copy[n] = '\0';
+	for (int i = 0; i < n; i++)
+		if (i == 0 || copy[i - 1] == '\0')
+			argv[k++] = copy + i;
+	argv[k] = NULL;
+	*ret_argv = argv;
+	argv = NULL;
+	r = (int)k;
+out:
+	free(argv);
+	free(buf);
 	return r;
 }

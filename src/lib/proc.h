@@ -18,10 +18,15 @@
 /* The fields of /proc/PID/stat numaplace uses. */
 struct np__proc_stat {
 	pid_t pid;           /* field 1 */
+	char comm[64];       /* field 2 without its parentheses (the kernel's is at most 15 bytes) */
 	char state;          /* field 3: R, S, D, Z, X, ... */
 	pid_t ppid;          /* field 4 */
 	unsigned flags;      /* field 9 */
+	uint64_t utime;      /* field 14: clock ticks in user mode */
+	uint64_t stime;      /* field 15: clock ticks in kernel mode */
+	uint64_t nthreads;   /* field 20 */
 	uint64_t start_time; /* field 22: clock ticks after boot */
+	uint64_t rss_pages;  /* field 24; 0 when the line ends at field 22 */
 };
 
 /*
@@ -70,6 +75,14 @@ int np__proc_cmdline(int rootfd, pid_t pid, char **ret_buf);
 
 /* 1 when pid is a kernel thread (PF_KTHREAD, or an empty command line of a live task), else 0. */
 int np__proc_is_kthread(int rootfd, pid_t pid);
+
+/*
+ * Parse /proc/stat's per-CPU lines ("cpuN user nice system idle iowait irq softirq steal ...";
+ * at least the first four numbers, as kernels before 2.6 wrote). busy = user + nice + system
+ * + irq + softirq + steal (guest time is already inside user), total = busy + idle + iowait.
+ * Returns the number of CPUs and *ret_times sorted by CPU (free()), or -EBADMSG / -ENOMEM.
+ */
+int np__cpu_stat_parse(const char *buf, struct np_cpu_time **ret_times);
 
 /*
  * Read a whole file below rootfd (path relative, no leading '/'): returns its length and

@@ -267,18 +267,29 @@ printf 'Node 0 MemTotal:       16777216 kB\nNode 0 MemFree:         5767168 kB\n
 export NUMAPLACE_STATE_DIR="$tmp/state40"
 i=0
 while [ $i -lt 40 ]; do
-	("$np" run --sysfs-root "$root" --require-placement --memory 1G -- sleep 3 \
+	("$np" run --sysfs-root "$root" --require-placement --memory 1G -- sleep 8 \
 		>/dev/null 2>"$tmp/err.$i"
 	echo $? >"$tmp/code.$i") &
 	i=$((i + 1))
 done
-sleep 1.5
+# Wait (on a loaded machine too) until every launch has decided: the 35 that do not fit have
+# exited, and the 5 that fit have become their sleep.
+n=0
+while [ $n -lt 200 ] && [ "$(ls "$tmp"/code.* 2>/dev/null | wc -l)" -lt 35 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
 live=$(json "len([x for x in w if x['live']])")
 [ "$live" = 5 ] && ok || bad "40 launches: $live live claims while they run, expected 5"
 json "all(x['claimed'] == [{'node': 0, 'bytes': 1 << 30}] for x in w)" | grep -qx True && ok ||
 	bad "40 launches: every claim is 1 GiB on node 0"
 json "' '.join(str(x['pid']) for x in w if x['live'])" >"$tmp/pids"
 for p in $(cat "$tmp/pids"); do
+	n=0
+	while [ $n -lt 100 ] && ! grep -q '^sleep$' "/proc/$p/comm" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
 	grep -q '^sleep$' "/proc/$p/comm" 2>/dev/null && ok || bad "claim $p is not a running sleep"
 done
 wait

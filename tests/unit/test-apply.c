@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <numaif.h>
@@ -16,6 +16,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -298,12 +300,130 @@ static void test_names(void **state)
 	assert_int_equal(p, NP_MEM_POLICY_INTERLEAVE);
 }
 
+/* A child whose spawner thread keeps starting sleeping threads, up to 64. */
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+static void *spawner(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 64; i++) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, sleeper, NULL);
+		usleep(2000);
+	}
+	pause();
+	return NULL;
+}
+
+static int thread_count(pid_t pid)
+{
+	pid_t *tids = NULL;
+	int fd = np__proc_root_open(NULL), n;
+
+	n = np__proc_threads(fd, pid, &tids);
+	free(tids);
+	close(fd);
+	return n;
+}
+
+static void test_other_pid_threads(void **state)
+{
+	hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
+	struct np_apply_req req = {.cpus = cpus, .policy = NP_MEM_POLICY_NONE};
+	pid_t *tids = NULL, child;
+	cpu_set_t set;
+	int n, fd, status;
+
+	(void)state;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) < 2) {
+		/* binding to one CPU of one is no change to check */
+		fprintf(stderr, "test_other_pid_threads: needs 2 CPUs, not checked\n");
+		hwloc_bitmap_free(cpus);
+		return;
+	}
+	child = fork();
+	if (child == 0) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, spawner, NULL);
+		pause();
+		_exit(0);
+	}
+	assert_true(child > 0);
+	while (thread_count(child) < 8)
+		usleep(1000);
+	/* threads keep starting while the affinity is set: every one is bound when it returns */
+	hwloc_bitmap_set(cpus, (unsigned)first_cpu);
+	assert_int_equal(np_apply(host, child, &req, NULL), 0);
+	fd = np__proc_root_open(NULL);
+	n = np__proc_threads(fd, child, &tids);
+	assert_true(n >= 8);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(sched_getaffinity(tids[i], sizeof(set), &set), 0);
+		assert_int_equal(CPU_COUNT(&set), 1);
+		assert_true(CPU_ISSET(first_cpu, &set));
+	}
+	free(tids);
+	close(fd);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	/* a process that is gone */
+	assert_int_equal(np_apply(host, child, &req, NULL), -ESRCH);
+	hwloc_bitmap_free(cpus);
+}
+
+static void test_migrate(void **state)
+{
+	hwloc_bitmap_t from = hwloc_bitmap_alloc(), to = hwloc_bitmap_alloc();
+	pid_t child;
+	int status;
+
+	(void)state;
+	/* nothing to move: from and to are the same node, or from is empty */
+	hwloc_bitmap_set(from, 0);
+	hwloc_bitmap_set(to, 0);
+	if (np_migrate(getpid(), from, to) == -ENOSYS) {
+		/* valgrind does not pass migrate_pages() through */
+		fprintf(stderr,
+		        "test_migrate: migrate_pages() is not available here, not checked\n");
+		hwloc_bitmap_free(from);
+		hwloc_bitmap_free(to);
+		return;
+	}
+	assert_int_equal(np_migrate(getpid(), from, to), 0);
+	hwloc_bitmap_zero(from);
+	assert_int_equal(np_migrate(getpid(), from, to), 0);
+	/* bad arguments */
+	hwloc_bitmap_zero(to);
+	assert_int_equal(np_migrate(getpid(), from, to), -EINVAL);
+	assert_int_equal(np_migrate(0, from, to), -EINVAL);
+	hwloc_bitmap_set(to, 0);
+	hwloc_bitmap_fill(from);
+	assert_int_equal(np_migrate(getpid(), from, to), -EINVAL);
+	/* a process that is gone */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	hwloc_bitmap_only(from, 0);
+	assert_int_equal(np_migrate(child, from, to), -ESRCH);
+	hwloc_bitmap_free(from);
+	hwloc_bitmap_free(to);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_default),   cmocka_unit_test(test_policies),
 	    cmocka_unit_test(test_other_pid), cmocka_unit_test(test_bad_requests),
-	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_names),     cmocka_unit_test(test_other_pid_threads),
+	    cmocka_unit_test(test_migrate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -883,8 +883,8 @@ static void test_captures(void **state)
 		found++;
 		b = load(NP_SOURCE_SYSFS, path, NP_HOST_FAST | NP_HOST_WHOLE_SYSTEM);
 		assert_int_equal(np_host_nnodes(b), caps[i].nnodes_fast);
-		if (i < 3) {
-			/* No cgroup and no hidden GPU memory: both loaders see the same. */
+		if (i < 4) {
+			/* No cgroup: both loaders see the same, GPU memory nodes included. */
 			a = load(NP_SOURCE_SYSFS, path, NP_HOST_WHOLE_SYSTEM);
 			assert_same_host(a, b, caps[i].name);
 			np_host_free(a);
@@ -895,6 +895,25 @@ static void test_captures(void **state)
 			assert_int_equal(np_host_node(b, 7)->ncpus, 0);
 			assert_int_equal(np_host_node(b, 7)->memory_bytes, 15 * GIB);
 			assert_int_equal(np_host_distance(b, 0, 2), 80);
+		}
+		if (i == 4) {
+			/* The cgroup allows CPUs 0-3 (node 0) and memory on nodes 2-3: node 0 stays,
+			 * for its CPUs, as a node without memory; nodes 2-3 are memory only. */
+			hwloc_bitmap_t want = hwloc_bitmap_alloc();
+
+			a = load(NP_SOURCE_SYSFS, path, 0);
+			assert_int_equal(np_host_nnodes(a), 3);
+			assert_int_equal(np_host_node(a, 0)->id, 0);
+			assert_int_equal(np_host_node(a, 0)->memory_bytes, 0);
+			assert_int_equal(np_host_node(a, 0)->free_bytes, 0);
+			hwloc_bitmap_set_range(want, 0, 3);
+			assert_true(hwloc_bitmap_isequal(np_host_node(a, 0)->cpuset, want));
+			assert_int_equal(np_host_node(a, 1)->id, 2);
+			assert_int_equal(np_host_node(a, 1)->ncpus, 0);
+			assert_int_equal(np_host_node(a, 1)->memory_bytes, 8192ull << 20);
+			assert_int_equal(np_host_node(a, 2)->id, 3);
+			hwloc_bitmap_free(want);
+			np_host_free(a);
 		}
 		np_host_free(b);
 	}

@@ -199,7 +199,7 @@ static void test_create_and_schema(void **state)
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	assert_int_equal(sqlite3_column_int(s, 0), 2);
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -240,10 +240,10 @@ static void test_unknown_version(void **state)
 
 	(void)state;
 	np_ledger_close(open_ok());
-	set_pragma("PRAGMA user_version=2");
+	set_pragma("PRAGMA user_version=3");
 	before = slurp(dbpath, &n1);
 	assert_int_equal(open_err(sdir, 0), -EPROTO);
-	assert_non_null(strstr(np_ledger_last_error(), "schema version 2"));
+	assert_non_null(strstr(np_ledger_last_error(), "schema version 3"));
 	after = slurp(dbpath, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
@@ -256,6 +256,129 @@ static void test_unknown_version(void **state)
 	assert_int_equal(open_err(sdir, 0), -EPROTO);
 	set_pragma("PRAGMA application_id=42");
 	assert_int_equal(open_err(sdir, 0), -EPROTO);
+}
+
+static int64_t query_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A version 1 ledger (no move table) is migrated at open; its workloads stay as they were. */
+static void test_migrate_v1(void **state)
+{
+	static const unsigned ids[] = {0};
+	static const uint64_t bytes[] = {GiB};
+	struct np_workload *list = NULL;
+	np_ledger *l;
+	int n;
+
+	(void)state;
+	fake_proc(4100, 'S', 77, NULL);
+	l = open_ok();
+	assert_true(np_ledger_begin(l) >= 0);
+	assert_int_equal(insert(l, "old", 4100, 77, "0", 1, ids, bytes, 2, NULL), 0);
+	assert_int_equal(np_ledger_commit(l), 0);
+	np_ledger_close(l);
+	set_pragma("DROP TABLE move; PRAGMA user_version=1");
+	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'move'"), 0);
+
+	l = open_ok();
+	assert_int_equal(query_int("PRAGMA user_version"), 2);
+	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'move'"), 1);
+	n = np_ledger_list(l, 0, &list);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "old");
+	assert_int_equal(list[0].moves, 0);
+	assert_int_equal(list[0].last_move, 0);
+	np_workloads_free(list, (unsigned)n);
+	np_ledger_close(l);
+	kill_proc(4100);
+}
+
+static void test_move(void **state)
+{
+	static const unsigned ids[] = {0}, ids2[] = {2};
+	static const uint64_t bytes[] = {GiB}, bytes2[] = {2 * GiB};
+	struct np_workload *list = NULL, w;
+	struct np_move *moves = NULL;
+	np_host *h = host2();
+	np_load *load = NULL;
+	np_ledger *l;
+	int n;
+
+	(void)state;
+	fake_proc(4200, 'S', 50, NULL);
+	fake_proc(4201, 'S', 51, NULL);
+	l = open_ok();
+	assert_true(np_ledger_begin(l) >= 0);
+	assert_int_equal(insert(l, "mover", 4200, 50, "0", 1, ids, bytes, 2, NULL), 0);
+	assert_int_equal(insert(l, "stayer", 4201, 51, "0", 1, ids, bytes, 1, NULL), 0);
+	assert_int_equal(np_ledger_commit(l), 0);
+
+	/* no open transaction; a pid whose start time differs; a pid not in the ledger */
+	wl(&w, NULL, 4200, 50, "2", 1, ids2, bytes2, 4);
+	assert_int_equal(np_ledger_move(l, &w, "spilled"), -EINVAL);
+	assert_true(np_ledger_begin(l) >= 0);
+	w.start_time = 49;
+	assert_int_equal(np_ledger_move(l, &w, "spilled"), -ENOENT);
+	w.pid = 4300;
+	w.start_time = 50;
+	assert_int_equal(np_ledger_move(l, &w, "spilled"), -ENOENT);
+	w.pid = 4200;
+	free(w.strategy);
+	w.strategy = NULL; /* kept as recorded */
+	assert_int_equal(np_ledger_move(l, &w, "memory spilled: 40% off node 0"), 0);
+	/* the same transaction's load sees the new claim: 2 GiB and 4 vCPUs on node 2 */
+	assert_int_equal(np_ledger_load(l, h, &load), 0);
+	assert_true(np_load_free_bytes(load, 0) == 7 * GiB);
+	assert_true(np_load_free_bytes(load, 1) == 6 * GiB);
+	assert_int_equal(np_load_vcpus(load, 1), 4);
+	assert_int_equal(np_load_vcpus(load, 0), 1);
+	np_load_free(load);
+	assert_int_equal(np_ledger_commit(l), 0);
+	np_workload_release(&w);
+
+	n = np_ledger_list(l, 0, &list);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "mover");
+	assert_int_equal(list[0].moves, 1);
+	assert_true(list[0].last_move > 0);
+	assert_int_equal(hwloc_bitmap_first(list[0].nodes), 2);
+	assert_int_equal(list[0].claimed[0].node, 2);
+	assert_true(list[0].claimed[0].bytes == 2 * GiB);
+	assert_int_equal(list[0].vcpus, 4);
+	assert_string_equal(list[0].strategy, "compact");
+	assert_int_equal(list[1].moves, 0);
+	np_workloads_free(list, (unsigned)n);
+
+	n = np_ledger_moves(l, &moves);
+	assert_int_equal(n, 1);
+	assert_string_equal(moves[0].name, "mover");
+	assert_int_equal(moves[0].pid, 4200);
+	assert_int_equal(hwloc_bitmap_first(moves[0].from), 0);
+	assert_int_equal(hwloc_bitmap_first(moves[0].to), 2);
+	assert_string_equal(moves[0].reason, "memory spilled: 40% off node 0");
+	np_moves_free(moves, (unsigned)n);
+
+	/* a deleted workload takes its moves along */
+	assert_int_equal(np_ledger_delete(l, 4200, 50), 1);
+	assert_int_equal(np_ledger_moves(l, &moves), 0);
+	np_moves_free(moves, 0);
+	assert_int_equal(query_int("SELECT count(*) FROM move"), 0);
+	np_ledger_close(l);
+	np_host_free(h);
+	kill_proc(4200);
+	kill_proc(4201);
 }
 
 static void test_corrupt_db(void **state)
@@ -835,6 +958,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_and_schema, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_db, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_insert_list_forget, setup, teardown),

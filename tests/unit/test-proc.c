@@ -8,12 +8,14 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char stat_sleep[] =
@@ -33,6 +35,129 @@ static void test_stat_parse(void **state)
 	assert_int_equal(st.ppid, 4200);
 	assert_int_equal(st.flags, 4194304);
 	assert_int_equal(st.start_time, 35274);
+	assert_string_equal(st.comm, "sleep");
+	assert_int_equal(st.utime, 0);
+	assert_int_equal(st.nthreads, 1);
+	assert_int_equal(st.rss_pages, 391); /* field 24 */
+}
+
+static void test_stat_parse_fields(void **state)
+{
+	struct np__proc_stat st;
+
+	(void)state;
+	/* utime 7, stime 3, 12 threads, vsize and rss present */
+	assert_int_equal(
+	    np__proc_stat_parse("9 (qemu-system-x86) S 1 9 9 0 -1 4194560 10 0 0 0 7 3 "
+	                        "-1 -2 20 0 12 0 500 123456 2048 184467\n",
+	                        &st),
+	    0);
+	assert_string_equal(st.comm, "qemu-system-x86");
+	assert_int_equal(st.utime, 7);
+	assert_int_equal(st.stime, 3);
+	assert_int_equal(st.nthreads, 12);
+	assert_int_equal(st.start_time, 500);
+	assert_int_equal(st.rss_pages, 2048);
+	/* vsize without rss */
+	assert_int_equal(
+	    np__proc_stat_parse("9 (a) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 77\n", &st), 0);
+	assert_int_equal(st.rss_pages, 0);
+	/* junk after rss, a negative utime, a negative rss */
+	assert_int_equal(
+	    np__proc_stat_parse("9 (a) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 7 8x", &st),
+	    -EBADMSG);
+	assert_int_equal(
+	    np__proc_stat_parse("9 (a) S 1 9 9 0 -1 0 0 0 0 -7 0 0 0 0 20 0 1 0 5", &st), -EBADMSG);
+	assert_int_equal(
+	    np__proc_stat_parse("9 (a) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 7 -8", &st),
+	    -EBADMSG);
+}
+
+static void test_cpu_stat_parse(void **state)
+{
+	struct np_cpu_time *t = NULL;
+
+	(void)state;
+	assert_int_equal(np__cpu_stat_parse("cpu  30 0 20 900 10 1 2 3 0 0\n"
+	                                    "cpu0 10 0 10 450 5 1 1 2 0 0\n"
+	                                    "cpu2 20 0 10 450 5 0 1 1 0 0\n"
+	                                    "intr 1 2 3\nctxt 5\n",
+	                                    &t),
+	                 2);
+	assert_int_equal(t[0].cpu, 0);
+	assert_int_equal(t[0].busy, 10 + 10 + 1 + 1 + 2);
+	assert_int_equal(t[0].total, 24 + 450 + 5);
+	assert_int_equal(t[1].cpu, 2);
+	assert_int_equal(t[1].busy, 20 + 10 + 1 + 1);
+	free(t);
+	/* four numbers, as kernels before 2.6 wrote */
+	assert_int_equal(np__cpu_stat_parse("cpu0 1 2 3 4\n", &t), 1);
+	assert_int_equal(t[0].busy, 6);
+	assert_int_equal(t[0].total, 10);
+	free(t);
+	t = NULL;
+	assert_int_equal(np__cpu_stat_parse("cpu0 1 2 3\n", &t), -EBADMSG);
+	assert_int_equal(np__cpu_stat_parse("cpu0 1 2 3 x\n", &t), -EBADMSG);
+	assert_int_equal(np__cpu_stat_parse("cpu0 1 2 3 4 \n", &t), -EBADMSG);
+	assert_int_equal(np__cpu_stat_parse("cpu1 1 2 3 4\ncpu0 1 2 3 4\n", &t), -EBADMSG);
+	assert_int_equal(np__cpu_stat_parse("cpu  1 2 3 4\nintr 0\n", &t), -EBADMSG); /* no CPU */
+	assert_null(t);
+}
+
+static void test_process_live(void **state)
+{
+	struct np_process p, *list = NULL;
+	struct np_cpu_time *t = NULL;
+	struct np_node_bytes *nb = NULL;
+	bool self = false, init = false;
+	pid_t child;
+	int n, status;
+
+	(void)state;
+	assert_int_equal(np_process_read(getpid(), &p), 0);
+	assert_int_equal(p.pid, getpid());
+	assert_int_equal(p.kernel_thread, 0);
+	assert_int_equal(p.nthreads, 1);
+	assert_int_equal(p.uid, geteuid());
+	assert_true(p.rss_bytes > 0);
+	{
+		/* under valgrind the name is valgrind's: compare with what the kernel shows */
+		char comm[64] = "";
+		FILE *f = fopen("/proc/self/comm", "r");
+
+		assert_non_null(f);
+		assert_non_null(fgets(comm, sizeof(comm), f));
+		fclose(f);
+		comm[strcspn(comm, "\n")] = '\0';
+		assert_string_equal(p.comm, comm);
+	}
+	n = np_process_list(&list);
+	assert_true(n >= 2);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			assert_true(list[i - 1].pid < list[i].pid);
+		self |= list[i].pid == getpid();
+		init |= list[i].pid == 1 && !list[i].kernel_thread;
+	}
+	assert_true(self && init);
+	free(list);
+	n = np_cpu_times(&t);
+	assert_true(n >= 1);
+	assert_true(t[0].total >= t[0].busy);
+	free(t);
+	/* a process that is gone */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(np_process_read(child, &p), -ESRCH);
+	assert_int_equal(np_process_memory(child, &nb), -ESRCH);
+	assert_int_equal(np_process_read(0, &p), -EINVAL);
+	n = np_process_memory(getpid(), &nb);
+	if (n != -ESRCH) {
+		assert_true(n >= 1);
+		free(nb);
+	}
 }
 
 static void test_stat_parse_comm(void **state)
@@ -292,7 +417,8 @@ int main(void)
 	    cmocka_unit_test(test_stat_parse),          cmocka_unit_test(test_stat_parse_comm),
 	    cmocka_unit_test(test_stat_parse_bad),      cmocka_unit_test(test_numa_maps_parse),
 	    cmocka_unit_test(test_numa_maps_parse_bad), cmocka_unit_test(test_fixture_reads),
-	    cmocka_unit_test(test_live_self),
+	    cmocka_unit_test(test_live_self),           cmocka_unit_test(test_stat_parse_fields),
+	    cmocka_unit_test(test_cpu_stat_parse),      cmocka_unit_test(test_process_live),
 	};
 
 	return cmocka_run_group_tests(tests, setup_root, teardown_root);

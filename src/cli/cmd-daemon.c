@@ -1,0 +1,820 @@
+/*
+ * cmd-daemon.c - `numaplace daemon`: keep placed workloads placed well over time.
+ *
+ * Every interval: the host's free memory (NP_HOST_FAST, live), CPU use per node (/proc/stat,
+ * since the last interval), each ledger workload's memory per node (numa_maps) and CPU use;
+ * np_rebalance_decide() says which one workload, if any, moves. The move is made as `place
+ * --pid` makes one: bind every thread, record it in the ledger (np_ledger_move()), commit,
+ * then migrate its pages. With --adopt-threshold, an interval without a move may adopt the
+ * largest unmanaged process above the thresholds, as numad manages processes it finds.
+ *
+ * SIGTERM and SIGINT end the daemon between two steps: an interval in progress finishes its
+ * transaction (or rolls it back), so the ledger is always whole. Decisions are logged on stderr
+ * (the journal under systemd), each change of a workload's verdict once.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char daemon_help[] =
+    "usage: numaplace daemon [--interval SECONDS] [--adopt-threshold RSS[:CPU%]]\n"
+    "                        [--exclude NAME,...] [--adopt-only NAME,...]\n"
+    "                        [--min-gap SECONDS]\n"
+    "                        [--min-improvement X] [--strategy NAME] [--dry-run] [--once]\n"
+    "                        [--state-dir DIR]\n\n"
+    "Rebalance the workloads of the ledger, in the foreground, until SIGTERM or SIGINT.\n"
+    "Every interval it reads free memory and CPU use per node and where each workload's\n"
+    "memory is, and moves at most one workload whose memory spilled off its nodes or whose\n"
+    "nodes are overloaded, when a better place exists (see docs/daemon.md). Each decision\n"
+    "is logged on stderr with its reason; 'numaplace list' shows the moves.\n\n"
+    "  --interval SECONDS    time between two looks (default 15; fractions allowed)\n"
+    "  --adopt-threshold RSS[:CPU%]\n"
+    "                        also adopt unmanaged processes with at least RSS resident\n"
+    "                        (e.g. 1G) and CPU% of one CPU (e.g. 50), largest first, one\n"
+    "                        per interval; never kernel threads\n"
+    "  --exclude NAME,...    never adopt processes with these names (as ps -o comm shows)\n"
+    "  --adopt-only NAME,... adopt only processes with these names\n"
+    "  --min-gap SECONDS     least time between two moves of one workload (default 300)\n"
+    "  --min-improvement X   least drop in cost for a move, 0 to 1 (default 0.1)\n"
+    "  --strategy NAME       how candidates are found (default compact)\n"
+    "  --dry-run             decide and log, move nothing\n"
+    "  --once                one interval, then exit\n"
+    "  -h, --help            show this help\n\n";
+
+struct daemon_opts {
+	double interval;
+	uint64_t adopt_rss;
+	double adopt_cpu; /* percent of one CPU */
+	bool adopt;
+	char **exclude, **only;
+	unsigned nexclude, nonly;
+	char *exclude_buf, *only_buf;
+	struct np_rebalance_params params;
+	const char *state_dir;
+	bool once, dry_run;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("numaplace daemon: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int parse_seconds(const char *opt, const char *v, double min, double *ret)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (*v < '0' || *v > '9' || *end || errno || !(d >= min && d <= 86400))
+		return cli_usage_error("daemon", "%s '%s': a number of seconds from %g to 86400",
+		                       opt, v, min);
+	*ret = d;
+	return EXIT_OK;
+}
+
+static int parse_threshold(const char *v, struct daemon_opts *o)
+{
+	const char *colon = strchr(v, ':');
+	char rss[64];
+	char *end;
+
+	if ((colon ? (size_t)(colon - v) : strlen(v)) >= sizeof(rss) || colon == v)
+		return cli_usage_error("daemon",
+		                       "--adopt-threshold '%s': expected RSS[:CPU%%], e.g. "
+		                       "1G:50",
+		                       v);
+	snprintf(rss, sizeof(rss), "%.*s", (int)(colon ? colon - v : (long)strlen(v)), v);
+	if (cli_parse_size("daemon", "--adopt-threshold", rss, &o->adopt_rss))
+		return EXIT_USAGE;
+	o->adopt_cpu = 0;
+	if (colon) {
+		errno = 0;
+		o->adopt_cpu = strtod(colon + 1, &end);
+		if (colon[1] < '0' || colon[1] > '9' || (*end && strcmp(end, "%")) || errno ||
+		    !(o->adopt_cpu <= 100000))
+			return cli_usage_error(
+			    "daemon",
+			    "--adopt-threshold '%s': CPU%% must be a number, e.g. "
+			    "1G:50 (half a CPU)",
+			    v);
+	}
+	o->adopt = true;
+	return EXIT_OK;
+}
+
+/* A comma-separated list of names into *list (pointing into *buf). */
+static int parse_names(const char *v, char ***list, unsigned *n, char **buf)
+{
+	unsigned cap = 1;
+
+	free(*buf);
+	free(*list);
+	*buf = strdup(v);
+	for (const char *p = v; *p; p++)
+		cap += *p == ',';
+	*list = calloc(cap, sizeof(**list));
+	*n = 0;
+	if (!*buf || !*list) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	for (char *tok = strtok(*buf, ","); tok; tok = strtok(NULL, ","))
+		(*list)[(*n)++] = tok;
+	return EXIT_OK;
+}
+
+static int parse(int argc, char **argv, struct daemon_opts *o)
+{
+	int r, err;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		double d;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(daemon_help, stdout);
+			fputs(cli_state_options_help, stdout);
+			return 1;
+		}
+		if (strcmp(a, "--once") == 0) {
+			o->once = true;
+			continue;
+		}
+		if (strcmp(a, "--dry-run") == 0) {
+			o->dry_run = true;
+			continue;
+		}
+#define VALUE(name) ((v = cli_opt_value("daemon", name, argc, argv, &i, &err)) != NULL)
+		if (VALUE("--interval")) {
+			if (parse_seconds("--interval", v, 0.05, &o->interval))
+				return -EXIT_USAGE;
+			continue;
+		}
+		if (!err && VALUE("--min-gap")) {
+			if (parse_seconds("--min-gap", v, 0, &d))
+				return -EXIT_USAGE;
+			o->params.min_gap = (int64_t)d;
+			continue;
+		}
+		if (!err && VALUE("--min-improvement")) {
+			char *end;
+
+			o->params.min_improvement = strtod(v, &end);
+			if (*v < '0' || *v > '9' || *end || !(o->params.min_improvement <= 1))
+				return -cli_usage_error(
+				    "daemon", "--min-improvement '%s': a number from 0 to 1", v);
+			continue;
+		}
+		if (!err && VALUE("--adopt-threshold")) {
+			if (parse_threshold(v, o))
+				return -EXIT_USAGE;
+			continue;
+		}
+		if (!err && VALUE("--exclude")) {
+			r = parse_names(v, &o->exclude, &o->nexclude, &o->exclude_buf);
+			if (r)
+				return -r;
+			continue;
+		}
+		if (!err && VALUE("--adopt-only")) {
+			r = parse_names(v, &o->only, &o->nonly, &o->only_buf);
+			if (r)
+				return -r;
+			continue;
+		}
+		if (!err && VALUE("--strategy")) {
+			if (np_strategy_parse(v, &o->params.strategy) < 0)
+				return -cli_usage_error(
+				    "daemon",
+				    "--strategy '%s': unknown (compact, xen, numad, "
+				    "first-fit, spread, exhaustive)",
+				    v);
+			continue;
+		}
+#undef VALUE
+		if (err)
+			return -err;
+		if ((r = cli_state_option("daemon", argc, argv, &i, &o->state_dir)) != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return -cli_usage_error("daemon", "unknown argument '%s'", a);
+	}
+	return 0;
+}
+
+/* CPU time of a process at the last look, to turn ticks into CPUs used. */
+struct ticks {
+	pid_t pid;
+	uint64_t start_time, ticks;
+};
+
+struct state {
+	struct daemon_opts *o;
+	np_ledger *ledger;
+	struct np_cpu_time *cpu; /* per-CPU times at the last look */
+	int ncpu;
+	struct ticks *seen; /* processes at the last look, sorted by pid */
+	unsigned nseen;
+	struct timespec last; /* when the last look was */
+	/* the last verdict logged per workload, so that a state is logged once */
+	struct {
+		pid_t pid;
+		uint64_t start_time;
+		enum np_rebalance_verdict verdict;
+	} * said;
+	unsigned nsaid;
+};
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static int cmp_ticks(const void *a, const void *b)
+{
+	pid_t x = ((const struct ticks *)a)->pid, y = ((const struct ticks *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	pid_t x = ((const struct np_process *)a)->pid, y = ((const struct np_process *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/* CPUs a process kept busy since the last look (0 when it was not seen then). */
+static double cpus_used(const struct state *s, const struct np_process *p, double secs)
+{
+	struct ticks key = {.pid = p->pid};
+	const struct ticks *t =
+	    s->seen ? bsearch(&key, s->seen, s->nseen, sizeof(key), cmp_ticks) : NULL;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (!t || t->start_time != p->start_time || p->cpu_ticks < t->ticks || secs <= 0)
+		return 0;
+	return (double)(p->cpu_ticks - t->ticks) / (double)(hz > 0 ? hz : 100) / secs;
+}
+
+/* Busy CPUs per node index since the last look, from /proc/stat. */
+static int node_busy(const np_host *h, struct state *s, double **ret)
+{
+	struct np_cpu_time *now = NULL;
+	double *busy = calloc(np_host_nnodes(h) ? np_host_nnodes(h) : 1, sizeof(*busy));
+	int n = np_cpu_times(&now), k = 0;
+
+	if (!busy || n < 0) {
+		free(busy);
+		free(now);
+		return n < 0 ? n : -ENOMEM;
+	}
+	for (unsigned i = 0; i < np_host_ncpus(h); i++) {
+		const struct np_cpu *c = np_host_cpu(h, i);
+		int idx = np_host_node_idx(h, c->node);
+
+		while (k < s->ncpu && s->cpu[k].cpu < c->cpu)
+			k++;
+		if (idx < 0 || k >= s->ncpu || s->cpu[k].cpu != c->cpu)
+			continue;
+		for (int j = 0; j < n; j++)
+			if (now[j].cpu == c->cpu && now[j].total > s->cpu[k].total &&
+			    now[j].busy >= s->cpu[k].busy)
+				busy[idx] += (double)(now[j].busy - s->cpu[k].busy) /
+				             (double)(now[j].total - s->cpu[k].total);
+	}
+	free(s->cpu);
+	s->cpu = now;
+	s->ncpu = n;
+	*ret = busy;
+	return 0;
+}
+
+/* Remember every process's CPU time for the next look. */
+static int remember(struct state *s, const struct np_process *list, int n)
+{
+	struct ticks *t = calloc(n > 0 ? (size_t)n : 1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		t[i].pid = list[i].pid;
+		t[i].start_time = list[i].start_time;
+		t[i].ticks = list[i].cpu_ticks;
+	}
+	free(s->seen);
+	s->seen = t;
+	s->nseen = (unsigned)n;
+	return 0;
+}
+
+/* Log a workload's verdict when it differs from the one logged last for it. */
+static void say(struct state *s, const struct np_workload *w, enum np_rebalance_verdict v,
+                const char *reason)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nsaid; i++)
+		if (s->said[i].pid == w->pid && s->said[i].start_time == w->start_time)
+			break;
+	if (i < s->nsaid && s->said[i].verdict == v)
+		return;
+	if (i == s->nsaid) {
+		void *n = realloc(s->said, (s->nsaid + 1) * sizeof(*s->said));
+
+		if (!n)
+			return;
+		s->said = n;
+		s->said[i].pid = w->pid;
+		s->said[i].start_time = w->start_time;
+		s->nsaid++;
+		if (v == NP_REBALANCE_FINE) {
+			s->said[i].verdict = v;
+			return; /* a workload first seen fine is no news */
+		}
+	}
+	s->said[i].verdict = v;
+	logmsg("%s (pid %d): %s: %s", w->name, (int)w->pid, np_rebalance_verdict_name(v), reason);
+}
+
+static void report_migration(const char *name, pid_t pid, const struct cli_migration *m,
+                             hwloc_const_nodeset_t to)
+{
+	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
+	char *list = cli_list_string(to), a[32], b[32];
+
+	if (m->err == -ESRCH)
+		logmsg("%s (pid %d): exited before its pages were moved", name, (int)pid);
+	else if (m->err < 0)
+		logmsg("%s (pid %d): cannot move its pages: %s", name, (int)pid, strerror(-m->err));
+	else
+		logmsg("%s (pid %d): migrated %" PRIu64 " pages (%s) to node%s %s; %" PRIu64
+		       " pages (%s) could not move",
+		       name, (int)pid, cli_pages(moved), np_size_format(moved, a, sizeof(a)),
+		       hwloc_bitmap_weight(to) > 1 ? "s" : "", list ? list : "?",
+		       cli_pages(m->stuck), np_size_format(m->stuck, b, sizeof(b)));
+	free(list);
+}
+
+/*
+ * Bind `pid` to `cpus` and record it, in the open transaction (insert when `w` is new, a move
+ * otherwise), then commit. Returns 0, -ESRCH (gone: rolled back) or another -errno (rolled back).
+ */
+static int bind_and_record(struct state *s, const np_host *h, struct np_workload *w, bool insert,
+                           const char *reason, char **ret_name)
+{
+	struct np_apply_req ap = {w->cpus, NULL, NP_CPU_BINDING_STRICT, NP_MEM_POLICY_NONE};
+	int r;
+
+	r = np_apply(h, w->pid, &ap, NULL);
+	if (r < 0)
+		goto fail;
+	r = insert ? np_ledger_insert(s->ledger, w, ret_name)
+	           : np_ledger_move(s->ledger, w, reason);
+	if (r < 0)
+		goto fail;
+	r = np_ledger_commit(s->ledger);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	np_ledger_rollback(s->ledger);
+	return r;
+}
+
+/* Move workload `w` (of the ledger) as decided. The transaction is open; it is closed here. */
+static void move(struct state *s, const np_host *h, const struct np_workload *w,
+                 const struct np_rebalance_decision *d, const char *reason)
+{
+	struct np_workload nw;
+	struct cli_migration mig;
+	np_load *load = NULL;
+	bool fits;
+	char *from = cli_list_string(w->nodes), *to = cli_list_string(d->nodes), *why = NULL;
+	uint64_t need = 0, res = 0;
+	int r;
+
+	np_workload_init(&nw);
+	memset(&mig, 0, sizeof(mig));
+	for (unsigned i = 0; i < w->nclaimed; i++)
+		need += w->claimed[i].bytes;
+	for (unsigned i = 0; i < w->nresident; i++)
+		res += w->resident[i].bytes;
+	/* the new claim: split as a placement there would split it */
+	r = np_ledger_load(s->ledger, h, &load);
+	if (r == 0)
+		r = cli_give_back(h, load, w->resident, (int)w->nresident, w);
+	nw.pid = w->pid;
+	nw.start_time = w->start_time;
+	nw.nodes = d->nodes;
+	nw.cpus = d->cpus;
+	nw.vcpus = w->vcpus;
+	if (r == 0)
+		r = cli_fill_claim(h, load, d->nodes, need > res ? need : res, w->vcpus, &nw,
+		                   &fits);
+	if (r == 0 && asprintf(&why, "daemon: %s", reason) < 0) {
+		why = NULL;
+		r = -ENOMEM;
+	}
+	if (r < 0) {
+		np_ledger_rollback(s->ledger);
+		logmsg("%s (pid %d): cannot move: %s", w->name, (int)w->pid, strerror(-r));
+		goto out;
+	}
+	r = bind_and_record(s, h, &nw, false, why, NULL);
+	if (r == -ESRCH) {
+		logmsg("%s (pid %d): exited while being moved", w->name, (int)w->pid);
+		goto out;
+	}
+	if (r < 0) {
+		logmsg("%s (pid %d): cannot move to nodes %s: %s", w->name, (int)w->pid,
+		       to ? to : "?",
+		       *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+		goto out;
+	}
+	if (hwloc_bitmap_isequal(w->nodes, d->nodes))
+		logmsg("%s (pid %d): stays on node%s %s; its memory is gathered there", w->name,
+		       (int)w->pid, hwloc_bitmap_weight(d->nodes) > 1 ? "s" : "", to ? to : "?");
+	else
+		logmsg("%s (pid %d): moved from node%s %s to %s", w->name, (int)w->pid,
+		       hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", from && *from ? from : "-",
+		       to ? to : "?");
+	mig.before = w->resident;
+	mig.nbefore = (int)w->nresident;
+	cli_migrate(w->pid, h, d->nodes, &mig);
+	report_migration(w->name, w->pid, &mig, d->nodes);
+out:
+	nw.nodes = NULL;
+	nw.cpus = NULL;
+	np_workload_release(&nw);
+	free(mig.after);
+	np_load_free(load);
+	free(from);
+	free(to);
+	free(why);
+}
+
+static bool named(char *const *list, unsigned n, const char *comm)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(list[i], comm) == 0)
+			return true;
+	return false;
+}
+
+static bool excluded(const struct daemon_opts *o, const char *comm)
+{
+	return named(o->exclude, o->nexclude, comm) ||
+	       (o->nonly && !named(o->only, o->nonly, comm));
+}
+
+/*
+ * Adopt the largest unmanaged process above the thresholds, as `place --pid` does. The
+ * transaction is open; it is closed here. Returns 1 when one was adopted (or tried), else 0.
+ */
+static int adopt(struct state *s, const np_host *h, const struct np_process *procs, int nprocs,
+                 const struct np_workload *live, int nlive, double secs)
+{
+	const struct np_process *best = NULL;
+	struct np_node_bytes *res = NULL;
+	struct np_search_opts so;
+	struct np_request req;
+	struct np_workload w;
+	struct cli_migration mig;
+	char **argv = NULL, *name = NULL;
+	np_load *load = NULL;
+	np_plan *plan = NULL;
+	double best_cpu = 0;
+	int nres = 0, r;
+	bool fits;
+
+	for (int i = 0; i < nprocs; i++) {
+		const struct np_process *p = &procs[i];
+		double cpu;
+		bool managed = false;
+
+		if (p->kernel_thread || p->pid == getpid() || p->state == 'Z' || p->state == 'X' ||
+		    p->rss_bytes < s->o->adopt_rss || excluded(s->o, p->comm))
+			continue;
+		for (int k = 0; k < nlive && !managed; k++)
+			managed = live[k].pid == p->pid;
+		if (managed)
+			continue;
+		cpu = cpus_used(s, p, secs);
+		if (cpu * 100 < s->o->adopt_cpu)
+			continue;
+		if (!best || p->rss_bytes > best->rss_bytes) {
+			best = p;
+			best_cpu = cpu;
+		}
+	}
+	if (!best)
+		return 0;
+
+	np_workload_init(&w);
+	memset(&mig, 0, sizeof(mig));
+	/* a kernel thread's flags were read from stat only: check its command line too */
+	{
+		struct np_process again;
+
+		if (np_process_read(best->pid, &again) < 0 || again.kernel_thread ||
+		    again.start_time != best->start_time) {
+			np_ledger_rollback(s->ledger);
+			return 0;
+		}
+	}
+	nres = np_process_memory(best->pid, &res);
+	if (nres < 0) {
+		np_ledger_rollback(s->ledger);
+		logmsg("%s (pid %d): cannot read its memory: %s", best->comm, (int)best->pid,
+		       strerror(-nres));
+		return 1;
+	}
+	np_request_init(&req);
+	for (int i = 0; i < nres; i++)
+		req.memory_bytes += res[i].bytes;
+	/* CPUs it uses, rounded up, at most its threads and the host's CPUs */
+	req.vcpus = (unsigned)ceil(best_cpu);
+	if (req.vcpus > best->nthreads)
+		req.vcpus = best->nthreads;
+	if (req.vcpus > np_host_ncpus(h))
+		req.vcpus = np_host_ncpus(h);
+	if (req.vcpus < 1)
+		req.vcpus = 1;
+	np_search_opts_init(&so);
+	so.strategy = s->o->params.strategy;
+	r = np_ledger_load(s->ledger, h, &load);
+	if (r == 0)
+		r = cli_give_back(h, load, res, nres, NULL);
+	if (r == 0)
+		r = np_search(h, load, &req, &so, &plan);
+	if (r < 0 || !np_plan_best(plan)) {
+		np_ledger_rollback(s->ledger);
+		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
+		       r < 0 ? strerror(-r) : np_plan_reason(plan));
+		goto out;
+	}
+	w.pid = best->pid;
+	w.start_time = best->start_time;
+	w.nodes = (hwloc_bitmap_t)np_plan_best(plan)->nodes;
+	w.cpus = (hwloc_bitmap_t)np_plan_best(plan)->cpus;
+	w.vcpus = req.vcpus;
+	w.strategy = strdup(np_strategy_name(so.strategy));
+	w.policy = strdup(np_mem_policy_name(NP_MEM_POLICY_NONE));
+	w.cmdline =
+	    np_process_argv(best->pid, &argv) > 0 ? cli_cmdline_text(argv) : strdup(best->comm);
+	r = cli_fill_claim(h, load, w.nodes, req.memory_bytes, req.vcpus, &w, &fits);
+	if (r == 0 && (!w.strategy || !w.policy || !w.cmdline))
+		r = -ENOMEM;
+	if (r < 0) {
+		np_ledger_rollback(s->ledger);
+		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid, strerror(-r));
+		goto out;
+	}
+	if (s->o->dry_run) {
+		char *n = cli_list_string(w.nodes);
+
+		np_ledger_rollback(s->ledger);
+		logmsg("%s (pid %d): would adopt on node%s %s (--dry-run)", best->comm,
+		       (int)best->pid, hwloc_bitmap_weight(w.nodes) > 1 ? "s" : "", n ? n : "?");
+		free(n);
+		goto out;
+	}
+	r = bind_and_record(s, h, &w, true, NULL, &name);
+	if (r < 0) {
+		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
+		       r == -ESRCH ? "it exited" : strerror(-r));
+		goto out;
+	}
+	{
+		char *n = cli_list_string(w.nodes), sz[32];
+
+		logmsg("%s (pid %d): adopted on node%s %s: %s resident, %.1f CPUs used, %u vCPU%s: "
+		       "%s",
+		       name, (int)best->pid, hwloc_bitmap_weight(w.nodes) > 1 ? "s" : "",
+		       n ? n : "?", np_size_format(req.memory_bytes, sz, sizeof(sz)), best_cpu,
+		       req.vcpus, req.vcpus == 1 ? "" : "s", np_plan_reason(plan));
+		free(n);
+	}
+	mig.before = res;
+	mig.nbefore = nres;
+	cli_migrate(best->pid, h, w.nodes, &mig);
+	report_migration(name, best->pid, &mig, w.nodes);
+out:
+	w.nodes = NULL;
+	w.cpus = NULL;
+	np_workload_release(&w);
+	np_plan_free(plan);
+	np_load_free(load);
+	free(mig.after);
+	free(res);
+	free(argv);
+	free(name);
+	return 1;
+}
+
+/* One interval: look, decide, act. Returns 0, or -errno when the ledger fails. */
+static int interval(struct state *s)
+{
+	struct np_source src = {NP_SOURCE_LIVE, NULL, NP_HOST_FAST};
+	struct np_rebalance_workload *rw = NULL;
+	struct np_rebalance_decision d;
+	struct np_workload *live = NULL;
+	struct np_process *procs = NULL;
+	struct timespec now;
+	np_load *base = NULL;
+	np_host *h = NULL;
+	double *busy = NULL, secs;
+	int nlive = 0, nprocs = 0, r;
+
+	memset(&d, 0, sizeof(d));
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = elapsed(&s->last, &now);
+	s->last = now;
+	r = np_host_load(&src, &h);
+	if (r < 0) {
+		logmsg("cannot read this host: %s",
+		       *np_host_last_error() ? np_host_last_error() : strerror(-r));
+		return 0;
+	}
+	r = node_busy(h, s, &busy);
+	if (r < 0)
+		goto out;
+	nprocs = np_process_list(&procs);
+	if (nprocs < 0) {
+		r = nprocs;
+		nprocs = 0;
+		goto out;
+	}
+
+	r = np_ledger_begin(s->ledger);
+	if (r > 0)
+		logmsg("%d workload%s exited since the last look", r, r == 1 ? "" : "s");
+	if (r < 0)
+		goto ledger_fail;
+	nlive = np_ledger_list(s->ledger, NP_LEDGER_LIST_RESIDENT, &live);
+	if (nlive < 0) {
+		r = nlive;
+		nlive = 0;
+		goto ledger_fail;
+	}
+	rw = calloc(nlive > 0 ? (size_t)nlive : 1, sizeof(*rw));
+	r = rw ? np_load_new(h, &base) : -ENOMEM;
+	if (r < 0)
+		goto out;
+	for (int i = 0; i < nlive; i++) {
+		struct np_process key = {.pid = live[i].pid}, *p;
+
+		rw[i].name = live[i].name;
+		rw[i].nodes = live[i].nodes;
+		rw[i].vcpus = live[i].vcpus;
+		rw[i].claimed = live[i].claimed;
+		rw[i].nclaimed = live[i].nclaimed;
+		rw[i].resident = live[i].resident;
+		rw[i].nresident = live[i].nresident;
+		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
+		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
+		 */
+		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
+		p = bsearch(&key, procs, (size_t)nprocs, sizeof(key), cmp_proc);
+		rw[i].cpu = p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
+	}
+	s->o->params.now = (int64_t)time(NULL);
+	r = np_rebalance_decide(h, base, busy, rw, (unsigned)nlive, &s->o->params, &d);
+	if (r < 0) {
+		np_ledger_rollback(s->ledger);
+		logmsg("cannot decide: %s", strerror(-r));
+		goto out;
+	}
+	for (int i = 0; i < nlive; i++)
+		say(s, &live[i], d.verdicts[i], d.reasons[i]);
+	if (d.move >= 0 && !s->o->dry_run) {
+		move(s, h, &live[d.move], &d, d.reasons[d.move]);
+	} else if (d.move >= 0 || !s->o->adopt || !adopt(s, h, procs, nprocs, live, nlive, secs)) {
+		if (d.move >= 0)
+			logmsg("%s (pid %d): not moved (--dry-run)", live[d.move].name,
+			       (int)live[d.move].pid);
+		/* nothing done: the commit keeps the pruning of np_ledger_begin() */
+		r = np_ledger_commit(s->ledger);
+		if (r < 0)
+			goto ledger_fail;
+	}
+	r = 0;
+	goto out;
+ledger_fail:
+	np_ledger_rollback(s->ledger);
+	logmsg("cannot use the ledger: %s",
+	       *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+out:
+	if (procs && remember(s, procs, nprocs) < 0 && r == 0)
+		r = -ENOMEM;
+	np_rebalance_decision_release(&d);
+	np_workloads_free(live, (unsigned)nlive);
+	free(rw);
+	free(procs);
+	free(busy);
+	np_load_free(base);
+	np_host_free(h);
+	return r;
+}
+
+/* Sleep for `secs`, or less when a stop signal comes. */
+static void pause_for(double secs)
+{
+	struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+
+	while (!stop_signal && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon_opts o = {.interval = 15};
+	struct sigaction sa;
+	struct state s;
+	struct np_process *procs = NULL;
+	int r, n;
+
+	memset(&s, 0, sizeof(s));
+	np_rebalance_params_init(&o.params);
+	r = parse(argc, argv, &o);
+	if (r < 0)
+		return -r;
+	if (r == 1)
+		return EXIT_OK;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a sleep ends at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	s.o = &o;
+	r = cli_ledger_open(o.state_dir, 0, &s.ledger);
+	if (r)
+		goto out;
+	/* the first look: CPU times to measure the first interval against */
+	s.ncpu = np_cpu_times(&s.cpu);
+	n = np_process_list(&procs);
+	if (s.ncpu < 0 || n < 0 || remember(&s, procs, n) < 0) {
+		cli_error("cannot read /proc: %s", strerror(s.ncpu < 0 ? -s.ncpu
+		                                            : n < 0    ? -n
+		                                                       : ENOMEM));
+		r = EXIT_FAIL;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s.last);
+	logmsg("started: every %g s, min gap %" PRId64 " s, min improvement %.2f, strategy %s%s%s",
+	       o.interval, o.params.min_gap, o.params.min_improvement,
+	       np_strategy_name(o.params.strategy), o.adopt ? ", adopting" : "",
+	       o.dry_run ? ", dry run" : "");
+	r = EXIT_OK;
+	while (!stop_signal) {
+		pause_for(o.interval);
+		if (stop_signal)
+			break;
+		if (interval(&s) < 0)
+			r = EXIT_FAIL;
+		if (o.once)
+			break;
+	}
+	if (stop_signal)
+		logmsg("stopped by %s", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+out:
+	np_ledger_close(s.ledger);
+	free(s.cpu);
+	free(s.seen);
+	free(s.said);
+	free(procs);
+	free(o.exclude);
+	free(o.exclude_buf);
+	free(o.only);
+	free(o.only_buf);
+	return r;
+}

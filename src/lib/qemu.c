@@ -1,0 +1,205 @@
+/*
+ * qemu.c - what a QEMU command line asks for, so that `numaplace run -- qemu-system-x86_64 ...`
+ * needs no --vcpus and --memory (numad reads qemu-kvm's threads the same way, afterwards).
+ *
+ * The rules are QEMU's own (softmmu/vl.c and hw/core/machine-smp.c): options may start with
+ * one or two dashes; -smp's first item without a key is cpus=, -m's is size=; the last
+ * occurrence of an option wins, and within one option the last value of a key; a 0 is "not
+ * given". -smp without a CPU count means maxcpus, or else the product of the topology.
+ * -m sizes are QEMU's: a number (with a fraction) and an optional suffix B, K, M, G, T, P, E
+ * in either case; without a suffix, mebibytes.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define QEMU_DEFAULT_RAM (128ull << 20)
+
+/* A decimal count of [s, end) in 1..2^20, or 0 for "0" (not given). -EINVAL otherwise. */
+static int parse_count(const char *s, const char *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (s == end)
+		return -EINVAL;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > (1u << 20))
+			return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* A QEMU size of [s, end), MiB by default. */
+static int parse_size(const char *s, const char *end, uint64_t *ret)
+{
+	static const char suffixes[] = "BKMGTPE";
+	uint64_t whole = 0, mult = 1ull << 20, frac_num = 0, frac_den = 1, frac;
+	const char *p = s, *suf;
+
+	if (p == end || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > (1ull << 40))
+			return -EINVAL;
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p == end || *p < '0' || *p > '9')
+			return -EINVAL;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if (frac_den < 1000000000ull) {
+				frac_num = frac_num * 10 + (uint64_t)(*p - '0');
+				frac_den *= 10;
+			}
+	}
+	if (p < end) {
+		char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+
+		suf = strchr(suffixes, c);
+		if (!suf || !c || p + 1 != end)
+			return -EINVAL;
+		mult = 1ull << (10 * (suf - suffixes));
+	}
+	if (whole > UINT64_MAX / mult)
+		return -EINVAL;
+	/*
+	 * The fraction of the unit, rounded down to whole bytes: frac_num / frac_den * mult in
+	 * two parts that cannot overflow (frac_num and mult % frac_den are below 10^9).
+	 */
+	frac = frac_num * (mult / frac_den) + frac_num * (mult % frac_den) / frac_den;
+	if (whole * mult > UINT64_MAX - frac)
+		return -EINVAL;
+	*ret = whole * mult + frac;
+	return *ret ? 0 : -EINVAL;
+}
+
+/* One key=value item of -smp, into vals[] at the key's index in keys[]. */
+static int smp_item(const char *k, const char *ke, const char *v, const char *ve, uint64_t *vals)
+{
+	static const char *const keys[] = {"cpus",  "maxcpus", "sockets", "dies",    "clusters",
+	                                   "cores", "threads", "books",   "drawers", "modules"};
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((size_t)(ke - k) == strlen(keys[i]) && !strncmp(k, keys[i], (size_t)(ke - k)))
+			return parse_count(v, ve, &vals[i]);
+	return -EINVAL;
+}
+
+static int parse_smp(const char *s, unsigned *ret_vcpus)
+{
+	/* cpus, maxcpus, then the topology: sockets dies clusters cores threads books drawers
+	 * modules */
+	uint64_t vals[10] = {0}, cpus;
+	bool first = true;
+	int r;
+
+	for (const char *p = s;; first = false) {
+		const char *end = strchrnul(p, ','), *eq = memchr(p, '=', (size_t)(end - p));
+
+		if (eq)
+			r = smp_item(p, eq, eq + 1, end, vals);
+		else if (first)
+			r = parse_count(p, end, &vals[0]);
+		else
+			r = -EINVAL;
+		if (r < 0)
+			return r;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	cpus = vals[0];
+	if (!cpus)
+		cpus = vals[1];
+	if (!cpus) {
+		cpus = 1;
+		for (unsigned i = 2; i < 10; i++)
+			cpus *= vals[i] ? vals[i] : 1;
+	}
+	if (cpus > (1u << 20))
+		return -EINVAL;
+	*ret_vcpus = (unsigned)cpus;
+	return 0;
+}
+
+static int parse_m(const char *s, uint64_t *ret_bytes)
+{
+	uint64_t size = 0, ignored;
+	bool first = true, have = false;
+	int r;
+
+	for (const char *p = s;; first = false) {
+		const char *end = strchrnul(p, ','), *eq = memchr(p, '=', (size_t)(end - p));
+
+		if (!eq && first) {
+			r = parse_size(p, end, &size);
+			have = true;
+		} else if (eq && eq - p == 4 && !strncmp(p, "size", 4)) {
+			r = parse_size(eq + 1, end, &size);
+			have = true;
+		} else if (eq && eq - p == 6 && !strncmp(p, "maxmem", 6)) {
+			r = parse_size(eq + 1, end, &ignored);
+		} else if (eq && eq - p == 5 && !strncmp(p, "slots", 5)) {
+			r = parse_count(eq + 1, end, &ignored);
+		} else {
+			r = -EINVAL;
+		}
+		if (r < 0)
+			return r;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	if (!have)
+		return -EINVAL;
+	*ret_bytes = size;
+	return 0;
+}
+
+static bool is_qemu(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	base = base ? base + 1 : argv0;
+	return (!strncmp(base, "qemu-system-", 12) && base[12]) || !strcmp(base, "qemu-kvm");
+}
+
+int np_qemu_sizes(char *const *argv, struct np_qemu_sizes *ret_sizes)
+{
+	struct np_qemu_sizes q = {1, QEMU_DEFAULT_RAM, 0, 0};
+	int r;
+
+	if (!argv || !argv[0] || !ret_sizes)
+		return -EINVAL;
+	if (!is_qemu(argv[0]))
+		return 0;
+	for (unsigned i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-')
+			continue;
+		a += a[1] == '-' ? 2 : 1;
+		if (strcmp(a, "smp") && strcmp(a, "m"))
+			continue;
+		if (!argv[i + 1])
+			return -EINVAL;
+		if (!strcmp(a, "smp")) {
+			r = parse_smp(argv[i + 1], &q.vcpus);
+			q.vcpus_given = 1;
+		} else {
+			r = parse_m(argv[i + 1], &q.memory_bytes);
+			q.memory_given = 1;
+		}
+		if (r < 0)
+			return r;
+		i++;
+	}
+	*ret_sizes = q;
+	return 1;
+}

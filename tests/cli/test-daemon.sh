@@ -1,0 +1,127 @@
+#!/bin/sh
+# `numaplace daemon` on this machine: --once runs one interval and exits cleanly; SIGTERM and
+# SIGINT stop it with exit 0 and the ledger whole; --adopt-threshold adopts an unmanaged
+# process (never a kernel thread, never an excluded one); decisions are logged on stderr.
+# Real moves between nodes need more than one node: the VM suite checks them.
+# usage: test-daemon.sh NUMAPLACE NP-THREADS
+set -u
+np=$1
+helper=$2
+fail=0
+pass=0
+tmp=$(mktemp -d)
+helpers=
+trap 'kill $helpers 2>/dev/null; rm -rf "$tmp"' EXIT
+export NUMAPLACE_STATE_DIR="$tmp/state"
+db="$NUMAPLACE_STATE_DIR/ledger.db"
+
+if [ ! -r /proc/self/numa_maps ]; then
+	echo "SKIP: this kernel has no NUMA support (/proc/self/numa_maps is missing)"
+	exit 77
+fi
+for tool in sqlite3 python3; do
+	if ! command -v $tool >/dev/null; then
+		echo "SKIP: $tool is needed to inspect the ledger"
+		exit 77
+	fi
+done
+ok() {
+	pass=$((pass + 1))
+}
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+}
+grep_err() {
+	if grep -q -- "$1" "$tmp/err"; then ok; else
+		bad "$2: stderr lacks '$1'"
+		sed 's/^/  | /' "$tmp/err"
+	fi
+}
+integrity() {
+	[ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] && ok || bad "$1: integrity_check"
+}
+py() {
+	python3 -c "import json; j=json.load(open('$2')); print($1)"
+}
+start_helper() {
+	"$helper" "$@" >"$tmp/helper.out" 2>&1 &
+	hpid=$!
+	helpers="$helpers $hpid"
+	i=0
+	while [ $i -lt 200 ] && ! grep -q ready "$tmp/helper.out"; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+# --- --once: one interval, exit 0; a placed workload is judged and logged ---------------------
+start_helper 2 80
+placed=$hpid
+"$np" place --pid "$placed" >/dev/null 2>&1 && ok || bad "place the first helper"
+"$np" daemon --once --interval 0.2 >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "daemon --once: exit status"
+grep_err "numaplace daemon: started: every 0.2 s, min gap 300 s, min improvement 0.10, strategy compact" "--once"
+# all its memory is on its node: fine (not logged), or held when the CPUs are busy
+if grep -q "np-threads-$placed" "$tmp/err"; then
+	grep_err "np-threads-$placed (pid $placed): held: 0% (0 B) of its memory off node 0" "--once"
+else
+	ok
+fi
+! grep -q "moved from" "$tmp/err" && ok || bad "--once moved something on one node"
+integrity "--once"
+
+# --- adoption: an unmanaged process above the threshold is adopted, one per interval ----------
+start_helper 3 48
+"$np" daemon --once --interval 0.2 --adopt-threshold 32M --adopt-only np-threads \
+	--exclude sshd >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "daemon --adopt-threshold: exit status"
+grep_err "np-threads-$hpid (pid $hpid): adopted on node 0:" "adoption"
+grep_err "np-threads-$hpid (pid $hpid): migrated 0 pages (0 B) to node 0; 0 pages (0 B) could not move" "adoption: migration"
+"$np" list --json >"$tmp/list.json"
+[ "$(py "[w['strategy'] for w in j['workloads'] if w['pid'] == $hpid]" "$tmp/list.json")" = "['compact']" ] &&
+	ok || bad "the adopted process is in the ledger"
+node0_cpus=$(cat /sys/devices/system/node/node0/cpulist)
+[ "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$hpid/task/*/status | sort -u)" = "$node0_cpus" ] &&
+	ok || bad "every thread of the adopted process is bound"
+# below the threshold, excluded, or --dry-run: nothing adopted
+start_helper 1 48
+small=$hpid
+"$np" daemon --once --interval 0.1 --adopt-threshold 1T --adopt-only np-threads 2>"$tmp/err"
+! grep -q "adopted" "$tmp/err" && ok || bad "adopted below the threshold"
+"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only np-threads \
+	--exclude np-threads 2>"$tmp/err"
+! grep -q "adopted" "$tmp/err" && ok || bad "adopted an excluded process"
+sqlite3 "$db" .dump >"$tmp/before"
+"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only np-threads --dry-run 2>"$tmp/err"
+grep_err "np-threads (pid $small): would adopt on node 0 (--dry-run)" "--dry-run"
+sqlite3 "$db" .dump >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok || bad "--dry-run changed the ledger"
+# never a kernel thread: with no name filter and a tiny threshold, nothing of the kernel's
+"$np" daemon --once --interval 0.1 --adopt-threshold 0B --dry-run 2>"$tmp/err"
+! grep -Eq "\((pid 2)\)|kthreadd|kworker" "$tmp/err" && ok || bad "a kernel thread was considered"
+
+# --- SIGTERM and SIGINT: exit 0, the ledger whole ---------------------------------------------
+for sig in TERM INT; do
+	"$np" daemon --interval 0.1 >"$tmp/out" 2>"$tmp/err" &
+	dpid=$!
+	sleep 0.5
+	kill -$sig $dpid
+	wait $dpid
+	code=$?
+	[ $code -eq 0 ] && ok || bad "SIG$sig: exit $code"
+	grep_err "stopped by SIG$sig" "SIG$sig"
+	integrity "SIG$sig"
+done
+
+# --- usage --------------------------------------------------------------------------------------
+"$np" daemon --interval 0 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "--interval 0: usage error"
+"$np" daemon --adopt-threshold x 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "--adopt-threshold x: usage error"
+"$np" daemon --min-improvement 2 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "--min-improvement 2: usage error"
+
+kill $helpers 2>/dev/null
+echo "daemon: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
