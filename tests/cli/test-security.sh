@@ -56,6 +56,17 @@ mkdir "$tmp/planted" && chown nobody "$tmp/planted"
 expect 1 "is owned by uid 65534, not by uid 0" "root uses nobody's directory" -- \
 	"$np" run --state-dir "$tmp/planted" $run_args -- true
 
+# --- place --pid: another user's process only as root -----------------------------------------
+sleep 100 &
+sleeper=$!
+mkdir -m 0700 "$tmp/ns" && chown nobody "$tmp/ns"
+expect 1 "cannot place pid $sleeper ('sleep'): permission denied (it belongs to uid 0" \
+	"nobody places root's process" -- \
+	as_nobody "$np" place --pid "$sleeper" --state-dir "$tmp/ns"
+expect 0 "" "root places it" -- "$np" place --pid "$sleeper" --state-dir "$tmp/root" --dry-run
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null
+
 # --- symlinks and group-writable directories --------------------------------------------------
 ln -s "$tmp/root" "$tmp/link"
 expect 1 "state directory '$tmp/link' is a symlink" "symlinked state directory" -- \
@@ -63,10 +74,12 @@ expect 1 "state directory '$tmp/link' is a symlink" "symlinked state directory" 
 mkdir -m 0700 "$tmp/shared" && chmod 0770 "$tmp/shared"
 expect 1 "is writable by group or others (mode 0770)" "group-writable state directory" -- \
 	"$np" run --state-dir "$tmp/shared" $run_args -- true
+[ -e "$tmp/root/ledger.db-wal" ] && mv "$tmp/root/ledger.db-wal" "$tmp/wal"
 ln -s /etc/passwd "$tmp/root/ledger.db-wal"
 expect 1 "ledger file '$tmp/root/ledger.db-wal' is a symlink" "symlinked WAL file" -- \
 	"$np" list --state-dir "$tmp/root"
 rm "$tmp/root/ledger.db-wal"
+[ -e "$tmp/wal" ] && mv "$tmp/wal" "$tmp/root/ledger.db-wal"
 
 # --- set-uid: the caller's environment is not trusted -----------------------------------------
 mkdir "$tmp/suid"
