@@ -1,7 +1,7 @@
 #!/bin/sh
 # Crash safety of the ledger. numaplace-crash (crash.c) is numaplace with a crash point after
 # every SQL statement, after the close that checkpoints the WAL, and before the exec of the
-# workload. `run`, `forget` and `list` are killed with SIGKILL at every point in turn (N = 1, 2,
+# workload. `run`, `forget`, `list` and `daemon --once` are killed with SIGKILL at every point in turn (N = 1, 2,
 # ... until the command gets through), then at random moments; after every kill:
 # - the ledger opens (numaplace list) and passes PRAGMA integrity_check;
 # - it holds no claim without a live workload (after the prune every transaction does);
@@ -17,8 +17,9 @@ tmp=$(mktemp -d)
 small=
 keeper=
 victim=
+adoptee=
 cleanup() {
-	kill $keeper $victim $(jobs -p) 2>/dev/null
+	kill $keeper $victim $adoptee $(jobs -p) 2>/dev/null
 	[ -n "$small" ] && umount "$small" 2>/dev/null
 	[ -n "${ro:-}" ] && umount "$ro" 2>/dev/null
 	rm -rf "$tmp"
@@ -169,6 +170,25 @@ wait "$victim" 2>/dev/null
 
 # --- list: it prunes (victim has just exited) -----------------------------------------------
 kill_every "list" nothing nothing -- list --all
+
+# --- daemon --once, adopting an unmanaged process: adopted whole or not at all ---------------
+sleep 1000 &
+adoptee=$!
+daemon_setup() {
+	# unmanaged again before every round
+	"$np" forget "$adoptee" >/dev/null 2>&1
+}
+daemon_after() {
+	if [ -n "$(sqlite3 "$db" "SELECT pid FROM workload WHERE pid = $adoptee AND ended IS NULL AND name = ''")" ]; then
+		bad "daemon killed at $1: an adopted row without a name"
+	else
+		ok
+	fi
+}
+kill_every "daemon --once" daemon_setup daemon_after -- \
+	daemon --once --interval 0.05 --adopt-threshold 1K --adopt-only sleep --min-gap 0
+kill "$adoptee" 2>/dev/null
+wait "$adoptee" 2>/dev/null
 
 # --- killed at random moments, while the other points are in between -------------------------
 python3 - "$npc" "$tmp" $run_args <<'EOF' >"$tmp/random.out" 2>&1
