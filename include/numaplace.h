@@ -408,6 +408,8 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
  * The claims ledger: what numaplace has placed on this host and what it still holds, in one
  * SQLite database (WAL journal) `ledger.db` in a state directory the caller chooses (see
  * docs/ledger.md for the schema and the transaction). Not thread-safe: one handle per thread.
+ * Every ledger call may also return -ENOSPC when the state directory's file system is full
+ * (nothing is changed then).
  */
 typedef struct np_ledger np_ledger;
 
@@ -534,7 +536,9 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
 /**
  * Forget the live workload named `name` (when not NULL) or with `pid`: its claim is dropped,
  * the process keeps running where it is. Opens its own transaction (which also prunes) when
- * none is open. Returns 0; -ENOENT no such live workload; -errno.
+ * none is open. Only root (real uid 0) or the process's owner (its real uid is the caller's
+ * real uid) may forget a workload. Returns 0; -ENOENT no such live workload; -EPERM another
+ * user's workload; -errno.
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
 

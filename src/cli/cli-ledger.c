@@ -34,13 +34,13 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 	int r;
 
 	if (!dir) {
-		env = getenv("NUMAPLACE_STATE_DIR");
+		env = secure_getenv("NUMAPLACE_STATE_DIR");
 		if (env && *env) {
 			dir = env;
 		} else if (geteuid() == 0) {
 			dir = "/run/numaplace";
 		} else {
-			env = getenv("XDG_RUNTIME_DIR");
+			env = secure_getenv("XDG_RUNTIME_DIR");
 			if (!env || *env != '/') {
 				cli_error("cannot find the state directory: XDG_RUNTIME_DIR is not "
 				          "set; give --state-dir or NUMAPLACE_STATE_DIR");

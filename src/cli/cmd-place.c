@@ -357,7 +357,8 @@ int cmd_place(int argc, char **argv)
 		cli_error("pid %d ('%s') has exited (a zombie)", (int)o.pid, p.comm);
 		return EXIT_FAIL;
 	}
-	if (geteuid() != 0 && p.uid != geteuid()) {
+	/* the real uid: a set-uid numaplace does not lend its owner's power (docs/security.md) */
+	if (getuid() != 0 && p.uid != getuid()) {
 		cli_error(
 		    "cannot place pid %d ('%s'): permission denied (it belongs to uid %u; only "
 		    "root places another user's process)",

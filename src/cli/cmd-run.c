@@ -59,7 +59,8 @@ struct run_opts {
  */
 static void exec_path(char **argv)
 {
-	const char *path = getenv("PATH"), *p;
+	/* set-uid or with capabilities, a caller's PATH must not choose what runs */
+	const char *path = secure_getenv("PATH"), *p;
 	bool denied = false;
 	char *buf;
 	size_t n = strlen(argv[0]);

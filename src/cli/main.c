@@ -1,7 +1,35 @@
 /* main.c - numaplace(1): the command table. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+
+extern char **environ;
+
+/*
+ * Set-uid, set-gid or with file capabilities (AT_SECURE), numaplace does not take orders from
+ * the caller's environment: its own variables are read with secure_getenv(), and hwloc's
+ * (HWLOC_*: another topology, plugins loaded from any directory) are removed before hwloc can
+ * read them. docs/security.md.
+ */
+static void drop_hwloc_environment(void)
+{
+	if (!getauxval(AT_SECURE))
+		return;
+	for (size_t i = 0; environ && environ[i];) {
+		char name[256];
+		size_t len = strcspn(environ[i], "=");
+
+		if (strncmp(environ[i], "HWLOC_", 6) == 0 && len < sizeof(name)) {
+			memcpy(name, environ[i], len);
+			name[len] = '\0';
+			unsetenv(name);
+			continue; /* the next variable moved into slot i */
+		}
+		i++;
+	}
+}
 
 struct command {
 	const char *name;
@@ -37,6 +65,7 @@ int main(int argc, char **argv)
 {
 	const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
 
+	drop_hwloc_environment();
 	/* installed as numad (a link in libexec) for libvirt: `numad -w NCPUS[:MB]` */
 	base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "");
 	if (strcmp(base, "numad") == 0)

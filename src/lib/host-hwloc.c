@@ -74,6 +74,200 @@ out:
 	return r;
 }
 
+/*
+ * hwloc 2.9 crashes on two kinds of XML that its exporter never writes, so they are checked
+ * here first:
+ * - an <object> with a cpuset but no complete_cpuset, or a nodeset but no complete_nodeset (a
+ *   NULL dereference inside hwloc_topology_load(); later hwloc releases reject such a file,
+ *   hwloc pull request 783);
+ * - a set that is not in hwloc's own format ("0x0000000f,,0x00000001": chunks of up to 8 hex
+ *   digits after "0x", empty chunks for zeros in between, optionally after "0xf...f,"):
+ *   ",0x2" fails an assertion in hwloc_bitmap_sscanf() and aborts.
+ * Every attribute named *cpuset or *nodeset of every start tag is checked. At a tag this scan
+ * cannot read (an attribute without '=' or quotes, a truncated file) it stops: that is not
+ * well-formed XML, which hwloc's parser refuses with its own error.
+ */
+#define XML_MAX_BYTES (256u << 20)
+
+static bool xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * A set value [v, end) in hwloc's format (see above): chunks separated by commas, the first and
+ * the last "0x" and 1 to 8 hex digits, those in between the same or empty.
+ */
+static bool xml_set_valid(const char *v, const char *end)
+{
+	if (end - v >= 7 && strncmp(v, "0xf...f", 7) == 0) {
+		v += 7;
+		if (v == end)
+			return true;
+		if (*v++ != ',')
+			return false;
+	}
+	for (bool first = true;; first = false) {
+		const char *chunk = v;
+
+		while (v < end && *v != ',')
+			v++;
+		if (v == chunk) {
+			if (first || v == end)
+				return false;
+		} else if (v - chunk < 3 || v - chunk > 10 || chunk[0] != '0' || chunk[1] != 'x') {
+			return false;
+		} else {
+			for (const char *d = chunk + 2; d < v; d++)
+				if (!hex_digit(*d))
+					return false;
+		}
+		if (v == end)
+			return true;
+		v++; /* the comma */
+		if (v == end)
+			return false;
+	}
+}
+
+static bool ends_with(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(name + len - n, suffix, n) == 0;
+}
+
+/*
+ * Scan one start tag's attributes from p (after the tag's name). Returns 0 (*end: past the
+ * attributes), -EBADMSG (a bad set, or an object's set without its complete set) or -EINVAL
+ * (unreadable).
+ */
+static int xml_tag(const char *p, bool object, const char **end)
+{
+	static const char *const names[] = {"cpuset", "complete_cpuset", "nodeset",
+	                                    "complete_nodeset"};
+	bool has[4] = {false, false, false, false};
+
+	for (;;) {
+		const char *name, *q;
+		size_t len;
+
+		while (xml_space(*p))
+			p++;
+		if (*p == '>' || *p == '/' || *p == '\0')
+			break;
+		name = p;
+		while (*p && !xml_space(*p) && *p != '=' && *p != '>' && *p != '/')
+			p++;
+		len = (size_t)(p - name);
+		while (xml_space(*p))
+			p++;
+		if (len == 0 || *p++ != '=')
+			return -EINVAL;
+		while (xml_space(*p))
+			p++;
+		if ((*p != '"' && *p != '\'') || !(q = strchr(p + 1, *p)))
+			return -EINVAL;
+		if ((ends_with(name, len, "cpuset") || ends_with(name, len, "nodeset")) &&
+		    !xml_set_valid(p + 1, q))
+			return -EBADMSG;
+		p = q + 1;
+		for (unsigned k = 0; k < 4; k++)
+			if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0)
+				has[k] = true;
+	}
+	*end = p;
+	return object && ((has[0] && !has[1]) || (has[2] && !has[3])) ? -EBADMSG : 0;
+}
+
+static int xml_check(const char *path)
+{
+	char *text = NULL, *t;
+	size_t len = 0, cap = 0;
+	const char *p;
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		np__set_error("cannot read '%s': %s", path, strerror(-r));
+		return r;
+	}
+	for (;;) {
+		if (cap - len < 2) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > XML_MAX_BYTES) {
+				np__set_error("cannot parse '%s': larger than %u MiB", path,
+				              XML_MAX_BYTES >> 20);
+				r = -EBADMSG;
+				goto out;
+			}
+			t = realloc(text, cap);
+			if (!t) {
+				r = -ENOMEM;
+				goto out;
+			}
+			text = t;
+		}
+		n = read(fd, text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			np__set_error("cannot read '%s': %s", path, strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	for (p = text; (p = strchr(p, '<'));) {
+		const char *stop = NULL;
+
+		/* comments and CDATA may hold anything, "<object" included */
+		if (strncmp(p, "<!--", 4) == 0)
+			stop = strstr(p + 4, "-->");
+		else if (strncmp(p, "<![CDATA[", 9) == 0)
+			stop = strstr(p + 9, "]]>");
+		else if (p[1] != '!' && p[1] != '?' && p[1] != '/') {
+			const char *name = ++p;
+
+			while (*p && !xml_space(*p) && *p != '>' && *p != '/')
+				p++;
+			r = xml_tag(p, p - name == 6 && strncmp(name, "object", 6) == 0, &p);
+			if (r == -EINVAL)
+				break;
+			if (r < 0) {
+				np__set_error(
+				    "cannot parse '%s': a set not in hwloc's format, or an "
+				    "object with a cpuset but no complete_cpuset (or a nodeset "
+				    "but no complete_nodeset)",
+				    path);
+				goto out;
+			}
+			continue;
+		} else {
+			p++;
+			continue;
+		}
+		if (!stop)
+			break;
+		p = stop + 3;
+	}
+	r = 0;
+out:
+	free(text);
+	close(fd);
+	return r;
+}
+
 /* Create and load the topology of `src`. Records the error on failure. */
 static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 {
@@ -107,6 +301,9 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 
 	switch (src->kind) {
 	case NP_SOURCE_XML:
+		r = xml_check(src->arg);
+		if (r < 0)
+			goto out;
 		if (hwloc_topology_set_xml(topo, src->arg) < 0) {
 			np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
 			r = -EBADMSG;

@@ -139,6 +139,11 @@ void np_workloads_free(struct np_workload *list, unsigned n)
 /* Map an SQLite result to -errno and record what failed. */
 static int sql_fail(np_ledger *l, int rc, const char *what)
 {
+	/* the system's reason behind an I/O error: "disk I/O error" alone does not say "full" */
+	int sys = l->db && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL ||
+	                    (rc & 0xff) == SQLITE_CANTOPEN)
+	              ? sqlite3_system_errno(l->db)
+	              : 0;
 	int r;
 
 	switch (rc == SQLITE_IOERR_NOMEM ? SQLITE_NOMEM : rc & 0xff) {
@@ -168,8 +173,11 @@ static int sql_fail(np_ledger *l, int rc, const char *what)
 	default:
 		r = -EIO;
 	}
-	np__set_error("ledger '%s': %s: %s", l->path, what,
-	              l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+	if (sys == ENOSPC)
+		r = -ENOSPC;
+	np__set_error("ledger '%s': %s: %s%s%s%s", l->path, what,
+	              l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc), sys > 0 ? " (" : "",
+	              sys > 0 ? strerror(sys) : "", sys > 0 ? ")" : "");
 	return r;
 }
 
@@ -1242,8 +1250,25 @@ static int do_forget(np_ledger *l, void *arg)
 	int r;
 
 	for (unsigned i = 0; i < l->nlive; i++) {
+		uid_t owner;
+
 		if (!matches(&l->live[i], a))
 			continue;
+		/* another user's workload: only root may drop its claim (docs/security.md) */
+		r = np__proc_may_manage(l->rootfd, l->live[i].pid, &owner);
+		if (r == -EPERM) {
+			if (owner == (uid_t)-1)
+				np__set_error("workload '%s' (pid %d) cannot be shown to be yours: "
+				              "only root may forget it",
+				              l->live[i].name, (int)l->live[i].pid);
+			else
+				np__set_error("workload '%s' (pid %d) belongs to uid %u: only root "
+				              "or its owner may forget it",
+				              l->live[i].name, (int)l->live[i].pid, (unsigned)owner);
+			return r;
+		}
+		if (r == -ENOMEM)
+			return r;
 		r = end_row(l, l->live[i].id, "forgotten");
 		if (r < 0)
 			return r;

@@ -319,6 +319,42 @@ int np__proc_numa_maps(int rootfd, pid_t pid, struct np_node_bytes **ret_nodes)
 	return r;
 }
 
+int np__proc_may_manage(int rootfd, pid_t pid, uid_t *ret_uid)
+{
+	char path[64], *buf = NULL;
+	const char *p;
+	uint64_t uid;
+	uid_t me = getuid();
+	int r;
+
+	*ret_uid = (uid_t)-1;
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "proc/%d/status", (int)pid);
+	r = np__proc_read_file(rootfd, path, &buf);
+	if (r == -ENOENT || r == -ESRCH || r == -ENOMEM)
+		goto out;
+	if (me == 0) {
+		r = 0;
+		goto out;
+	}
+	/* unreadable (hidepid=2 hides other users' processes): not shown to be the caller's */
+	r = -EPERM;
+	if (!buf)
+		goto out;
+	p = strstr(buf, "\nUid:\t");
+	if (!p)
+		goto out;
+	p += 6;
+	if (parse_u64(&p, UINT32_MAX, &uid) < 0)
+		goto out;
+	*ret_uid = (uid_t)uid;
+	r = (uid_t)uid == me ? 0 : -EPERM;
+out:
+	free(buf);
+	return r;
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;

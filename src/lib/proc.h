@@ -54,6 +54,16 @@ int np__numa_maps_parse(const char *buf, struct np_node_bytes **ret_nodes);
 /* Read and parse /proc/PID/numa_maps. As np__numa_maps_parse(); -ENOENT, -EACCES. */
 int np__proc_numa_maps(int rootfd, pid_t pid, struct np_node_bytes **ret_nodes);
 
+/*
+ * Whether the caller may act on process `pid`'s claim (forget it; place it, for `place
+ * --pid`): yes when the caller's real uid is 0 or is the process's real uid (the Uid: line of
+ * proc/PID/status). The real uid, not the effective one: a numaplace installed set-uid must not
+ * hand its owner's power to whoever runs it. Returns 0; -EPERM (another user's process, or a
+ * status this caller may not read) with *ret_uid the owner when known ((uid_t)-1 otherwise);
+ * -ENOENT when the process is gone.
+ */
+int np__proc_may_manage(int rootfd, pid_t pid, uid_t *ret_uid);
+
 /* Thread ids of a process from /proc/PID/task, sorted. Returns the count and *ret_tids. */
 int np__proc_threads(int rootfd, pid_t pid, pid_t **ret_tids);
 

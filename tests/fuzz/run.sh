@@ -24,8 +24,8 @@ fuzz_one() {
 	t=$1
 	mkdir -p $out/fuzz-corpus/$t $out/fuzz-artifacts/$t
 	opts=
-	if [ "$t" = synthetic ]; then
-		opts="fast_unwind_on_malloc=0:suppressions=$PWD/$src/hwloc-lsan.supp"
+	if [ "$t" = synthetic ] || [ "$t" = xml ]; then
+		opts="fast_unwind_on_malloc=0:suppressions=$PWD/$src/third-party-lsan.supp"
 	fi
 	LSAN_OPTIONS=$opts nice -n 19 $out/tests/fuzz/fuzz-$t -max_total_time="$seconds" \
 		-timeout=30 -close_fd_mask=3 -print_final_stats=1 \

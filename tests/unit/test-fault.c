@@ -429,6 +429,137 @@ static void test_start_time(void **state)
 	assert_true(every_allocation(&c) > 0);
 }
 
+/* ---- Processes, CPU times, QEMU command lines, rebalancing ------------------------------------
+ */
+
+struct proc_arg {
+	int what;
+	void *out;
+	struct np_process p;
+};
+
+static int call_proc(void *arg)
+{
+	struct proc_arg *a = arg;
+	static char *const qemu[] = {
+	    "qemu-system-x86_64", "-smp", "cpus=4,sockets=2,cores=2", "-m", "size=4G", NULL};
+	struct np_qemu_sizes q;
+	int r;
+
+	a->out = UNTOUCHED;
+	switch (a->what) {
+	case 0:
+		a->p.pid = -7;
+		r = np_process_read(getpid(), &a->p);
+		if (r < 0)
+			assert_int_equal(a->p.pid, -7);
+		return r;
+	case 1:
+		r = np_process_list((struct np_process **)&a->out);
+		break;
+	case 2:
+		r = np_process_memory(getpid(), (struct np_node_bytes **)&a->out);
+		break;
+	case 3:
+		r = np_process_argv(getpid(), (char ***)&a->out);
+		break;
+	case 4:
+		r = np_cpu_times((struct np_cpu_time **)&a->out);
+		break;
+	default:
+		a->out = NULL;
+		r = np_qemu_sizes(qemu, &q);
+		return r == 1 ? 0 : r < 0 ? r : -EPROTO;
+	}
+	if (r < 0)
+		assert_ptr_equal(a->out, UNTOUCHED);
+	return r < 0 ? r : 0;
+}
+
+static void proc_undo(void *arg)
+{
+	struct proc_arg *a = arg;
+
+	if (a->out != UNTOUCHED)
+		free(a->out);
+	a->out = NULL;
+}
+
+static void test_processes(void **state)
+{
+	static const char *const names[] = {"np_process_read",   "np_process_list",
+	                                    "np_process_memory", "np_process_argv",
+	                                    "np_cpu_times",      "np_qemu_sizes"};
+	struct proc_arg a;
+	struct fault_case c = {NULL, NULL, call_proc, NULL, proc_undo, &a};
+
+	(void)state;
+	for (int w = 0; w < 6; w++) {
+		memset(&a, 0, sizeof(a));
+		a.what = w;
+		c.what = names[w];
+		every_allocation(&c);
+	}
+}
+
+struct rebalance_arg {
+	const np_host *host;
+	const np_load *load;
+	struct np_rebalance_workload w[2];
+	struct np_rebalance_params params;
+	struct np_rebalance_decision d;
+};
+
+static int call_rebalance(void *arg)
+{
+	struct rebalance_arg *a = arg;
+
+	memset(&a->d, 0, sizeof(a->d));
+	a->d.move = -7;
+	return np_rebalance_decide(a->host, a->load, NULL, a->w, 2, &a->params, &a->d);
+}
+
+static void rebalance_failed(void *arg, int r)
+{
+	(void)r;
+	assert_int_equal(((struct rebalance_arg *)arg)->d.move, -7);
+}
+
+static void rebalance_undo(void *arg)
+{
+	np_rebalance_decision_release(&((struct rebalance_arg *)arg)->d);
+}
+
+static void test_rebalance(void **state)
+{
+	static const struct np_node_bytes claimed[2] = {{0, 2 * GiB}, {1, 1 * GiB}};
+	static const struct np_node_bytes resident[2] = {{4, 1 * GiB}, {5, 1 * GiB}};
+	np_host *h = host4();
+	np_load *load = NULL;
+	hwloc_bitmap_t n0 = hwloc_bitmap_alloc(), n1 = hwloc_bitmap_alloc();
+	struct rebalance_arg a = {.host = h};
+	struct fault_case c = {"np_rebalance_decide", NULL,           call_rebalance,
+	                       rebalance_failed,      rebalance_undo, &a};
+
+	(void)state;
+	assert_int_equal(np_load_new(h, &load), 0);
+	a.load = load;
+	hwloc_bitmap_set(n0, 0);
+	hwloc_bitmap_set(n1, 1);
+	/* both spilled: most of their memory is on nodes 4 and 5 */
+	a.w[0] =
+	    (struct np_rebalance_workload){"a", n0, 2, &claimed[0], 1, &resident[0], 1, 0.5, 0, 0};
+	a.w[1] =
+	    (struct np_rebalance_workload){"b", n1, 2, &claimed[1], 1, &resident[1], 1, 0.5, 0, 0};
+	np_rebalance_params_init(&a.params);
+	a.params.now = 100000;
+	assert_true(every_allocation(&c) > 0);
+	hwloc_bitmap_free(n0);
+	hwloc_bitmap_free(n1);
+	np_load_free(load);
+	np_host_free(h);
+}
+
 /* ---- The ledger -------------------------------------------------------------------------------
  */
 
@@ -608,6 +739,8 @@ static void make_golden(void)
 	golden_rows = ledger_dump(golden);
 }
 
+static bool move_target; /* ledger_prepare builds a move of 2001, not a new workload */
+
 struct ledger_arg {
 	np_ledger *l;
 	np_host *host;
@@ -637,8 +770,13 @@ static void ledger_prepare(void *p)
 		np_workload_release(&w);
 	}
 	np_workload_release(&a->w);
-	workload(&a->w, NULL, 2007, 700, 4, GiB);
-	fake_proc(2007, 700, NULL);
+	if (move_target) {
+		/* live workload 2001 moves from node 0 to node 4 */
+		workload(&a->w, NULL, 2001, 100, 4, GiB);
+	} else {
+		workload(&a->w, NULL, 2007, 700, 4, GiB);
+		fake_proc(2007, 700, NULL);
+	}
 }
 
 static int ledger_call(void *p)
@@ -783,6 +921,24 @@ static int op_list(struct ledger_arg *a)
 	return r;
 }
 
+static int op_move(struct ledger_arg *a)
+{
+	return np_ledger_move(a->l, &a->w, "spilled");
+}
+
+static int op_moves(struct ledger_arg *a)
+{
+	struct np_move *moves = UNTOUCHED;
+	int r = np_ledger_moves(a->l, &moves);
+
+	if (r >= 0) {
+		np_moves_free(moves, (unsigned)r);
+		return 0;
+	}
+	assert_ptr_equal(moves, UNTOUCHED);
+	return r;
+}
+
 static void check_ledger(const char *what, int (*op)(struct ledger_arg *a), bool begin, bool insert,
                          np_host *host)
 {
@@ -808,6 +964,10 @@ static void test_ledger(void **state)
 	check_ledger("np_ledger_delete", op_delete, false, false, h);
 	check_ledger("np_ledger_forget", op_forget, false, false, h);
 	check_ledger("np_ledger_list", op_list, false, false, h);
+	move_target = true;
+	check_ledger("np_ledger_move", op_move, true, false, h);
+	move_target = false;
+	check_ledger("np_ledger_moves", op_moves, false, false, h);
 	free(golden_rows);
 	np_host_free(h);
 }
@@ -840,6 +1000,7 @@ int main(void)
 	    cmocka_unit_test(test_host_load),  cmocka_unit_test(test_host_build),
 	    cmocka_unit_test(test_load),       cmocka_unit_test(test_search),
 	    cmocka_unit_test(test_list_parse), cmocka_unit_test(test_start_time),
+	    cmocka_unit_test(test_processes),  cmocka_unit_test(test_rebalance),
 	    cmocka_unit_test(test_ledger),
 	};
 

@@ -553,6 +553,13 @@ static void test_bad_sources(void **state)
 	assert_load_fails(NP_SOURCE_XML, bad, 0, -EBADMSG, "bad/malformed.xml");
 	snprintf(bad, sizeof(bad), "%s/bad/not-a-topology.xml", FIXTURES);
 	assert_load_fails(NP_SOURCE_XML, bad, 0, -EBADMSG, "bad/not-a-topology.xml");
+	/* hwloc 2.9 would crash on these (found by tests/fuzz/fuzz-xml.c) */
+	snprintf(bad, sizeof(bad), "%s/bad/no-complete-cpuset.xml", FIXTURES);
+	assert_load_fails(NP_SOURCE_XML, bad, 0, -EBADMSG, "but no complete_cpuset");
+	snprintf(bad, sizeof(bad), "%s/bad/no-complete-nodeset.xml", FIXTURES);
+	assert_load_fails(NP_SOURCE_XML, bad, 0, -EBADMSG, "but no complete_nodeset");
+	snprintf(bad, sizeof(bad), "%s/bad/bad-nodeset.xml", FIXTURES);
+	assert_load_fails(NP_SOURCE_XML, bad, 0, -EBADMSG, "a set not in hwloc's format");
 	assert_load_fails(NP_SOURCE_SYNTHETIC, "garbage", 0, -EBADMSG, "garbage");
 	assert_load_fails(NP_SOURCE_SYNTHETIC, "pack:2 [numa(memory=64GiB) core:16", 0, -EBADMSG,
 	                  NULL);

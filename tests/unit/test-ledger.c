@@ -466,6 +466,91 @@ static void test_permissions(void **state)
 	np_ledger_close(open_ok());
 }
 
+/* proc/PID/status of a fixture process owned by uid */
+static void fake_owner(pid_t pid, unsigned uid)
+{
+	char rel[64], text[128];
+
+	snprintf(rel, sizeof(rel), "proc/%d/status", (int)pid);
+	snprintf(text, sizeof(text),
+	         "Name:\tw\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t%u\t%u\t%u\t%u\n", uid, uid,
+	         uid, uid);
+	put(rel, text);
+}
+
+/* As nobody, in nobody's own ledger: forget root's workload (refused) and its own. */
+static int forget_as_nobody(uid_t uid, gid_t gid)
+{
+	np_ledger *l = NULL;
+	struct np_ledger_opts o;
+	int r;
+
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return 1;
+	np_ledger_opts_init(&o);
+	o.proc_root = proot;
+	if (np_ledger_open(sdir, &o, &l) < 0 || np_ledger_begin(l) < 0)
+		return 2;
+	if (insert(l, "roots", 3000, 500, "0", 0, NULL, NULL, 1, NULL) < 0 ||
+	    insert(l, "mine", 3001, 600, "0", 0, NULL, NULL, 1, NULL) < 0 ||
+	    np_ledger_commit(l) < 0)
+		return 3;
+	r = np_ledger_forget(l, "roots", 0);
+	if (r != -EPERM || !strstr(np_ledger_last_error(), "belongs to uid 0: only root"))
+		return 4;
+	if (np_ledger_forget(l, NULL, 3000) != -EPERM)
+		return 5;
+	if (np_ledger_forget(l, "mine", 0) != 0)
+		return 6;
+	np_ledger_close(l);
+	return 0;
+}
+
+static void test_forget_foreign(void **state)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	np_ledger *l;
+	pid_t child;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0) {
+		/* the caller's own workloads only: a status owned by root is refused */
+		fake_proc(3000, 'S', 500, NULL);
+		fake_owner(3000, 0);
+		l = open_ok();
+		assert_int_equal(np_ledger_begin(l), 0);
+		assert_int_equal(insert(l, "roots", 3000, 500, "0", 0, NULL, NULL, 1, NULL), 0);
+		assert_int_equal(np_ledger_commit(l), 0);
+		assert_int_equal(np_ledger_forget(l, "roots", 0), -EPERM);
+		np_ledger_close(l);
+		return;
+	}
+	assert_non_null(nobody);
+	fake_proc(3000, 'S', 500, NULL);
+	fake_owner(3000, 0);
+	fake_proc(3001, 'S', 600, NULL);
+	fake_owner(3001, (unsigned)nobody->pw_uid);
+	assert_int_equal(mkdir(sdir, 0700), 0);
+	assert_int_equal(chown(sdir, nobody->pw_uid, nobody->pw_gid), 0);
+	child = fork();
+	if (child == 0)
+		_exit(forget_as_nobody(nobody->pw_uid, nobody->pw_gid));
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* root may forget anyone's: in root's own ledger, nobody's workload */
+	snprintf(sdir, sizeof(sdir), "%s/root-state", base);
+	snprintf(dbpath, sizeof(dbpath), "%s/ledger.db", sdir);
+	l = open_ok();
+	assert_int_equal(np_ledger_begin(l), 0);
+	assert_int_equal(insert(l, "nobodys", 3001, 600, "0", 0, NULL, NULL, 1, NULL), 0);
+	assert_int_equal(np_ledger_commit(l), 0);
+	assert_int_equal(np_ledger_forget(l, "nobodys", 0), 0);
+	np_ledger_close(l);
+}
+
 static void test_insert_list_forget(void **state)
 {
 	static const unsigned ids[] = {0, 2};
@@ -878,6 +963,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_corrupt_db, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_insert_list_forget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forget_foreign, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_generated_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_limit, setup, teardown),
