@@ -65,6 +65,10 @@ static void print_plan(const np_plan *plan, bool explain)
 	}
 	if (!explain)
 		return;
+	if (np_plan_ncandidates(plan) == 0) {
+		printf("%" PRIu64 " candidate sets examined; none fits\n", np_plan_examined(plan));
+		return;
+	}
 	printf("%" PRIu64 " candidate sets examined; the best %u:\n", np_plan_examined(plan),
 	       np_plan_ncandidates(plan));
 	printf("rank  %-16s %12s %6s %6s %9s\n", "nodes", "free", "cpus", "vcpus", "distance");
