@@ -140,8 +140,7 @@ int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 	if (r >= 0 && claims)
 		r = n = np_ledger_list(ledger, 0, &list);
 	if (r < 0) {
-		cli_error("cannot read the ledger: %s",
-		          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+		cli_error("cannot read the ledger: %s", cli_ledger_why(-r));
 		r = EXIT_FAIL;
 		goto out;
 	}
@@ -198,4 +197,11 @@ int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_worklo
 		return EXIT_FAIL;
 	}
 	return r;
+}
+
+const char *cli_ledger_why(int err)
+{
+	const char *why = np_ledger_last_error();
+
+	return *why ? why : strerror(-err);
 }

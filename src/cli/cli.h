@@ -161,6 +161,9 @@ uint64_t cli_pages(uint64_t bytes);
 int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
                       char **ret_name);
 
+/* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
+const char *cli_ledger_why(int err);
+
 /* Commands. */
 int cmd_info(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

@@ -453,8 +453,7 @@ static void move(struct state *s, const np_host *h, const struct np_workload *w,
 	}
 	if (r < 0) {
 		logmsg("%s (pid %d): cannot move to nodes %s: %s", w->name, (int)w->pid,
-		       to ? to : "?",
-		       *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+		       to ? to : "?", cli_ledger_why(-r));
 		goto out;
 	}
 	if (hwloc_bitmap_isequal(w->nodes, d->nodes))
@@ -730,8 +729,7 @@ static int interval(struct state *s)
 	goto out;
 ledger_fail:
 	np_ledger_rollback(s->ledger);
-	logmsg("cannot use the ledger: %s",
-	       *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+	logmsg("cannot use the ledger: %s", cli_ledger_why(-r));
 out:
 	if (procs && remember(s, procs, nprocs) < 0 && r == 0)
 		r = -ENOMEM;

@@ -63,8 +63,7 @@ int cmd_forget(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0) {
-		cli_error("cannot forget '%s': %s", target,
-		          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+		cli_error("cannot forget '%s': %s", target, cli_ledger_why(-r));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

@@ -283,8 +283,7 @@ static int list_moves(np_ledger *ledger, bool json)
 	if (ledger) {
 		n = np_ledger_moves(ledger, &moves);
 		if (n < 0) {
-			cli_error("cannot read the ledger: %s",
-			          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-n));
+			cli_error("cannot read the ledger: %s", cli_ledger_why(-n));
 			return EXIT_FAIL;
 		}
 	}
@@ -339,8 +338,7 @@ int cmd_list(int argc, char **argv)
 		n = np_ledger_list(
 		    ledger, NP_LEDGER_LIST_RESIDENT | (all ? NP_LEDGER_LIST_ALL : 0u), &list);
 		if (n < 0) {
-			cli_error("cannot read the ledger: %s",
-			          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-n));
+			cli_error("cannot read the ledger: %s", cli_ledger_why(-n));
 			np_ledger_close(ledger);
 			return EXIT_FAIL;
 		}

@@ -619,8 +619,7 @@ int cmd_place(int argc, char **argv)
 	goto out;
 
 ledger_fail:
-	cli_error("cannot update the ledger: %s",
-	          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+	cli_error("cannot update the ledger: %s", cli_ledger_why(-r));
 	r = EXIT_FAIL;
 	goto out;
 fail:

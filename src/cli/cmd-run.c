@@ -113,8 +113,9 @@ static int from_qemu(struct run_opts *o)
 	if (r == 0)
 		return 0;
 	if (r < 0)
-		return -cli_usage_error("run", "cannot read the -smp or -m of '%s' as QEMU would; "
-		                               "give --vcpus and --memory",
+		return -cli_usage_error("run",
+		                        "cannot read the -smp or -m of '%s' as QEMU would; "
+		                        "give --vcpus and --memory",
 		                        o->cmd[0]);
 	if (took_vcpus) {
 		o->req.vcpus = q.vcpus;
@@ -127,9 +128,9 @@ static int from_qemu(struct run_opts *o)
 		snprintf(m, sizeof(m), "%s%s", np_size_format(q.memory_bytes, sz, sizeof(sz)),
 		         q.memory_given ? "" : " (no -m: qemu's default)");
 	}
-	fprintf(stderr, "numaplace: from qemu's %s%s%s: %s%s%s\n",
-	        took_vcpus ? "-smp" : "", took_vcpus && took_memory ? "/" : "",
-	        took_memory ? "-m" : "", v, *v && *m ? ", " : "", m);
+	fprintf(stderr, "numaplace: from qemu's %s%s%s: %s%s%s\n", took_vcpus ? "-smp" : "",
+	        took_vcpus && took_memory ? "/" : "", took_memory ? "-m" : "", v,
+	        *v && *m ? ", " : "", m);
 	return 0;
 }
 
@@ -485,14 +486,13 @@ int cmd_run(int argc, char **argv)
 		r = np_ledger_delete(ledger, getpid(), start_time);
 		if (r < 0)
 			cli_error("cannot take back the claim of '%s': %s", name ? name : "?",
-			          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+			          cli_ledger_why(-r));
 	}
 	r = EXIT_FAIL;
 	goto out;
 
 ledger_fail:
-	cli_error("cannot update the ledger: %s",
-	          *np_ledger_last_error() ? np_ledger_last_error() : strerror(-r));
+	cli_error("cannot update the ledger: %s", cli_ledger_why(-r));
 	r = EXIT_FAIL;
 	goto out;
 fail:

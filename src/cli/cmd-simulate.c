@@ -17,19 +17,19 @@
 #include <time.h>
 
 static const char simulate_help[] =
-	"usage: numaplace simulate (--topology FILE | --synthetic DESC | --sysfs-root DIR)\n"
-	"                          [--strategy NAME] [--report] [--json] < trace.jsonl\n\n"
-	"Replay a trace on a topology. Each input line is one JSON object:\n"
-	"  {\"op\":\"place\",\"name\":\"vm1\",\"memory\":4294967296,\"vcpus\":4}\n"
-	"      (memory in bytes or as a size string such as \"4G\"; vcpus default 1)\n"
-	"  {\"op\":\"remove\",\"name\":\"vm1\"}\n"
-	"Each place prints one line: {\"name\":\"vm1\",\"nodes\":[2]}, or\n"
-	"{\"name\":\"vm1\",\"nodes\":null,\"reason\":\"...\"} when it runs unplaced, with\n"
-	"\"rejected\":true when the host does not have its memory at all.\n\n"
-	"  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
-	"  --report              after the decisions, print figures for the whole trace\n"
-	"  --json                with --report: the figures as one JSON line\n"
-	"  -h, --help            show this help\n\n";
+    "usage: numaplace simulate (--topology FILE | --synthetic DESC | --sysfs-root DIR)\n"
+    "                          [--strategy NAME] [--report] [--json] < trace.jsonl\n\n"
+    "Replay a trace on a topology. Each input line is one JSON object:\n"
+    "  {\"op\":\"place\",\"name\":\"vm1\",\"memory\":4294967296,\"vcpus\":4}\n"
+    "      (memory in bytes or as a size string such as \"4G\"; vcpus default 1)\n"
+    "  {\"op\":\"remove\",\"name\":\"vm1\"}\n"
+    "Each place prints one line: {\"name\":\"vm1\",\"nodes\":[2]}, or\n"
+    "{\"name\":\"vm1\",\"nodes\":null,\"reason\":\"...\"} when it runs unplaced, with\n"
+    "\"rejected\":true when the host does not have its memory at all.\n\n"
+    "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+    "  --report              after the decisions, print figures for the whole trace\n"
+    "  --json                with --report: the figures as one JSON line\n"
+    "  -h, --help            show this help\n\n";
 
 static void guest_release(struct guest *g)
 {
@@ -118,16 +118,16 @@ static json_t *report_json(const struct report *rep)
 	uint64_t decisions = rep->placed + rep->unplaced + rep->rejected;
 	double d = decisions ? (double)decisions : 1.0, p = rep->placed ? (double)rep->placed : 1.0;
 
-	return json_pack(
-		"{s:{s:f,s:f,s:f},s:{s:f,s:f},s:{s:I,s:I,s:I},s:{s:I,s:f,s:I,s:f}}", "locality",
-		"single_node_share", rep->single_node / p, "mean_nodes", rep->nodes_total / p,
-		"mean_access_distance", rep->weight > 0 ? rep->weighted_distance / rep->weight : 0.0,
-		"load", "peak_vcpus_per_cpu", rep->peak_load, "mean_spread",
-		rep->samples ? rep->spread_sum / rep->samples : 0.0, "admission", "placed",
-		(json_int_t)rep->placed, "unplaced", (json_int_t)rep->unplaced, "rejected",
-		(json_int_t)rep->rejected, "cost", "search_ns", (json_int_t)rep->search_ns,
-		"ns_per_decision", rep->search_ns / d, "examined", (json_int_t)rep->examined,
-		"examined_per_decision", rep->examined / d);
+	return json_pack("{s:{s:f,s:f,s:f},s:{s:f,s:f},s:{s:I,s:I,s:I},s:{s:I,s:f,s:I,s:f}}",
+	                 "locality", "single_node_share", rep->single_node / p, "mean_nodes",
+	                 rep->nodes_total / p, "mean_access_distance",
+	                 rep->weight > 0 ? rep->weighted_distance / rep->weight : 0.0, "load",
+	                 "peak_vcpus_per_cpu", rep->peak_load, "mean_spread",
+	                 rep->samples ? rep->spread_sum / rep->samples : 0.0, "admission", "placed",
+	                 (json_int_t)rep->placed, "unplaced", (json_int_t)rep->unplaced, "rejected",
+	                 (json_int_t)rep->rejected, "cost", "search_ns", (json_int_t)rep->search_ns,
+	                 "ns_per_decision", rep->search_ns / d, "examined",
+	                 (json_int_t)rep->examined, "examined_per_decision", rep->examined / d);
 }
 
 static void print_report(const struct report *rep)
@@ -152,8 +152,8 @@ static void print_report(const struct report *rep)
 
 /* Handle one place op. Returns 0 or EXIT_FAIL (after printing why). */
 static int do_place(const np_host *h, np_load *load, const struct np_search_opts *so,
-		    const char *name, uint64_t memory, unsigned vcpus, struct guest *g,
-		    struct report *rep)
+                    const char *name, uint64_t memory, unsigned vcpus, struct guest *g,
+                    struct report *rep)
 {
 	struct np_request req;
 	np_plan *plan = NULL;
@@ -192,7 +192,7 @@ static int do_place(const np_host *h, np_load *load, const struct np_search_opts
 		if (r == 0) {
 			rep->unplaced++;
 			rep->weighted_distance +=
-				(double)memory * set_mean_distance(h, np_host_nodeset(h));
+			    (double)memory * set_mean_distance(h, np_host_nodeset(h));
 			rep->weight += (double)memory;
 		} else {
 			rep->rejected++;
@@ -258,11 +258,12 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 			r = trace_error(lineno, "'%s' is already placed", name);
 		} else if (!jm || read_memory(jm, &memory) < 0) {
 			r = trace_error(lineno,
-					"'%s': \"memory\" must be bytes or a size such as \"4G\"",
-					name);
+			                "'%s': \"memory\" must be bytes or a size such as \"4G\"",
+			                name);
 		} else if (jv && (!json_is_integer(jv) || json_integer_value(jv) < 1 ||
-				  json_integer_value(jv) > (1 << 20))) {
-			r = trace_error(lineno, "'%s': \"vcpus\" must be a whole number >= 1", name);
+		                  json_integer_value(jv) > (1 << 20))) {
+			r = trace_error(lineno, "'%s': \"vcpus\" must be a whole number >= 1",
+			                name);
 		} else {
 			if (jv)
 				vcpus = (unsigned)json_integer_value(jv);
@@ -281,9 +282,9 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 			memset(&s->guests[s->nguests], 0, sizeof(s->guests[s->nguests]));
 			s->guests[s->nguests].name = strdup(name);
 			r = s->guests[s->nguests].name
-				    ? do_place(s->host, s->load, s->search, name, memory, vcpus,
-					       &s->guests[s->nguests], &s->rep)
-				    : EXIT_FAIL;
+			        ? do_place(s->host, s->load, s->search, name, memory, vcpus,
+			                   &s->guests[s->nguests], &s->rep)
+			        : EXIT_FAIL;
 			s->nguests++;
 		}
 	} else if (strcmp(op, "remove") == 0) {
@@ -332,7 +333,7 @@ int cmd_simulate(int argc, char **argv)
 			if (r < 0)
 				return -r;
 		} else if (strncmp(a, "--strategy", 10) == 0 &&
-			   (r = cli_request_option("simulate", argc, argv, &i, &ro)) != 0) {
+		           (r = cli_request_option("simulate", argc, argv, &i, &ro)) != 0) {
 			if (r < 0)
 				return -r;
 		} else {
