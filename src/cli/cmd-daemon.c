@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -560,7 +559,9 @@ static int adopt(struct state *s, const np_host *h, const struct np_process *pro
 	for (int i = 0; i < nres; i++)
 		req.memory_bytes += res[i].bytes;
 	/* CPUs it uses, rounded up, at most its threads and the host's CPUs */
-	req.vcpus = (unsigned)ceil(best_cpu);
+	req.vcpus = (unsigned)best_cpu;
+	if ((double)req.vcpus < best_cpu)
+		req.vcpus++;
 	if (req.vcpus > best->nthreads)
 		req.vcpus = best->nthreads;
 	if (req.vcpus > np_host_ncpus(h))

@@ -5,7 +5,7 @@
  * NP_HOST_FAST and has no hwloc topology, and the calls below are all hwloc would make.
  * The memory policy system calls are made through syscall(2) and not libnuma's wrappers so
  * that nothing of libnuma (whose constructor reads /proc and /sys) runs on the launch path.
- * Migration (place --pid, the daemon) is off that path and uses libnuma's migrate_pages().
+ * Migration (place --pid, the daemon) is off that path: migrate_pages(2).
  */
 #include "proc.h"
 
@@ -189,7 +189,7 @@ long np_migrate(pid_t pid, hwloc_const_nodeset_t from, hwloc_const_nodeset_t to)
 	}
 	hwloc_bitmap_foreach_end();
 	/* maxnode = bits + 1: the kernel reads one bit less, as for set_mempolicy() */
-	r = migrate_pages(pid, nlongs * ULONG_BITS + 1, fmask, tmask);
+	r = (int)syscall(SYS_migrate_pages, pid, nlongs * ULONG_BITS + 1, fmask, tmask);
 	if (r < 0)
 		r = -errno;
 out:

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <numaif.h>
+#include <sys/syscall.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,7 +347,9 @@ static int live_allowed(hwloc_bitmap_t cpus, hwloc_bitmap_t mems)
 		}
 	CPU_FREE(set);
 
-	if (get_mempolicy(NULL, nodemask, sizeof(nodemask) * 8, NULL, MPOL_F_MEMS_ALLOWED) < 0) {
+	/* The system call itself (what libnuma's wrapper makes): `run` need not load libnuma. */
+	if (syscall(SYS_get_mempolicy, NULL, nodemask, sizeof(nodemask) * 8, NULL,
+	            MPOL_F_MEMS_ALLOWED) < 0) {
 		r = -errno;
 		np__set_error("cannot read the allowed memory nodes: %s", strerror(-r));
 		return r;

@@ -350,14 +350,34 @@ static int check_db_files(int dirfd, const char *dir, bool create)
 static int check_schema(np_ledger *l, int *ret_version)
 {
 	int64_t v[3] = {0, 0, 0}, app, ver;
-	int r;
+	int r, own_tx;
 
-	/* one statement, one read transaction: a ledger being created meanwhile is seen whole */
-	r = query_ints(l,
-	               "SELECT a.application_id, u.user_version,"
-	               " (SELECT count(*) FROM sqlite_master)"
-	               " FROM pragma_application_id a, pragma_user_version u",
-	               3, v);
+	/*
+	 * One read transaction, so that a ledger being created meanwhile is seen whole. Plain
+	 * pragmas read the file header; the schema is counted only for a file that has no id,
+	 * since that costs parsing it (every `run` opens the ledger).
+	 */
+	own_tx = sqlite3_get_autocommit(l->db);
+	if (own_tx) {
+		r = exec_sql(l, "BEGIN");
+		if (r < 0)
+			return r;
+	}
+	r = query_ints(l, "PRAGMA application_id", 1, &v[0]);
+	if (r == 0)
+		r = query_ints(l, "PRAGMA user_version", 1, &v[1]);
+	if (r == 0 && v[0] == 0 && v[1] == 0)
+		r = query_ints(l, "SELECT count(*) FROM sqlite_master", 1, &v[2]);
+	if (own_tx) {
+		int rc = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+
+		if (rc != SQLITE_OK) {
+			/* a read transaction left open would refuse the pragmas that follow */
+			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+			if (r == 0)
+				r = sql_fail(l, rc, "COMMIT");
+		}
+	}
 	if (r == -EBADMSG)
 		np__set_error("'%s' is not a numaplace ledger: %s (left untouched)", l->path,
 		              sqlite3_errmsg(l->db));
