@@ -14,7 +14,8 @@ shift
 src=tests/fuzz
 out=build-fuzz
 if [ ! -f $out/build.ninja ]; then
-	CC=clang meson setup $out -Dfuzz=enabled -Db_lundef=false -Dwerror=true >/dev/null || exit 1
+	CC=clang meson setup $out -Dfuzz=enabled -Db_lundef=false -Dwerror=true \
+		-Dvm_tests=disabled >/dev/null || exit 1
 fi
 ninja -C $out >/dev/null || exit 1
 targets=${*:-$(sed -n "/^fuzz_targets = \[/,/\]/p" $src/meson.build | tr -d "[]=',\n" |
