@@ -114,8 +114,10 @@ for policy in bind preferred interleave; do
 		if [ $size = two ] && [ "$(echo $nodes | wc -w)" -eq 2 ]; then
 			set -- $nodes $bounds
 			d=$(distance $1 $2)
-			[ "$d" -ge "$3" ] && [ "$d" -le "${4:-999}" ] &&
-				pass "$name.close" "$mem: distance($1,$2)=$d, the closest pair with the memory" ||
+			# Closer than the bounds read a moment before is no fault: memory freed by
+			# the previous workload made a closer pair fit (its pages are checked above).
+			[ "$d" -le "${4:-999}" ] &&
+				pass "$name.close" "$mem: distance($1,$2)=$d, the closest pair with the memory (bounds $3..$4)" ||
 				fail "$name.close" "$mem: distance($1,$2)=$d, closest fitting pairs are at $3..$4"
 		fi
 		if [ $policy = interleave ] && [ $size = two ]; then
