@@ -7,63 +7,11 @@
 set -u
 np=$1
 helper=$2
-fail=0
-pass=0
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-export NUMAPLACE_STATE_DIR="$tmp/state"
-db="$NUMAPLACE_STATE_DIR/ledger.db"
-
-if [ ! -r /proc/self/numa_maps ]; then
-	echo "SKIP: this kernel has no NUMA support (/proc/self/numa_maps is missing)"
-	exit 77
-fi
-for tool in sqlite3 python3; do
-	if ! command -v $tool >/dev/null; then
-		echo "SKIP: $tool is needed to inspect the ledger"
-		exit 77
-	fi
-done
-
-ok() {
-	pass=$((pass + 1))
-}
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
-# expect CODE DESCRIPTION -- CMD...: runs CMD, checks its exit status
-expect() {
-	want=$1
-	what=$2
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else
-		bad "$what: exit $got, expected $want"
-		sed 's/^/  | /' "$tmp/out" "$tmp/err"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 grep_out() {
 	if grep -q -- "$1" "$tmp/out"; then ok; else
 		bad "$2: stdout lacks '$1'"
 		sed 's/^/  | /' "$tmp/out"
-	fi
-}
-grep_err() {
-	if grep -q -- "$1" "$tmp/err"; then ok; else
-		bad "$2: stderr lacks '$1'"
-		sed 's/^/  | /' "$tmp/err"
-	fi
-}
-dump() {
-	if [ -f "$db" ]; then sqlite3 "$db" .dump; else echo "no ledger"; fi
-}
-same_ledger() {
-	dump >"$tmp/after"
-	if cmp -s "$tmp/before" "$tmp/after"; then ok; else
-		bad "$1: the ledger changed"
-		diff "$tmp/before" "$tmp/after" | head -10
 	fi
 }
 # py EXPR FILE: evaluate a python expression over the JSON document in FILE as `j`
