@@ -205,3 +205,35 @@ const char *cli_ledger_why(int err)
 
 	return *why ? why : strerror(-err);
 }
+
+int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
+                      const struct np_request *req, hwloc_bitmap_t nodes, hwloc_bitmap_t cpus,
+                      struct np_workload *w, bool require, const char *anyway)
+{
+	char *list, need[32], have[32];
+	bool fits;
+	int r;
+
+	if (sets[0]) {
+		hwloc_bitmap_copy(nodes, sets[0]);
+		np_host_nodeset_to_cpuset(h, nodes, cpus);
+	} else {
+		hwloc_bitmap_copy(cpus, sets[1]);
+		np_host_cpuset_to_nodeset(h, cpus, nodes);
+	}
+	w->strategy = strdup("explicit");
+	r = cli_fill_claim(h, load, nodes, req->memory_bytes, req->vcpus, w, &fits);
+	if (r < 0 || fits)
+		return r;
+	list = cli_list_string(nodes);
+	np_size_format(req->memory_bytes, need, sizeof(need));
+	np_size_format(cli_load_free_of(h, load, nodes), have, sizeof(have));
+	if (require)
+		cli_error("no NUMA placement fits: nodes %s have %s free, %s needed",
+		          list ? list : "?", have, need);
+	else
+		cli_warn("nodes %s have %s free, %s needed: %s", list ? list : "?", have, need,
+		         anyway);
+	free(list);
+	return require ? EXIT_NOFIT : 0;
+}

@@ -127,6 +127,15 @@ char *cli_cmdline_text(char *const *argv);
  */
 int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
 		   unsigned vcpus, struct np_workload *w, bool *ret_fits);
+/*
+ * A placement given by hand (--nodes: sets[0], or --cpus: sets[1]), as xl does for a guest whose
+ * configuration pins its CPUs: fills `nodes` and `cpus`, records the claim in `w` (strategy
+ * "explicit"). Nodes without the memory free: with `require` an error and EXIT_NOFIT, else a
+ * warning ending in `anyway` and 0. Returns 0, EXIT_NOFIT or -ENOMEM.
+ */
+int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
+                      const struct np_request *req, hwloc_bitmap_t nodes, hwloc_bitmap_t cpus,
+                      struct np_workload *w, bool require, const char *anyway);
 /* Free memory of a set of nodes in the load. */
 uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes);
 

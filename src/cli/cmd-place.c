@@ -431,26 +431,10 @@ int cmd_place(int argc, char **argv)
 		goto fail;
 
 	if (o.req.nodes || o.req.cpus) {
-		if (o.req.nodes) {
-			hwloc_bitmap_copy(nodes, sets[0]);
-			np_host_nodeset_to_cpuset(h, nodes, cpus);
-		} else {
-			hwloc_bitmap_copy(cpus, sets[1]);
-			np_host_cpuset_to_nodeset(h, cpus, nodes);
-		}
-		w.strategy = strdup("explicit");
-		r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
+		r = cli_claim_by_hand(h, load, sets, &req, nodes, cpus, &w, false,
+		                      "placing there anyway");
 		if (r < 0)
 			goto fail;
-		if (!fits) {
-			char *list = cli_list_string(nodes), need[32], have[32];
-
-			np_size_format(req.memory_bytes, need, sizeof(need));
-			np_size_format(cli_load_free_of(h, load, nodes), have, sizeof(have));
-			cli_warn("nodes %s have %s free, %s needed: placing there anyway",
-			         list ? list : "?", have, need);
-			free(list);
-		}
 		reason = strdup("nodes given by hand");
 	} else {
 		o.req.search.keep = 1;

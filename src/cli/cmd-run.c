@@ -370,36 +370,12 @@ int cmd_run(int argc, char **argv)
 		goto ledger_fail;
 
 	if (o.req.nodes || o.req.cpus) {
-		/* placed by hand, as xl does for a guest whose configuration pins its CPUs */
-		if (o.req.nodes) {
-			hwloc_bitmap_copy(nodes, sets[0]);
-			np_host_nodeset_to_cpuset(h, nodes, cpus);
-		} else {
-			hwloc_bitmap_copy(cpus, sets[1]);
-			np_host_cpuset_to_nodeset(h, cpus, nodes);
-		}
-		w.strategy = strdup("explicit");
-		r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
+		r = cli_claim_by_hand(h, load, sets, &req, nodes, cpus, &w, o.require,
+		                      "running there anyway");
 		if (r < 0)
 			goto fail;
-		if (!fits) {
-			char *list = cli_list_string(nodes);
-			char need[32], have[32];
-
-			np_size_format(req.memory_bytes, need, sizeof(need));
-			np_size_format(cli_load_free_of(h, load, nodes), have, sizeof(have));
-			if (o.require) {
-				cli_error(
-				    "no NUMA placement fits: nodes %s have %s free, %s needed",
-				    list ? list : "?", have, need);
-				free(list);
-				r = EXIT_NOFIT;
-				goto out;
-			}
-			cli_warn("nodes %s have %s free, %s needed: running there anyway",
-			         list ? list : "?", have, need);
-			free(list);
-		}
+		if (r > 0)
+			goto out;
 	} else {
 		o.req.search.keep = 1;
 		r = np_search(h, load, &req, &o.req.search, &plan);
