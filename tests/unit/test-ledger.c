@@ -397,6 +397,11 @@ static void test_corrupt_db(void **state)
 	close(fd);
 	assert_int_equal(open_err(sdir, 0), -EBADMSG);
 	assert_non_null(strstr(np_ledger_last_error(), "untouched"));
+	/* what is wrong with the file, not SQLite's "not an error" of the rollback since */
+	assert_non_null(
+	    strstr(np_ledger_last_error(),
+	           "is not a numaplace ledger: not an SQLite database (left untouched)"));
+	assert_null(strstr(np_ledger_last_error(), "not an error"));
 	after = slurp(dbpath, &n);
 	assert_int_equal(n, sizeof(garbage));
 	assert_memory_equal(after, garbage, n);
@@ -405,6 +410,40 @@ static void test_corrupt_db(void **state)
 	assert_int_equal(stat(path, &st), -1);
 	snprintf(path, sizeof(path), "%s-journal", dbpath);
 	assert_int_equal(stat(path, &st), -1);
+}
+
+/* An SQLite database whose first page (the schema's) is damaged: corrupt, not another format. */
+static void test_corrupt_sqlite(void **state)
+{
+	char *before, *after;
+	size_t n, m;
+	sqlite3 *db;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(mkdir(sdir, 0700), 0);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(chmod(dbpath, 0600), 0);
+	/* the b-tree page header of page 1, right after the 100-byte file header */
+	f = fopen(dbpath, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 100, SEEK_SET), 0);
+	assert_int_equal(fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, f), 8);
+	fclose(f);
+	before = slurp(dbpath, &n);
+	assert_int_equal(open_err(sdir, 0), -EBADMSG);
+	assert_non_null(
+	    strstr(np_ledger_last_error(),
+	           "is not a numaplace ledger: a corrupt SQLite database (left untouched)"));
+	after = slurp(dbpath, &m);
+	assert_int_equal(m, n);
+	assert_memory_equal(after, before, n);
+	free(before);
+	free(after);
 }
 
 static void test_permissions(void **state)
@@ -961,6 +1000,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_db, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_sqlite, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_insert_list_forget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forget_foreign, setup, teardown),

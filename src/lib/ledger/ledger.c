@@ -52,6 +52,7 @@ struct np_ledger {
 	unsigned history;
 	unsigned busy_ms; /* how long to wait for another connection's lock */
 	bool in_tx;
+	int fail_rc;       /* SQLite's code behind the last sql_fail() */
 	struct live *live; /* live workloads of the open transaction */
 	unsigned nlive, caplive;
 };
@@ -175,6 +176,7 @@ static int sql_fail(np_ledger *l, int rc, const char *what)
 	}
 	if (sys == ENOSPC)
 		r = -ENOSPC;
+	l->fail_rc = rc;
 	np__set_error("ledger '%s': %s: %s%s%s%s", l->path, what,
 	              l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc), sys > 0 ? " (" : "",
 	              sys > 0 ? strerror(sys) : "", sys > 0 ? ")" : "");
@@ -378,9 +380,11 @@ static int check_schema(np_ledger *l, int *ret_version)
 				r = sql_fail(l, rc, "COMMIT");
 		}
 	}
+	/* said from the code of the failure: the COMMIT or ROLLBACK since reset SQLite's message */
 	if (r == -EBADMSG)
 		np__set_error("'%s' is not a numaplace ledger: %s (left untouched)", l->path,
-		              sqlite3_errmsg(l->db));
+		              (l->fail_rc & 0xff) == SQLITE_NOTADB ? "not an SQLite database"
+		                                                   : "a corrupt SQLite database");
 	if (r < 0)
 		return r;
 	app = v[0];
@@ -1264,7 +1268,8 @@ static int do_forget(np_ledger *l, void *arg)
 			else
 				np__set_error("workload '%s' (pid %d) belongs to uid %u: only root "
 				              "or its owner may forget it",
-				              l->live[i].name, (int)l->live[i].pid, (unsigned)owner);
+				              l->live[i].name, (int)l->live[i].pid,
+				              (unsigned)owner);
 			return r;
 		}
 		if (r == -ENOMEM)
