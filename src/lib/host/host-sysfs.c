@@ -18,7 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <numaif.h>
+#include <linux/mempolicy.h>
 #include <sys/syscall.h>
 #include <sched.h>
 #include <stdio.h>
