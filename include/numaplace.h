@@ -25,6 +25,19 @@ extern "C" {
 #define NP_VERSION "0.1.0"
 
 /* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Text describing the last failure of a library call in this thread (e.g. "cannot parse
+ * 'sys/devices/system/node/node3/meminfo' line 2", "state directory '/run/numaplace' is a
+ * symlink"), or "" if none. np_host_load() and np_ledger_open() clear it first; other calls
+ * set it when they fail and say so. Owned by the library, valid until the next call in this
+ * thread.
+ */
+const char *np_last_error(void);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Host snapshot                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -104,17 +117,10 @@ typedef struct np_host np_host;
  * Returns 0 and sets *ret_host (free with np_host_free()), or:
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
- * sysfs file could not be parsed (np_host_last_error() names what and where);
+ * sysfs file could not be parsed (np_last_error() names what and where);
  * -ENODEV no NUMA node with CPUs is usable; -ENOMEM.
  */
 int np_host_load(const struct np_source *src, np_host **ret_host);
-
-/**
- * Text describing the last np_host_load() failure in this thread (e.g. "cannot parse
- * 'sys/devices/system/node/node3/meminfo' line 2"), or "" if none. Owned by the library,
- * valid until the next call in this thread.
- */
-const char *np_host_last_error(void);
 
 void np_host_free(np_host *host);
 
@@ -480,17 +486,11 @@ void np_ledger_opts_init(struct np_ledger_opts *opts);
  * -EBADMSG the file is not an SQLite database or is corrupt (left untouched);
  * -EPROTO a database of another application or of an unknown schema version (never
  * rewritten); -EBUSY another process held it past the busy timeout; -EIO, -ENOMEM.
- * np_ledger_last_error() says which file and why.
+ * np_last_error() says which file and why.
  */
 int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger **ret_ledger);
 /** Close; rolls back a transaction still open. NULL is a no-op. */
 void np_ledger_close(np_ledger *ledger);
-
-/**
- * Text describing the last ledger failure in this thread, or "". Owned by the library, valid
- * until the next call in this thread.
- */
-const char *np_ledger_last_error(void);
 
 /**
  * Start the placement transaction (BEGIN IMMEDIATE: other writers wait up to the busy timeout)

@@ -60,7 +60,7 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 		*ret_ledger = NULL;
 		r = 0;
 	} else if (r < 0) {
-		const char *why = np_ledger_last_error();
+		const char *why = np_last_error();
 
 		cli_error("cannot open the ledger in '%s': %s", dir, *why ? why : strerror(-r));
 	}
@@ -191,9 +191,9 @@ int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_worklo
 	int r = np_ledger_insert(ledger, w, ret_name);
 
 	if (r == -EINVAL && w->name)
-		return cli_usage_error(cmd, "%s", np_ledger_last_error());
+		return cli_usage_error(cmd, "%s", np_last_error());
 	if (r == -EEXIST) {
-		cli_error("%s", np_ledger_last_error());
+		cli_error("%s", np_last_error());
 		return EXIT_FAIL;
 	}
 	return r;
@@ -201,7 +201,7 @@ int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_worklo
 
 const char *cli_ledger_why(int err)
 {
-	const char *why = np_ledger_last_error();
+	const char *why = np_last_error();
 
 	return *why ? why : strerror(-err);
 }

@@ -128,7 +128,7 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 
 	if (r == 0)
 		return EXIT_OK;
-	detail = np_host_last_error();
+	detail = np_last_error();
 	/* The library's message names the file or description and what is wrong with it. */
 	if (o->src.kind == NP_SOURCE_LIVE)
 		cli_error("cannot read %s: %s", what[0], *detail ? detail : strerror(-r));

@@ -660,7 +660,7 @@ static int interval(struct state *s)
 	r = np_host_load(&src, &h);
 	if (r < 0) {
 		logmsg("cannot read this host: %s",
-		       *np_host_last_error() ? np_host_last_error() : strerror(-r));
+		       *np_last_error() ? np_last_error() : strerror(-r));
 		return 0;
 	}
 	r = node_busy(h, s, &busy);

@@ -44,7 +44,7 @@ int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsi
 		   const struct np_cpu *cpus, unsigned ncpus, hwloc_topology_t topo,
 		   np_host **ret_host);
 
-/* Record the text np_host_last_error() returns (printf-like). Thread-local. */
+/* Record the text np_last_error() returns (printf-like). Thread-local. */
 void np__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void np__clear_error(void);
 
@@ -55,7 +55,7 @@ void np__clear_error(void);
 
 /*
  * Why a kernel-file parser failed: a static text and the 1-based line it concerns (0: the text
- * as a whole). The loaders turn it into np_host_last_error().
+ * as a whole). The loaders turn it into np_last_error().
  */
 struct np__parse_error {
 	const char *what;

@@ -118,7 +118,7 @@ static int open_err(const char *dir, unsigned flags)
 	o.flags = flags;
 	r = np_ledger_open(dir, &o, &l);
 	assert_ptr_equal(l, (np_ledger *)0x1); /* untouched on failure */
-	assert_true(*np_ledger_last_error() != '\0');
+	assert_true(*np_last_error() != '\0');
 	return r;
 }
 
@@ -243,7 +243,7 @@ static void test_unknown_version(void **state)
 	set_pragma("PRAGMA user_version=3");
 	before = slurp(dbpath, &n1);
 	assert_int_equal(open_err(sdir, 0), -EPROTO);
-	assert_non_null(strstr(np_ledger_last_error(), "schema version 3"));
+	assert_non_null(strstr(np_last_error(), "schema version 3"));
 	after = slurp(dbpath, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
@@ -396,12 +396,12 @@ static void test_corrupt_db(void **state)
 	assert_int_equal(write(fd, garbage, sizeof(garbage)), (ssize_t)sizeof(garbage));
 	close(fd);
 	assert_int_equal(open_err(sdir, 0), -EBADMSG);
-	assert_non_null(strstr(np_ledger_last_error(), "untouched"));
+	assert_non_null(strstr(np_last_error(), "untouched"));
 	/* what is wrong with the file, not SQLite's "not an error" of the rollback since */
 	assert_non_null(
-	    strstr(np_ledger_last_error(),
+	    strstr(np_last_error(),
 	           "is not a numaplace ledger: not an SQLite database (left untouched)"));
-	assert_null(strstr(np_ledger_last_error(), "not an error"));
+	assert_null(strstr(np_last_error(), "not an error"));
 	after = slurp(dbpath, &n);
 	assert_int_equal(n, sizeof(garbage));
 	assert_memory_equal(after, garbage, n);
@@ -437,7 +437,7 @@ static void test_corrupt_sqlite(void **state)
 	before = slurp(dbpath, &n);
 	assert_int_equal(open_err(sdir, 0), -EBADMSG);
 	assert_non_null(
-	    strstr(np_ledger_last_error(),
+	    strstr(np_last_error(),
 	           "is not a numaplace ledger: a corrupt SQLite database (left untouched)"));
 	after = slurp(dbpath, &m);
 	assert_int_equal(m, n);
@@ -457,7 +457,7 @@ static void test_permissions(void **state)
 	assert_int_equal(mkdir(sdir, 0700), 0);
 	assert_int_equal(chmod(sdir, 0770), 0);
 	assert_int_equal(open_err(sdir, 0), -EACCES);
-	assert_non_null(strstr(np_ledger_last_error(), "writable by group or others"));
+	assert_non_null(strstr(np_last_error(), "writable by group or others"));
 	assert_int_equal(chmod(sdir, 0702), 0);
 	assert_int_equal(open_err(sdir, 0), -EACCES);
 	assert_int_equal(chmod(sdir, 0700), 0);
@@ -497,7 +497,7 @@ static void test_permissions(void **state)
 	assert_non_null(nobody);
 	assert_int_equal(chown(dbpath, nobody->pw_uid, nobody->pw_gid), 0);
 	assert_int_equal(open_err(sdir, 0), -EPERM);
-	assert_non_null(strstr(np_ledger_last_error(), "owned by uid"));
+	assert_non_null(strstr(np_last_error(), "owned by uid"));
 	assert_int_equal(chown(dbpath, 0, 0), 0);
 	assert_int_equal(chown(sdir, nobody->pw_uid, nobody->pw_gid), 0);
 	assert_int_equal(open_err(sdir, 0), -EPERM);
@@ -535,7 +535,7 @@ static int forget_as_nobody(uid_t uid, gid_t gid)
 	    np_ledger_commit(l) < 0)
 		return 3;
 	r = np_ledger_forget(l, "roots", 0);
-	if (r != -EPERM || !strstr(np_ledger_last_error(), "belongs to uid 0: only root"))
+	if (r != -EPERM || !strstr(np_last_error(), "belongs to uid 0: only root"))
 		return 4;
 	if (np_ledger_forget(l, NULL, 3000) != -EPERM)
 		return 5;

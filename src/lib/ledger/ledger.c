@@ -95,11 +95,6 @@ static const char schema_v2_moves[] = "CREATE TABLE move ("
                                       " reason TEXT NOT NULL);"
                                       "CREATE INDEX move_workload ON move(workload);";
 
-const char *np_ledger_last_error(void)
-{
-	return np_host_last_error();
-}
-
 void np_ledger_opts_init(struct np_ledger_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
