@@ -8,7 +8,11 @@
  * - _new/_free pairs own heap objects; every _free accepts NULL.
  * - CPU and node sets are hwloc bitmaps holding OS indexes: kernel CPU numbers and kernel
  *   NUMA node ids (which may be sparse: 0,1,4,5,8,9,250...).
- * - The library never prints, never exits and never reads the environment.
+ * - The library never prints and never exits, and nothing it does depends on the environment.
+ *   One exception touches it: np_host_load() through hwloc (NP_SOURCE_LIVE and NP_SOURCE_SYSFS
+ *   without NP_HOST_FAST) sets HWLOC_FSROOT and HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES for the
+ *   duration of hwloc's discovery, under a lock, and restores their previous values (see
+ *   NP_SOURCE_SYSFS). hwloc itself reads its own HWLOC_* variables.
  */
 #ifndef NUMAPLACE_H
 #define NUMAPLACE_H
