@@ -429,6 +429,11 @@ struct np_node_bytes {
 	uint64_t bytes;
 };
 
+/** Bytes on node `node` in `a` (n entries, each node at most once), 0 when it is not there. */
+uint64_t np_node_bytes_get(const struct np_node_bytes *a, unsigned n, unsigned node);
+/** Bytes on all nodes of `a` (n entries), UINT64_MAX when the sum does not fit. */
+uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n);
+
 /** One workload of the ledger. Caller-owned: np_workload_init() / np_workload_release(). */
 struct np_workload {
 	char *name;          /**< unique among live workloads */
