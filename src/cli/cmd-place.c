@@ -107,15 +107,6 @@ static int parse(int argc, char **argv, struct place_opts *o)
 	return 0;
 }
 
-static uint64_t bytes_total(const struct np_node_bytes *a, int n)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < n; i++)
-		sum += a[i].bytes;
-	return sum;
-}
-
 /* Memory of `a` on nodes outside `nodes`. */
 static uint64_t bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset_t nodes)
 {
@@ -294,7 +285,8 @@ static void migration_text(const struct cli_migration *m, hwloc_const_nodeset_t 
 
 	if (m->to_move == 0) {
 		printf("migrate: 0 pages to move (%s already on node%s %s)\n",
-		       np_size_format(bytes_total(m->before, m->nbefore), a, sizeof(a)),
+		       np_size_format(np_node_bytes_sum(m->before, (unsigned)m->nbefore), a,
+		                      sizeof(a)),
 		       hwloc_bitmap_weight(target) > 1 ? "s" : "", nodes ? nodes : "?");
 	} else if (dry_run) {
 		printf("migrate: would move %" PRIu64 " pages (%s) to node%s %s\n",
@@ -379,7 +371,7 @@ int cmd_place(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (!o.req.memory_given)
-		o.req.memory = bytes_total(res, nres);
+		o.req.memory = np_node_bytes_sum(res, (unsigned)nres);
 	if (np_process_argv(o.pid, &pargv) < 0)
 		pargv = NULL;
 

@@ -397,21 +397,9 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 		    w->name, NAME_MAX_LEN);
 		return -EINVAL;
 	}
-	claimed = np__claimed_format(w->claimed, w->nclaimed, &r);
-	if (!claimed) {
-		if (r == -EINVAL)
-			np__set_error("claimed memory: node ids not ascending, or too large");
+	r = np__placement_text(w, &claimed, &nodes, &cpus);
+	if (r < 0)
 		return r;
-	}
-	nodes = np__set_text(w->nodes);
-	cpus = np__set_text(w->cpus);
-	if (!nodes || !cpus) {
-		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
-		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
-		        ? -EINVAL
-		        : -ENOMEM;
-		goto out;
-	}
 
 	/* the same process placed again (e.g. `numaplace run` running itself) replaces its row */
 	for (unsigned i = 0; i < l->nlive; i++)

@@ -80,10 +80,13 @@ char *np__column_dup(sqlite3_stmt *st, int col);
  * the count and *ret_arr (NULL for none), -EBADMSG or -ENOMEM.
  */
 int np__claimed_parse(const char *s, struct np_node_bytes **ret_arr);
-/* Format the claimed column; NULL on a bad list (unsorted, too large: -EINVAL) or no memory. */
-char *np__claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_err);
-/* A set as a kernel list ("" for NULL or empty); NULL on failure or an infinite set. */
-char *np__set_text(hwloc_const_bitmap_t set);
+/*
+ * The text columns of a workload's placement: claimed ("node:bytes,..."), nodes and cpus
+ * (kernel lists, "" for none), each to free(). Returns 0; -EINVAL for claimed node ids not
+ * ascending or bytes too large (recorded) or an infinite set; -ENOMEM.
+ */
+int np__placement_text(const struct np_workload *w, char **ret_claimed, char **ret_nodes,
+                       char **ret_cpus);
 
 /*
  * Room for one more element in an array `arr` of `n` used of *cap elements of `size` bytes:

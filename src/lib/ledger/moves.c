@@ -31,18 +31,9 @@ static int do_move(np_ledger *l, void *arg)
 		np__set_error("no live workload with pid %d", (int)w->pid);
 		return -ENOENT;
 	}
-	claimed = np__claimed_format(w->claimed, w->nclaimed, &r);
-	if (!claimed)
+	r = np__placement_text(w, &claimed, &nodes, &cpus);
+	if (r < 0)
 		return r;
-	nodes = np__set_text(w->nodes);
-	cpus = np__set_text(w->cpus);
-	if (!nodes || !cpus) {
-		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
-		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
-		        ? -EINVAL
-		        : -ENOMEM;
-		goto out;
-	}
 	r = np__ledger_prepare(l,
 	                       "INSERT INTO move (workload, time, from_nodes, to_nodes, reason)"
 	                       " VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -190,6 +190,10 @@ void *np__ledger_grow(void *arr, unsigned n, unsigned *cap, size_t size, unsigne
 	return na;
 }
 
+/*
+ * The claimed column: memory per node as text, "node:bytes" pairs by node id
+ * ("0:1073741824,2:536870912"; "" for none).
+ */
 int np__claimed_parse(const char *s, struct np_node_bytes **ret_arr)
 {
 	struct np_node_bytes *arr = NULL;
@@ -239,7 +243,8 @@ out:
 	return r;
 }
 
-char *np__claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_err)
+/* Format the claimed column; NULL on a bad list (unsorted, too large: -EINVAL) or no memory. */
+static char *claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_err)
 {
 	size_t len = (size_t)n * 28 + 1, k = 0;
 	char *s = malloc(len);
@@ -261,7 +266,8 @@ char *np__claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_err
 	return s;
 }
 
-char *np__set_text(hwloc_const_bitmap_t set)
+/* A set as a kernel list ("" for NULL or empty); NULL on failure or an infinite set. */
+static char *set_text(hwloc_const_bitmap_t set)
 {
 	char *s = NULL;
 
@@ -272,6 +278,36 @@ char *np__set_text(hwloc_const_bitmap_t set)
 	if (hwloc_bitmap_list_asprintf(&s, set) < 0)
 		return NULL;
 	return s;
+}
+
+int np__placement_text(const struct np_workload *w, char **ret_claimed, char **ret_nodes,
+                       char **ret_cpus)
+{
+	char *claimed = NULL, *nodes = NULL, *cpus = NULL;
+	int r;
+
+	claimed = claimed_format(w->claimed, w->nclaimed, &r);
+	if (!claimed) {
+		if (r == -EINVAL)
+			np__set_error("claimed memory: node ids not ascending, or too large");
+		return r;
+	}
+	nodes = set_text(w->nodes);
+	cpus = set_text(w->cpus);
+	if (!nodes || !cpus) {
+		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
+		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
+		        ? -EINVAL
+		        : -ENOMEM;
+		free(claimed);
+		free(nodes);
+		free(cpus);
+		return r;
+	}
+	*ret_claimed = claimed;
+	*ret_nodes = nodes;
+	*ret_cpus = cpus;
+	return 0;
 }
 
 /*
