@@ -411,7 +411,7 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
 	     enum np_mem_policy *ret_policy);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Claims ledger                                                                                */
+/* Claims ledger: workloads, their claims, the placement transaction, moves                    */
 /* ------------------------------------------------------------------------------------------ */
 
 /**
@@ -419,7 +419,9 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
  * SQLite database (WAL journal) `ledger.db` in a state directory the caller chooses (see
  * docs/ledger.md for the schema and the transaction). Not thread-safe: one handle per thread.
  * Every ledger call may also return -ENOSPC when the state directory's file system is full
- * (nothing is changed then).
+ * (nothing is changed then). What became of a workload's process (gone, a zombie, its pid
+ * reused), what it has resident and whose it is are read from proc/ below
+ * np_ledger_opts.proc_root; the ledger itself only stores.
  */
 typedef struct np_ledger np_ledger;
 
@@ -551,14 +553,6 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
 
-/**
- * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
- * clock ticks after boot. It does not change across exec, so (pid, start time) names a
- * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
- * -EBADMSG an unreadable stat line.
- */
-int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
-
 /** Flags of np_ledger_list(). */
 enum np_ledger_list_flags {
 	NP_LEDGER_LIST_ALL = 1u << 0,      /**< the pruned history too, after the live ones */
@@ -572,10 +566,43 @@ enum np_ledger_list_flags {
  */
 int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_list);
 
+/**
+ * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
+ * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
+ * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
+ * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
+ * -EIO, -ENOMEM.
+ */
+int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
+
+/** One recorded move. */
+struct np_move {
+	char *name;          /**< the workload's name */
+	pid_t pid;
+	int64_t time;        /**< Unix time */
+	hwloc_bitmap_t from; /**< nodes before */
+	hwloc_bitmap_t to;   /**< nodes after */
+	char *reason;
+};
+
+/**
+ * The moves of the workloads the ledger still holds (live and history), oldest first.
+ * Returns the count and *ret_moves (np_moves_free()), or -errno.
+ */
+int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
+void np_moves_free(struct np_move *moves, unsigned n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Running processes: facts, migration                                                          */
 /* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
+ * clock ticks after boot. It does not change across exec, so (pid, start time) names a
+ * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
+ * -EBADMSG an unreadable stat line.
+ */
+int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
 
 /** A process as /proc/PID/stat shows it. */
 struct np_process {
@@ -726,36 +753,6 @@ void np_rebalance_decision_release(struct np_rebalance_decision *decision);
 
 /** "fine", "move", "held", "no better", "deferred", "unplaced"; NULL for an unknown value. */
 const char *np_rebalance_verdict_name(enum np_rebalance_verdict v);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Moves in the ledger                                                                          */
-/* ------------------------------------------------------------------------------------------ */
-
-/**
- * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
- * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
- * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
- * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
- * -EIO, -ENOMEM.
- */
-int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
-
-/** One recorded move. */
-struct np_move {
-	char *name;          /**< the workload's name */
-	pid_t pid;
-	int64_t time;        /**< Unix time */
-	hwloc_bitmap_t from; /**< nodes before */
-	hwloc_bitmap_t to;   /**< nodes after */
-	char *reason;
-};
-
-/**
- * The moves of the workloads the ledger still holds (live and history), oldest first.
- * Returns the count and *ret_moves (np_moves_free()), or -errno.
- */
-int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
-void np_moves_free(struct np_move *moves, unsigned n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* QEMU command lines                                                                           */
