@@ -232,14 +232,76 @@ uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n)
 	return sum;
 }
 
-int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
+/*
+ * Count one live workload into `load` (its vCPUs) and `outstanding` (per node index: what it
+ * claimed minus what it has resident there). `nodes` is scratch space.
+ */
+static int count_workload(np_ledger *l, const np_host *host, const struct np__live *w,
+                          hwloc_bitmap_t nodes, np_load *load, uint64_t *outstanding)
 {
 	struct np_node_bytes *res = NULL, *claimed = NULL;
+	int r = 0, node, nclaimed, nres = 0;
+	bool gone = false;
+
+	/* vCPUs: once on every node of the workload's set (Xen's accounting) */
+	if (*w->nodes && hwloc_bitmap_list_sscanf(nodes, w->nodes) < 0)
+		return np__ledger_fail(l, SQLITE_CORRUPT, "node list");
+	if (!*w->nodes)
+		hwloc_bitmap_zero(nodes);
+	hwloc_bitmap_foreach_begin(node, nodes)
+	{
+		int idx = np_host_node_idx(host, (unsigned)node);
+
+		if (idx >= 0 && w->vcpus > 0) {
+			r = np_load_add_vcpus(load, (unsigned)idx, w->vcpus);
+			if (r < 0)
+				return r;
+		}
+	}
+	hwloc_bitmap_foreach_end();
+
+	/* memory: what it claimed minus what it already has, per node */
+	nclaimed = np__claimed_parse(w->claimed, &claimed);
+	if (nclaimed < 0)
+		return nclaimed == -ENOMEM ? -ENOMEM
+		                           : np__ledger_fail(l, SQLITE_CORRUPT, "claimed");
+	if (nclaimed > 0) {
+		nres = l->probe.resident(l->probe.arg, w->pid, &res);
+		if (nres == -ENOMEM) {
+			r = nres;
+			goto out;
+		}
+		/* gone since np_ledger_begin(): its memory is free, it owes nothing */
+		gone = nres == -ENOENT || nres == -ESRCH;
+		/* unreadable: nothing counted as resident, the whole claim stands */
+		if (nres < 0)
+			nres = 0;
+	}
+	for (int k = 0; k < nclaimed && !gone; k++) {
+		int idx = np_host_node_idx(host, claimed[k].node);
+		uint64_t resident, owe;
+
+		if (idx < 0)
+			continue;
+		resident = np_node_bytes_get(res, (unsigned)nres, claimed[k].node);
+		owe = claimed[k].bytes > resident ? claimed[k].bytes - resident : 0;
+		outstanding[idx] =
+		    outstanding[idx] > UINT64_MAX - owe ? UINT64_MAX : outstanding[idx] + owe;
+	}
+	r = 0;
+out:
+	free(claimed);
+	free(res);
+	return r;
+}
+
+int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
+{
 	hwloc_bitmap_t nodes = NULL;
 	uint64_t *outstanding = NULL;
 	unsigned nn = host ? np_host_nnodes(host) : 0;
 	np_load *load = NULL;
-	int r, node;
+	int r;
 
 	if (!l || !host || !ret_load || !l->in_tx)
 		return -EINVAL;
@@ -252,66 +314,10 @@ int np_ledger_load(np_ledger *l, const np_host *host, np_load **ret_load)
 	r = np_load_new(host, &load);
 	if (r < 0)
 		goto out;
-
 	for (unsigned i = 0; i < l->nlive; i++) {
-		const struct np__live *w = &l->live[i];
-		int nclaimed, nres = 0;
-		bool gone = false;
-
-		/* vCPUs: once on every node of the workload's set (Xen's accounting) */
-		if (*w->nodes && hwloc_bitmap_list_sscanf(nodes, w->nodes) < 0) {
-			r = np__ledger_fail(l, SQLITE_CORRUPT, "node list");
+		r = count_workload(l, host, &l->live[i], nodes, load, outstanding);
+		if (r < 0)
 			goto out;
-		}
-		if (!*w->nodes)
-			hwloc_bitmap_zero(nodes);
-		hwloc_bitmap_foreach_begin(node, nodes)
-		{
-			int idx = np_host_node_idx(host, (unsigned)node);
-
-			if (idx >= 0 && w->vcpus > 0) {
-				r = np_load_add_vcpus(load, (unsigned)idx, w->vcpus);
-				if (r < 0)
-					goto out;
-			}
-		}
-		hwloc_bitmap_foreach_end();
-
-		/* memory: what it claimed minus what it already has, per node */
-		nclaimed = np__claimed_parse(w->claimed, &claimed);
-		if (nclaimed < 0) {
-			r = nclaimed == -ENOMEM ? -ENOMEM
-			                        : np__ledger_fail(l, SQLITE_CORRUPT, "claimed");
-			goto out;
-		}
-		if (nclaimed > 0) {
-			nres = l->probe.resident(l->probe.arg, w->pid, &res);
-			if (nres == -ENOMEM) {
-				r = nres;
-				goto out;
-			}
-			/* gone since np_ledger_begin(): its memory is free, it owes nothing */
-			gone = nres == -ENOENT || nres == -ESRCH;
-			/* unreadable: nothing counted as resident, the whole claim stands */
-			if (nres < 0)
-				nres = 0;
-		}
-		for (int k = 0; k < nclaimed && !gone; k++) {
-			int idx = np_host_node_idx(host, claimed[k].node);
-			uint64_t resident, owe;
-
-			if (idx < 0)
-				continue;
-			resident = np_node_bytes_get(res, (unsigned)nres, claimed[k].node);
-			owe = claimed[k].bytes > resident ? claimed[k].bytes - resident : 0;
-			outstanding[idx] = outstanding[idx] > UINT64_MAX - owe
-			                       ? UINT64_MAX
-			                       : outstanding[idx] + owe;
-		}
-		free(claimed);
-		claimed = NULL;
-		free(res);
-		res = NULL;
 	}
 	for (unsigned i = 0; i < nn; i++) {
 		uint64_t f = np_load_free_bytes(load, i);
@@ -327,8 +333,6 @@ out:
 	np_load_free(load);
 	hwloc_bitmap_free(nodes);
 	free(outstanding);
-	free(claimed);
-	free(res);
 	return r;
 }
 
@@ -379,6 +383,25 @@ static bool name_taken(const np_ledger *l, const char *name)
 	return false;
 }
 
+/* The workload's name, or one generated from its command; -EEXIST when taken. */
+static int name_choose(const np_ledger *l, const struct np_workload *w, char *name, size_t len)
+{
+	if (w->name) {
+		snprintf(name, len, "%s", w->name);
+		if (name_taken(l, name)) {
+			np__set_error("a live workload is already named '%s'", name);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	for (unsigned suffix = 1; suffix <= 1000; suffix++) {
+		name_generate(w->cmdline, w->pid, suffix, name, len);
+		if (!name_taken(l, name))
+			return 0;
+	}
+	return -EEXIST;
+}
+
 int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 {
 	struct np__live row = {0};
@@ -411,25 +434,9 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 			break;
 		}
 
-	if (w->name) {
-		snprintf(name, sizeof(name), "%s", w->name);
-		if (name_taken(l, name)) {
-			np__set_error("a live workload is already named '%s'", name);
-			r = -EEXIST;
-			goto out;
-		}
-	} else {
-		for (unsigned suffix = 1;; suffix++) {
-			if (suffix > 1000) {
-				r = -EEXIST;
-				goto out;
-			}
-			name_generate(w->cmdline, w->pid, suffix, name, sizeof(name));
-			if (!name_taken(l, name))
-				break;
-		}
-	}
-
+	r = name_choose(l, w, name, sizeof(name));
+	if (r < 0)
+		goto out;
 	r = np__ledger_prepare(
 	    l,
 	    "INSERT INTO workload (name, pid, start_time, nodes, cpus, claimed, vcpus,"
