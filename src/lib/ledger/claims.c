@@ -19,33 +19,38 @@
 
 #define NAME_MAX_LEN 64
 
+static void live_row_free(const struct np__live *row)
+{
+	free(row->name);
+	free(row->nodes);
+	free(row->claimed);
+}
+
 void np__live_clear(np_ledger *l)
 {
-	for (unsigned i = 0; i < l->nlive; i++) {
-		free(l->live[i].name);
-		free(l->live[i].nodes);
-		free(l->live[i].claimed);
-	}
+	for (unsigned i = 0; i < l->nlive; i++)
+		live_row_free(&l->live[i]);
 	l->nlive = 0;
 }
 
 static void live_remove(np_ledger *l, unsigned i)
 {
-	free(l->live[i].name);
-	free(l->live[i].nodes);
-	free(l->live[i].claimed);
+	live_row_free(&l->live[i]);
 	l->live[i] = l->live[--l->nlive];
 }
 
-/* Append a row; takes the strings (freed on failure too). */
+/*
+ * Append a row; takes its strings (freed on failure too). -ENOMEM also when one of them is NULL
+ * (a copy that failed).
+ */
 static int live_add(np_ledger *l, const struct np__live *row)
 {
-	struct np__live *n = np__ledger_grow(l->live, l->nlive, &l->caplive, sizeof(*n), 16);
+	struct np__live *n = NULL;
 
+	if (row->name && row->nodes && row->claimed)
+		n = np__ledger_grow(l->live, l->nlive, &l->caplive, sizeof(*n), 16);
 	if (!n) {
-		free(row->name);
-		free(row->nodes);
-		free(row->claimed);
+		live_row_free(row);
 		return -ENOMEM;
 	}
 	l->live = n;
@@ -114,13 +119,6 @@ static int prune(np_ledger *l)
 		    .vcpus = (unsigned)sqlite3_column_int64(sel, 6),
 		};
 
-		if (!row.name || !row.nodes || !row.claimed) {
-			free(row.name);
-			free(row.nodes);
-			free(row.claimed);
-			r = -ENOMEM;
-			goto out;
-		}
 		r = live_add(l, &row);
 		if (r < 0)
 			goto out;
@@ -469,12 +467,6 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	row.claimed = claimed;
 	row.vcpus = w->vcpus;
 	nodes = claimed = NULL;
-	if (!row.name) {
-		free(row.nodes);
-		free(row.claimed);
-		r = -ENOMEM;
-		goto out;
-	}
 	r = live_add(l, &row);
 	if (r < 0)
 		goto out;
