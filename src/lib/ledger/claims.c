@@ -525,28 +525,37 @@ static bool matches(const struct np__live *w, const struct match_arg *a)
 	return w->pid == a->pid && (!a->by_start || w->start_time == a->start_time);
 }
 
+/* The workload's row and its moves. */
+static int delete_rows(np_ledger *l, int64_t id)
+{
+	static const char *const sql[][2] = {
+	    {"DELETE FROM workload WHERE id = ?1;", "delete"},
+	    {"DELETE FROM move WHERE workload = ?1", "delete moves"},
+	};
+
+	for (unsigned k = 0; k < sizeof(sql) / sizeof(sql[0]); k++) {
+		sqlite3_stmt *st = NULL;
+		int r = np__ledger_prepare(l, sql[k][0], &st);
+
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, id);
+		r = np__ledger_step(l, st, sql[k][1]);
+		sqlite3_finalize(st);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int do_delete(np_ledger *l, void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
 	for (unsigned i = 0; i < l->nlive; i++) {
+		int r;
+
 		if (!matches(&l->live[i], arg))
 			continue;
-		r = np__ledger_prepare(l, "DELETE FROM workload WHERE id = ?1;", &st);
-		if (r < 0)
-			return r;
-		sqlite3_bind_int64(st, 1, l->live[i].id);
-		r = np__ledger_step(l, st, "delete");
-		sqlite3_finalize(st);
-		if (r < 0)
-			return r;
-		r = np__ledger_prepare(l, "DELETE FROM move WHERE workload = ?1", &st);
-		if (r < 0)
-			return r;
-		sqlite3_bind_int64(st, 1, l->live[i].id);
-		r = np__ledger_step(l, st, "delete moves");
-		sqlite3_finalize(st);
+		r = delete_rows(l, l->live[i].id);
 		if (r < 0)
 			return r;
 		live_remove(l, i);
