@@ -188,21 +188,14 @@ static int insert(np_ledger *l, const char *name, pid_t pid, uint64_t start, uns
 	return r;
 }
 
-/* Two nodes, ids 0 and 2, 16 GiB each with 8 GiB free. */
+/* Two nodes, ids 0 and 1, 16 GiB each (all free: a synthetic host). */
 static np_host *host2(void)
 {
-	hwloc_bitmap_t c0 = hwloc_bitmap_alloc(), c2 = hwloc_bitmap_alloc();
-	struct np_node_spec n[2] = {
-	    {.id = 0, .cpus = c0, .memory_bytes = 16 * GiB, .free_bytes = 8 * GiB},
-	    {.id = 2, .cpus = c2, .memory_bytes = 16 * GiB, .free_bytes = 8 * GiB},
-	};
+	struct np_source src = {NP_SOURCE_SYNTHETIC, "pack:2 [numa(memory=16GiB)] core:2 pu:1", 0};
 	np_host *h = NULL;
 
-	hwloc_bitmap_set_range(c0, 0, 3);
-	hwloc_bitmap_set_range(c2, 4, 7);
-	assert_int_equal(np_host_build(2, n, NULL, &h), 0);
-	hwloc_bitmap_free(c0);
-	hwloc_bitmap_free(c2);
+	assert_int_equal(np_host_load(&src, &h), 0);
+	assert_int_equal(np_host_nnodes(h), 2);
 	return h;
 }
 
@@ -306,9 +299,9 @@ static void test_liveness_failure(void **state)
 
 /*
  * Outstanding claims from the probe's resident memory: a claims 3 GiB on node 0 and has 1 GiB
- * there (owes 2 GiB); b claims 1 GiB on node 2 and its memory cannot be read (owes it all); c
- * claims 1 GiB on node 2 and is gone since the prune (owes nothing). Free: node 0 = 8 - 2 =
- * 6 GiB, node 2 = 8 - 1 = 7 GiB.
+ * there (owes 2 GiB); b claims 1 GiB on node 1 and its memory cannot be read (owes it all); c
+ * claims 1 GiB on node 1 and is gone since the prune (owes nothing). Free: node 0 = 16 - 2 =
+ * 14 GiB, node 1 = 16 - 1 = 15 GiB.
  */
 static void test_load_by_probe(void **state)
 {
@@ -323,20 +316,20 @@ static void test_load_by_probe(void **state)
 	a = fake_add(BIG_PID, 500);
 	a->nresident = 2;
 	a->resident[0] = (struct np_node_bytes){0, GiB};
-	a->resident[1] = (struct np_node_bytes){2, 256 * MiB};
+	a->resident[1] = (struct np_node_bytes){1, 256 * MiB};
 	b = fake_add(BIG_PID + 1, 600);
 	b->resident_err = -EACCES;
 	fake_add(BIG_PID + 2, 700);
 	l = open_fake();
 	assert_int_equal(np_ledger_begin(l), 0);
 	assert_int_equal(insert(l, "a", BIG_PID, 500, 0, 3 * GiB, 2), 0);
-	assert_int_equal(insert(l, "b", BIG_PID + 1, 600, 2, GiB, 1), 0);
-	assert_int_equal(insert(l, "c", BIG_PID + 2, 700, 2, GiB, 1), 0);
+	assert_int_equal(insert(l, "b", BIG_PID + 1, 600, 1, GiB, 1), 0);
+	assert_int_equal(insert(l, "c", BIG_PID + 2, 700, 1, GiB, 1), 0);
 	fk.procs[2].state = 0; /* c exits between the prune and the load */
 	assert_int_equal(np_ledger_load(l, h, &load), 0);
 	assert_int_equal(fk.resident_calls, 3);
-	assert_true(np_load_free_bytes(load, 0) == 6 * GiB);
-	assert_true(np_load_free_bytes(load, 1) == 7 * GiB);
+	assert_true(np_load_free_bytes(load, 0) == 14 * GiB);
+	assert_true(np_load_free_bytes(load, 1) == 15 * GiB);
 	assert_int_equal(np_load_vcpus(load, 0), 2);
 	assert_int_equal(np_load_vcpus(load, 1), 2);
 	np_load_free(load);
