@@ -87,7 +87,6 @@ out:
  * cannot read (an attribute without '=' or quotes, a truncated file) it stops: that is not
  * well-formed XML, which hwloc's parser refuses with its own error.
  */
-#define XML_MAX_BYTES (256u << 20)
 
 static bool xml_space(char c)
 {
@@ -142,13 +141,25 @@ static bool ends_with(const char *name, size_t len, const char *suffix)
 	return len >= n && memcmp(name + len - n, suffix, n) == 0;
 }
 
-/*
- * Scan one start tag's attributes from p (after the tag's name). Returns 0 (*end: past the
- * attributes), -EBADMSG (a bad set, or an object's set without its complete set) or -EINVAL
- * (unreadable).
- */
-static int xml_tag(const char *p, bool object, const char **end)
+/* Objects of an XML file, counted against NP_HOST_MAX_OBJECTS, _PUS and _NODES. */
+struct xml_counts {
+	unsigned long objects, pus, nodes;
+};
+
+static bool attr_is(const char *v, const char *end, const char *want)
 {
+	return (size_t)(end - v) == strlen(want) && memcmp(v, want, (size_t)(end - v)) == 0;
+}
+
+/*
+ * Scan one start tag's attributes from p (after the tag's name); `counts` is NULL unless the
+ * tag is an <object>. Returns 0 (*end: past the attributes), -EBADMSG (a bad set, or an
+ * object's set without its complete set) or -EINVAL (unreadable).
+ */
+static int xml_tag(const char *p, struct xml_counts *counts, const char **end)
+{
+	bool object = counts != NULL;
+
 	static const char *const names[] = {"cpuset", "complete_cpuset", "nodeset",
 	                                    "complete_nodeset"};
 	bool has[4] = {false, false, false, false};
@@ -176,6 +187,10 @@ static int xml_tag(const char *p, bool object, const char **end)
 		if ((ends_with(name, len, "cpuset") || ends_with(name, len, "nodeset")) &&
 		    !xml_set_valid(p + 1, q))
 			return -EBADMSG;
+		if (object && len == 4 && memcmp(name, "type", 4) == 0) {
+			counts->pus += attr_is(p + 1, q, "PU");
+			counts->nodes += attr_is(p + 1, q, "NUMANode");
+		}
 		p = q + 1;
 		for (unsigned k = 0; k < 4; k++)
 			if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0)
@@ -185,11 +200,29 @@ static int xml_tag(const char *p, bool object, const char **end)
 	return object && ((has[0] && !has[1]) || (has[2] && !has[3])) ? -EBADMSG : 0;
 }
 
+/* 0, or -E2BIG with the error recorded when the file holds more than a limit allows. */
+static int xml_counts_check(const char *path, const struct xml_counts *c)
+{
+	static const char *const what[] = {"objects", "PUs", "NUMA nodes"};
+	const unsigned long got[] = {c->objects, c->pus, c->nodes};
+	const unsigned limit[] = {NP_HOST_MAX_OBJECTS, NP_HOST_MAX_PUS, NP_HOST_MAX_NODES};
+
+	for (unsigned k = 0; k < 3; k++)
+		if (got[k] > limit[k]) {
+			np__set_error("cannot load '%s': %lu %s, more than the limit of %u", path,
+			              got[k], what[k], limit[k]);
+			return -E2BIG;
+		}
+	return 0;
+}
+
 static int xml_check(const char *path)
 {
+	struct xml_counts counts = {0, 0, 0};
 	char *text = NULL, *t;
 	size_t len = 0, cap = 0;
 	const char *p;
+	struct stat st;
 	ssize_t n;
 	int fd, r;
 
@@ -201,13 +234,17 @@ static int xml_check(const char *path)
 	}
 	for (;;) {
 		if (cap - len < 2) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > XML_MAX_BYTES) {
-				np__set_error("cannot parse '%s': larger than %u MiB", path,
-				              XML_MAX_BYTES >> 20);
-				r = -EBADMSG;
+			/* At once for a file whose size is known; while reading for a pipe. */
+			if (cap >= NP_HOST_MAX_XML_BYTES + 2 ||
+			    (fstat(fd, &st) == 0 && st.st_size > (off_t)NP_HOST_MAX_XML_BYTES)) {
+				np__set_error("cannot load '%s': larger than the limit of %u MiB",
+				              path, NP_HOST_MAX_XML_BYTES >> 20);
+				r = -E2BIG;
 				goto out;
 			}
+			cap = cap ? cap * 2 : 65536;
+			if (cap > NP_HOST_MAX_XML_BYTES + 2)
+				cap = NP_HOST_MAX_XML_BYTES + 2;
 			t = realloc(text, cap);
 			if (!t) {
 				r = -ENOMEM;
@@ -241,7 +278,10 @@ static int xml_check(const char *path)
 
 			while (*p && !xml_space(*p) && *p != '>' && *p != '/')
 				p++;
-			r = xml_tag(p, p - name == 6 && strncmp(name, "object", 6) == 0, &p);
+			bool object = p - name == 6 && strncmp(name, "object", 6) == 0;
+
+			counts.objects += object;
+			r = xml_tag(p, object ? &counts : NULL, &p);
 			if (r == -EINVAL)
 				break;
 			if (r < 0) {
@@ -261,7 +301,7 @@ static int xml_check(const char *path)
 			break;
 		p = stop + 3;
 	}
-	r = 0;
+	r = xml_counts_check(path, &counts);
 out:
 	free(text);
 	close(fd);
@@ -311,6 +351,9 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 		}
 		break;
 	case NP_SOURCE_SYNTHETIC:
+		r = np__synthetic_check(src->arg);
+		if (r < 0)
+			goto out;
 		if (hwloc_topology_set_synthetic(topo, src->arg) < 0) {
 			np__set_error("cannot parse synthetic topology '%s'", src->arg);
 			r = -EBADMSG;
@@ -544,35 +587,152 @@ out:
 	return r;
 }
 
-static int load_hwloc(const struct np_source *src, np_host **ret_host)
+/* The message for a host past NP_HOST_MAX_NODES or NP_HOST_MAX_PUS, found when building it. */
+static void too_big(const struct np_source *src)
+{
+	np__set_error("cannot load '%s': more than the limit of %u NUMA nodes or %u CPUs",
+	              source_name(src), NP_HOST_MAX_NODES, NP_HOST_MAX_PUS);
+}
+
+/*
+ * The live host or a captured sysfs tree: hwloc gives the online and allowed sets and each
+ * CPU's core and socket; the nodes come from the kernel's files (np__sysfs_host_build()), as
+ * NP_HOST_FAST reads them. hwloc's own NUMA nodes are not used: it drops a node whose CPUs
+ * another node lists, with its memory.
+ */
+static int load_hwloc_sysfs(const struct np_source *src, np_host **ret_host)
 {
 	struct np__root root = {-1, NULL};
+	struct np__build_extra extra = {NULL, 0, NULL, NULL};
+	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM;
+	hwloc_topology_t topo = NULL;
+	hwloc_bitmap_t allowed = NULL, mems = NULL;
+	struct np_cpu *cpus = NULL;
+	unsigned ncpus = 0;
+	int r;
+
+	r = np__root_open(src->kind == NP_SOURCE_LIVE ? "/" : src->arg, &root);
+	if (r < 0)
+		return r;
+	if (np__root_breaks_hwloc(&root)) {
+		/* The node facts alone: core and socket are unknown. */
+		np__root_close(&root);
+		return np__host_load_fast(src->arg, src->flags, ret_host);
+	}
+	/* Without it hwloc complains on stderr and makes up a machine. */
+	if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
+		r = -errno;
+		np__set_error("cannot open '%s%ssys/devices/system/cpu': %s", root.path,
+		              root.path[strlen(root.path) - 1] == '/' ? "" : "/", strerror(-r));
+		goto out;
+	}
+	r = np__sysfs_size_check(&root);
+	if (r < 0)
+		goto out;
+	r = topology_load(src, &topo);
+	if (r < 0)
+		goto out;
+	/* hwloc's topology cpuset holds the online CPUs, and only the allowed ones unless
+	 * NP_HOST_WHOLE_SYSTEM. */
+	allowed = hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(topo));
+	if (!allowed) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!whole)
+		hwloc_bitmap_and(allowed, allowed, hwloc_topology_get_allowed_cpuset(topo));
+	/* The allowed memory nodes: hwloc's, and those hwloc dropped (it does not know them to
+	 * be forbidden). */
+	mems = hwloc_bitmap_alloc();
+	if (!mems) {
+		r = -ENOMEM;
+		goto out;
+	}
+	hwloc_bitmap_not(mems, hwloc_topology_get_topology_nodeset(topo));
+	hwloc_bitmap_or(mems, mems, hwloc_topology_get_allowed_nodeset(topo));
+	r = cpu_facts(topo, &cpus, &ncpus);
+	if (r < 0)
+		goto out;
+	extra.cpus = cpus;
+	extra.ncpus = ncpus;
+	extra.topo = topo;
+	r = np__sysfs_host_build(&root, src->flags, allowed, whole ? NULL : mems, &extra, ret_host);
+	if (r == 0)
+		topo = NULL; /* owned by the snapshot */
+out:
+	hwloc_bitmap_free(allowed);
+	hwloc_bitmap_free(mems);
+	free(cpus);
+	if (topo)
+		hwloc_topology_destroy(topo);
+	np__root_close(&root);
+	return r;
+}
+
+/* Node i of an XML or synthetic topology: memory and huge pages from hwloc, free = total. */
+static int node_from_obj(hwloc_obj_t obj, struct np_node_spec *s, struct np_hugepages **ret_hp)
+{
+	s->id = obj->os_index;
+	s->memory_bytes = obj->attr->numanode.local_memory;
+	s->free_bytes = s->memory_bytes;
+	return hugepages_from_obj(obj, ret_hp, &s->nhugepages);
+}
+
+/*
+ * The node specs (specs[0..*ret_n)) of the NUMA objects, with their CPUs sets[i]. Without
+ * `whole` the allowed sets apply and a node left with neither CPUs nor memory is dropped.
+ */
+static int specs_from_objs(hwloc_topology_t topo, hwloc_obj_t *objs, hwloc_bitmap_t *sets,
+                           unsigned nobjs, bool whole, struct np_node_spec *specs,
+                           struct np_hugepages **hps, unsigned *ret_n, unsigned *ret_withcpus)
+{
+	unsigned n = 0, withcpus = 0;
+
+	for (unsigned i = 0; i < nobjs; i++) {
+		struct np_node_spec *s = &specs[n];
+		int r;
+
+		if (!whole)
+			hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_allowed_cpuset(topo));
+		s->cpus = sets[i];
+		r = node_from_obj(objs[i], s, &hps[i]);
+		if (r < 0)
+			return r;
+		s->hugepages = hps[i];
+		if (!whole &&
+		    !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
+			/* CPUs usable, memory not: to this process a node without memory */
+			s->memory_bytes = s->free_bytes = 0;
+			s->nhugepages = 0;
+		}
+		if (!whole && hwloc_bitmap_iszero(sets[i]) && s->memory_bytes == 0) {
+			memset(s, 0, sizeof(*s));
+			continue;
+		}
+		withcpus += !hwloc_bitmap_iszero(sets[i]);
+		n++;
+	}
+	*ret_n = n;
+	*ret_withcpus = withcpus;
+	return 0;
+}
+
+/*
+ * An XML or synthetic topology: the nodes are hwloc's, each CPU in the node of smallest
+ * locality (locality_cpus()); free memory is unknown and assumed to be all of it.
+ */
+static int load_hwloc_objects(const struct np_source *src, np_host **ret_host)
+{
+	struct np__build_extra extra = {NULL, 0, NULL, NULL};
 	hwloc_topology_t topo = NULL;
 	hwloc_obj_t *objs = NULL;
 	hwloc_bitmap_t *sets = NULL;
 	struct np_node_spec *specs = NULL;
 	struct np_hugepages **hps = NULL;
-	struct np_cpu *cpus = NULL;
-	unsigned *dist = NULL, nobjs = 0, n = 0, ncpus = 0, withcpus = 0;
-	bool from_sysfs = src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS;
-	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM, flat = false;
-	hwloc_obj_t obj = NULL;
+	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM, *assumed = NULL;
+	unsigned *dist = NULL, nobjs = 0, n = 0, withcpus = 0;
 	int nb, r;
 
-	if (from_sysfs) {
-		r = np__root_open(src->kind == NP_SOURCE_LIVE ? "/" : src->arg, &root);
-		if (r < 0)
-			return r;
-		flat = !np__root_has_numa(&root);
-		/* Without it hwloc complains on stderr and makes up a machine. */
-		if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
-			r = -errno;
-			np__set_error("cannot open '%s%ssys/devices/system/cpu': %s", root.path,
-			              root.path[strlen(root.path) - 1] == '/' ? "" : "/",
-			              strerror(-r));
-			goto out;
-		}
-	}
 	r = topology_load(src, &topo);
 	if (r < 0)
 		goto out;
@@ -582,12 +742,14 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 	sets = calloc(nobjs ? nobjs : 1, sizeof(*sets));
 	specs = calloc(nobjs ? nobjs : 1, sizeof(*specs));
 	hps = calloc(nobjs ? nobjs : 1, sizeof(*hps));
-	if (!objs || !sets || !specs || !hps) {
+	assumed = calloc(nobjs ? nobjs : 1, sizeof(*assumed));
+	if (!objs || !sets || !specs || !hps || !assumed) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (unsigned i = 0; i < nobjs; i++) {
-		obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
+		hwloc_obj_t obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
+
 		if (!obj || obj->os_index == HWLOC_UNKNOWN_INDEX ||
 		    obj->os_index > NP__MAX_NODE_ID) {
 			np__set_error("cannot use '%s': a NUMA node has no valid OS index",
@@ -602,61 +764,15 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 			goto out;
 		}
 	}
+	r = locality_cpus(objs, nobjs, sets);
+	if (r < 0)
+		goto out;
 
-	/* The node's usable CPUs: hwloc's topology cpuset holds the online CPUs, and only the
-	 * allowed ones unless NP_HOST_WHOLE_SYSTEM. */
-	for (unsigned i = 0; i < nobjs && from_sysfs; i++) {
-		if (flat)
-			r = hwloc_bitmap_copy(sets[i], objs[i]->cpuset) < 0 ? -ENOMEM : 0;
-		else
-			r = np__node_cpus_read(&root, objs[i]->os_index, sets[i]);
-		if (r < 0)
-			goto out;
-		hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_topology_cpuset(topo));
-	}
-	if (!from_sysfs) {
-		r = locality_cpus(objs, nobjs, sets);
-		if (r < 0)
-			goto out;
-	}
-
-	for (unsigned i = 0; i < nobjs; i++) {
-		struct np_node_spec *s = &specs[n];
-
-		if (!whole)
-			hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_allowed_cpuset(topo));
-		s->cpus = sets[i];
-		s->id = objs[i]->os_index;
-		if (from_sysfs && flat) {
-			r = np__flat_memory_read(&root, src->flags, &s->memory_bytes,
-			                         &s->free_bytes);
-		} else if (from_sysfs) {
-			r = np__node_memory_read(&root, s->id, src->flags, &s->memory_bytes,
-			                         &s->free_bytes);
-			if (r < 0)
-				goto out;
-			r = np__node_hugepages_read(&root, s->id, &hps[i], &s->nhugepages);
-		} else {
-			s->memory_bytes = objs[i]->attr->numanode.local_memory;
-			s->free_bytes = s->memory_bytes;
-			r = hugepages_from_obj(objs[i], &hps[i], &s->nhugepages);
-		}
-		if (r < 0)
-			goto out;
-		s->hugepages = hps[i];
-		if (!whole && !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
-			/* CPUs usable, memory not: to this process a node without memory */
-			s->memory_bytes = s->free_bytes = 0;
-			s->nhugepages = 0;
-		}
-		if (!np__node_kept(src->flags, (unsigned)hwloc_bitmap_weight(sets[i]),
-		                   s->memory_bytes)) {
-			memset(s, 0, sizeof(*s));
-			continue;
-		}
-		withcpus += !hwloc_bitmap_iszero(sets[i]);
-		n++;
-	}
+	r = specs_from_objs(topo, objs, sets, nobjs, whole, specs, hps, &n, &withcpus);
+	if (r < 0)
+		goto out;
+	for (unsigned i = 0; i < n; i++)
+		assumed[i] = true; /* hwloc records no free memory */
 	if (withcpus == 0) {
 		np__set_error("no usable NUMA node with CPUs in '%s'", source_name(src));
 		r = -ENODEV;
@@ -666,8 +782,7 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 	if (r < 0)
 		goto out;
 	if (!dist && n == 1) {
-		/* hwloc gives no matrix for one node; nothing remote is assumed (and the kernel's
-		 * one-entry row, which NP_HOST_FAST reads, says 10). */
+		/* hwloc gives no matrix for one node; nothing remote is assumed. */
 		dist = malloc(sizeof(*dist));
 		if (!dist) {
 			r = -ENOMEM;
@@ -675,14 +790,18 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 		}
 		dist[0] = NP__LOCAL_DISTANCE;
 	}
-	r = cpu_facts(topo, &cpus, &ncpus);
+	r = cpu_facts(topo, (struct np_cpu **)&extra.cpus, &extra.ncpus);
 	if (r < 0)
 		goto out;
-	r = np__host_build(n, specs, dist, cpus, ncpus, topo, ret_host);
+	extra.free_assumed = assumed;
+	extra.topo = topo;
+	r = np__host_build(n, specs, dist, &extra, ret_host);
 	if (r == -EINVAL) {
 		np__set_error("inconsistent topology in '%s'", source_name(src));
 		r = -EBADMSG;
 	}
+	if (r == -E2BIG)
+		too_big(src);
 	if (r == 0)
 		topo = NULL; /* owned by the snapshot */
 out:
@@ -694,11 +813,11 @@ out:
 	free(sets);
 	free(specs);
 	free(hps);
+	free(assumed);
 	free(dist);
-	free(cpus);
+	free((void *)extra.cpus);
 	if (topo)
 		hwloc_topology_destroy(topo);
-	np__root_close(&root);
 	return r;
 }
 
@@ -748,5 +867,7 @@ int np_host_load(const struct np_source *src, np_host **ret_host)
 	if (src->flags & NP_HOST_FAST)
 		return np__host_load_fast(src->kind == NP_SOURCE_LIVE ? NULL : src->arg, src->flags,
 		                          ret_host);
-	return load_hwloc(src, ret_host);
+	if (src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS)
+		return load_hwloc_sysfs(src, ret_host);
+	return load_hwloc_objects(src, ret_host);
 }
