@@ -159,6 +159,9 @@ int np__sysfs_host_build(const struct np__root *root, unsigned flags,
 /* -E2BIG (error recorded) when the tree lists more than NP_HOST_MAX_NODES nodes; else 0. */
 int np__sysfs_size_check(const struct np__root *root);
 
+/* The online CPUs (sys/devices/system/cpu/online); 0, 1 when the file is missing, or -errno. */
+int np__online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus);
+
 /* True when hwloc 2.9 would abort on the tree: a node/ folder without online or nodeN. */
 bool np__root_breaks_hwloc(const struct np__root *root);
 
@@ -168,6 +171,13 @@ bool np__root_breaks_hwloc(const struct np__root *root);
  * with the error recorded. A description it cannot read is hwloc's to refuse: 0.
  */
 int np__synthetic_check(const char *desc);
+
+/* Create and load the hwloc topology of `src` (host-hwloc.c). Records the error on failure. */
+int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo);
+/* Core and socket of every PU of `topo` (heap array). */
+int np__cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret_n);
+/* An XML or synthetic source (host-objects.c). */
+int np__host_load_objects(const struct np_source *src, np_host **ret_host);
 
 /* The NP_HOST_FAST loader: node-level facts straight from sysfs below `root_path`. */
 int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host);

@@ -1,12 +1,11 @@
 /*
- * host-sysfs.c - reading node facts from a sysfs root, and the NP_HOST_FAST loader.
+ * host-sysfs.c - the nodes of a sysfs root, for both loaders (hwloc's loads of the live host
+ * and of captured trees, and NP_HOST_FAST in host-fast.c).
  *
  * Every read is relative to a directory fd of the root ("/" on the live host, a captured tree
  * otherwise), as hwloc does with HWLOC_FSROOT: the same code reads both. hwloc gives the
- * topology but not what changes (free memory, free huge pages); those always come from here.
- *
- * NP_HOST_FAST skips hwloc altogether. An hwloc discovery costs milliseconds, too much for
- * `numaplace run` in front of every command; the node-level files below cost microseconds:
+ * allowed sets and each CPU's core and socket; the nodes and what changes (free memory, free
+ * huge pages) always come from here:
  *   sys/devices/system/node/online          which nodes exist ("0-1", "0,8,250-255")
  *   sys/devices/system/node/nodeN/cpulist   the node's CPUs (cpumap, a hex mask, on old kernels)
  *   sys/devices/system/node/nodeN/meminfo   MemTotal, MemFree, Inactive(file)
@@ -18,9 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <numaif.h>
-#include <sys/syscall.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,56 +301,6 @@ static bool node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes)
 	return (flags & NP_HOST_WHOLE_SYSTEM) || ncpus > 0 || memory_bytes > 0;
 }
 
-/* ---- NP_HOST_FAST ------------------------------------------------------------------------- */
-
-/* The CPUs and nodes this process may use on the live host. */
-static int live_allowed(hwloc_bitmap_t cpus, hwloc_bitmap_t mems)
-{
-	/* The kernel refuses a mask shorter than its nr_node_ids (at most 1024). */
-	unsigned long nodemask[4096 / (8 * sizeof(unsigned long))];
-	cpu_set_t *set = NULL;
-	size_t ncpus = 1024, size;
-	int r;
-
-	for (;;) {
-		set = CPU_ALLOC(ncpus);
-		if (!set)
-			return -ENOMEM;
-		size = CPU_ALLOC_SIZE(ncpus);
-		if (sched_getaffinity(0, size, set) == 0)
-			break;
-		r = -errno;
-		CPU_FREE(set);
-		set = NULL;
-		if (r != -EINVAL || ncpus >= NP__MAX_CPU_ID + 1) {
-			np__set_error("cannot read the CPU affinity: %s", strerror(-r));
-			return r;
-		}
-		ncpus *= 2;
-	}
-	hwloc_bitmap_zero(cpus);
-	for (size_t i = 0; i < size / sizeof(unsigned long); i++)
-		for (unsigned b = 0; b < 8 * sizeof(unsigned long); b++) {
-			size_t cpu = i * 8 * sizeof(unsigned long) + b;
-
-			if (CPU_ISSET_S(cpu, size, set))
-				hwloc_bitmap_set(cpus, (unsigned)cpu);
-		}
-	CPU_FREE(set);
-
-	/* The system call itself (what libnuma's wrapper makes): `run` need not load libnuma. */
-	if (syscall(SYS_get_mempolicy, NULL, nodemask, sizeof(nodemask) * 8, NULL,
-	            MPOL_F_MEMS_ALLOWED) < 0) {
-		r = -errno;
-		np__set_error("cannot read the allowed memory nodes: %s", strerror(-r));
-		return r;
-	}
-	hwloc_bitmap_zero(mems);
-	for (unsigned i = 0; i < sizeof(nodemask) / sizeof(nodemask[0]); i++)
-		hwloc_bitmap_set_ith_ulong(mems, i, nodemask[i]);
-	return 0;
-}
-
 /* Node ids from the node/ directory's nodeN entries, for kernels without node/online. */
 static int scan_node_dirs(const struct np__root *root, hwloc_bitmap_t ret_ids)
 {
@@ -524,8 +470,7 @@ out:
 	return r;
 }
 
-/* The online CPUs (sys/devices/system/cpu/online); 0, or 1 when the file is missing. */
-static int online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus)
+int np__online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus)
 {
 	struct np__parse_error err = {NULL, 0};
 	const char *rel = "sys/devices/system/cpu/online";
@@ -666,18 +611,87 @@ static unsigned *kept_distances(const unsigned *rows, unsigned nids, const unsig
 	return dist;
 }
 
+/* What np__sysfs_host_build() reads: every node of `ids`, in id order. */
+struct sysfs_nodes {
+	unsigned nids;
+	struct np_node_spec *specs;
+	struct np_hugepages **hps;
+	bool *assumed;  /* free memory assumed, per node */
+	unsigned *rows; /* nids * nids: the distance rows */
+	bool have_dist; /* every row was there */
+	unsigned *kept; /* indexes of the nodes kept, increasing */
+	unsigned nkept, withcpus;
+};
+
+static int nodes_read(const struct np__root *root, unsigned flags, hwloc_const_bitmap_t ids,
+                      hwloc_const_bitmap_t allowed_cpus, hwloc_const_bitmap_t allowed_mems,
+                      struct sysfs_nodes *n)
+{
+	unsigned k = 0;
+	int id, r;
+
+	for (id = hwloc_bitmap_first(ids); id >= 0; id = hwloc_bitmap_next(ids, id), k++) {
+		struct np_node_spec *s = &n->specs[k];
+		hwloc_bitmap_t cpus;
+
+		/* The distance rows list every online node in id order, kept or not. */
+		r = node_read(root, (unsigned)id, flags, n->nids, s, &n->hps[k], &n->assumed[k],
+		              &n->rows[(size_t)k * n->nids], &n->have_dist);
+		if (r < 0)
+			return r;
+		cpus = (hwloc_bitmap_t)s->cpus;
+		if (allowed_cpus)
+			hwloc_bitmap_and(cpus, cpus, allowed_cpus);
+		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id)) {
+			/* CPUs usable, memory not: to this process a node without memory */
+			s->memory_bytes = s->free_bytes = 0;
+			s->nhugepages = 0;
+		}
+		if (!node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
+			continue;
+		n->kept[n->nkept++] = k;
+		n->withcpus += !hwloc_bitmap_iszero(cpus);
+	}
+	return 0;
+}
+
+/* Build the host from the kept nodes of `n` (moved to the front of its arrays). */
+static int kept_build(const struct np__root *root, struct sysfs_nodes *n,
+                      const struct np__build_extra *extra, np_host **ret_host)
+{
+	struct np__build_extra x = *extra;
+	unsigned *dist = NULL;
+	int r;
+
+	if (n->have_dist && !(dist = kept_distances(n->rows, n->nids, n->kept, n->nkept)))
+		return -ENOMEM;
+	/* kept[] is increasing, so no source is overwritten before it is moved. */
+	for (unsigned i = 0; i < n->nkept; i++)
+		if (n->kept[i] != i) {
+			struct np_node_spec tmp = n->specs[i];
+
+			n->specs[i] = n->specs[n->kept[i]];
+			n->specs[n->kept[i]] = tmp;
+			n->assumed[i] = n->assumed[n->kept[i]];
+		}
+	x.free_assumed = n->assumed;
+	r = np__host_build(n->nkept, n->specs, dist, &x, ret_host);
+	if (r == -EINVAL) {
+		np__set_error("inconsistent node facts in '%s%s" NODE_DIR "'", root->path,
+		              sep(root));
+		r = -EBADMSG;
+	}
+	free(dist);
+	return r;
+}
+
 int np__sysfs_host_build(const struct np__root *root, unsigned flags,
                          hwloc_const_bitmap_t allowed_cpus, hwloc_const_bitmap_t allowed_mems,
                          const struct np__build_extra *extra, np_host **ret_host)
 {
+	struct sysfs_nodes n = {0};
 	hwloc_bitmap_t ids = NULL;
-	struct np_node_spec *specs = NULL;
-	struct np_hugepages **hps = NULL;
-	unsigned *rows = NULL, *dist = NULL, *kept = NULL;
-	unsigned nids = 0, nkept = 0, k = 0, withcpus = 0;
-	bool have_dist = true, *assumed = NULL;
-	struct np__build_extra x = *extra;
-	int id, r;
+	int r;
 
 	ids = hwloc_bitmap_alloc();
 	if (!ids)
@@ -689,124 +703,38 @@ int np__sysfs_host_build(const struct np__root *root, unsigned flags,
 	}
 	if (r < 0)
 		goto out;
-	nids = (unsigned)hwloc_bitmap_weight(ids);
-	specs = calloc(nids, sizeof(*specs));
-	hps = calloc(nids, sizeof(*hps));
-	assumed = calloc(nids, sizeof(*assumed));
-	rows = malloc((size_t)nids * nids * sizeof(*rows));
-	kept = malloc(nids * sizeof(*kept));
-	if (!specs || !hps || !assumed || !rows || !kept) {
+	n.nids = (unsigned)hwloc_bitmap_weight(ids);
+	n.have_dist = true;
+	n.specs = calloc(n.nids, sizeof(*n.specs));
+	n.hps = calloc(n.nids, sizeof(*n.hps));
+	n.assumed = calloc(n.nids, sizeof(*n.assumed));
+	n.rows = malloc((size_t)n.nids * n.nids * sizeof(*n.rows));
+	n.kept = malloc(n.nids * sizeof(*n.kept));
+	if (!n.specs || !n.hps || !n.assumed || !n.rows || !n.kept) {
 		r = -ENOMEM;
 		goto out;
 	}
-
-	/* The distance rows list every online node in id order, kept or not. */
-	for (id = hwloc_bitmap_first(ids); id >= 0; id = hwloc_bitmap_next(ids, id), k++) {
-		struct np_node_spec *s = &specs[k];
-		hwloc_bitmap_t cpus;
-
-		r = node_read(root, (unsigned)id, flags, nids, s, &hps[k], &assumed[k],
-		              &rows[(size_t)k * nids], &have_dist);
-		if (r < 0)
-			goto out;
-		cpus = (hwloc_bitmap_t)s->cpus;
-		if (allowed_cpus)
-			hwloc_bitmap_and(cpus, cpus, allowed_cpus);
-		if (allowed_mems && !hwloc_bitmap_isset(allowed_mems, s->id)) {
-			/* CPUs usable, memory not: to this process a node without memory */
-			s->memory_bytes = s->free_bytes = 0;
-			s->nhugepages = 0;
-		}
-		if (!node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
-			continue;
-		kept[nkept++] = k;
-		withcpus += !hwloc_bitmap_iszero(cpus);
-	}
-	if (withcpus == 0) {
+	r = nodes_read(root, flags, ids, allowed_cpus, allowed_mems, &n);
+	if (r == 0 && n.withcpus == 0) {
 		np__set_error("no usable NUMA node with CPUs in '%s%s" NODE_DIR "'", root->path,
 		              sep(root));
 		r = -ENODEV;
-		goto out;
 	}
-	if (have_dist && !(dist = kept_distances(rows, nids, kept, nkept))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* Move the kept specs to the front; kept[] is increasing, so no source is overwritten
-	 * before it is moved. */
-	for (unsigned i = 0; i < nkept; i++)
-		if (kept[i] != i) {
-			struct np_node_spec tmp = specs[i];
-
-			specs[i] = specs[kept[i]];
-			specs[kept[i]] = tmp;
-			assumed[i] = assumed[kept[i]];
-		}
-	x.free_assumed = assumed;
-	r = np__host_build(nkept, specs, dist, &x, ret_host);
-	if (r == -EINVAL)
-		np__set_error("inconsistent node facts in '%s%s" NODE_DIR "'", root->path,
-		              sep(root));
-	if (r == -EINVAL)
-		r = -EBADMSG;
+	if (r == 0)
+		r = kept_build(root, &n, extra, ret_host);
 out:
 	if (r == -E2BIG && !*np_host_last_error())
 		np__set_error("cannot load '%s': more than the limit of %u CPUs", root->path,
 		              NP_HOST_MAX_PUS);
-	for (unsigned i = 0; i < nids && specs; i++)
-		hwloc_bitmap_free((hwloc_bitmap_t)specs[i].cpus);
-	for (unsigned i = 0; i < nids && hps; i++)
-		free(hps[i]);
-	free(specs);
-	free(hps);
-	free(assumed);
-	free(rows);
-	free(dist);
-	free(kept);
+	for (unsigned i = 0; i < n.nids && n.specs; i++)
+		hwloc_bitmap_free((hwloc_bitmap_t)n.specs[i].cpus);
+	for (unsigned i = 0; i < n.nids && n.hps; i++)
+		free(n.hps[i]);
+	free(n.specs);
+	free(n.hps);
+	free(n.assumed);
+	free(n.rows);
+	free(n.kept);
 	hwloc_bitmap_free(ids);
-	return r;
-}
-
-int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host)
-{
-	static const struct np__build_extra none = {NULL, 0, NULL, NULL};
-	struct np__root root = {-1, NULL};
-	hwloc_bitmap_t allowed_cpus = NULL, allowed_mems = NULL;
-	bool live = !root_path;
-	int r;
-
-	r = np__root_open(live ? "/" : root_path, &root);
-	if (r < 0)
-		return r;
-	/*
-	 * The CPUs to keep: on the live host those this process may run on (never offline ones);
-	 * otherwise the online CPUs, as a node's cpulist also shows offline CPUs.
-	 */
-	allowed_cpus = hwloc_bitmap_alloc();
-	if (!allowed_cpus) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (live && !(flags & NP_HOST_WHOLE_SYSTEM)) {
-		allowed_mems = hwloc_bitmap_alloc();
-		if (!allowed_mems) {
-			r = -ENOMEM;
-			goto out;
-		}
-		r = live_allowed(allowed_cpus, allowed_mems);
-	} else {
-		r = online_cpus_read(&root, allowed_cpus);
-		if (r == 1) {
-			hwloc_bitmap_free(allowed_cpus);
-			allowed_cpus = NULL;
-			r = 0;
-		}
-	}
-	if (r == 0)
-		r = np__sysfs_host_build(&root, flags, allowed_cpus, allowed_mems, &none, ret_host);
-out:
-	hwloc_bitmap_free(allowed_cpus);
-	hwloc_bitmap_free(allowed_mems);
-	np__root_close(&root);
 	return r;
 }
