@@ -196,8 +196,10 @@ hwloc_const_cpuset_t np_host_cpuset(const np_host *host);
 hwloc_const_nodeset_t np_host_nodeset(const np_host *host);
 
 /**
- * The hwloc topology behind the snapshot, or NULL for NP_HOST_FAST snapshots. Owned by the
- * snapshot. Useful for binding with hwloc on a live host.
+ * The hwloc topology behind the snapshot, or NULL for NP_HOST_FAST snapshots (and for a
+ * captured tree whose node/ folder holds neither online nor a nodeN folder, which hwloc 2.9
+ * cannot read: it is read as NP_HOST_FAST does). Owned by the snapshot. Useful for binding
+ * with hwloc on a live host.
  */
 hwloc_topology_t np_host_topology(const np_host *host);
 
