@@ -197,8 +197,8 @@ int np_load_set_free(np_load *load, unsigned idx, uint64_t bytes);
 int np_load_add_vcpus(np_load *load, unsigned idx, uint64_t vcpus);
 
 /**
- * What a workload holds: memory per node and vCPUs per node. Filled by np_load_charge(), given
- * back by np_load_release().
+ * What a workload holds: memory per node and vCPUs per node. Filled by np_load_charge(), taken
+ * back from the load by np_load_uncharge(), freed by np_claim_release().
  */
 struct np_claim {
 	hwloc_bitmap_t nodes;   /**< kernel node ids of the workload's set */
@@ -218,8 +218,12 @@ struct np_claim {
  */
 int np_load_charge(np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes, unsigned vcpus,
 		   struct np_claim *ret_claim);
-/** Give back what np_load_charge() charged (vCPUs never go below 0). */
-void np_load_release(np_load *load, const struct np_claim *claim);
+/**
+ * Take back what np_load_charge() charged: the claim's bytes return to the free memory of its
+ * nodes, its vCPUs leave them (never below 0). The claim itself stays; np_claim_release() frees
+ * it.
+ */
+void np_load_uncharge(np_load *load, const struct np_claim *claim);
 /** Free the claim's arrays; idempotent. */
 void np_claim_release(struct np_claim *claim);
 

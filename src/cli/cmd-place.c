@@ -193,7 +193,7 @@ int cli_give_back(const np_host *h, np_load *load, const struct np_node_bytes *r
 		hwloc_bitmap_copy(c.nodes, own->nodes);
 		c.vcpus = own->vcpus;
 	}
-	np_load_release(load, &c);
+	np_load_uncharge(load, &c);
 out:
 	np_claim_release(&c);
 	return r;

@@ -276,7 +276,7 @@ static void charge_undo(void *p)
 {
 	struct load_ops_arg *a = p;
 
-	np_load_release(a->base, &a->claim);
+	np_load_uncharge(a->base, &a->claim);
 	np_claim_release(&a->claim);
 }
 
