@@ -547,8 +547,14 @@ int cmd_place(int argc, char **argv)
 		ledger = NULL;
 		if (o.migrate)
 			cli_migrate(o.pid, h, nodes, &mig);
-	} else if (o.migrate) {
-		mig.to_move = bytes_off(res, nres, nodes);
+	} else {
+		/* a dry run reports the name a move would keep */
+		if (recorded && !(name = strdup(own.name))) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		if (o.migrate)
+			mig.to_move = bytes_off(res, nres, nodes);
 	}
 
 	/* threads now, for the report (it may have started some while it was bound) */
