@@ -237,3 +237,40 @@ int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
 	free(list);
 	return require ? EXIT_NOFIT : 0;
 }
+
+bool cli_short_said(const struct np_placement *p, bool require, const char *anyway)
+{
+	char *list = cli_list_string(p->nodes), need[32], have[32];
+
+	np_size_format(p->memory_bytes, need, sizeof(need));
+	np_size_format(p->free_bytes, have, sizeof(have));
+	if (require)
+		cli_error("no NUMA placement fits: nodes %s have %s free, %s needed",
+		          list ? list : "?", have, need);
+	else
+		cli_warn("nodes %s have %s free, %s needed: %s", list ? list : "?", have, need,
+		         anyway);
+	free(list);
+	return !require;
+}
+
+int cli_place_failed(const char *cmd, const char *name, const struct np_placement *p, int r)
+{
+	switch (p->failed) {
+	case NP_PLACE_STEP_RECORD:
+		if (r == -EINVAL && name)
+			return cli_usage_error(cmd, "%s", np_ledger_last_error());
+		if (r == -EEXIST) {
+			cli_error("%s", np_ledger_last_error());
+			return EXIT_FAIL;
+		}
+		/* fall through */
+	case NP_PLACE_STEP_LEDGER:
+	case NP_PLACE_STEP_COMMIT:
+		cli_error("cannot update the ledger: %s", cli_ledger_why(r));
+		break;
+	default:
+		cli_error("cannot place: %s", strerror(-r));
+	}
+	return EXIT_FAIL;
+}

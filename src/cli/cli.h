@@ -170,6 +170,19 @@ uint64_t cli_pages(uint64_t bytes);
 int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
                       char **ret_name);
 
+/*
+ * Nodes given by hand (p->fit NP_PLACE_SHORT) have less memory free than asked: with `require`
+ * an error ("no NUMA placement fits: nodes ...") and false, else a warning ending in `anyway`
+ * and true.
+ */
+bool cli_short_said(const struct np_placement *p, bool require, const char *anyway);
+/*
+ * The message of an np_place() failure `r` at a step every command words alike (the ledger,
+ * the record, the search, the claim), for command `cmd`; `name` is the --name given (a bad one
+ * is a usage error). Returns EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_place_failed(const char *cmd, const char *name, const struct np_placement *p, int r);
+
 /* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
 const char *cli_ledger_why(int err);
 
