@@ -117,17 +117,6 @@ static uint64_t bytes_total(const struct np_node_bytes *a, int n)
 	return sum;
 }
 
-/* Memory of `a` on nodes outside `nodes`. */
-static uint64_t bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset_t nodes)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < n; i++)
-		if (!hwloc_bitmap_isset(nodes, a[i].node))
-			sum += a[i].bytes;
-	return sum;
-}
-
 static json_t *node_bytes_json(const struct np_node_bytes *a, int n)
 {
 	json_t *arr = json_array();
@@ -152,94 +141,6 @@ static void node_bytes_text(const struct np_node_bytes *a, int n, char *buf, siz
 	}
 	if (n <= 0)
 		snprintf(buf, len, "none");
-}
-
-/*
- * Give the process's own memory back to the load: its resident pages count as free on the
- * nodes they are on (it takes them along wherever it goes), and when the ledger holds it, what
- * its claim still reserves and its vCPUs. The search then sees the host as if it were not there.
- */
-int cli_give_back(const np_host *h, np_load *load, const struct np_node_bytes *res, int nres,
-                  const struct np_workload *own)
-{
-	struct np_claim c;
-	unsigned nn = np_host_nnodes(h);
-	int r = 0;
-
-	memset(&c, 0, sizeof(c));
-	c.nodes = hwloc_bitmap_alloc();
-	c.bytes = calloc(nn ? nn : 1, sizeof(*c.bytes));
-	c.nbytes = nn;
-	if (!c.nodes || !c.bytes) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (int i = 0; i < nres; i++) {
-		int idx = np_host_node_idx(h, res[i].node);
-
-		if (idx >= 0)
-			c.bytes[idx] += res[i].bytes;
-	}
-	if (own) {
-		for (unsigned k = 0; k < own->nclaimed; k++) {
-			int idx = np_host_node_idx(h, own->claimed[k].node);
-			uint64_t resident = 0;
-
-			for (int i = 0; i < nres; i++)
-				if (res[i].node == own->claimed[k].node)
-					resident = res[i].bytes;
-			if (idx >= 0 && own->claimed[k].bytes > resident)
-				c.bytes[idx] += own->claimed[k].bytes - resident;
-		}
-		hwloc_bitmap_copy(c.nodes, own->nodes);
-		c.vcpus = own->vcpus;
-	}
-	np_load_uncharge(load, &c);
-out:
-	np_claim_release(&c);
-	return r;
-}
-
-void cli_migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target, struct cli_migration *m)
-{
-	hwloc_bitmap_t from = hwloc_bitmap_alloc(), to = hwloc_bitmap_alloc();
-	int id;
-
-	if (!from || !to) {
-		m->err = -ENOMEM;
-		goto out;
-	}
-	/* pages go to the target's nodes that have memory */
-	hwloc_bitmap_foreach_begin(id, target)
-	{
-		int idx = np_host_node_idx(h, (unsigned)id);
-
-		if (idx >= 0 && np_host_node(h, (unsigned)idx)->memory_bytes)
-			hwloc_bitmap_set(to, (unsigned)id);
-	}
-	hwloc_bitmap_foreach_end();
-	for (int i = 0; i < m->nbefore; i++)
-		if (m->before[i].bytes && !hwloc_bitmap_isset(to, m->before[i].node))
-			hwloc_bitmap_set(from, m->before[i].node);
-	m->to_move = bytes_off(m->before, m->nbefore, to);
-	if (!hwloc_bitmap_iszero(from) && !hwloc_bitmap_iszero(to)) {
-		m->kernel_failed = np_migrate(pid, from, to);
-		if (m->kernel_failed < 0) {
-			m->err = (int)m->kernel_failed;
-			m->kernel_failed = 0;
-			goto out;
-		}
-	}
-	m->nafter = np_process_memory(pid, &m->after);
-	if (m->nafter < 0) {
-		m->err = m->nafter;
-		m->nafter = 0;
-		goto out;
-	}
-	m->stuck = bytes_off(m->after, m->nafter, to);
-out:
-	hwloc_bitmap_free(from);
-	hwloc_bitmap_free(to);
 }
 
 uint64_t cli_pages(uint64_t bytes)
