@@ -7,7 +7,8 @@
  * --pid` makes one, through np_place(): bind every thread, record it in the ledger
  * (np_ledger_move()), commit, then migrate its pages. With --adopt-threshold, an interval
  * without a move may adopt the largest unmanaged process above the thresholds, as numad
- * manages processes it finds.
+ * manages processes it finds. Given another host (--sysfs-root, --topology, --synthetic) it
+ * only decides and logs, as with --dry-run: nothing on this machine belongs to that host.
  *
  * SIGTERM and SIGINT end the daemon between two steps: an interval in progress finishes its
  * transaction (or rolls it back), so the ledger is always whole. Decisions are logged on stderr
@@ -29,12 +30,15 @@ static const char daemon_help[] =
     "                        [--exclude NAME,...] [--adopt-only NAME,...]\n"
     "                        [--min-gap SECONDS]\n"
     "                        [--min-improvement X] [--strategy NAME] [--dry-run] [--once]\n"
+    "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n"
     "                        [--state-dir DIR]\n\n"
     "Rebalance the workloads of the ledger, in the foreground, until SIGTERM or SIGINT.\n"
     "Every interval it reads free memory and CPU use per node and where each workload's\n"
     "memory is, and moves at most one workload whose memory spilled off its nodes or whose\n"
     "nodes are overloaded, when a better place exists (see docs/daemon.md). Each decision\n"
-    "is logged on stderr with its reason; 'numaplace list' shows the moves.\n\n"
+    "is logged on stderr with its reason; 'numaplace list' shows the moves. Given another\n"
+    "host (a host source below) it is a dry run: it decides for that host's nodes with\n"
+    "this machine's processes and ledger, logs, and moves or adopts nothing.\n\n"
     "  --interval SECONDS    time between two looks (default 15; fractions allowed)\n"
     "  --adopt-threshold RSS[:CPU%]\n"
     "                        also adopt unmanaged processes with at least RSS resident\n"
@@ -50,6 +54,7 @@ static const char daemon_help[] =
     "  -h, --help            show this help\n\n";
 
 struct daemon_opts {
+	struct cli_host_opts host;
 	double interval;
 	uint64_t adopt_rss;
 	double adopt_cpu; /* percent of one CPU */
@@ -157,6 +162,7 @@ static int parse(int argc, char **argv, struct daemon_opts *o)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(daemon_help, stdout);
+			fputs(cli_host_options_help, stdout);
 			fputs(cli_state_options_help, stdout);
 			return 1;
 		}
@@ -218,13 +224,19 @@ static int parse(int argc, char **argv, struct daemon_opts *o)
 #undef VALUE
 		if (err)
 			return -err;
-		if ((r = cli_state_option("daemon", argc, argv, &i, &o->state_dir)) != 0) {
+		if ((r = cli_state_option("daemon", argc, argv, &i, &o->state_dir)) != 0 ||
+		    (r = cli_host_option("daemon", argc, argv, &i, &o->host)) != 0) {
 			if (r < 0)
 				return r;
 			continue;
 		}
 		return -cli_usage_error("daemon", "unknown argument '%s'", a);
 	}
+	/* another host: decide and log only; hwloc reads XML and synthetic hosts */
+	if (o->host.source_given)
+		o->dry_run = true;
+	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
+		o->host.src.flags &= ~(unsigned)NP_HOST_FAST;
 	return 0;
 }
 
@@ -613,7 +625,6 @@ static int act(struct state *s, const np_host *h, const struct np_rebalance_deci
 /* One interval: look, decide, act. Returns 0, or -errno when the ledger fails. */
 static int interval(struct state *s)
 {
-	struct np_source src = {NP_SOURCE_LIVE, NULL, NP_HOST_FAST};
 	struct np_rebalance_workload *rw = NULL;
 	struct np_rebalance_decision d;
 	struct np_workload *live = NULL;
@@ -628,9 +639,9 @@ static int interval(struct state *s)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = elapsed(&s->last, &now);
 	s->last = now;
-	r = np_host_load(&src, &h);
+	r = np_host_load(&s->o->host.src, &h);
 	if (r < 0) {
-		logmsg("cannot read this host: %s",
+		logmsg("cannot read %s: %s", s->o->host.source_given ? "the host" : "this host",
 		       *np_host_last_error() ? np_host_last_error() : strerror(-r));
 		return 0;
 	}
@@ -700,7 +711,8 @@ static void pause_for(double secs)
 
 int cmd_daemon(int argc, char **argv)
 {
-	struct daemon_opts o = {.interval = 15};
+	struct daemon_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false},
+	                        .interval = 15};
 	struct sigaction sa;
 	struct state s;
 	struct np_process *procs = NULL;
@@ -735,10 +747,12 @@ int cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s.last);
-	logmsg("started: every %g s, min gap %" PRId64 " s, min improvement %.2f, strategy %s%s%s",
+	logmsg("started: every %g s, min gap %" PRId64
+	       " s, min improvement %.2f, strategy %s%s%s%s%s%s",
 	       o.interval, o.params.min_gap, o.params.min_improvement,
 	       np_strategy_name(o.params.strategy), o.adopt ? ", adopting" : "",
-	       o.dry_run ? ", dry run" : "");
+	       o.dry_run ? ", dry run" : "", o.host.source_given ? " for the host of '" : "",
+	       o.host.source_given ? o.host.src.arg : "", o.host.source_given ? "'" : "");
 	r = EXIT_OK;
 	while (!stop_signal) {
 		pause_for(o.interval);
