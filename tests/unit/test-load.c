@@ -1,4 +1,4 @@
-/* test-load.c - load accounting: water-filling charges with exact bytes, and release. */
+/* test-load.c - load accounting: water-filling charges with exact bytes, and np_load_uncharge(). */
 #include "internal.h"
 
 #include <errno.h>

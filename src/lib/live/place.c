@@ -145,7 +145,11 @@ static int read_pid(struct np_target *t)
 	}
 	t->nresident = r;
 	t->start_time = p.start_time;
-	t->cmdline = np_process_argv(t->pid, &argv) > 0 ? cmdline_text(argv) : strdup(p.comm);
+	/* a process without a readable command line is named by its comm */
+	r = np_process_argv(t->pid, &argv);
+	if (r == -ENOMEM)
+		return r;
+	t->cmdline = r > 0 ? cmdline_text(argv) : strdup(p.comm);
 	free(argv);
 	return t->cmdline ? 0 : -ENOMEM;
 }
@@ -615,10 +619,19 @@ static int report(struct step *s)
 		return -ENOMEM;
 	if (!p->applied && (s->req->flags & NP_PLACE_MIGRATE))
 		p->migration.to_move = bytes_off(s->t->resident, s->t->nresident, p->nodes);
-	/* threads now (it may have started some while it was bound) */
-	if (s->t->kind == NP_TARGET_PID)
-		p->threads =
-		    np_process_read(s->t->pid, &now) == 0 ? now.nthreads : s->t->process.nthreads;
+	/*
+	 * Threads now (it may have started some while it was bound). A failed read is not one of
+	 * the placement's once it is made.
+	 */
+	p->threads = s->t->process.nthreads;
+	if (s->t->kind == NP_TARGET_PID) {
+		int r = np_process_read(s->t->pid, &now);
+
+		if (r == 0)
+			p->threads = now.nthreads;
+		else if (r == -ENOMEM && !p->applied)
+			return r;
+	}
 	return 0;
 }
 
