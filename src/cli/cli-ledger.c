@@ -183,3 +183,40 @@ int cli_place_failed(const char *cmd, const char *name, const struct np_placemen
 	}
 	return EXIT_FAIL;
 }
+
+void cli_placing_init(struct cli_placing *c)
+{
+	memset(c, 0, sizeof(*c));
+	np_place_req_init(&c->req);
+	np_target_init(&c->target);
+	np_placement_init(&c->placement);
+}
+
+int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
+                        const struct cli_request_opts *ro, const char *state_dir,
+                        unsigned ledger_flags)
+{
+	int r = cli_host_load(ho, &c->host);
+
+	if (r == 0)
+		r = cli_request_build(cmd, c->host, ro, &c->req.request, c->sets);
+	if (r)
+		return r;
+	c->req.request.vcpus = ro->vcpus; /* 0: the target's own (run: 1) */
+	c->req.search = ro->search;
+	c->req.search.keep = 1;
+	c->req.nodes = c->sets[0];
+	c->req.cpus = c->sets[1];
+	return cli_ledger_open(state_dir, ledger_flags, &c->ledger);
+}
+
+void cli_placing_release(struct cli_placing *c)
+{
+	np_ledger_close(c->ledger);
+	np_placement_release(&c->placement);
+	np_target_release(&c->target);
+	hwloc_bitmap_free(c->sets[0]);
+	hwloc_bitmap_free(c->sets[1]);
+	np_host_free(c->host);
+	cli_placing_init(c);
+}

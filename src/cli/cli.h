@@ -117,6 +117,26 @@ struct cli_node_claims {
  */
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 		    struct cli_node_claims **ret_claims);
+/* What run and place hold while they place. cli_placing_init(), cli_placing_release(). */
+struct cli_placing {
+	np_host *host;
+	hwloc_bitmap_t sets[2]; /* --nodes, --cpus as given */
+	struct np_place_req req;
+	struct np_target target;
+	struct np_placement placement;
+	np_ledger *ledger;
+};
+void cli_placing_init(struct cli_placing *c);
+/*
+ * Load the host of `ho`, fill c->req from `ro` for command `cmd` (one candidate kept, the nodes
+ * or CPUs given, vCPUs 0 when not given) and open the ledger of `state_dir` with
+ * `ledger_flags` (see cli_ledger_open()). Prints the error; returns 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
+                        const struct cli_request_opts *ro, const char *state_dir,
+                        unsigned ledger_flags);
+/* Close and free what `c` holds; idempotent. */
+void cli_placing_release(struct cli_placing *c);
 /*
  * Nodes given by hand (p->fit NP_PLACE_SHORT) have less memory free than asked: with `require`
  * an error ("no NUMA placement fits: nodes ...") and false, else a warning ending in `anyway`

@@ -311,41 +311,14 @@ static void print_text(const struct place_opts *o, const struct np_target *t,
 	free(c);
 }
 
-/* The placement to make of what the options say. */
-static int request(const struct place_opts *o, const np_host *h, struct np_place_req *pr,
-                   hwloc_bitmap_t sets[2])
-{
-	int r;
-
-	np_place_req_init(pr);
-	r = cli_request_build("place", h, &o->req, &pr->request, sets);
-	if (r)
-		return r;
-	pr->request.vcpus = o->req.vcpus; /* 0: its threads */
-	pr->search = o->req.search;
-	pr->search.keep = 1;
-	pr->nodes = sets[0];
-	pr->cpus = sets[1];
-	pr->name = o->name;
-	pr->origin = "place --pid";
-	pr->flags = (o->dry_run ? NP_PLACE_DRY_RUN : 0) | (o->migrate ? NP_PLACE_MIGRATE : 0) |
-	            (o->req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);
-	return 0;
-}
-
 int cmd_place(int argc, char **argv)
 {
 	struct place_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
-	hwloc_bitmap_t sets[2] = {NULL, NULL};
-	struct np_placement p;
-	struct np_place_req pr;
-	struct np_target t;
-	np_ledger *ledger = NULL;
-	np_host *h = NULL;
+	struct cli_placing c;
+	struct np_placement *p = &c.placement;
 	int r;
 
-	np_target_init(&t);
-	np_placement_init(&p);
+	cli_placing_init(&c);
 	cli_request_opts_init(&o.req);
 	r = parse(argc, argv, &o);
 	if (r < 0)
@@ -354,43 +327,39 @@ int cmd_place(int argc, char **argv)
 		return EXIT_OK;
 
 	/* the process first: a refusal needs no host and no ledger */
-	t.kind = NP_TARGET_PID;
-	t.pid = o.pid;
-	r = np_target_read(&t);
+	c.target.kind = NP_TARGET_PID;
+	c.target.pid = o.pid;
+	r = np_target_read(&c.target);
 	if (r < 0) {
-		r = refused(o.pid, &t, r);
+		r = refused(o.pid, &c.target, r);
 		goto out;
 	}
-	r = cli_host_load(&o.host, &h);
-	if (r == 0)
-		r = request(&o, h, &pr, sets);
 	/* a dry run creates no ledger: without one nothing is placed yet */
-	if (r == 0)
-		r = cli_ledger_open(o.state_dir, o.dry_run ? NP_LEDGER_NO_CREATE : 0, &ledger);
+	r = cli_placing_prepare(&c, "place", &o.host, &o.req, o.state_dir,
+	                        o.dry_run ? NP_LEDGER_NO_CREATE : 0);
 	if (r)
 		goto out;
-	r = said(&o, &t, &p, np_place(h, ledger, &t, &pr, &p));
-	np_ledger_close(ledger);
+	c.req.name = o.name;
+	c.req.origin = "place --pid";
+	c.req.flags = (o.dry_run ? NP_PLACE_DRY_RUN : 0) | (o.migrate ? NP_PLACE_MIGRATE : 0) |
+	              (o.req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);
+	r = said(&o, &c.target, p, np_place(c.host, c.ledger, &c.target, &c.req, p));
 	if (r >= 0)
 		goto out;
 	r = EXIT_OK;
 	if (o.json)
-		r = print_json(&o, &t, &p);
+		r = print_json(&o, &c.target, p);
 	else
-		print_text(&o, &t, &p);
-	if (p.migration.err == -ESRCH) {
+		print_text(&o, &c.target, p);
+	if (p->migration.err == -ESRCH) {
 		cli_error("pid %d exited before its pages were moved", (int)o.pid);
 		r = EXIT_FAIL;
-	} else if (p.migration.err < 0) {
+	} else if (p->migration.err < 0) {
 		cli_error("cannot move the pages of pid %d: %s", (int)o.pid,
-		          strerror(-p.migration.err));
+		          strerror(-p->migration.err));
 		r = EXIT_FAIL;
 	}
 out:
-	np_placement_release(&p);
-	np_target_release(&t);
-	hwloc_bitmap_free(sets[0]);
-	hwloc_bitmap_free(sets[1]);
-	np_host_free(h);
+	cli_placing_release(&c);
 	return r;
 }

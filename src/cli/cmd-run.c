@@ -294,16 +294,10 @@ static int exec_placed(const struct run_opts *o, np_ledger *ledger, const struct
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
-	hwloc_bitmap_t sets[2] = {NULL, NULL};
-	struct np_placement p;
-	struct np_place_req pr;
-	struct np_target t;
-	np_ledger *ledger = NULL;
-	np_host *h = NULL;
+	struct cli_placing c;
 	int r;
 
-	np_target_init(&t);
-	np_placement_init(&p);
+	cli_placing_init(&c);
 	cli_request_opts_init(&o.req);
 	r = parse(argc, argv, &o);
 	if (r < 0)
@@ -311,37 +305,21 @@ int cmd_run(int argc, char **argv)
 	if (r == 1)
 		return EXIT_OK;
 
-	r = cli_host_load(&o.host, &h);
-	if (r)
-		return r;
-	np_place_req_init(&pr);
-	r = cli_request_build("run", h, &o.req, &pr.request, sets);
+	r = cli_placing_prepare(&c, "run", &o.host, &o.req, o.state_dir, 0);
 	if (r)
 		goto out;
-	r = cli_ledger_open(o.state_dir, 0, &ledger);
-	if (r)
-		goto out;
-	t.kind = NP_TARGET_SELF;
-	t.argv = o.cmd;
-	pr.search = o.req.search;
-	pr.search.keep = 1;
-	pr.nodes = sets[0];
-	pr.cpus = sets[1];
-	pr.binding = o.binding;
-	pr.policy = o.policy;
-	pr.name = o.name;
-	pr.flags = o.require ? NP_PLACE_REQUIRE : 0;
-	r = placed(&o, &p, np_place(h, ledger, &t, &pr, &p));
+	c.target.kind = NP_TARGET_SELF;
+	c.target.argv = o.cmd;
+	c.req.binding = o.binding;
+	c.req.policy = o.policy;
+	c.req.name = o.name;
+	c.req.flags = o.require ? NP_PLACE_REQUIRE : 0;
+	r = placed(&o, &c.placement, np_place(c.host, c.ledger, &c.target, &c.req, &c.placement));
 	if (r == 0) {
-		r = exec_placed(&o, ledger, &t, p.name);
-		ledger = NULL;
+		r = exec_placed(&o, c.ledger, &c.target, c.placement.name);
+		c.ledger = NULL;
 	}
 out:
-	np_ledger_close(ledger);
-	np_placement_release(&p);
-	np_target_release(&t);
-	hwloc_bitmap_free(sets[0]);
-	hwloc_bitmap_free(sets[1]);
-	np_host_free(h);
+	cli_placing_release(&c);
 	return r;
 }
