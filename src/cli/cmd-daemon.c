@@ -232,11 +232,6 @@ static int parse(int argc, char **argv, struct daemon_opts *o)
 		}
 		return -cli_usage_error("daemon", "unknown argument '%s'", a);
 	}
-	/* another host: decide and log only; hwloc reads XML and synthetic hosts */
-	if (o->host.source_given)
-		o->dry_run = true;
-	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
-		o->host.src.flags &= ~(unsigned)NP_HOST_FAST;
 	return 0;
 }
 
@@ -725,6 +720,10 @@ int cmd_daemon(int argc, char **argv)
 		return -r;
 	if (r == 1)
 		return EXIT_OK;
+	/* another host: decide and log only; hwloc reads XML and synthetic hosts */
+	o.dry_run |= o.host.source_given;
+	if (o.host.source_given && o.host.src.kind != NP_SOURCE_SYSFS)
+		o.host.src.flags &= ~(unsigned)NP_HOST_FAST;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a sleep ends at once */
