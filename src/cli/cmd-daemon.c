@@ -704,6 +704,16 @@ static void pause_for(double secs)
 		;
 }
 
+/* A host given that cannot be read is an error at once (this host's is retried every interval). */
+static int host_readable(const struct cli_host_opts *ho)
+{
+	np_host *h = NULL;
+	int r = cli_host_load(ho, &h);
+
+	np_host_free(h);
+	return r;
+}
+
 int cmd_daemon(int argc, char **argv)
 {
 	struct daemon_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false},
@@ -724,6 +734,8 @@ int cmd_daemon(int argc, char **argv)
 	o.dry_run |= o.host.source_given;
 	if (o.host.source_given && o.host.src.kind != NP_SOURCE_SYSFS)
 		o.host.src.flags &= ~(unsigned)NP_HOST_FAST;
+	if (o.host.source_given && (r = host_readable(&o.host)) != 0)
+		goto out;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a sleep ends at once */
