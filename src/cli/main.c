@@ -46,7 +46,6 @@ static const struct command commands[] = {
 	{"forget", cmd_forget, "drop a workload's claim (it keeps running)"},
 	{"place", cmd_place, "adopt a running process: place, bind and record it (--migrate)"},
 	{"daemon", cmd_daemon, "keep workloads placed well: move spilled or overloaded ones"},
-	{"stat", cmd_stat, "show the kernel's allocation counters per node, and a workload's memory"},
 	{"stat", cmd_stat, "show the kernel's NUMA counters per node and a workload's memory"},
 	{"advise", cmd_advise, "print the nodes for NCPUS[:MB] in one line, as 'numad -w'"},
 };
