@@ -31,28 +31,47 @@
  * freetype, libpng, X11...) whose loading at every start would cost more than the placement
  * (docs/ledger.md, "Launch cost"). The functions below are the only ones this file calls.
  */
-#define CAIRO_FUNCTIONS(X)                                                                         \
-	X(cairo_arc)                                                                               \
-	X(cairo_close_path)                                                                        \
-	X(cairo_create)                                                                            \
-	X(cairo_destroy)                                                                           \
-	X(cairo_fill) X(cairo_fill_preserve) X(cairo_image_surface_create) X(cairo_move_to)        \
-	    X(cairo_new_sub_path) X(cairo_paint) X(cairo_pattern_add_color_stop_rgb)               \
-	        X(cairo_pattern_create_linear) X(cairo_pattern_destroy) X(cairo_rectangle)         \
-	            X(cairo_select_font_face) X(cairo_set_dash) X(cairo_set_font_size)             \
-	                X(cairo_set_line_width) X(cairo_set_source) X(cairo_set_source_rgb)        \
-	                    X(cairo_show_text) X(cairo_status) X(cairo_stroke)                     \
-	                        X(cairo_surface_destroy) X(cairo_surface_finish)                   \
-	                            X(cairo_surface_status) X(cairo_surface_write_to_png_stream)   \
-	                                X(cairo_svg_surface_create_for_stream)                     \
-	                                    X(cairo_text_extents)
+/* clang-format off */
+#define CAIRO_FUNCTIONS(X) \
+	X(cairo_arc) \
+	X(cairo_close_path) \
+	X(cairo_create) \
+	X(cairo_debug_reset_static_data) \
+	X(cairo_destroy) \
+	X(cairo_fill) \
+	X(cairo_fill_preserve) \
+	X(cairo_image_surface_create) \
+	X(cairo_move_to) \
+	X(cairo_new_sub_path) \
+	X(cairo_paint) \
+	X(cairo_pattern_add_color_stop_rgb) \
+	X(cairo_pattern_create_linear) \
+	X(cairo_pattern_destroy) \
+	X(cairo_rectangle) \
+	X(cairo_select_font_face) \
+	X(cairo_set_dash) \
+	X(cairo_set_font_size) \
+	X(cairo_set_line_width) \
+	X(cairo_set_source) \
+	X(cairo_set_source_rgb) \
+	X(cairo_show_text) \
+	X(cairo_status) \
+	X(cairo_stroke) \
+	X(cairo_surface_destroy) \
+	X(cairo_surface_finish) \
+	X(cairo_surface_status) \
+	X(cairo_surface_write_to_png_stream) \
+	X(cairo_svg_surface_create_for_stream) \
+	X(cairo_text_extents)
+/* clang-format on */
 
 #define MEMBER(f) __typeof__(f) *f;
 static struct {
 	CAIRO_FUNCTIONS(MEMBER)
 } cx;
 #undef MEMBER
-static const char *cx_error; /* why cairo could not be opened; NULL when it was */
+static const char *cx_error;  /* why cairo could not be opened; NULL when it was */
+static void (*fc_fini)(void); /* fontconfig's FcFini(), found through cairo; may be NULL */
 
 static void cx_open(void)
 {
@@ -69,6 +88,20 @@ static void cx_open(void)
 	}
 	CAIRO_FUNCTIONS(RESOLVE)
 #undef RESOLVE
+	*(void **)&fc_fini = dlsym(lib, "FcFini");
+}
+
+void cli_render_cleanup(void)
+{
+	/*
+	 * The toy font API's patterns, which cairo and fontconfig keep where LeakSanitizer and
+	 * memcheck see them as lost; both initialise themselves again at the next use.
+	 */
+	if (cli_render_cairo_error())
+		return;
+	cx.cairo_debug_reset_static_data();
+	if (fc_fini)
+		fc_fini();
 }
 
 const char *cli_render_cairo_error(void)
@@ -84,6 +117,7 @@ const char *cli_render_cairo_error(void)
 #define cairo_arc CALL(cairo_arc)
 #define cairo_close_path CALL(cairo_close_path)
 #define cairo_create CALL(cairo_create)
+#define cairo_debug_reset_static_data CALL(cairo_debug_reset_static_data)
 #define cairo_destroy CALL(cairo_destroy)
 #define cairo_fill CALL(cairo_fill)
 #define cairo_fill_preserve CALL(cairo_fill_preserve)
@@ -636,5 +670,6 @@ int cli_render(const np_host *h, const char *title, const struct cli_render_clai
 		r = -EIO;
 	cairo_surface_destroy(sf);
 	cli_render_layout_release(&L);
+	cli_render_cleanup();
 	return r == -EIO && k.err ? -k.err : r;
 }

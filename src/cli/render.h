@@ -59,6 +59,11 @@ extern const double cli_render_used_rgb[3], cli_render_free_rgb[3], cli_render_b
  * not (dlerror()'s text).
  */
 const char *cli_render_cairo_error(void);
+/*
+ * Free what cairo keeps between pictures (font caches). cli_render() calls it; a caller that
+ * drew with cairo itself calls it when done. No cairo object may be alive then.
+ */
+void cli_render_cleanup(void);
 
 /*
  * Draw `h` titled `title` with claims c[nc] (NULL, 0: none) as `format` to `out`.

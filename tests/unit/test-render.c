@@ -291,6 +291,7 @@ static void test_write_error(void **state)
 
 int main(void)
 {
+	int r;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_size_and_heat_map),
 	    cmocka_unit_test(test_memory_bars),
@@ -304,5 +305,7 @@ int main(void)
 		printf("SKIP: cannot open cairo: %s\n", cli_render_cairo_error());
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	cli_render_cleanup(); /* the fonts of differences() too */
+	return r;
 }
