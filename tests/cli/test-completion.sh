@@ -2,6 +2,7 @@
 # The bash completion (data/completion/numaplace.bash), by calling its function as bash does:
 # COMP_WORDS and COMP_CWORD set for a line, COMPREPLY read back. Commands and options come from
 # the binary's help, workload names from the ledger, node ids from the host source on the line.
+# The zsh completion runs with compsys's functions stubbed (completion-zsh.zsh).
 # usage: test-completion.sh NUMAPLACE SOURCE-DIR
 set -u
 np=$1
@@ -85,6 +86,15 @@ expect_comp "comp-web" stat comp-w
 expect_comp "" stat --state-dir "$tmp/elsewhere" comp-w
 mkdir -p "$tmp/other"
 NUMAPLACE_STATE_DIR=$tmp/other expect_comp "comp-db comp-web" stat --state-dir "$NUMAPLACE_STATE_DIR" ''
+# the zsh completion, with compsys stubbed (completion-zsh.zsh), while both workloads live
+if command -v zsh >/dev/null; then
+	zsh -f "$src/tests/cli/completion-zsh.zsh" "$np" "$src" "$fixtures" comp-db comp-web >"$tmp/zsh" 2>&1
+	n=$(grep -c '^ok$' "$tmp/zsh")
+	[ "$n" -eq 17 ] && ok || bad "zsh: $n of 17 checks passed"
+	grep -v '^ok$' "$tmp/zsh" | sed 's/^/  | /'
+else
+	echo "zsh is not installed: the zsh completion is not checked (sh scripts/deps.sh installs it)"
+fi
 kill $w1 $w2
 wait $w1 $w2 2>/dev/null
 
