@@ -238,13 +238,17 @@ static void print_text(const struct np_numastat *s, const struct np_numastat *pr
 	snprintf(corner, sizeof(corner), prev ? "pages in %u s" : "pages since boot", interval);
 	if ((int)strlen(corner) > lw)
 		lw = (int)strlen(corner); /* --watch 1000 and above */
-	for (unsigned i = 0; i < n; i++)
-		for (unsigned k = 0; k < NCOUNTERS; k++) {
-			int len = snprintf(head, sizeof(head), "%" PRIu64, counter(&s[i], k));
+	/* as wide as the largest total since boot, so that the tables of --watch line up */
+	for (unsigned k = 0; k < NCOUNTERS; k++) {
+		uint64_t sum = 0;
+		int len;
 
-			if (len + 2 > w)
-				w = len + 2;
-		}
+		for (unsigned i = 0; i < n; i++)
+			sum += counter(&s[i], k);
+		len = snprintf(head, sizeof(head), "%" PRIu64, sum);
+		if (len + 2 > w)
+			w = len + 2;
+	}
 	printf("%-*s", lw, corner);
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(head, sizeof(head), "node%u", s[i].node);
