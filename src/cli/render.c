@@ -27,7 +27,7 @@
 
 /*
  * cairo is opened when a picture is asked for, not linked: numaplace(1) is on the launch path
- * of every workload (`run`), and libcairo brings twenty more libraries (pixman, fontconfig,
+ * of every workload (`run`), and libcairo brings about twenty more libraries (pixman, fontconfig,
  * freetype, libpng, X11...) whose loading at every start would cost more than the placement
  * (docs/ledger.md, "Launch cost"). The functions below are the only ones this file calls.
  */
