@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 /* The claims of the live workloads: one per workload and node. */
@@ -100,12 +101,24 @@ int cli_info_draw(const np_host *h, const struct cli_host_opts *ho, const char *
 	struct cli_render_claim *c = NULL;
 	struct np_workload *list = NULL;
 	bool to_stdout = strcmp(path, "-") == 0, created = false;
-	const char *why = cli_render_cairo_error();
+	const char *why = NULL;
 	unsigned nc = 0;
 	char title[512];
 	FILE *f = NULL;
 	int n = 0, r;
 
+	/*
+	 * Set-uid or with capabilities (docs/security.md), a file named by the caller would be
+	 * written with numaplace's privileges, and cairo's font libraries would read the caller's
+	 * FONTCONFIG_* variables and font files: no picture then.
+	 */
+	if (getauxval(AT_SECURE)) {
+		cli_error(
+		    "cannot draw '%s': numaplace runs privileged (set-uid or with capabilities)",
+		    path);
+		return EXIT_FAIL;
+	}
+	why = cli_render_cairo_error();
 	if (why) {
 		cli_error("cannot draw: cairo is not there (%s)", why);
 		return EXIT_FAIL;
