@@ -190,8 +190,24 @@ int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_worklo
 {
 	int r = np_ledger_insert(ledger, w, ret_name);
 
-	if (r == -EINVAL && w->name)
-		return cli_usage_error(cmd, "%s", np_ledger_last_error());
+	if (r == -EINVAL && w->name) {
+		/*
+		 * The ledger says "invalid workload name '<name>': <rule>". The name is the user's
+		 * and may be anything (5000 bytes, a newline): it is shown quoted and cut.
+		 */
+		static const char head[] = "invalid workload name '";
+		const char *why = np_ledger_last_error(), *rule = NULL;
+		char *q;
+
+		for (const char *p = why; (p = strstr(p, "': ")) != NULL; p++)
+			rule = p + 1;
+		if (strncmp(why, head, sizeof(head) - 1) != 0 || !rule)
+			return cli_usage_error(cmd, "%s", why);
+		q = cli_quote(w->name, 64);
+		r = cli_usage_error(cmd, "invalid workload name %s%s", q ? q : "?", rule);
+		free(q);
+		return r;
+	}
 	if (r == -EEXIST) {
 		cli_error("%s", np_ledger_last_error());
 		return EXIT_FAIL;

@@ -182,6 +182,38 @@ char *cli_list_string(hwloc_const_bitmap_t set)
 	return s;
 }
 
+char *cli_quote(const char *s, size_t max)
+{
+	size_t n = strlen(s), shown = n > max ? max : n, cap = 4 * shown + 48, len = 0;
+	char *q = malloc(cap);
+
+	if (!q)
+		return NULL;
+	/* Not in the middle of a UTF-8 sequence. */
+	while (shown < n && shown > 0 && ((unsigned char)s[shown] & 0xc0) == 0x80)
+		shown--;
+	q[len++] = '\'';
+	for (size_t i = 0; i < shown; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n')
+			len += (size_t)snprintf(q + len, cap - len, "\\n");
+		else if (c == '\t')
+			len += (size_t)snprintf(q + len, cap - len, "\\t");
+		else if (c == '\'' || c == '\\')
+			len += (size_t)snprintf(q + len, cap - len, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			len += (size_t)snprintf(q + len, cap - len, "\\x%02x", c);
+		else
+			q[len++] = (char)c;
+	}
+	q[len++] = '\'';
+	q[len] = '\0';
+	if (shown < n)
+		snprintf(q + len, cap - len, "... (%zu bytes)", n);
+	return q;
+}
+
 json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 {
 	json_t *a = json_array();

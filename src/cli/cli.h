@@ -53,6 +53,12 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min
 
 /* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
 char *cli_list_string(hwloc_const_bitmap_t set);
+/*
+ * `s` fit for a message: in single quotes, newline, tab, quote and backslash escaped (\n, \t,
+ * \', \\), other control characters as \xNN, and when longer than `max` bytes cut there and
+ * followed by "... (N bytes)", never within a UTF-8 sequence. Caller frees; NULL on ENOMEM.
+ */
+char *cli_quote(const char *s, size_t max);
 /* A JSON array of the set's members. */
 json_t *cli_json_int_array(hwloc_const_bitmap_t set);
 /* Print `j` (compact=false: indented) with a newline and release it. Returns 0 or EXIT_FAIL. */
