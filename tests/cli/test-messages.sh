@@ -1,12 +1,14 @@
 #!/bin/sh
 # What numaplace says about input it refuses or figures it reports, where a golden case cannot
-# hold it: a workload name given with --name is quoted and cut (a newline, 5000 bytes).
+# hold it: a workload name given with --name is quoted and cut (a newline, 5000 bytes), and
+# simulate's report gives every time in one unit.
 set -u
 np=$1
 fail=0
 pass=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 
 ok() {
 	pass=$((pass + 1))
@@ -52,6 +54,19 @@ refused "name with a quote" 2 "$np" run --state-dir "$tmp/state" --name "$(print
 	--memory 1M -- true
 if grep -qF "invalid workload name 'x\\x01y\\'z': " "$tmp/err"; then ok; else
 	bad "name with a quote: not escaped"
+fi
+
+# simulate --report: the search cost in microseconds, total and per decision alike.
+printf '%s\n' '{"op":"place","name":"a","memory":"1G","vcpus":2}' \
+	'{"op":"place","name":"b","memory":"1G"}' >"$tmp/trace"
+"$np" simulate --report --sysfs-root "$fixtures/sysfs/sparse" <"$tmp/trace" >"$tmp/out" 2>"$tmp/err"
+cost=$(grep '^  cost:' "$tmp/out")
+if printf '%s\n' "$cost" |
+	grep -Eq '^  cost: +2 decisions, search [0-9.]+ us in total, [0-9.]+ us per decision, ' &&
+	! printf '%s\n' "$cost" | grep -q ' ns '; then
+	ok
+else
+	bad "simulate --report cost line: '$cost'"
 fi
 
 echo "messages: $pass passed, $fail failed"
