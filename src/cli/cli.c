@@ -229,10 +229,25 @@ json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 	return a;
 }
 
+/* The document with "version" first, then the keys of `j` in their order; NULL on ENOMEM. */
+static json_t *json_versioned(json_t *j)
+{
+	json_t *doc = json_object();
+
+	if (doc && json_object_set_new(doc, "version", json_integer(CLI_JSON_VERSION)) == 0 &&
+	    json_object_update(doc, j) == 0)
+		return doc;
+	json_decref(doc);
+	return NULL;
+}
+
 int cli_json_print(json_t *j, bool compact)
 {
+	json_t *doc = j && json_is_object(j) ? json_versioned(j) : NULL;
 	char *s;
 
+	json_decref(j);
+	j = doc;
 	if (!j) {
 		cli_error("out of memory");
 		return EXIT_FAIL;

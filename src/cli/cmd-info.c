@@ -20,7 +20,7 @@ static const char info_help[] =
     "  --short         the one-screen view (the default)\n"
     "  -n, --numa      print the per-node tables of 'xl info -n'\n"
     "  --cpus          also print the cpu_topology table (one line per CPU)\n"
-    "  --json          print everything as one JSON document\n"
+    "  --json          print everything as one JSON document (docs/json.md)\n"
     "  -h, --help      show this help\n\n";
 
 static json_t *host_json(const np_host *h)
@@ -46,10 +46,10 @@ static json_t *host_json(const np_host *h)
 
 			json_array_append_new(hp, json_pack("{s:I,s:I,s:I}", "size_bytes",
 			                                    (json_int_t)p->size_bytes,
-			                                    "total", (json_int_t)p->total,
-			                                    "free", (json_int_t)p->free));
+			                                    "total_pages", (json_int_t)p->total,
+			                                    "free_pages", (json_int_t)p->free));
 		}
-		json_object_set_new(o, "id", json_integer(nd->id));
+		json_object_set_new(o, "node", json_integer(nd->id));
 		json_object_set_new(o, "cpus", json_string(list ? list : ""));
 		json_object_set_new(o, "memory_bytes", json_integer((json_int_t)nd->memory_bytes));
 		json_object_set_new(o, "free_bytes", json_integer((json_int_t)nd->free_bytes));
@@ -68,7 +68,7 @@ static json_t *host_json(const np_host *h)
 		                    c->node));
 	}
 	json_object_set_new(root, "nodes", nodes);
-	json_object_set_new(root, "cpus", cpus);
+	json_object_set_new(root, "cpu_topology", cpus);
 	json_object_set_new(root, "distances_assumed", json_boolean(np_host_distances_assumed(h)));
 	return root;
 }

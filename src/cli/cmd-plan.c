@@ -19,9 +19,14 @@ static const char plan_help[] =
 
 json_t *cli_candidate_json(const struct np_candidate *c)
 {
-	return json_pack("{s:o,s:I,s:i,s:I,s:f}", "nodes", cli_json_int_array(c->nodes),
-	                 "free_bytes", (json_int_t)c->free_bytes, "cpus", (int)c->ncpus, "vcpus",
-	                 (json_int_t)c->vcpus, "mean_distance", c->mean_distance);
+	char *cpus = cli_list_string(c->cpus);
+	json_t *j = json_pack("{s:o,s:s,s:i,s:I,s:I,s:f}", "nodes", cli_json_int_array(c->nodes),
+	                      "cpus", cpus ? cpus : "", "ncpus", (int)c->ncpus, "free_bytes",
+	                      (json_int_t)c->free_bytes, "placed_vcpus", (json_int_t)c->vcpus,
+	                      "mean_distance", c->mean_distance);
+
+	free(cpus);
+	return j;
 }
 
 static json_t *plan_json(const np_plan *plan, bool explain)
