@@ -398,6 +398,34 @@ static void test_reason_ids(void **state)
 	np_host_free(h);
 }
 
+/*
+ * The last resort qualified: node 1 beats node 2 by its id, and node 0, whose id is lower
+ * still, lost on free memory. xen's choice is the same, by order of enumeration.
+ */
+static void test_reason_ids_of_most_free(void **state)
+{
+	const struct hn nodes[] = {
+	    {4, 8 * GiB, 6 * GiB}, {4, 8 * GiB, 8 * GiB}, {4, 8 * GiB, 8 * GiB}};
+	np_host *h = host_make(3, nodes, NULL);
+	struct np_request req;
+	np_plan *p;
+
+	request(&req, 1 * GiB, 1);
+	p = run(h, NULL, &req);
+	assert_string_equal(nodes_of(p, 0), "1");
+	assert_string_equal(np_plan_reason(p), "1 node, lowest node ids of those with most free "
+	                                       "memory (before 2); 8 GiB free, 4 CPUs, 0 vCPUs "
+	                                       "already placed");
+	np_plan_free(p);
+	p = run_with(h, NULL, &req, NP_STRATEGY_XEN, 1);
+	assert_string_equal(nodes_of(p, 0), "1");
+	assert_string_equal(np_plan_reason(p), "1 node, first enumerated of those with most free "
+	                                       "memory (before 2); 8 GiB free, 4 CPUs, 0 vCPUs "
+	                                       "already placed");
+	np_plan_free(p);
+	np_host_free(h);
+}
+
 /* Guests placed one after the other on an idle symmetric host take turns over the nodes. */
 static void test_successive_placements_spread(void **state)
 {
@@ -707,6 +735,7 @@ int main(void)
 	    cmocka_unit_test(test_reason_load_of_closest),
 	    cmocka_unit_test(test_reason_overcommit),
 	    cmocka_unit_test(test_reason_ids),
+	    cmocka_unit_test(test_reason_ids_of_most_free),
 	    cmocka_unit_test(test_successive_placements_spread),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_256_nodes),

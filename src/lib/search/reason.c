@@ -64,13 +64,19 @@ void np__reason_none(const struct np__search *s, char *buf, size_t len)
  * figures. A criterion named alone can mislead: on 4node-pairs (docs/placement.md) compact
  * takes 2-3 (52 GiB free) over the runner-up 0-1 (48 GiB) by free memory, while 0,2 has 58
  * GiB and lost earlier, by distance. So when a set further down the ranking beats the best on
- * the named criterion, the criterion that set it aside is named too: "most free memory among
- * the closest". Only the first NP__REASON_WINDOW sets are looked at, which every ranking holds
- * (s->cap is at least that), so the reason does not depend on how many sets the caller keeps.
- * It is computed once per search, after the ranking, from what it kept.
+ * the named criterion, the criterion that set it aside is named too: "most free memory of the
+ * closest". The same holds for the last resort: node 1 wins over node 2 by its lower id while
+ * node 0 lost on free memory, "lowest node ids of those with most free memory". Only the first
+ * NP__REASON_WINDOW sets are looked at, which every ranking holds (s->cap is at least that), so the
+ * reason does not depend on how many sets the caller keeps. It is computed once per search, after
+ * the ranking, from what it kept.
  */
-static const char *crit_text(enum np__crit c, enum np_strategy st)
+static const char *crit_text(enum np__crit c, enum np_strategy st, bool qualified)
 {
+	if (qualified && (c == NP__CRIT_IDS || c == NP__CRIT_EQUAL))
+		return c == NP__CRIT_IDS       ? "lowest node ids"
+		       : st == NP_STRATEGY_XEN ? "first enumerated"
+		                               : "first";
 	switch (c) {
 	case NP__CRIT_NODES:
 		return "fewest nodes";
@@ -111,7 +117,7 @@ static const char *crit_among(enum np__crit c)
 	}
 }
 
-/* Whether `x` is better than `best` on criterion `c` alone (c a measured one). */
+/* Whether `x` is better than `best` on criterion `c` alone (any but the caller's). */
 static bool better_on(const struct np__search *s, enum np__crit c, const struct np__cand *x,
                       const struct np__cand *best)
 {
@@ -132,6 +138,13 @@ static bool better_on(const struct np__search *s, enum np__crit c, const struct 
 		                     np__add_sat(best->s.vcpus, r), best->s.ncpus) < 0;
 	case NP__CRIT_FREE:
 		return x->s.free > best->s.free;
+	case NP__CRIT_IDS:
+		for (unsigned i = 0; i < x->n && i < best->n; i++)
+			if (x->pos[i] != best->pos[i])
+				return x->pos[i] < best->pos[i];
+		return false;
+	case NP__CRIT_EQUAL:
+		return x->seq < best->seq;
 	default:
 		return false;
 	}
@@ -198,17 +211,17 @@ static void reason_decision(const struct np__search *s, const struct np__cand *b
 	char figures[160];
 
 	np__rank_cmp(s, best, s->kept[1], &crit);
-	for (unsigned i = 2; i < window && crit_among(crit); i++)
+	for (unsigned i = 2; i < window && crit != NP__CRIT_CALLER; i++)
 		if (better_on(s, crit, s->kept[i], best)) {
 			np__rank_cmp(s, best, s->kept[i], &before);
 			break;
 		}
 	crit_figures(s, crit, best, s->kept[1], figures, sizeof(figures));
 	if (crit_among(before))
-		snprintf(buf, len, "%s %s%s", crit_text(crit, s->strategy), crit_among(before),
-		         figures);
+		snprintf(buf, len, "%s %s%s", crit_text(crit, s->strategy, true),
+		         crit_among(before), figures);
 	else
-		snprintf(buf, len, "%s%s", crit_text(crit, s->strategy), figures);
+		snprintf(buf, len, "%s%s", crit_text(crit, s->strategy, false), figures);
 }
 
 void np__reason_best(const struct np__search *s, const struct np__cand *best, char *buf, size_t len)
