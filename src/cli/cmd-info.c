@@ -222,7 +222,6 @@ static void print_short(const np_host *h)
 		wdist = width_max(wdist, np_host_node(h, i)->id);
 		for (unsigned j = 0; j < n; j++)
 			wdist = width_max(wdist, np_host_distance(h, i, j));
-
 		if (list && strlen(list) > wcpus)
 			wcpus = (unsigned)strlen(list);
 		free(list);
