@@ -55,6 +55,10 @@ static json_t *host_json(const np_host *h)
 		json_object_set_new(o, "free_bytes", json_integer((json_int_t)nd->free_bytes));
 		json_object_set_new(o, "distances", d);
 		json_object_set_new(o, "hugepages", hp);
+		json_object_set_new(o, "free_assumed", json_boolean(nd->free_assumed));
+		free(list);
+		list = cli_list_string(nd->shared_cpuset);
+		json_object_set_new(o, "shared_cpus", json_string(list ? list : ""));
 		json_array_append_new(nodes, o);
 		free(list);
 	}
@@ -70,6 +74,13 @@ static json_t *host_json(const np_host *h)
 	json_object_set_new(root, "nodes", nodes);
 	json_object_set_new(root, "cpu_topology", cpus);
 	json_object_set_new(root, "distances_assumed", json_boolean(np_host_distances_assumed(h)));
+	json_object_set_new(root, "free_assumed", json_boolean(np_host_free_assumed(h)));
+	{
+		char *shared = cli_list_string(np_host_shared_cpuset(h));
+
+		json_object_set_new(root, "shared_cpus", json_string(shared ? shared : ""));
+		free(shared);
+	}
 	return root;
 }
 
@@ -121,6 +132,8 @@ static void print_assumed(const np_host *h)
 {
 	if (np_host_distances_assumed(h))
 		printf("(no distances given by the firmware: 10 local, 20 remote assumed)\n");
+	if (np_host_free_assumed(h))
+		printf("(no free memory given by the source: memfree = memsize assumed)\n");
 }
 
 /*
