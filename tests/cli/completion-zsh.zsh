@@ -44,8 +44,8 @@ complete_line --
 same "top-level options" --help --version
 
 complete_line info ''
-has "info options" '-n[print the CPU topology and per-node tables]'
-has "info options" '--json[print everything as one JSON document]'
+has "info options" "-n[print the per-node tables of 'xl info -n']"
+has "info options" '--json[print everything as one JSON document (docs/json.md)]'
 has "info options" '--svg=[draw the nodes (CPUs, memory, free, claims per workload) and the]:file:_files'
 has "info options" '--sysfs-root=[a captured sysfs tree (DIR/sys/devices/system/node/...)]:dir:_directories'
 complete_line plan --str

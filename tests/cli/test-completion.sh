@@ -39,7 +39,7 @@ expect_comp "--help --version" --
 expect_comp "" nosuch
 
 # --- options of a command, from its --help ----------------------------------------------------
-expect_comp "--state-dir --svg --synthetic --sysfs-root" info --s
+expect_comp "--short --state-dir --svg --synthetic --sysfs-root" info --s
 expect_comp "--all --help --json --moves --state-dir" list --
 expect_comp "--count --help --json --pid --state-dir --sysfs-root --watch" stat --
 expect_comp "--png" info -n --p
