@@ -223,6 +223,38 @@ char *cli_list_string(hwloc_const_bitmap_t set)
 	return s;
 }
 
+char *cli_quote(const char *s, size_t max)
+{
+	size_t n = strlen(s), shown = n > max ? max : n, cap = 4 * shown + 48, len = 0;
+	char *q = malloc(cap);
+
+	if (!q)
+		return NULL;
+	/* Not in the middle of a UTF-8 sequence. */
+	while (shown < n && shown > 0 && ((unsigned char)s[shown] & 0xc0) == 0x80)
+		shown--;
+	q[len++] = '\'';
+	for (size_t i = 0; i < shown; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n')
+			len += (size_t)snprintf(q + len, cap - len, "\\n");
+		else if (c == '\t')
+			len += (size_t)snprintf(q + len, cap - len, "\\t");
+		else if (c == '\'' || c == '\\')
+			len += (size_t)snprintf(q + len, cap - len, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			len += (size_t)snprintf(q + len, cap - len, "\\x%02x", c);
+		else
+			q[len++] = (char)c;
+	}
+	q[len++] = '\'';
+	q[len] = '\0';
+	if (shown < n)
+		snprintf(q + len, cap - len, "... (%zu bytes)", n);
+	return q;
+}
+
 json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 {
 	json_t *a = json_array();
@@ -238,10 +270,25 @@ json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 	return a;
 }
 
+/* The document with "version" first, then the keys of `j` in their order; NULL on ENOMEM. */
+static json_t *json_versioned(json_t *j)
+{
+	json_t *doc = json_object();
+
+	if (doc && json_object_set_new(doc, "version", json_integer(CLI_JSON_VERSION)) == 0 &&
+	    json_object_update(doc, j) == 0)
+		return doc;
+	json_decref(doc);
+	return NULL;
+}
+
 int cli_json_print(json_t *j, bool compact)
 {
+	json_t *doc = j && json_is_object(j) ? json_versioned(j) : NULL;
 	char *s;
 
+	json_decref(j);
+	j = doc;
 	if (!j) {
 		cli_error("out of memory");
 		return EXIT_FAIL;
