@@ -221,6 +221,7 @@ void cli_request_opts_init(struct cli_request_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	np_search_opts_init(&o->search);
+	o->search.strategy = cli_config()->strategy;
 	o->keep = 5;
 }
 

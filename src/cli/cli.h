@@ -5,6 +5,7 @@
 #ifndef NUMAPLACE_CLI_H
 #define NUMAPLACE_CLI_H
 
+#include "config.h"
 #include "numaplace.h"
 
 #include <jansson.h>
@@ -183,6 +184,7 @@ int cmd_forget(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 /* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
 
