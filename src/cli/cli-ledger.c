@@ -209,6 +209,19 @@ const char *cli_ledger_why(int err)
 	return *why ? why : strerror(-err);
 }
 
+/* Whether any of `nodes` had CPUs np_host_reserve() took. */
+static bool any_reserved(const np_host *h, hwloc_const_nodeset_t nodes)
+{
+	for (unsigned i = 0; i < np_host_nnodes(h); i++) {
+		const struct np_node *n = np_host_node(h, i);
+
+		if (hwloc_bitmap_isset(nodes, n->id) && n->reserved &&
+		    !hwloc_bitmap_iszero(n->reserved))
+			return true;
+	}
+	return false;
+}
+
 int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
                       const struct np_request *req, hwloc_bitmap_t nodes, hwloc_bitmap_t cpus,
                       struct np_workload *w, bool require, const char *anyway)
@@ -220,6 +233,9 @@ int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
 	if (sets[0]) {
 		hwloc_bitmap_copy(nodes, sets[0]);
 		np_host_nodeset_to_cpuset(h, nodes, cpus);
+		/* nodes whose CPUs are all reserved: run on the usable CPUs, not where it started */
+		if (hwloc_bitmap_iszero(cpus) && any_reserved(h, nodes))
+			hwloc_bitmap_copy(cpus, np_host_cpuset(h));
 	} else {
 		hwloc_bitmap_copy(cpus, sets[1]);
 		np_host_cpuset_to_nodeset(h, cpus, nodes);

@@ -676,7 +676,7 @@ static int interval(struct state *s)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = elapsed(&s->last, &now);
 	s->last = now;
-	r = np_host_load(&src, &h);
+	r = cli_host_read(&src, &h);
 	if (r < 0) {
 		logmsg("cannot read this host: %s",
 		       *np_host_last_error() ? np_host_last_error() : strerror(-r));

@@ -220,6 +220,88 @@ else
 	chmod 0000 "$badf"
 	bad_case "unreadable file" "numaplace: cannot read the configuration '$badf': Permission denied"
 fi
+# --- reserved CPUs on this host: run, advise and the daemon keep off them -----------------------
+dump >"$tmp/before"
+node0=$(cat /sys/devices/system/node/node0/cpulist 2>/dev/null || echo "")
+first=${node0%%[-,]*}
+all_cpus=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+printf '[placement]\nreserved-cpus = %s\n' "$all_cpus" >"$tmp/all.conf"
+rm -f "$tmp/ran"
+expect 1 "run, every CPU reserved" -- "$np" --config "$tmp/all.conf" run --memory 64M -- touch "$tmp/ran"
+check_err "numaplace: every usable CPU of this host is reserved (reserved-cpus, $tmp/all.conf:2)" \
+	"run, every CPU reserved"
+if [ ! -e "$tmp/ran" ]; then ok; else bad "run, every CPU reserved: the command ran"; fi
+same_ledger "run, every CPU reserved"
+expect 1 "advise, every CPU reserved" -- "$np" --config "$tmp/all.conf" advise 1:64
+check_err "numaplace: every usable CPU of this host is reserved (reserved-cpus, $tmp/all.conf:2)" \
+	"advise, every CPU reserved"
+if [ -n "$node0" ] && [ "$node0" != "$first" ]; then
+	# node 0 has two CPUs or more: reserve its first; a placement on node 0 gets the others
+	printf '[placement]\nreserved-cpus = %s\n' "$first" >"$tmp/one.conf"
+	expect 0 "run, one CPU reserved" -- "$np" --config "$tmp/one.conf" run --nodes 0 \
+		--memory 64M -- grep Cpus_allowed_list /proc/self/status
+	if ! cut -f2 "$tmp/out" | python3 -c 'import sys
+s = set()
+for part in sys.stdin.read().strip().split(","):
+    a, _, b = part.partition("-")
+    s.update(range(int(a), int(b or a) + 1))
+sys.exit(int(sys.argv[1]) in s)' "$first"; then
+		bad "run: bound to the reserved CPU $first: $(cat "$tmp/out")"
+	else ok; fi
+	expect 0 "advise, one CPU reserved" -- "$np" --config "$tmp/one.conf" advise 1:64
+	# the daemon adopts a process (a name of its own: no other process is touched) onto the
+	# CPUs left
+	cp "$(command -v sleep)" "$tmp/npcfgsleep"
+	"$tmp/npcfgsleep" 30 &
+	spid=$!
+	printf '[placement]\nreserved-cpus = %s\n[daemon]\nadopt-threshold = 1K\nadopt-only = npcfgsleep\n' \
+		"$first" >"$tmp/adopt.conf"
+	expect 0 "daemon adopts, one CPU reserved" -- "$np" --config "$tmp/adopt.conf" daemon --once
+	grep_err "adopt" "daemon adopts"
+	got=$(grep Cpus_allowed_list "/proc/$spid/status" | cut -f2)
+	want=$("$np" --config "$tmp/one.conf" info --json | python3 -c 'import json,sys
+print([n["cpus"] for n in json.load(sys.stdin)["nodes"] if n["id"] == 0][0])')
+	if [ "$got" = "$want" ]; then ok; else
+		bad "daemon: adopted onto CPUs $got, expected node 0's unreserved $want"
+		sed 's/^/  | /' "$tmp/err"
+	fi
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
+else
+	echo "skipped: reserving one CPU of node 0 (it has one CPU)"
+fi
+
+# A two-node tree of this host's first two CPUs (one per node), CPU 0 reserved: run places on
+# node 1, and --nodes 0 (memory only, once CPU 0 is reserved) runs on CPU 1, not on CPU 0.
+if [ "$(echo "$all_cpus" | cut -c1-3)" = "0-1" ] || [ "$(echo "$all_cpus" | cut -c1-3)" = "0,1" ]; then
+	root="$tmp/two"
+	nd=/sys/devices/system/node
+	mkdir -p "$root$nd/node0" "$root$nd/node1" "$root/sys/devices/system/cpu"
+	for f in online possible has_cpu has_memory; do echo 0-1 >"$root$nd/$f"; done
+	echo 0-1 >"$root/sys/devices/system/cpu/online"
+	echo 0-1 >"$root/sys/devices/system/cpu/possible"
+	for n in 0 1; do
+		echo $n >"$root$nd/node$n/cpulist"
+		printf 'Node %s MemTotal:       4194304 kB\nNode %s MemFree:         2097152 kB\nNode %s Inactive(file):        0 kB\n' \
+			$n $n $n >"$root$nd/node$n/meminfo"
+	done
+	echo "10 20" >"$root$nd/node0/distance"
+	echo "20 10" >"$root$nd/node1/distance"
+	printf '[placement]\nreserved-cpus = 0\nmem-policy = none\n' >"$tmp/zero.conf"
+	expect 0 "run on a tree, CPU 0 reserved" -- "$np" --config "$tmp/zero.conf" run \
+		--sysfs-root "$root" --memory 64M -- grep Cpus_allowed_list /proc/self/status
+	check_out "Cpus_allowed_list:	1" "run on a tree, CPU 0 reserved"
+	expect 0 "run --nodes 0 on a tree, CPU 0 reserved" -- "$np" --config "$tmp/zero.conf" run \
+		--sysfs-root "$root" --nodes 0 --memory 64M -- grep Cpus_allowed_list /proc/self/status
+	check_out "Cpus_allowed_list:	1" "run --nodes 0 on a tree, CPU 0 reserved"
+	expect 2 "run --cpus 0, CPU 0 reserved" -- "$np" --config "$tmp/zero.conf" run \
+		--sysfs-root "$root" --cpus 0 --memory 64M -- true
+	check_err "numaplace run: --cpus '0': CPU 0 reserved (reserved-cpus, $tmp/zero.conf:2; usable: 1)
+try 'numaplace run --help'" "run --cpus 0, CPU 0 reserved"
+else
+	echo "skipped: the two-node tree (needs CPUs 0 and 1)"
+fi
+
 expect 2 "--config without a file" -- "$np" --config
 check_err "numaplace: option '--config' needs a file; see 'numaplace --help'" "--config without a file"
 
