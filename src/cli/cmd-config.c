@@ -35,6 +35,8 @@ static void print_file_line(const struct cli_config *c)
 		printf("; file: none (NUMAPLACE_CONFIG is empty): built-in defaults\n");
 	else if (!c->read)
 		printf("; file: %s (absent: built-in defaults)\n", c->path);
+	else if (strcmp(c->named_by, "built-in") == 0)
+		printf("; file: %s (the default)\n", c->path);
 	else
 		printf("; file: %s (named by %s)\n", c->path, c->named_by);
 }

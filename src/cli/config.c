@@ -148,10 +148,13 @@ static int set_string(char **dst, const char *v)
 static int set_value(struct cli_config *c, enum cli_config_key k, const char *v, const char **why)
 {
 	unsigned binding;
+	char **dst;
 	double d;
 
 	*why = NULL;
-	if (*v == '\0' && k != CLI_KEY_RESERVED_CPUS && k != CLI_KEY_ADOPT_THRESHOLD) {
+	/* an empty list or threshold is "none"; every other key needs a value */
+	if (*v == '\0' && k != CLI_KEY_RESERVED_CPUS && k != CLI_KEY_ADOPT_THRESHOLD &&
+	    k != CLI_KEY_EXCLUDE && k != CLI_KEY_ADOPT_ONLY) {
 		*why = "needs a value";
 		return -EINVAL;
 	}
@@ -203,9 +206,13 @@ static int set_value(struct cli_config *c, enum cli_config_key k, const char *v,
 	case CLI_KEY_EXCLUDE:
 	case CLI_KEY_ADOPT_ONLY:
 		*why = "expected NAME,... (process names as ps -o comm shows them)";
-		if (!names_ok(v))
-			return -EINVAL;
-		return set_string(k == CLI_KEY_EXCLUDE ? &c->exclude : &c->adopt_only, v);
+		dst = k == CLI_KEY_EXCLUDE ? &c->exclude : &c->adopt_only;
+		if (*v == '\0') {
+			free(*dst);
+			*dst = NULL;
+			return 0;
+		}
+		return names_ok(v) ? set_string(dst, v) : -EINVAL;
 	default:
 		return -EINVAL;
 	}

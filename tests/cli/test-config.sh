@@ -86,6 +86,18 @@ if [ "$(value placement strategy)" = "spread file 3" ]; then ok; else bad "NUMAP
 expect 0 "--config over NUMAPLACE_CONFIG" -- env NUMAPLACE_CONFIG="$conf" "$np" --config "$tmp/small.conf" config --json
 if [ "$(value placement strategy)" = "compact built-in " ]; then ok; else bad "--config over NUMAPLACE_CONFIG"; fi
 
+# The example file, every key uncommented, is valid and says the built-in values.
+sed 's/^#\([a-z]\)/\1/' "$(dirname "$0")/../../data/numaplace.conf" >"$tmp/example.conf"
+expect 0 "the example, uncommented" -- env -u NUMAPLACE_STATE_DIR "$np" --config "$tmp/example.conf" config --json
+mv "$tmp/out" "$tmp/example.json"
+expect 0 "the built-in settings" -- env -u NUMAPLACE_STATE_DIR "$np" config --json
+if python3 -c 'import json,sys
+a = json.load(open(sys.argv[1]))["settings"]
+b = json.load(open(sys.argv[2]))["settings"]
+keys = [(s, k) for s in b for k in b[s] if k != "state-dir"]
+sys.exit(not all(a[s][k]["value"] == b[s][k]["value"] and a[s][k]["origin"] == "file" for s, k in keys))' \
+	"$tmp/example.json" "$tmp/out"; then ok; else bad "the example file's values are not the built-in ones"; fi
+
 # --- precedence: file < environment < flag -------------------------------------------------------
 # strategy: spread takes both nodes of two-node; the flag's compact takes one.
 plan="plan --sysfs-root $fixtures/sysfs/two-node --memory 1G"
@@ -302,6 +314,37 @@ else
 	echo "skipped: the two-node tree (needs CPUs 0 and 1)"
 fi
 
+# Set-uid, the caller chooses no file: NUMAPLACE_CONFIG is ignored and --config refused.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	suid=$(mktemp -d)
+	chmod 0755 "$suid"
+	cp "$np" "$suid/numaplace"
+	chmod 4755 "$suid/numaplace"
+	printf '[placement]\nstrategy = fastest\n' >"$suid/bad.conf"
+	chmod 0644 "$suid/bad.conf"
+	if setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c 'test -u "$1" && "$1" --version' \
+		sh "$suid/numaplace" >/dev/null 2>&1; then
+		expect 1 "set-uid: --config refused" -- setpriv --reuid=nobody --regid=nogroup \
+			--clear-groups "$suid/numaplace" --config "$suid/bad.conf" config
+		check_err "numaplace: --config is not taken from the caller of a set-uid numaplace" \
+			"set-uid: --config refused"
+		if [ -e /etc/numaplace/numaplace.conf ]; then
+			echo "skipped: set-uid NUMAPLACE_CONFIG (/etc/numaplace/numaplace.conf exists)"
+		else
+			expect 0 "set-uid: NUMAPLACE_CONFIG ignored" -- setpriv --reuid=nobody \
+				--regid=nogroup --clear-groups env NUMAPLACE_CONFIG="$suid/bad.conf" \
+				"$suid/numaplace" config
+			if head -1 "$tmp/out" | grep -qx '; file: /etc/numaplace/numaplace.conf (absent: built-in defaults)'; then
+				ok
+			else bad "set-uid: NUMAPLACE_CONFIG used: $(head -1 "$tmp/out")"; fi
+		fi
+	else
+		echo "skipped: set-uid (the file system is mounted nosuid)"
+	fi
+	rm -rf "$suid"
+else
+	echo "skipped: set-uid (needs root, setpriv and the user nobody)"
+fi
 expect 2 "--config without a file" -- "$np" --config
 check_err "numaplace: option '--config' needs a file; see 'numaplace --help'" "--config without a file"
 
