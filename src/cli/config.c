@@ -40,7 +40,7 @@ static const struct {
 static struct cli_config current;
 static bool current_set;
 
-static void defaults(struct cli_config *c)
+void cli_config_defaults(struct cli_config *c)
 {
 	struct np_search_opts so;
 	struct np_rebalance_params rp;
@@ -57,7 +57,7 @@ static void defaults(struct cli_config *c)
 	c->min_improvement = rp.min_improvement;
 }
 
-static void release(struct cli_config *c)
+void cli_config_release(struct cli_config *c)
 {
 	hwloc_bitmap_free(c->reserved_cpus);
 	free(c->state_dir);
@@ -69,7 +69,7 @@ static void release(struct cli_config *c)
 const struct cli_config *cli_config(void)
 {
 	if (!current_set) {
-		defaults(&current);
+		cli_config_defaults(&current);
 		current_set = true;
 	}
 	return &current;
@@ -387,8 +387,7 @@ out:
 	return r;
 }
 
-/* Parse an opened file into `c`. Prints the first error; returns 0 or EXIT_FAIL. */
-static int parse_file(FILE *f, const char *path, struct cli_config *c)
+int cli_config_parse(FILE *f, const char *path, struct cli_config *c)
 {
 	struct parse_state ps = {.c = c, .path = path, .f = f};
 	int r = ini_parse_stream(read_line, &ps, on_key, &ps);
@@ -418,7 +417,7 @@ int cli_config_load(const char *flag_path)
 	FILE *f = NULL;
 	int r;
 
-	defaults(&c);
+	cli_config_defaults(&c);
 	if (flag_path) {
 		/* set-uid, the caller must not choose a file for numaplace to read (and quote) */
 		if (getauxval(AT_SECURE)) {
@@ -441,16 +440,16 @@ int cli_config_load(const char *flag_path)
 		return r;
 	if (!f)
 		goto done;
-	r = parse_file(f, path, &c);
+	r = cli_config_parse(f, path, &c);
 	fclose(f);
 	if (r) {
-		release(&c);
+		cli_config_release(&c);
 		return r;
 	}
 	c.read = true;
 done:
 	if (current_set)
-		release(&current);
+		cli_config_release(&current);
 	current = c;
 	current_set = true;
 	return EXIT_OK;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CLI_CONFIG_DEFAULT_PATH "/etc/numaplace/numaplace.conf"
 
@@ -66,6 +67,16 @@ struct cli_config {
  * failure the settings in force stay the built-in ones.
  */
 int cli_config_load(const char *flag_path);
+
+/*
+ * The pieces of cli_config_load(), for the fuzz target: the built-in settings into `c`; the
+ * text of `f` (named `path` in the messages) into `c`, which holds the settings the file
+ * starts from (printing the first error; returns 0 or EXIT_FAIL, `c` then partly changed);
+ * and freeing what `c` holds.
+ */
+void cli_config_defaults(struct cli_config *c);
+int cli_config_parse(FILE *f, const char *path, struct cli_config *c);
+void cli_config_release(struct cli_config *c);
 
 /* The settings in force: the built-in defaults until cli_config_load() succeeds. */
 const struct cli_config *cli_config(void);
