@@ -340,14 +340,19 @@ static int open_checked(const char *path, bool must_exist, FILE **ret_f)
 	int fd, r = EXIT_FAIL;
 
 	*ret_f = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO named as the file must not hang the command (refused below) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return EXIT_OK;
 		cli_error("cannot read the configuration '%s': %s", path, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		cli_error("cannot read the configuration '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		cli_error("cannot read the configuration '%s': %s", path,
 		          S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 		goto out;

@@ -196,6 +196,9 @@ bad_case "missing file named by --config" \
 	"numaplace: cannot read the configuration '$badf': No such file or directory"
 badf="$tmp"
 bad_case "a directory" "numaplace: cannot read the configuration '$tmp': a directory"
+badf="$tmp/fifo"
+mkfifo "$badf"
+bad_case "a FIFO" "numaplace: cannot read the configuration '$badf': not a regular file"
 badf="$tmp/bad.conf"
 printf '[placement]\nstrategy = xen\n' >"$badf"
 if [ "$(id -u)" -eq 0 ]; then
