@@ -60,6 +60,10 @@ static json_t *host_json(const np_host *h)
 		json_object_set_new(o, "free_bytes", json_integer((json_int_t)nd->free_bytes));
 		json_object_set_new(o, "distances", d);
 		json_object_set_new(o, "hugepages", hp);
+		json_object_set_new(o, "free_assumed", json_boolean(nd->free_assumed));
+		free(list);
+		list = cli_list_string(nd->shared_cpuset);
+		json_object_set_new(o, "shared_cpus", json_string(list ? list : ""));
 		if (nd->reserved)
 			json_object_set_new(o, "reserved_cpus", list_json(nd->reserved));
 		json_array_append_new(nodes, o);
@@ -77,6 +81,13 @@ static json_t *host_json(const np_host *h)
 	json_object_set_new(root, "nodes", nodes);
 	json_object_set_new(root, "cpus", cpus);
 	json_object_set_new(root, "distances_assumed", json_boolean(np_host_distances_assumed(h)));
+	json_object_set_new(root, "free_assumed", json_boolean(np_host_free_assumed(h)));
+	{
+		char *shared = cli_list_string(np_host_shared_cpuset(h));
+
+		json_object_set_new(root, "shared_cpus", json_string(shared ? shared : ""));
+		free(shared);
+	}
 	if (cli_config()->reserved_cpus && !hwloc_bitmap_iszero(cli_config()->reserved_cpus))
 		json_object_set_new(root, "reserved_cpus",
 		                    list_json(np_host_reserved_cpuset(h)
@@ -174,6 +185,8 @@ static void print_tables(const np_host *h)
 	}
 	if (np_host_distances_assumed(h))
 		printf("(no distances given by the firmware: 10 local, 20 remote assumed)\n");
+	if (np_host_free_assumed(h))
+		printf("(no free memory given by the source: memfree = memsize assumed)\n");
 	printf("node_cpus              :\n");
 	printf("node:   ncpus  cpus\n");
 	for (unsigned i = 0; i < n; i++) {

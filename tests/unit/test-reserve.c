@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -169,12 +170,51 @@ static void test_reserve_fixture(void **state)
 	hwloc_bitmap_free(r);
 }
 
+/*
+ * np_place() with nodes given by hand (a dry run: nothing bound): a node whose every CPU is
+ * reserved gives the host's usable CPUs, not none (which would leave the process where it
+ * runs, reserved CPUs included); a node with CPUs left gives those.
+ */
+static void test_place_nodes_reserved(void **state)
+{
+	hwloc_bitmap_t r = list("0-3,5"), n0 = list("0"), n1 = list("1");
+	const hwloc_const_bitmap_t given[2] = {n0, n1};
+	const char *const want[2] = {"4,6-7", "4,6-7"};
+	np_host *h = two_nodes();
+
+	if (access("/proc/self/numa_maps", R_OK) < 0)
+		skip(); /* np_place() reads this process's memory per node */
+	assert_int_equal(np_host_reserve(h, r), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		struct np_place_req req;
+		struct np_placement p;
+		struct np_target t;
+
+		np_target_init(&t);
+		np_place_req_init(&req);
+		req.flags = NP_PLACE_DRY_RUN;
+		req.nodes = given[k];
+		req.request.memory_bytes = GiB;
+		np_placement_init(&p);
+		assert_int_equal(np_place(h, NULL, &t, &req, &p), 0);
+		assert_set(p.nodes, k ? "1" : "0");
+		assert_set(p.cpus, want[k]);
+		np_placement_release(&p);
+		np_target_release(&t);
+	}
+	hwloc_bitmap_free(r);
+	hwloc_bitmap_free(n0);
+	hwloc_bitmap_free(n1);
+	np_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reserve_removes),
 	    cmocka_unit_test(test_reserved_node_holds_no_vcpus),
 	    cmocka_unit_test(test_reserve_fixture),
+	    cmocka_unit_test(test_place_nodes_reserved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
