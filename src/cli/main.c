@@ -75,30 +75,27 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "");
 	if (strcmp(base, "numad") == 0)
 		return cli_config_load(NULL) ? EXIT_FAIL : numad_main(argc, argv);
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("numaplace %s\n", NP_VERSION);
-		return EXIT_OK;
-	}
-	if (strncmp(argv[1], "--config", 8) == 0 && (argv[1][8] == '=' || argv[1][8] == '\0')) {
+	if (argc >= 2 && strncmp(argv[1], "--config", 8) == 0 &&
+	    (argv[1][8] == '=' || argv[1][8] == '\0')) {
 		config = argv[1][8] == '=' ? argv[1] + 9 : argc > 2 ? argv[++i] : "";
 		if (!*config) {
 			cli_error("option '--config' needs a file; see 'numaplace --help'");
 			return EXIT_USAGE;
 		}
 		i++;
-		if (i >= argc) {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+	    strcmp(argv[i], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[i], "--version") == 0) {
+		printf("numaplace %s\n", NP_VERSION);
+		return EXIT_OK;
 	}
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (strcmp(argv[i], commands[k].name) == 0)

@@ -348,6 +348,9 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null
 else
 	echo "skipped: set-uid (needs root, setpriv and the user nobody)"
 fi
+expect 0 "--config FILE --version" -- "$np" --config "$tmp/missing.conf" --version
+check_out "numaplace $("$np" --version | cut -d' ' -f2)" "--config FILE --version"
+expect 2 "--config FILE without a command" -- "$np" --config "$conf"
 expect 2 "--config without a file" -- "$np" --config
 check_err "numaplace: option '--config' needs a file; see 'numaplace --help'" "--config without a file"
 
