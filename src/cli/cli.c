@@ -293,6 +293,7 @@ const char cli_request_options_help[] =
 	"                        (binary units K to E; a number without a unit is an error)\n"
 	"  --vcpus N             CPUs the workload runs on (default 1)\n"
 	"  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+	"                        (another default: strategy in numaplace.conf, docs/config.md)\n"
 	"  --min-nodes N         at least N nodes (default: automatic)\n"
 	"  --max-nodes N         at most N nodes (default: no limit)\n"
 	"  --nodes LIST          only these nodes, kernel list syntax (0-3,8)\n"
