@@ -692,6 +692,28 @@ int np_cpu_times(struct np_cpu_time **ret_times);
  */
 long np_migrate(pid_t pid, hwloc_const_nodeset_t from, hwloc_const_nodeset_t to);
 
+/** The kernel's allocation counters of one node, in pages since boot (nodeN/numastat). */
+struct np_numastat {
+	unsigned node;           /**< kernel node id */
+	uint64_t numa_hit;       /**< allocated on this node, as the policy intended */
+	uint64_t numa_miss;      /**< allocated here although intended for another node (full) */
+	uint64_t numa_foreign;   /**< intended for this node, allocated on another */
+	uint64_t interleave_hit; /**< interleaved allocations that got this node as intended */
+	uint64_t local_node;     /**< allocated here by a task running on this node */
+	uint64_t other_node;     /**< allocated here by a task running on another node */
+};
+
+/**
+ * Read sys/devices/system/node/nodeN/numastat of every node in `nodes` below `root` (NULL or
+ * "": "/", this host; else a captured tree holding sys/). Strict: the six counters once each,
+ * "key value" lines only (a key a later kernel adds is skipped). Returns the number of nodes
+ * and *ret_stats in the order of `nodes` (free()); -EINVAL for NULL, an empty or infinite set
+ * or a node above 65535; -ENOENT and other read errors of a file; -EBADMSG or -ERANGE for a
+ * file that is not a numastat; -ENOMEM. np_host_last_error() names the file and the line.
+ */
+int np_numastat_read(const char *root, hwloc_const_nodeset_t nodes,
+		     struct np_numastat **ret_stats);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Rebalancing: the daemon's decision, as a pure function                                       */
 /* ------------------------------------------------------------------------------------------ */

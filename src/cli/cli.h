@@ -174,6 +174,9 @@ int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+/* `complete names|nodes`: words for the shell completions */
+int cmd_complete(int argc, char **argv);
 /* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
 

@@ -121,6 +121,13 @@ int np__kernel_list_parse(const char *text, unsigned max_id, hwloc_bitmap_t ret_
 int np__count_parse(const char *text, uint64_t *ret_count, struct np__parse_error *err);
 
 /*
+ * Parse a nodeN/numastat file of node `node` (numastat.c has the form). Returns 0 and
+ * *ret_stat; -EBADMSG or -ERANGE, *err (may be NULL) set.
+ */
+int np__numastat_parse(const char *text, unsigned node, struct np_numastat *ret_stat,
+		       struct np__parse_error *err);
+
+/*
  * Every sysfs/proc read goes through a directory fd of the root ("/" for the live host, a
  * captured tree otherwise) and a path relative to it ("sys/devices/system/node/online").
  */
