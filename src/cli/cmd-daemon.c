@@ -211,13 +211,10 @@ static void move(struct state *s, const np_host *h, const struct np_workload *w,
 	struct np_place_req pr;
 	struct np_placement p;
 	struct np_target t;
-	uint64_t need = 0, res = 0;
+	uint64_t need = np_node_bytes_sum(w->claimed, w->nclaimed),
+	         res = np_node_bytes_sum(w->resident, w->nresident);
 	int r;
 
-	for (unsigned i = 0; i < w->nclaimed; i++)
-		need += w->claimed[i].bytes;
-	for (unsigned i = 0; i < w->nresident; i++)
-		res += w->resident[i].bytes;
 	np_target_init(&t);
 	t.kind = NP_TARGET_PID;
 	t.pid = w->pid;
