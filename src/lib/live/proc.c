@@ -163,26 +163,6 @@ out:
 	return r;
 }
 
-/*
- * `arr` (`n` used, `*cap` allocated, of `size` each) with room for one more: doubled when
- * full, `first` at the start. NULL when out of memory (`arr` is left as it was).
- */
-static void *grow(void *arr, unsigned n, unsigned *cap, size_t size, unsigned first)
-{
-	unsigned c;
-	void *na;
-
-	if (n < *cap)
-		return arr;
-	c = *cap ? *cap * 2 : first;
-	if (c <= *cap || c > SIZE_MAX / size)
-		return NULL;
-	na = realloc(arr, c * size);
-	if (na)
-		*cap = c;
-	return na;
-}
-
 /* Add `bytes` on `node` to the sorted array (*arr, *n, *cap). */
 static int add_node_bytes(struct np_node_bytes **arr, unsigned *n, unsigned *cap, unsigned node,
                           uint64_t bytes)
@@ -204,7 +184,7 @@ static int add_node_bytes(struct np_node_bytes **arr, unsigned *n, unsigned *cap
 		(*arr)[lo].bytes += bytes;
 		return 0;
 	}
-	na = grow(*arr, *n, cap, sizeof(**arr), 4);
+	na = np__grow(*arr, *n, cap, sizeof(**arr), 4);
 	if (!na)
 		return -ENOMEM;
 	*arr = na;
@@ -409,7 +389,7 @@ int np__proc_threads(int rootfd, pid_t pid, pid_t **ret_tids)
 			r = -EBADMSG;
 			goto out;
 		}
-		ntids = grow(tids, n, &cap, sizeof(*tids), 16);
+		ntids = np__grow(tids, n, &cap, sizeof(*tids), 16);
 		if (!ntids) {
 			r = -ENOMEM;
 			goto out;
@@ -583,7 +563,7 @@ int np_process_list(struct np_process **ret_list)
 			continue; /* exited since the directory was read */
 		if (r < 0)
 			goto out;
-		nl = grow(list, n, &cap, sizeof(*nl), 256);
+		nl = np__grow(list, n, &cap, sizeof(*nl), 256);
 		if (!nl) {
 			r = -ENOMEM;
 			goto out;
@@ -654,7 +634,7 @@ static int cpu_line(const char *p, const char *end, struct np_cpu_time **arr, un
 	total = busy + v[3] + v[4];
 	if (*n && (*arr)[*n - 1].cpu >= cpu)
 		return -EBADMSG;
-	na = grow(*arr, *n, cap, sizeof(**arr), 64);
+	na = np__grow(*arr, *n, cap, sizeof(**arr), 64);
 	if (!na)
 		return -ENOMEM;
 	*arr = na;
