@@ -286,22 +286,62 @@ static int best_candidate(const np_host *h, const np_plan *plan, const double *b
 	return found;
 }
 
+/*
+ * The candidates for ws[self] (*ret_plan) on the load without it (*ret_load), both for the
+ * caller to free. Returns 0, 1 when its memory policy holds it to nodes the host no longer
+ * has (nothing searched), or -errno.
+ */
+static int search_for(const np_host *h, const np_load *load, const struct np_rebalance_workload *ws,
+                      unsigned n, unsigned self, const struct np_rebalance_params *p,
+                      uint64_t total, np_load **ret_load, np_plan **ret_plan)
+{
+	const struct np_rebalance_workload *w = &ws[self];
+	uint64_t need;
+	struct np_search_opts so;
+	struct np_request req;
+	hwloc_bitmap_t own = NULL;
+	int r;
+
+	r = load_for(h, load, ws, n, self, ret_load);
+	if (r < 0)
+		return r;
+	need = np_node_bytes_sum(w->claimed, w->nclaimed);
+	np_request_init(&req);
+	req.memory_bytes = need > total ? need : total;
+	req.vcpus = w->vcpus ? w->vcpus : 1;
+	/* its policy keeps sending new pages to its nodes: only they are a remedy */
+	if (w->policy_pinned) {
+		own = hwloc_bitmap_alloc();
+		if (!own)
+			return -ENOMEM;
+		hwloc_bitmap_and(own, w->nodes, np_host_nodeset(h));
+		if (hwloc_bitmap_iszero(own)) {
+			hwloc_bitmap_free(own);
+			return 1;
+		}
+		req.allowed_nodes = own;
+		req.min_nodes = req.max_nodes = (unsigned)hwloc_bitmap_weight(own);
+	}
+	np_search_opts_init(&so);
+	so.strategy = p->strategy;
+	so.keep = KEEP_CANDIDATES;
+	r = np_search(h, *ret_load, &req, &so, ret_plan);
+	hwloc_bitmap_free(own);
+	return r;
+}
+
 static int judge(const np_host *h, const np_load *load, const double *busy,
                  const struct np_rebalance_workload *ws, unsigned n, unsigned self,
                  const struct np_rebalance_params *p, struct judged *j)
 {
 	const struct np_rebalance_workload *w = &ws[self];
-	uint64_t need;
 	unsigned best = 0;
 	double cost, best_cost = 0;
-	struct np_search_opts so;
-	struct np_request req;
 	struct look lk;
 	const char *why;
 	char *cand = NULL;
 	np_load *l = NULL;
 	np_plan *plan = NULL;
-	hwloc_bitmap_t own = NULL;
 	int r = 0, pos;
 
 	if (hwloc_bitmap_iszero(w->nodes)) {
@@ -329,39 +369,17 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 		goto out;
 	}
 
-	r = load_for(h, load, ws, n, self, &l);
+	r = search_for(h, load, ws, n, self, p, lk.total, &l, &plan);
 	if (r < 0)
 		goto out;
-	need = np_node_bytes_sum(w->claimed, w->nclaimed);
-	np_request_init(&req);
-	req.memory_bytes = need > lk.total ? need : lk.total;
-	req.vcpus = w->vcpus ? w->vcpus : 1;
-	/* its policy keeps sending new pages to its nodes: only they are a remedy */
-	if (w->policy_pinned) {
-		own = hwloc_bitmap_alloc();
-		if (!own) {
-			r = -ENOMEM;
-			goto out;
-		}
-		hwloc_bitmap_and(own, w->nodes, np_host_nodeset(h));
-		if (hwloc_bitmap_iszero(own)) {
-			j->verdict = NP_REBALANCE_NO_BETTER;
-			snprintf(
-			    j->reason + pos, sizeof(j->reason) - (size_t)pos,
-			    ": %s, but its memory policy holds it to nodes this host no longer has",
-			    why);
-			goto out;
-		}
-		req.allowed_nodes = own;
-		req.min_nodes = req.max_nodes = (unsigned)hwloc_bitmap_weight(own);
+	if (r) {
+		j->verdict = NP_REBALANCE_NO_BETTER;
+		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
+		         ": %s, but its memory policy holds it to nodes this host no longer has",
+		         why);
+		r = 0;
+		goto out;
 	}
-	np_search_opts_init(&so);
-	so.strategy = p->strategy;
-	so.keep = KEEP_CANDIDATES;
-	r = np_search(h, l, &req, &so, &plan);
-	if (r < 0)
-		goto out;
-
 	r = best_candidate(h, plan, busy, w, lk.ncpus, p->overload, &best, &best_cost);
 	if (r < 0)
 		goto out;
@@ -397,7 +415,6 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	         ": %s; node%s %s: cost %.2f -> %.2f", why,
 	         hwloc_bitmap_weight(j->nodes) > 1 ? "s" : "", cand, cost, best_cost);
 out:
-	hwloc_bitmap_free(own);
 	free(cand);
 	np_plan_free(plan);
 	np_load_free(l);
