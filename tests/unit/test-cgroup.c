@@ -489,6 +489,156 @@ static void test_permission(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Four nodes of 4 CPUs and 8 GiB; node 2 has the most free. */
+static np_host *host4(void)
+{
+	hwloc_bitmap_t c[4];
+	struct np_node_spec n[4];
+	np_host *h = NULL;
+	uint64_t gib = 1ull << 30, free_gib[4] = {1, 1, 6, 2};
+
+	for (unsigned i = 0; i < 4; i++) {
+		c[i] = hwloc_bitmap_alloc();
+		hwloc_bitmap_set_range(c[i], (int)(4 * i), (int)(4 * i + 3));
+		n[i] = (struct np_node_spec){.id = i,
+		                             .cpus = c[i],
+		                             .memory_bytes = 8 * gib,
+		                             .free_bytes = free_gib[i] * gib};
+	}
+	assert_int_equal(np_host_build(4, n, NULL, &h), 0);
+	for (unsigned i = 0; i < 4; i++)
+		hwloc_bitmap_free(c[i]);
+	return h;
+}
+
+static void group_target(struct np_target *t, const char *path)
+{
+	np_target_init(t);
+	t->kind = NP_TARGET_CGROUP;
+	t->cgroup = path;
+	t->root = copy;
+}
+
+/* A group read as a target: its identity and measurements; refusals named. */
+static void test_target_read(void **state)
+{
+	struct np_target t;
+	char full[PATH_MAX * 2];
+	struct stat st;
+
+	(void)state;
+	group_target(&t, "/sys/fs/cgroup/system.slice/web.service");
+	assert_int_equal(np_target_read(&t), 0);
+	assert_string_equal(t.cgroup_path, "system.slice/web.service");
+	assert_string_equal(t.cgroup_mount, "/sys/fs/cgroup");
+	snprintf(full, sizeof(full), "%s/sys/fs/cgroup/system.slice/web.service", copy);
+	assert_int_equal(stat(full, &st), 0);
+	assert_int_equal(t.cgroup_id, (uint64_t)st.st_ino);
+	assert_int_equal(t.memory_current, 14680064);
+	assert_int_equal(t.nresident, 3);
+	assert_int_equal(t.resident[2].node, 3);
+	assert_int_equal(t.cpu_max_vcpus, 2);
+	assert_int_equal(t.threads, 5);
+	assert_int_equal(t.nprocs, 3);
+	np_target_release(&t);
+	assert_null(t.cgroup_path);
+	assert_null(t.group);
+	assert_string_equal(t.cgroup, "/sys/fs/cgroup/system.slice/web.service");
+
+	group_target(&t, "threaded");
+	assert_int_equal(np_target_read(&t), -EINVAL);
+	np_target_release(&t);
+	group_target(&t, "link/web.service");
+	assert_int_equal(np_target_read(&t), -ELOOP);
+	np_target_release(&t);
+	group_target(&t, "system.slice/gone.service");
+	assert_int_equal(np_target_read(&t), -ENOENT);
+	assert_string_equal(np_host_last_error(),
+	                    "group 'system.slice/gone.service': No such file or directory");
+	np_target_release(&t);
+	group_target(&t, "machine.slice");
+	t.root = FIXTURES "/sysfs/two-node"; /* no proc/self/mountinfo */
+	assert_int_equal(np_target_read(&t), -ENOENT);
+	np_target_release(&t);
+}
+
+/* A dry run measures and chooses, and writes nothing. */
+static void test_place_dry_run(void **state)
+{
+	np_host *h = host4();
+	struct np_target t;
+	struct np_place_req req;
+	struct np_placement p;
+	hwloc_bitmap_t two = hwloc_bitmap_alloc();
+
+	(void)state;
+	group_target(&t, "system.slice/web.service");
+	np_place_req_init(&req);
+	req.request.vcpus = 0; /* measured */
+	req.flags = NP_PLACE_DRY_RUN | NP_PLACE_MEASURE_MEMORY;
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, NULL, &t, &req, &p), 0);
+	assert_int_equal(p.fit, NP_PLACE_FITS);
+	assert_int_equal(p.applied, 0);
+	assert_int_equal(p.memory_bytes, 14680064); /* memory.current */
+	assert_int_equal(p.vcpus, 2);               /* cpu.max 150000 100000 */
+	assert_int_equal(p.threads, 5);
+	assert_int_equal(hwloc_bitmap_weight(p.nodes), 1);
+	/* what would move: all of it but what is on the chosen node already */
+	assert_true(p.migration.to_move == 14680064 - (hwloc_bitmap_isset(p.nodes, 0)   ? 9437184
+	                                               : hwloc_bitmap_isset(p.nodes, 1) ? 2097152
+	                                               : hwloc_bitmap_isset(p.nodes, 3) ? 3145728
+	                                                                                : 0));
+	np_placement_release(&p);
+	/* nodes given: node 2, nothing of the group there */
+	hwloc_bitmap_set(two, 2);
+	req.nodes = two;
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, NULL, &t, &req, &p), 0);
+	assert_int_equal(p.migration.to_move, 14680064);
+	assert_int_equal(hwloc_bitmap_first(p.cpus), 8);
+	assert_int_equal(hwloc_bitmap_last(p.cpus), 11);
+	np_placement_release(&p);
+	file_is("system.slice/cgroup.subtree_control", "cpu memory pids\n");
+	file_is("system.slice/web.service/cpuset.cpus", "");
+	file_is("system.slice/web.service/cpuset.mems", "");
+	np_target_release(&t);
+	hwloc_bitmap_free(two);
+	np_host_free(h);
+}
+
+/*
+ * Applied: the cpuset is written, then the claim cannot be recorded (the ledger holds no
+ * groups before schema 3) and the cpuset is put back.
+ */
+static void test_place_record_fails(void **state)
+{
+	np_host *h = host4();
+	struct np_target t;
+	struct np_place_req req;
+	struct np_placement p;
+	np_ledger *l = NULL;
+	char dir[PATH_MAX * 2];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/state", copy);
+	assert_int_equal(np_ledger_open(dir, NULL, &l), 0);
+	group_target(&t, "system.slice/web.service");
+	np_place_req_init(&req);
+	req.flags = NP_PLACE_MEASURE_MEMORY;
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, l, &t, &req, &p), -EOPNOTSUPP);
+	assert_int_equal(p.failed, NP_PLACE_STEP_RECORD);
+	assert_int_equal(p.applied, 0);
+	file_is("system.slice/cgroup.subtree_control", "-cpuset");
+	file_is("system.slice/web.service/cpuset.cpus", "\n");
+	file_is("system.slice/web.service/cpuset.mems", "\n");
+	np_placement_release(&p);
+	np_target_release(&t);
+	np_ledger_close(l);
+	np_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +654,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_apply_unavailable, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_vanished, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_permission, setup_copy, teardown_copy),
+	    cmocka_unit_test_setup_teardown(test_target_read, setup_copy, teardown_copy),
+	    cmocka_unit_test_setup_teardown(test_place_dry_run, setup_copy, teardown_copy),
+	    cmocka_unit_test_setup_teardown(test_place_record_fails, setup_copy, teardown_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
