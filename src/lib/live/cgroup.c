@@ -179,7 +179,7 @@ static const char *below_mount(const char *path, const char *mount)
 }
 
 /* Open one component below dirfd, refusing symlinks and other filesystems. */
-static int step(int dirfd, const char *comp, dev_t dev, const char *shown)
+static int step(int dirfd, const char *comp, dev_t dev)
 {
 	struct stat st;
 	int fd, e;
@@ -189,22 +189,25 @@ static int step(int dirfd, const char *comp, dev_t dev, const char *shown)
 		e = errno;
 		if (e == ELOOP ||
 		    (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))) {
-			np__set_error("group '%s': '%s' is a symlink", shown, comp);
+			np__set_error("'%s' is a symlink", comp);
 			return -ELOOP;
 		}
-		np__set_error("group '%s': %s", shown, strerror(e));
+		if (e == ENOENT)
+			np__set_error("no such group");
+		else
+			np__set_error("'%s': %s", comp, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0 || st.st_dev != dev) {
 		close(fd);
-		np__set_error("group '%s': '%s' is outside the cgroup mount", shown, comp);
+		np__set_error("'%s' is outside the cgroup mount (another filesystem)", comp);
 		return -EXDEV;
 	}
 	return fd;
 }
 
 /* Walk `rel` below mountfd. Returns the group's fd and *ret_path (canonical), or -errno. */
-static int walk(int mountfd, const char *rel, const char *shown, char **ret_path)
+static int walk(int mountfd, const char *rel, char **ret_path)
 {
 	char *copy = strdup(rel), *canon = calloc(1, strlen(rel) + 1), *save = NULL, *comp;
 	struct stat st;
@@ -223,12 +226,11 @@ static int walk(int mountfd, const char *rel, const char *shown, char **ret_path
 		if (!strcmp(comp, "."))
 			continue;
 		if (!strcmp(comp, "..")) {
-			np__set_error("group '%s': '..' is not allowed (outside the cgroup mount)",
-			              shown);
+			np__set_error("'..' is not allowed (outside the cgroup mount)");
 			r = -EXDEV;
 			goto out;
 		}
-		nfd = step(fd, comp, st.st_dev, shown);
+		nfd = step(fd, comp, st.st_dev);
 		if (nfd < 0) {
 			r = nfd;
 			goto out;
@@ -271,7 +273,7 @@ int np__cgroup_open(int rootfd, const char *mount, const char *path, struct np__
 	}
 	rel = below_mount(path, cg.mount);
 	if (!rel) {
-		np__set_error("group '%s' is outside the cgroup mount /%s", path, cg.mount);
+		np__set_error("outside the cgroup mount /%s", cg.mount);
 		r = -EXDEV;
 		goto fail;
 	}
@@ -281,7 +283,7 @@ int np__cgroup_open(int rootfd, const char *mount, const char *path, struct np__
 		np__set_error("cannot open the cgroup mount '/%s': %s", cg.mount, strerror(-r));
 		goto fail;
 	}
-	r = walk(cg.mountfd, rel, path, &cg.path);
+	r = walk(cg.mountfd, rel, &cg.path);
 	if (r < 0)
 		goto fail;
 	cg.fd = r;
@@ -358,16 +360,14 @@ static int check_parent(const struct np__cgroup *cg, int pfd)
 
 	r = np__cgroup_read(pfd, "cgroup.controllers", &text);
 	if (r < 0) {
-		np__set_error("group '%s': cannot read its parent's cgroup.controllers: %s",
-		              cg->path, strerror(-r));
+		np__set_error("cannot read its parent's cgroup.controllers: %s", strerror(-r));
 		return r;
 	}
 	r = np__word_in(text, "cpuset") ? 0 : -EOPNOTSUPP;
 	free(text);
 	if (r < 0) {
-		np__set_error("group '%s': the cpuset controller is not available (not in its "
-		              "parent's cgroup.controllers)",
-		              cg->path);
+		np__set_error("the cpuset controller is not available (not in its parent's "
+		              "cgroup.controllers)");
 		return r;
 	}
 	if (faccessat(cg->fd, "cpuset.cpus", F_OK, 0) == 0)
@@ -378,9 +378,7 @@ static int check_parent(const struct np__cgroup *cg, int pfd)
 	else
 		r = faccessat(pfd, "cgroup.subtree_control", W_OK, 0) ? -errno : 0;
 	if (r < 0)
-		np__set_error("group '%s': permission denied (not root, and not delegated to this "
-		              "user)",
-		              cg->path);
+		np__set_error("permission denied (not root, and not delegated to this user)");
 	return r;
 }
 
@@ -396,13 +394,13 @@ int np__cgroup_check(const struct np__cgroup *cg)
 	if (r < 0)
 		return r;
 	if (r) {
-		np__set_error("group '%s' is threaded: a cpuset is placed on its domain group",
-		              cg->path);
+		np__set_error(
+		    "it is a threaded group (a cpuset is set on the domain group above it)");
 		return -EINVAL;
 	}
 	pfd = parent_open(cg);
 	if (pfd < 0) {
-		np__set_error("group '%s': cannot open its parent: %s", cg->path, strerror(-pfd));
+		np__set_error("cannot open its parent: %s", strerror(-pfd));
 		return pfd;
 	}
 	r = check_parent(cg, pfd);
