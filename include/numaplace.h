@@ -789,6 +789,14 @@ enum np_target_kind {
 	NP_TARGET_CGROUP,
 };
 
+/** How NP_TARGET_CGROUP's `cgroup` names the group (docs/cgroups.md). */
+enum np_group_name {
+	NP_GROUP_PATH = 0,  /**< its path, absolute under the cgroup2 mount or relative to it */
+	NP_GROUP_UNIT,      /**< a systemd unit ("web.service"; "web" is web.service) */
+	NP_GROUP_CONTAINER, /**< a podman, docker, containerd or CRI-O container's ID or prefix */
+	NP_GROUP_VM,        /**< a libvirt domain's name (machine-qemu\x2dN\x2dNAME.scope) */
+};
+
 /** A target: its kind and identity, then what np_target_read() measured. Caller-owned. */
 struct np_target {
 	enum np_target_kind kind;
@@ -811,6 +819,7 @@ struct np_target {
 	 */
 	const char *cgroup;
 	const char *root;
+	enum np_group_name cgroup_name; /**< what `cgroup` is: a path (0) or a name */
 	/* NP_TARGET_CGROUP, filled by np_target_read(): resident above is memory.numa_stat's */
 	char *cgroup_path;        /**< relative to the mount ("system.slice/web.service") */
 	char *cgroup_mount;       /**< the mount ("/sys/fs/cgroup") */
@@ -836,7 +845,8 @@ void np_target_release(struct np_target *target);
  * -EINVAL a kernel thread (process.kernel_thread) or pid <= 0; -EPERM the process of another
  * user while the caller's real uid is not 0 (process.uid is its owner); -EACCES its numa_maps
  * may not be read; -EBADMSG, -ENOMEM.
- * CGROUP: the group opened below its mount and checked (it can be given a cpuset by this
+ * CGROUP: the group found by its name (cgroup_name; -ENOENT none, -ENOTUNIQ more than one,
+ * listed in the message), opened below its mount and checked (it can be given a cpuset by this
  * caller), then memory.current, memory.numa_stat (resident), cpu.max, its threads and
  * processes; np_host_last_error() names what was wrong: -ENODEV no cgroup2 mount, -EMEDIUMTYPE
  * cgroup v1 only, -EXDEV a path outside the mount, -ELOOP a symlink on the way, -ENOENT no

@@ -159,7 +159,9 @@ struct cli_place_opts {
 	const char *name;
 	const char *state_dir;
 	pid_t pid;
-	const char *cgroup;      /* --cgroup PATH */
+	const char *cgroup; /* --cgroup PATH, or the name of --unit, --container, --vm */
+	enum np_group_name cgroup_name;
+	const char *cgroup_opt;  /* the option that gave it */
 	const char *cgroup_root; /* --cgroup-root DIR */
 	bool migrate, dry_run, json;
 };

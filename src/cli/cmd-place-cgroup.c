@@ -10,15 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *what(const struct cli_place_opts *o)
+{
+	return o->cgroup_name == NP_GROUP_UNIT        ? "unit"
+	       : o->cgroup_name == NP_GROUP_CONTAINER ? "container"
+	       : o->cgroup_name == NP_GROUP_VM        ? "VM"
+	                                              : "group";
+}
+
 /* Why the group cannot be placed: the library's message names the group and the file. */
-static int refused(const struct cli_place_opts *o, int r)
+static int refused(const struct cli_place_opts *o, const struct np_target *t, int r)
 {
 	const char *why = np_host_last_error();
 
-	if (why && *why)
+	if (!why || !*why)
+		why = strerror(-r);
+	if (o->cgroup_name == NP_GROUP_PATH)
 		cli_error("cannot place group '%s': %s", o->cgroup, why);
+	else if (t->cgroup_path)
+		cli_error("cannot place %s '%s' (group %s): %s", what(o), o->cgroup, t->cgroup_path,
+		          why);
 	else
-		cli_error("cannot place group '%s': %s", o->cgroup, strerror(-r));
+		cli_error("cannot place %s '%s': %s", what(o), o->cgroup, why);
 	return EXIT_FAIL;
 }
 
@@ -41,6 +54,7 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 
 	json_object_set_new(j, "cgroup", json_string(t->cgroup_path));
 	json_object_set_new(j, "cgroup_id", json_integer((json_int_t)t->cgroup_id));
+	json_object_set_new(j, "kind", json_string(o->cgroup_name ? what(o) : "group"));
 	json_object_set_new(j, "name", p->name ? json_string(p->name) : json_null());
 	json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
@@ -62,11 +76,14 @@ static void print_text(const struct cli_place_opts *o, const struct np_target *t
                        const struct np_placement *p)
 {
 	char *n = cli_list_string(p->nodes), *c = cli_list_string(p->cpus), where[256], sz[32];
+	char named[320] = "";
 
 	cli_node_bytes_text(t->resident, t->nresident, where, sizeof(where));
-	printf("%s group %s on node%s %s, cpus %s: %s\n",
-	       o->dry_run ? "would place" : "placed", t->cgroup_path,
-	       hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "", n ? n : "?", c ? c : "?", p->reason);
+	if (o->cgroup_name)
+		snprintf(named, sizeof(named), " (%s %s)", what(o), o->cgroup);
+	printf("%s group %s%s on node%s %s, cpus %s: %s\n", o->dry_run ? "would place" : "placed",
+	       t->cgroup_path, named, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "", n ? n : "?",
+	       c ? c : "?", p->reason);
 	printf("memory %s (memory.numa_stat per node: %s), %u vCPU%s%s; %u process%s, %u "
 	       "thread%s\n",
 	       np_size_format(p->memory_bytes, sz, sizeof(sz)), where, p->vcpus,
@@ -85,13 +102,14 @@ int cli_place_group(const struct cli_place_opts *o, struct cli_placing *c)
 	c->target.kind = NP_TARGET_CGROUP;
 	c->target.cgroup = o->cgroup;
 	c->target.root = o->cgroup_root;
+	c->target.cgroup_name = o->cgroup_name;
 	r = np_target_read(&c->target);
 	if (r < 0)
-		return refused(o, r);
+		return refused(o, &c->target, r);
 	if (!o->dry_run) {
 		cli_error("cannot place group '%s': the ledger cannot record a group yet "
 		          "(--dry-run shows where it would go)",
-		          o->cgroup);
+		          c->target.cgroup_path);
 		return EXIT_FAIL;
 	}
 	r = cli_placing_prepare(c, "place", &o->host, &o->req, o->state_dir, NP_LEDGER_NO_CREATE);

@@ -20,8 +20,9 @@
 #include <unistd.h>
 
 static const char place_help[] =
-    "usage: numaplace place --pid PID | --cgroup PATH [--memory SIZE] [--vcpus N]\n"
-    "                       [--strategy S] [--cgroup-root DIR]\n"
+    "usage: numaplace place --pid PID | --cgroup PATH | --unit NAME | --container ID |\n"
+    "                       --vm NAME [--memory SIZE] [--vcpus N] [--strategy S]\n"
+    "                       [--cgroup-root DIR]\n"
     "                       [--nodes LIST | --cpus LIST] [--name NAME] [--migrate]\n"
     "                       [--dry-run] [--json] [--state-dir DIR]\n\n"
     "Adopt a running process: choose nodes for it as 'numaplace run' would, counting its\n"
@@ -34,6 +35,11 @@ static const char place_help[] =
     "  --cgroup PATH         a cgroup v2 group, absolute under the cgroup mount or relative\n"
     "                        to it (memory: its memory.current; vCPUs: cpu.max, else its\n"
     "                        threads); --dry-run only until the ledger records groups\n"
+    "  --unit NAME           the group of a systemd unit (NAME.service when NAME has no\n"
+    "                        suffix), found below system.slice or user.slice\n"
+    "  --container ID        the group of a podman, docker, containerd or CRI-O container\n"
+    "                        (an ID or a prefix matching one container)\n"
+    "  --vm NAME             the group of a libvirt VM (machine-qemu\\x2dN\\x2dNAME.scope)\n"
     "  --cgroup-root DIR     read the cgroup mount below DIR (DIR/proc/self/mountinfo)\n"
     "  --memory SIZE         memory it needs (default: its resident memory, from\n"
     "                        /proc/PID/numa_maps, huge pages included)\n"
@@ -44,6 +50,37 @@ static const char place_help[] =
     "  --dry-run             show what would be done; change nothing\n"
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
+
+/* --cgroup PATH, --unit NAME, --container ID, --vm NAME: 1 consumed, 0 not one, -EXIT_USAGE. */
+static int group_option(int argc, char **argv, int *i, struct cli_place_opts *o)
+{
+	static const struct {
+		const char *opt;
+		enum np_group_name kind;
+	} opts[] = {{"--cgroup", NP_GROUP_PATH},
+	            {"--unit", NP_GROUP_UNIT},
+	            {"--container", NP_GROUP_CONTAINER},
+	            {"--vm", NP_GROUP_VM}};
+	const char *v;
+	int err;
+
+	for (unsigned k = 0; k < sizeof(opts) / sizeof(*opts); k++) {
+		if ((v = cli_opt_value("place", opts[k].opt, argc, argv, i, &err)) == NULL) {
+			if (err)
+				return -err;
+			continue;
+		}
+		if (o->cgroup)
+			return -cli_usage_error("place",
+			                        "give one of --cgroup, --unit, --container "
+			                        "and --vm");
+		o->cgroup = v;
+		o->cgroup_name = opts[k].kind;
+		o->cgroup_opt = opts[k].opt;
+		return 1;
+	}
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct cli_place_opts *o)
 {
@@ -85,12 +122,11 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 		}
 		if (err)
 			return -err;
-		if ((v = cli_opt_value("place", "--cgroup", argc, argv, &i, &err)) != NULL) {
-			o->cgroup = v;
+		if ((r = group_option(argc, argv, &i, o)) != 0) {
+			if (r < 0)
+				return r;
 			continue;
 		}
-		if (err)
-			return -err;
 		if ((v = cli_opt_value("place", "--cgroup-root", argc, argv, &i, &err)) != NULL) {
 			o->cgroup_root = v;
 			continue;
@@ -107,11 +143,13 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 		return -cli_usage_error("place", "unknown argument '%s'", a);
 	}
 	if (o->pid && o->cgroup)
-		return -cli_usage_error("place", "give --pid or --cgroup, not both");
+		return -cli_usage_error("place", "give --pid or %s, not both", o->cgroup_opt);
 	if (!o->pid && !o->cgroup)
-		return -cli_usage_error("place", "--pid or --cgroup is required");
+		return -cli_usage_error(
+		    "place", "--pid or --cgroup (--unit, --container, --vm) is required");
 	if (o->cgroup_root && !o->cgroup)
-		return -cli_usage_error("place", "--cgroup-root needs --cgroup");
+		return -cli_usage_error("place", "--cgroup-root needs a group (--cgroup, --unit, "
+		                                 "--container, --vm)");
 	if (o->req.nodes && o->req.cpus)
 		return -cli_usage_error("place", "give --nodes or --cpus, not both");
 	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)

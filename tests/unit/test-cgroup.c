@@ -636,6 +636,83 @@ static void test_place_record_fails(void **state)
 	np_host_free(h);
 }
 
+/* Find `name` of `kind` in the fixture; expect `err`, or the path `want`. */
+static void finds(enum np__cgroup_name kind, const char *name, int err, const char *want)
+{
+	int fd = open(TREE "/sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+	char *path = NULL;
+
+	assert_true(fd >= 0);
+	assert_int_equal(np__cgroup_find(fd, kind, name, &path), err);
+	if (want)
+		assert_string_equal(path, want);
+	else
+		assert_null(path);
+	free(path);
+	close(fd);
+}
+
+static void test_find_names(void **state)
+{
+	(void)state;
+	finds(NP__CGROUP_UNIT, "web.service", 0, "system.slice/web.service");
+	finds(NP__CGROUP_UNIT, "web", 0, "system.slice/web.service");
+	finds(NP__CGROUP_UNIT, "editor.service", 0,
+	      "user.slice/user-1000.slice/user@1000.service/app.slice/editor.service");
+	finds(NP__CGROUP_UNIT, "user@1000.service", 0,
+	      "user.slice/user-1000.slice/user@1000.service");
+	finds(NP__CGROUP_UNIT, "nope.service", -ENOENT, NULL);
+	assert_string_equal(np_host_last_error(), "no unit group for 'nope.service' (below "
+	                                          "system.slice or user.slice)");
+	finds(NP__CGROUP_UNIT, "machine.slice", -ENOENT, NULL); /* not below the two slices */
+	finds(NP__CGROUP_UNIT, "system.slice/web.service", -EINVAL, NULL);
+	finds(NP__CGROUP_UNIT, "", -EINVAL, NULL);
+	/* podman, docker, containerd (in a kubepods slice), CRI-O; conmon's scope is not one */
+	finds(NP__CGROUP_CONTAINER, "3f2a", 0, "machine.slice/libpod-3f2a9c0e1d.scope");
+	finds(NP__CGROUP_CONTAINER, "3f2a9c0e1d", 0, "machine.slice/libpod-3f2a9c0e1d.scope");
+	finds(NP__CGROUP_CONTAINER, "abc", 0, "system.slice/docker-abcdef0123.scope");
+	finds(NP__CGROUP_CONTAINER, "0bad", 0,
+	      "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/"
+	      "cri-containerd-0badc0de.scope");
+	finds(NP__CGROUP_CONTAINER, "dead", 0, "system.slice/crio-deadbeef.scope");
+	finds(NP__CGROUP_CONTAINER, "3f2", -ENOTUNIQ, NULL);
+	assert_string_equal(np_host_last_error(), "container '3f2' is ambiguous: 2 groups match "
+	                                          "(machine.slice/libpod-3f2a9c0e1d.scope, "
+	                                          "machine.slice/libpod-3f2b77aa00.scope)");
+	finds(NP__CGROUP_CONTAINER, "ffff", -ENOENT, NULL);
+	finds(NP__CGROUP_CONTAINER, "conmon", -EINVAL, NULL);
+	assert_string_equal(np_host_last_error(),
+	                    "'conmon' is not a container ID or prefix (hexadecimal)");
+	/* a VM named with a '-' is escaped; "db" is not "db-1" */
+	finds(NP__CGROUP_VM, "db-1", 0, "machine.slice/machine-qemu\\x2d3\\x2ddb\\x2d1.scope");
+	finds(NP__CGROUP_VM, "db", 0, "machine.slice/machine-qemu\\x2d4\\x2ddb.scope");
+	finds(NP__CGROUP_VM, "d", -ENOENT, NULL);
+	assert_string_equal(np_host_last_error(),
+	                    "no VM group for 'd' (machine-qemu\\x2dN\\x2dNAME.scope)");
+}
+
+/* A target named by its unit, container or VM. */
+static void test_target_names(void **state)
+{
+	struct np_target t;
+
+	(void)state;
+	group_target(&t, "web");
+	t.cgroup_name = NP_GROUP_UNIT;
+	assert_int_equal(np_target_read(&t), 0);
+	assert_string_equal(t.cgroup_path, "system.slice/web.service");
+	assert_int_equal(t.memory_current, 14680064);
+	np_target_release(&t);
+	group_target(&t, "3f2");
+	t.cgroup_name = NP_GROUP_CONTAINER;
+	assert_int_equal(np_target_read(&t), -ENOTUNIQ);
+	np_target_release(&t);
+	group_target(&t, "web");
+	t.cgroup_name = NP_GROUP_VM;
+	assert_int_equal(np_target_read(&t), -ENOENT);
+	np_target_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +731,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_target_read, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_place_dry_run, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_place_record_fails, setup_copy, teardown_copy),
+	    cmocka_unit_test(test_find_names),
+	    cmocka_unit_test_setup_teardown(test_target_names, setup_copy, teardown_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

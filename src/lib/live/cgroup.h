@@ -92,6 +92,20 @@ int np__cgroup_read(int dirfd, const char *name, char **ret_text);
 /* Whether the space-separated `list` ("cpuset memory pids\n") holds `word`. */
 bool np__word_in(const char *list, const char *word);
 
+/* The names users know a group by (cgroup-names.c). */
+enum np__cgroup_name {
+	NP__CGROUP_UNIT,      /* a systemd unit: NAME (".service" when it has no suffix) */
+	NP__CGROUP_CONTAINER, /* a container's ID or a prefix of it */
+	NP__CGROUP_VM,        /* a libvirt domain's name */
+};
+
+/*
+ * The group of `name` below mountfd (relative to it, *ret_path to free()): found by walking
+ * the hierarchy (docs/cgroups.md). Returns 0; -ENOENT none, -ENOTUNIQ more than one (the
+ * message lists them), -EINVAL a name that cannot be one (a '/', a container ID not in hex).
+ */
+int np__cgroup_find(int mountfd, enum np__cgroup_name kind, const char *name, char **ret_path);
+
 /* What np__cgroup_apply() changed, so that np__cgroup_revert() can put it back. */
 struct np__cgroup_undo {
 	unsigned nenabled;

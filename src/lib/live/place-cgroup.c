@@ -8,6 +8,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,41 @@ static int measure_group(struct np_target *t, struct group *g)
 	return 0;
 }
 
+/* Open the group t->cgroup names: a path, or a name found in the hierarchy. */
+static int open_group(struct np_target *t, struct group *g)
+{
+	static const enum np__cgroup_name kinds[] = {
+	    [NP_GROUP_UNIT] = NP__CGROUP_UNIT,
+	    [NP_GROUP_CONTAINER] = NP__CGROUP_CONTAINER,
+	    [NP_GROUP_VM] = NP__CGROUP_VM,
+	};
+	char *mount = NULL, *path = NULL;
+	int fd = -1, r;
+
+	if (t->cgroup_name == NP_GROUP_PATH)
+		return np__cgroup_open(g->rootfd, NULL, t->cgroup, &g->cg);
+	if ((unsigned)t->cgroup_name > NP_GROUP_VM)
+		return -EINVAL;
+	r = np__cgroup_mount_find(g->rootfd, &mount);
+	if (r < 0)
+		return r;
+	fd = openat(g->rootfd, *mount ? mount : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		np__set_error("cannot open the cgroup mount '/%s': %s", mount, strerror(-r));
+		goto out;
+	}
+	r = np__cgroup_find(fd, kinds[t->cgroup_name], t->cgroup, &path);
+	if (r == 0)
+		r = np__cgroup_open(g->rootfd, mount, path, &g->cg);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(mount);
+	free(path);
+	return r;
+}
+
 int np__target_group_read(struct np_target *t)
 {
 	struct group *g;
@@ -93,7 +129,7 @@ int np__target_group_read(struct np_target *t)
 		np__set_error("cannot open '%s': %s", t->root ? t->root : "/", strerror(-r));
 		return r;
 	}
-	r = np__cgroup_open(g->rootfd, NULL, t->cgroup, &g->cg);
+	r = open_group(t, g);
 	if (r < 0)
 		return r;
 	t->cgroup_path = strdup(g->cg.path);
