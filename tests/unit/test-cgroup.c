@@ -290,9 +290,19 @@ static int teardown_copy(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+static void put_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* On a copy: the check wants write access, which the source tree may not give. */
 static void test_check(void **state)
 {
+	char path[PATH_MAX * 2];
 	int fd = np__proc_root_open(copy);
 	struct np__cgroup cg = open_ok(fd, "system.slice/web.service");
 
@@ -313,12 +323,19 @@ static void test_check(void **state)
 	    np_host_last_error(),
 	    "it is a threaded group (a cpuset is set on the domain group above it)");
 	np__cgroup_release(&cg);
-	/* web.service does not hand cpuset on: its child cannot have one */
+	/* system.slice offers cpuset: it would be enabled there, then in web.service */
 	cg = open_ok(fd, "system.slice/web.service/worker");
+	assert_int_equal(np__cgroup_check(&cg), 0);
+	np__cgroup_release(&cg);
+	/* a root that does not offer it: nothing below can have it */
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/cgroup.controllers", copy);
+	put_text(path, "cpu io memory pids\n");
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/cgroup.subtree_control", copy);
+	put_text(path, "cpu memory pids\n");
+	cg = open_ok(fd, "system.slice/web.service");
 	assert_int_equal(np__cgroup_check(&cg), -EOPNOTSUPP);
-	assert_string_equal(np_host_last_error(),
-	                    "the cpuset controller is not available (not in its parent's "
-	                    "cgroup.controllers)");
+	assert_string_equal(np_host_last_error(), "the cpuset controller is not available (not in "
+	                                          "the cgroup.controllers of the root group)");
 	np__cgroup_release(&cg);
 	close(fd);
 }

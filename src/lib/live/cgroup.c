@@ -352,24 +352,66 @@ static int parent_open(const struct np__cgroup *cg)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The parent offers cpuset, and this caller may write what np__cgroup_apply() writes. */
-static int check_parent(const struct np__cgroup *cg, int pfd)
+/*
+ * Whether ancestor `dir` ("" the mount's root) leads cpuset on: 1 it hands it on already, 0 it
+ * offers it (in cgroup.controllers: np__cgroup_apply() enables it here and below), or
+ * -EOPNOTSUPP. A child offers what its parent hands on, so the first ancestor from the top
+ * that does not hand cpuset on decides.
+ */
+static int offers_cpuset(const struct np__cgroup *cg, const char *dir)
 {
 	char *text = NULL;
+	int fd, r;
+
+	fd = openat(cg->mountfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = np__cgroup_read(fd, "cgroup.subtree_control", &text);
+	if (r == 0 && np__word_in(text, "cpuset"))
+		r = 1;
+	free(text);
+	text = NULL;
+	if (r == 0) {
+		r = np__cgroup_read(fd, "cgroup.controllers", &text);
+		if (r == 0 && !np__word_in(text, "cpuset"))
+			r = -EOPNOTSUPP;
+		free(text);
+	}
+	close(fd);
+	if (r == -EOPNOTSUPP)
+		np__set_error("the cpuset controller is not available (not in the "
+		              "cgroup.controllers of %s%s)",
+		              *dir ? "group " : "the root group", dir);
+	else if (r < 0)
+		np__set_error("cannot read the controllers of '%s': %s", *dir ? dir : "/",
+		              strerror(-r));
+	return r;
+}
+
+static int check_cpuset(const struct np__cgroup *cg)
+{
+	char *dir = strdup(cg->path), *slash;
 	int r;
 
-	r = np__cgroup_read(pfd, "cgroup.controllers", &text);
-	if (r < 0) {
-		np__set_error("cannot read its parent's cgroup.controllers: %s", strerror(-r));
-		return r;
+	if (!dir)
+		return -ENOMEM;
+	r = offers_cpuset(cg, "");
+	for (slash = strchr(dir, '/'); r == 1 && slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		r = offers_cpuset(cg, dir);
+		*slash = '/';
 	}
-	r = np__word_in(text, "cpuset") ? 0 : -EOPNOTSUPP;
-	free(text);
-	if (r < 0) {
-		np__set_error("the cpuset controller is not available (not in its parent's "
-		              "cgroup.controllers)");
+	free(dir);
+	return r < 0 ? r : 0;
+}
+
+/* This caller may write what np__cgroup_apply() writes. */
+static int check_parent(const struct np__cgroup *cg, int pfd)
+{
+	int r = check_cpuset(cg);
+
+	if (r < 0)
 		return r;
-	}
 	if (faccessat(cg->fd, "cpuset.cpus", F_OK, 0) == 0)
 		r = faccessat(cg->fd, "cpuset.cpus", W_OK, 0) ||
 		            faccessat(cg->fd, "cpuset.mems", W_OK, 0)

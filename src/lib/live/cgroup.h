@@ -56,9 +56,10 @@ int np__cgroup_open(int rootfd, const char *mount, const char *path, struct np__
 int np__cgroup_is_threaded(const struct np__cgroup *cg);
 
 /*
- * Whether the group can be given a cpuset: not the root, not threaded, the parent offers cpuset
- * (cgroup.controllers), and this caller (real uid) may write the group's cpuset files or, while
- * they do not exist yet, the parent's cgroup.subtree_control. Returns 0 or -errno (see above).
+ * Whether the group can be given a cpuset: not the root, not threaded, cpuset offered (in the
+ * cgroup.controllers of the first ancestor from the top that does not hand it on), and this caller
+ * (real uid) may write the group's cpuset files or, while they do not exist yet, the parent's
+ * cgroup.subtree_control. Returns 0 or -errno (see above).
  */
 int np__cgroup_check(const struct np__cgroup *cg);
 
