@@ -126,6 +126,14 @@ void np__cgroup_undo_release(struct np__cgroup_undo *undo);
 int np__cgroup_apply(const struct np__cgroup *cg, const char *cpus, const char *mems,
                      struct np__cgroup_undo *ret_undo);
 
+/*
+ * Move the pages of every member (the group and the groups below it) on `from` to `to`
+ * (migrate_pages(2)). Returns 0 with *ret_failed the pages the kernel could not move, or -errno
+ * (a member gone meanwhile is skipped).
+ */
+int np__cgroup_migrate(const struct np__cgroup *cg, hwloc_const_nodeset_t from,
+                       hwloc_const_nodeset_t to, long *ret_failed);
+
 /* Put back what np__cgroup_apply() changed (mems, cpus, then the ancestors bottom up). */
 int np__cgroup_revert(const struct np__cgroup *cg, struct np__cgroup_undo *undo);
 

@@ -200,15 +200,22 @@ void np__target_group_migration(const np_host *h, const struct np_target *t,
                                 hwloc_const_nodeset_t nodes, struct np_migration *m)
 {
 	struct group *g = t->group;
-	hwloc_bitmap_t to = hwloc_bitmap_alloc();
+	hwloc_bitmap_t to = hwloc_bitmap_alloc(), from = hwloc_bitmap_alloc();
 	char *mems = NULL;
 
 	m->done = 1;
-	if (!to || !g || mems_of(h, nodes, &mems) < 0 || hwloc_bitmap_list_sscanf(to, mems) < 0) {
+	if (!to || !from || !g || mems_of(h, nodes, &mems) < 0 ||
+	    hwloc_bitmap_list_sscanf(to, mems) < 0) {
 		m->err = -ENOMEM;
 		goto out;
 	}
 	m->to_move = np__bytes_off(t->resident, t->nresident, to);
+	for (int i = 0; i < t->nresident; i++)
+		if (t->resident[i].bytes && !hwloc_bitmap_isset(to, t->resident[i].node))
+			hwloc_bitmap_set(from, t->resident[i].node);
+	if (!hwloc_bitmap_iszero(from) &&
+	    (m->err = np__cgroup_migrate(&g->cg, from, to, &m->kernel_failed)) < 0)
+		goto out;
 	m->nafter = np__cgroup_numa_stat(&g->cg, &m->after);
 	if (m->nafter < 0) {
 		m->err = m->nafter;
@@ -220,4 +227,5 @@ void np__target_group_migration(const np_host *h, const struct np_target *t,
 out:
 	free(mems);
 	hwloc_bitmap_free(to);
+	hwloc_bitmap_free(from);
 }

@@ -8,7 +8,10 @@
 #   (created by hand with those names) is found and measured;
 # - a threaded group, '..', a symlink and a missing group are refused, and nothing changed;
 # - without --dry-run the placement is refused until the ledger records groups, and the
-#   hierarchy is as it was (no cpuset enabled, cpuset.mems untouched).
+#   hierarchy is as it was (no cpuset enabled, cpuset.mems untouched);
+# - the cpuset writer (np-cgroup-apply) on another group of three: cpuset.mems.effective is
+#   the target, at least 90% of memory.numa_stat is there after, every member and a child
+#   forked after run on its CPUs, and taskset to node 0's CPUs does not take a member out.
 . /test/lib.sh
 
 export NUMAPLACE_STATE_DIR=/run/np-check-cgroup
@@ -139,6 +142,35 @@ expect cg.unchanged "$(cat $CG/cgroup.subtree_control $CG/np/cgroup.subtree_cont
 [ ! -e "$NUMAPLACE_STATE_DIR" ] && pass cg.ledger "no ledger created" ||
 	fail cg.ledger "$(ls -la $NUMAPLACE_STATE_DIR)"
 
-kill $(cat $CG/np/grp/cgroup.procs $CG/system.slice/np-web.service/cgroup.procs \
+# the cpuset writer itself (np__cgroup_apply(), what place --cgroup applies once the ledger
+# records groups): the pages move with cpuset.mems, the members and a child forked later run
+# on the new CPUs, and an affinity outside them does not take a member out
+group np/app
+start_in np/app 3 "$cpus0"
+tcpus=$(cat /sys/devices/system/node/node$target/cpulist)
+np-cgroup-apply np/app "$tcpus" $target >/tmp/apply.out 2>&1
+expect cg.apply.status $? 0
+echo "INFO cg.apply: $(cat /tmp/apply.out | tr '\n' ' ')"
+expect cg.apply.subtree "$(grep -ow cpuset $CG/np/cgroup.subtree_control)" cpuset
+expect cg.apply.mems "$(cat $CG/np/app/cpuset.mems.effective)" $target
+expect cg.apply.cpus "$(cat $CG/np/app/cpuset.cpus.effective)" "$tcpus"
+after=$(sed -n 's/^AFTER //p' /tmp/apply.out)
+on_t=0 all=0
+for w in $after; do
+	all=$((all + ${w#*:}))
+	[ "${w%%:*}" = $target ] && on_t=$((on_t + ${w#*:}))
+done
+[ $all -gt 0 ] && [ $((on_t * 10)) -ge $((all * 9)) ] && pass cg.apply.moved "$on_t of $all on node $target" ||
+	fail cg.apply.moved "$on_t of $all on node $target ($after)"
+for p in $(cat $CG/np/app/cgroup.procs); do
+	expect cg.apply.member.$p "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$p/status)" "$tcpus"
+done
+child=$(sh -c "echo \$\$ >$CG/np/app/cgroup.procs; sh -c 'grep -E \"^(Cpus|Mems)_allowed_list\" /proc/self/status'" | cut -f2 | paste -sd' ')
+expect cg.apply.child "$child" "$tcpus $target"
+p=$(head -1 $CG/np/app/cgroup.procs)
+taskset -p -c "$cpus0" $p >/dev/null 2>&1
+expect cg.apply.escape "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$p/status)" "$tcpus"
+
+kill $(cat $CG/np/grp/cgroup.procs $CG/np/app/cgroup.procs $CG/system.slice/np-web.service/cgroup.procs \
 	$CG/machine.slice/*.scope/cgroup.procs 2>/dev/null) 2>/dev/null
 wait
