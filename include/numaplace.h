@@ -911,7 +911,10 @@ struct np_target {
 
 /** Zero every field (kind NP_TARGET_SELF). */
 void np_target_init(struct np_target *target);
-/** Free what np_target_read() filled in and zero it (kind, pid and argv stay); idempotent. */
+/**
+ * Free what np_target_read() filled in and zero it (kind, pid, argv, cgroup, root and
+ * cgroup_name stay); idempotent.
+ */
 void np_target_release(struct np_target *target);
 
 /**
