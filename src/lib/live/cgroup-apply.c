@@ -219,11 +219,12 @@ int np__cgroup_revert(const struct np__cgroup *cg, struct np__cgroup_undo *undo)
 }
 
 /*
- * Writing cpuset.mems moves the members' pages only where the kernel's cpuset migrates on a
- * change of mems (and only from the nodes it last allowed, none for a group whose cpuset was
- * just enabled): on Debian's cloud kernel in the vm suite a first write moved nothing. So the
- * pages of every member outside `to` are moved here with migrate_pages(2), as place --pid
- * moves a process's; the cpuset then keeps new pages on `to`.
+ * Writing cpuset.mems keeps every new page on the group's nodes, but whether the kernel moves
+ * the pages already elsewhere cannot be relied on: in the vm suite's guests (Debian's cloud
+ * kernel, a freshly enabled cpuset) the write moved all of 96 MiB on node 0 to node 6 of one
+ * topology and none of 96 MiB on nodes 0 and 1 to node 3 of another. So the pages of every
+ * member outside `to` are moved here with migrate_pages(2), as place --pid moves a process's;
+ * what the kernel moved already is not moved twice.
  */
 int np__cgroup_migrate(const struct np__cgroup *cg, hwloc_const_nodeset_t from,
                        hwloc_const_nodeset_t to, long *ret_failed)

@@ -46,6 +46,15 @@ start_in() {
 		i=$((i + 1))
 	done
 }
+# stop_in DIR: end the processes of group DIR (their memory freed for the next group).
+stop_in() {
+	local n=0
+	kill $(cat "$CG/$1/cgroup.procs") 2>/dev/null
+	while [ -n "$(cat "$CG/$1/cgroup.procs")" ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
 # place NAME ARGS...: numaplace place --json ARGS into /tmp/NAME.flat; returns its status.
 place() {
 	local name=$1 rc
@@ -100,6 +109,7 @@ expect cg.abs.cgroup "$(field cg.abs cgroup)" np/grp
 expect cg.vcpus "$(field cg.dry vcpus)" 3
 echo "50000 100000" >$CG/np/grp/cpu.max 2>/dev/null &&
 	{ place cg.quota --cgroup np/grp --dry-run; expect cg.quota.vcpus "$(field cg.quota vcpus)" 1; }
+stop_in np/grp
 
 # the names users know, made by hand as systemd, podman and libvirt would
 for spec in "unit:np-web:system.slice/np-web.service" \
@@ -113,6 +123,7 @@ for spec in "unit:np-web:system.slice/np-web.service" \
 	start_in "$path" 3 "$cpus0"
 	place cg.$kind --$kind "$name" --nodes $target --dry-run
 	measured cg.$kind "$path"
+	stop_in "$path"
 done
 mkdir $CG/machine.slice/libpod-3f2a9c5555.scope
 place cg.ambiguous --container 3f2a9c --dry-run
