@@ -8,7 +8,11 @@
  * - _new/_free pairs own heap objects; every _free accepts NULL.
  * - CPU and node sets are hwloc bitmaps holding OS indexes: kernel CPU numbers and kernel
  *   NUMA node ids (which may be sparse: 0,1,4,5,8,9,250...).
- * - The library never prints, never exits and never reads the environment.
+ * - The library never prints and never exits, and nothing it does depends on the environment.
+ *   One exception touches it: np_host_load() through hwloc (NP_SOURCE_LIVE and NP_SOURCE_SYSFS
+ *   without NP_HOST_FAST) sets HWLOC_FSROOT and HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES for the
+ *   duration of hwloc's discovery, under a lock, and restores their previous values (see
+ *   NP_SOURCE_SYSFS). hwloc itself reads its own HWLOC_* variables.
  */
 #ifndef NUMAPLACE_H
 #define NUMAPLACE_H
@@ -23,6 +27,19 @@ extern "C" {
 #endif
 
 #define NP_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Text describing the last failure of a library call in this thread (e.g. "cannot parse
+ * 'sys/devices/system/node/node3/meminfo' line 2", "state directory '/run/numaplace' is a
+ * symlink"), or "" if none. np_host_load() and np_ledger_open() clear it first; other calls
+ * set it when they fail and say so. Owned by the library, valid until the next call in this
+ * thread.
+ */
+const char *np_last_error(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Host snapshot                                                                                */
@@ -128,7 +145,7 @@ typedef struct np_host np_host;
  * Returns 0 and sets *ret_host (free with np_host_free()), or:
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
- * sysfs file could not be parsed (np_host_last_error() names what and where);
+ * sysfs file could not be parsed (np_last_error() names what and where);
  * -ENODEV no NUMA node with CPUs is usable; -E2BIG the source is past a limit above; -ENOMEM.
  *
  * What a source does not say is assumed, and the snapshot says so: no distances (10 local,
@@ -139,13 +156,6 @@ typedef struct np_host np_host;
  * A captured sysfs tree without any nodeN folder is one node 0 (a single-node machine).
  */
 int np_host_load(const struct np_source *src, np_host **ret_host);
-
-/**
- * Text describing the last np_host_load() failure in this thread (e.g. "cannot parse
- * 'sys/devices/system/node/node3/meminfo' line 2"), or "" if none. Owned by the library,
- * valid until the next call in this thread.
- */
-const char *np_host_last_error(void);
 
 void np_host_free(np_host *host);
 
@@ -461,7 +471,7 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
 	     enum np_mem_policy *ret_policy);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Claims ledger                                                                                */
+/* Claims ledger: workloads, their claims, the placement transaction, moves                    */
 /* ------------------------------------------------------------------------------------------ */
 
 /**
@@ -469,7 +479,9 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
  * SQLite database (WAL journal) `ledger.db` in a state directory the caller chooses (see
  * docs/ledger.md for the schema and the transaction). Not thread-safe: one handle per thread.
  * Every ledger call may also return -ENOSPC when the state directory's file system is full
- * (nothing is changed then).
+ * (nothing is changed then). What became of a workload's process (gone, a zombie, its pid
+ * reused), what it has resident and whose it is are read from proc/ below
+ * np_ledger_opts.proc_root; the ledger itself only stores.
  */
 typedef struct np_ledger np_ledger;
 
@@ -478,6 +490,11 @@ struct np_node_bytes {
 	unsigned node; /**< kernel node id */
 	uint64_t bytes;
 };
+
+/** Bytes on node `node` in `a` (n entries, each node at most once), 0 when it is not there. */
+uint64_t np_node_bytes_get(const struct np_node_bytes *a, unsigned n, unsigned node);
+/** Bytes on all nodes of `a` (n entries), UINT64_MAX when the sum does not fit. */
+uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n);
 
 /** One workload of the ledger. Caller-owned: np_workload_init() / np_workload_release(). */
 struct np_workload {
@@ -540,17 +557,11 @@ void np_ledger_opts_init(struct np_ledger_opts *opts);
  * -EBADMSG the file is not an SQLite database or is corrupt (left untouched);
  * -EPROTO a database of another application or of an unknown schema version (never
  * rewritten); -EBUSY another process held it past the busy timeout; -EIO, -ENOMEM.
- * np_ledger_last_error() says which file and why.
+ * np_last_error() says which file and why.
  */
 int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger **ret_ledger);
 /** Close; rolls back a transaction still open. NULL is a no-op. */
 void np_ledger_close(np_ledger *ledger);
-
-/**
- * Text describing the last ledger failure in this thread, or "". Owned by the library, valid
- * until the next call in this thread.
- */
-const char *np_ledger_last_error(void);
 
 /**
  * Start the placement transaction (BEGIN IMMEDIATE: other writers wait up to the busy timeout)
@@ -602,14 +613,6 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
 
-/**
- * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
- * clock ticks after boot. It does not change across exec, so (pid, start time) names a
- * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
- * -EBADMSG an unreadable stat line.
- */
-int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
-
 /** Flags of np_ledger_list(). */
 enum np_ledger_list_flags {
 	NP_LEDGER_LIST_ALL = 1u << 0,      /**< the pruned history too, after the live ones */
@@ -623,10 +626,43 @@ enum np_ledger_list_flags {
  */
 int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_list);
 
+/**
+ * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
+ * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
+ * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
+ * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
+ * -EIO, -ENOMEM.
+ */
+int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
+
+/** One recorded move. */
+struct np_move {
+	char *name;          /**< the workload's name */
+	pid_t pid;
+	int64_t time;        /**< Unix time */
+	hwloc_bitmap_t from; /**< nodes before */
+	hwloc_bitmap_t to;   /**< nodes after */
+	char *reason;
+};
+
+/**
+ * The moves of the workloads the ledger still holds (live and history), oldest first.
+ * Returns the count and *ret_moves (np_moves_free()), or -errno.
+ */
+int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
+void np_moves_free(struct np_move *moves, unsigned n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Running processes: facts, migration                                                          */
 /* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
+ * clock ticks after boot. It does not change across exec, so (pid, start time) names a
+ * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
+ * -EBADMSG an unreadable stat line.
+ */
+int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
 
 /** A process as /proc/PID/stat shows it. */
 struct np_process {
@@ -709,7 +745,7 @@ struct np_numastat {
  * "key value" lines only (a key a later kernel adds is skipped). Returns the number of nodes
  * and *ret_stats in the order of `nodes` (free()); -EINVAL for NULL, an empty or infinite set
  * or a node above 65535; -ENOENT and other read errors of a file; -EBADMSG or -ERANGE for a
- * file that is not a numastat; -ENOMEM. np_host_last_error() names the file and the line.
+ * file that is not a numastat; -ENOMEM. np_last_error() names the file and the line.
  */
 int np_numastat_read(const char *root, hwloc_const_nodeset_t nodes,
 		     struct np_numastat **ret_stats);
@@ -799,36 +835,6 @@ void np_rebalance_decision_release(struct np_rebalance_decision *decision);
 
 /** "fine", "move", "held", "no better", "deferred", "unplaced"; NULL for an unknown value. */
 const char *np_rebalance_verdict_name(enum np_rebalance_verdict v);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Moves in the ledger                                                                          */
-/* ------------------------------------------------------------------------------------------ */
-
-/**
- * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
- * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
- * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
- * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
- * -EIO, -ENOMEM.
- */
-int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
-
-/** One recorded move. */
-struct np_move {
-	char *name;          /**< the workload's name */
-	pid_t pid;
-	int64_t time;        /**< Unix time */
-	hwloc_bitmap_t from; /**< nodes before */
-	hwloc_bitmap_t to;   /**< nodes after */
-	char *reason;
-};
-
-/**
- * The moves of the workloads the ledger still holds (live and history), oldest first.
- * Returns the count and *ret_moves (np_moves_free()), or -errno.
- */
-int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
-void np_moves_free(struct np_move *moves, unsigned n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* QEMU command lines                                                                           */
@@ -929,7 +935,7 @@ void np_target_release(struct np_target *target);
  * CGROUP: the group found by its name (cgroup_name; -ENOENT none, -ENOTUNIQ more than one,
  * listed in the message), opened below its mount and checked (it can be given a cpuset by this
  * caller), then memory.current, memory.numa_stat (resident), cpu.max, its threads and
- * processes; np_host_last_error() names what was wrong: -ENODEV no cgroup2 mount, -EMEDIUMTYPE
+ * processes; np_last_error() names what was wrong: -ENODEV no cgroup2 mount, -EMEDIUMTYPE
  * cgroup v1 only, -EXDEV a path outside the mount, -ELOOP a symlink on the way, -ENOENT no
  * such group (or it vanished), -EINVAL the root group or a threaded one, -EOPNOTSUPP the
  * cpuset controller not offered, -EACCES not root and not delegated; -EBADMSG, -ENOMEM.
@@ -1062,7 +1068,7 @@ void np_placement_release(struct np_placement *p);
  * NP_PLACE_MIGRATE, migrate. `ledger` NULL: nothing placed yet, a dry run only (-EINVAL
  * otherwise). The transaction is closed on return: committed when applied, else rolled back.
  * Returns 0 with *ret filled (also when nothing fits: ret->fit, ret->applied); or a negative
- * errno with ret->failed naming the step (np_ledger_last_error() says more for the ledger's):
+ * errno with ret->failed naming the step (np_last_error() says more for the ledger's):
  * the errors of np_target_read(), np_ledger_begin(), np_search(), np_apply() (-ESRCH: the
  * process exited), np_ledger_insert() (-EINVAL a bad name, -EEXIST a name taken),
  * np_ledger_move(), np_ledger_commit(); -ENOMEM. A migration's failure is not one: see

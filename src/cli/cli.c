@@ -183,7 +183,7 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 		warn_shared_cpus(*ret_host);
 		return EXIT_OK;
 	}
-	detail = np_host_last_error();
+	detail = np_last_error();
 	if (r == -ENODEV && !*detail) {
 		cli_error("every usable CPU of %s is reserved (reserved-cpus, %s:%u)",
 			  o->src.kind == NP_SOURCE_LIVE ? what[0] : o->src.arg, cli_config()->path,

@@ -43,7 +43,7 @@ extern const char cli_host_options_help[];
 /*
  * np_host_load() and then np_host_reserve() of the configuration's reserved-cpus: the snapshot
  * every command places on. Prints nothing; returns 0 or a negative errno (-ENODEV with
- * np_host_last_error() empty: every usable CPU is reserved).
+ * np_last_error() empty: every usable CPU is reserved).
  */
 int cli_host_read(const struct np_source *src, np_host **ret_host);
 /* cli_host_read(), printing a clear error on failure. Returns 0 or EXIT_FAIL. */

@@ -21,7 +21,7 @@ static const char *what(const struct cli_place_opts *o)
 /* Why the group cannot be placed: the library's message names the group and the file. */
 static int refused(const struct cli_place_opts *o, const struct np_target *t, int r)
 {
-	const char *why = np_host_last_error();
+	const char *why = np_last_error();
 
 	if (!why || !*why)
 		why = strerror(-r);

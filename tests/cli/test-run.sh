@@ -184,6 +184,8 @@ rm -f "$db-wal" "$db-shm"
 cp "$db" "$tmp/corrupt"
 expect 1 "corrupt database" -- "$np" run --memory 64M -- true
 grep_err "is not a numaplace ledger" "corrupt database"
+grep_err "is not a numaplace ledger: not an SQLite database (left untouched)" "corrupt database"
+grep -q "not an error" "$tmp/err" && bad "corrupt database: SQLite's 'not an error' printed" || ok
 cmp -s "$db" "$tmp/corrupt" && ok || bad "the corrupt database was modified"
 expect 1 "corrupt database: list" -- "$np" list
 cmp -s "$db" "$tmp/corrupt" && ok || bad "the corrupt database was modified by list"

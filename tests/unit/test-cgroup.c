@@ -87,7 +87,7 @@ static void test_mount_find(void **state)
 	free(m);
 	m = NULL;
 	assert_int_equal(np__cgroup_mount_find(none, &m), -ENOENT);
-	assert_string_equal(np_host_last_error(),
+	assert_string_equal(np_last_error(),
 	                    "cannot read 'proc/self/mountinfo': No such file or directory");
 	assert_null(m);
 	close(fd);
@@ -129,17 +129,17 @@ static void test_open(void **state)
 	opens(fd, "/sys/fs/cgroup/", 0, "");
 	opens(fd, "", -EINVAL, NULL);
 	opens(fd, "nope.slice", -ENOENT, NULL);
-	assert_string_equal(np_host_last_error(), "no such group");
+	assert_string_equal(np_last_error(), "no such group");
 	opens(fd, "system.slice/web.service/cpu.max", -ENOTDIR, NULL);
 	/* outside the mount: "..", an absolute path elsewhere, a symlink */
 	opens(fd, "..", -EXDEV, NULL);
-	assert_string_equal(np_host_last_error(), "'..' is not allowed (outside the cgroup mount)");
+	assert_string_equal(np_last_error(), "'..' is not allowed (outside the cgroup mount)");
 	opens(fd, "system.slice/../../..", -EXDEV, NULL);
 	opens(fd, "/etc", -EXDEV, NULL);
-	assert_string_equal(np_host_last_error(), "outside the cgroup mount /sys/fs/cgroup");
+	assert_string_equal(np_last_error(), "outside the cgroup mount /sys/fs/cgroup");
 	opens(fd, "/sys/fs/cgroupx/a", -EXDEV, NULL);
 	opens(fd, "link/web.service", -ELOOP, NULL);
-	assert_string_equal(np_host_last_error(), "'link' is a symlink");
+	assert_string_equal(np_last_error(), "'link' is a symlink");
 	opens(fd, "/sys/fs/cgroup/link", -ELOOP, NULL);
 	close(fd);
 }
@@ -196,7 +196,7 @@ static void test_readers(void **state)
 	assert_int_equal(vcpus, 0);
 	assert_int_equal(np__cgroup_memory_current(&worker, &bytes), -ENOENT);
 	assert_string_equal(
-	    np_host_last_error(),
+	    np_last_error(),
 	    "cannot read 'machine.slice/memory.current': No such file or directory");
 	np__cgroup_release(&worker);
 	np__cgroup_release(&cg);
@@ -314,13 +314,13 @@ static void test_check(void **state)
 	np__cgroup_release(&cg);
 	cg = open_ok(fd, "/sys/fs/cgroup");
 	assert_int_equal(np__cgroup_check(&cg), -EINVAL);
-	assert_string_equal(np_host_last_error(), "the root group cannot be placed");
+	assert_string_equal(np_last_error(), "the root group cannot be placed");
 	np__cgroup_release(&cg);
 	cg = open_ok(fd, "threaded");
 	assert_int_equal(np__cgroup_is_threaded(&cg), 1);
 	assert_int_equal(np__cgroup_check(&cg), -EINVAL);
 	assert_string_equal(
-	    np_host_last_error(),
+	    np_last_error(),
 	    "it is a threaded group (a cpuset is set on the domain group above it)");
 	np__cgroup_release(&cg);
 	/* system.slice offers cpuset: it would be enabled there, then in web.service */
@@ -334,7 +334,7 @@ static void test_check(void **state)
 	put_text(path, "cpu memory pids\n");
 	cg = open_ok(fd, "system.slice/web.service");
 	assert_int_equal(np__cgroup_check(&cg), -EOPNOTSUPP);
-	assert_string_equal(np_host_last_error(), "the cpuset controller is not available (not in "
+	assert_string_equal(np_last_error(), "the cpuset controller is not available (not in "
 	                                          "the cgroup.controllers of the root group)");
 	np__cgroup_release(&cg);
 	close(fd);
@@ -398,7 +398,7 @@ static void test_apply_fails(void **state)
 	assert_int_equal(truncate(path, 0), 0);
 	assert_int_equal(unlinkat(cg.fd, "cpuset.mems", 0), 0);
 	assert_int_equal(np__cgroup_apply(&cg, "4-7", "2", &undo), -ENOENT);
-	assert_string_equal(np_host_last_error(),
+	assert_string_equal(np_last_error(),
 	                    "cannot read 'system.slice/web.service/cpuset.mems': "
 	                    "No such file or directory");
 	assert_int_equal(undo.nenabled, 0);
@@ -425,7 +425,7 @@ static void test_apply_unavailable(void **state)
 	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/system.slice/cgroup.subtree_control", copy);
 	assert_int_equal(truncate(path, 0), 0);
 	assert_int_equal(np__cgroup_apply(&cg, "0", "0", &undo), -EOPNOTSUPP);
-	assert_string_equal(np_host_last_error(),
+	assert_string_equal(np_last_error(),
 	                    "the cpuset controller is not available in group "
 	                    "'system.slice/web.service' (not in its cgroup.controllers)");
 	/* system.slice was enabled on the way down, then put back */
@@ -471,7 +471,7 @@ static int check_as_nobody(void)
 	if (fd < 0 || np__cgroup_open(fd, NULL, "system.slice/web.service", &cg) < 0)
 		return 101;
 	r = np__cgroup_check(&cg);
-	if (r != -EACCES || strcmp(np_host_last_error(), "permission denied (not root, and not "
+	if (r != -EACCES || strcmp(np_last_error(), "permission denied (not root, and not "
 	                                                 "delegated to this user)"))
 		return 102;
 	np__cgroup_release(&cg);
@@ -568,7 +568,7 @@ static void test_target_read(void **state)
 	np_target_release(&t);
 	group_target(&t, "system.slice/gone.service");
 	assert_int_equal(np_target_read(&t), -ENOENT);
-	assert_string_equal(np_host_last_error(), "no such group");
+	assert_string_equal(np_last_error(), "no such group");
 	np_target_release(&t);
 	group_target(&t, "machine.slice");
 	t.root = FIXTURES "/sysfs/two-node"; /* no proc/self/mountinfo */
@@ -679,7 +679,7 @@ static void test_find_names(void **state)
 	finds(NP__CGROUP_UNIT, "user@1000.service", 0,
 	      "user.slice/user-1000.slice/user@1000.service");
 	finds(NP__CGROUP_UNIT, "nope.service", -ENOENT, NULL);
-	assert_string_equal(np_host_last_error(), "no unit group for 'nope.service' (below "
+	assert_string_equal(np_last_error(), "no unit group for 'nope.service' (below "
 	                                          "system.slice or user.slice)");
 	finds(NP__CGROUP_UNIT, "machine.slice", -ENOENT, NULL); /* not below the two slices */
 	finds(NP__CGROUP_UNIT, "system.slice/web.service", -EINVAL, NULL);
@@ -693,18 +693,18 @@ static void test_find_names(void **state)
 	      "cri-containerd-0badc0de.scope");
 	finds(NP__CGROUP_CONTAINER, "dead", 0, "system.slice/crio-deadbeef.scope");
 	finds(NP__CGROUP_CONTAINER, "3f2", -ENOTUNIQ, NULL);
-	assert_string_equal(np_host_last_error(), "container '3f2' is ambiguous: 2 groups match "
+	assert_string_equal(np_last_error(), "container '3f2' is ambiguous: 2 groups match "
 	                                          "(machine.slice/libpod-3f2a9c0e1d.scope, "
 	                                          "machine.slice/libpod-3f2b77aa00.scope)");
 	finds(NP__CGROUP_CONTAINER, "ffff", -ENOENT, NULL);
 	finds(NP__CGROUP_CONTAINER, "conmon", -EINVAL, NULL);
-	assert_string_equal(np_host_last_error(),
+	assert_string_equal(np_last_error(),
 	                    "'conmon' is not a container ID or prefix (hexadecimal)");
 	/* a VM named with a '-' is escaped; "db" is not "db-1" */
 	finds(NP__CGROUP_VM, "db-1", 0, "machine.slice/machine-qemu\\x2d3\\x2ddb\\x2d1.scope");
 	finds(NP__CGROUP_VM, "db", 0, "machine.slice/machine-qemu\\x2d4\\x2ddb.scope");
 	finds(NP__CGROUP_VM, "d", -ENOENT, NULL);
-	assert_string_equal(np_host_last_error(),
+	assert_string_equal(np_last_error(),
 	                    "no VM group for 'd' (machine-qemu\\x2dN\\x2dNAME.scope)");
 }
 

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		printf("FAILED %ld\n", failed);
 	}
 	if (r < 0)
-		fprintf(stderr, "np-cgroup-apply: %s: %s\n", argv[1], np_host_last_error());
+		fprintf(stderr, "np-cgroup-apply: %s: %s\n", argv[1], np_last_error());
 	free(nb);
 	np__cgroup_undo_release(&undo);
 	np__cgroup_release(&cg);

@@ -4,7 +4,7 @@
  * library; tests may include it. docs/cgroups.md.
  *
  * Every function returns 0 (or a count) or a negative errno and records a message naming the
- * file or the group (np_host_last_error()). The errno values a caller words differently:
+ * file or the group (np_last_error()). The errno values a caller words differently:
  * -ENODEV no cgroup2 mount, -EMEDIUMTYPE cgroup v1 only, -EXDEV a path outside the mount (".."
  * or another filesystem), -ELOOP a symlink on the way, -ENOENT a group that is not there (or
  * vanished), -EINVAL the root group or a threaded one, -EOPNOTSUPP the cpuset controller not

@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-/* Sum of a per-node list, and of its part on nodes outside `nodes` (NULL: none). */
+/* The part of a per-node list on nodes outside `nodes`. */
 uint64_t np__bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset_t nodes);
 
 /*
