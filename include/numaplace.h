@@ -172,6 +172,77 @@ int np_host_nodeset_to_cpuset(const np_host *host, hwloc_const_nodeset_t nodes,
 			      hwloc_cpuset_t ret_cpus);
 
 /* ------------------------------------------------------------------------------------------ */
+/* I/O devices and the nodes they are attached to (docs/devices.md)                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/** What a device is, from its PCI class. */
+enum np_device_kind {
+	NP_DEVICE_OTHER = 0,
+	NP_DEVICE_NETWORK,     /**< class 0x02 (Ethernet and others) */
+	NP_DEVICE_STORAGE,     /**< class 0x01 (NVMe, SATA, SCSI, RAID, virtio-blk) */
+	NP_DEVICE_GPU,         /**< class 0x03 (VGA, 3D controllers) */
+	NP_DEVICE_RDMA,        /**< class 0x0207 (InfiniBand) or a device with an RDMA name */
+	NP_DEVICE_ACCELERATOR, /**< class 0x12 (processing accelerators) */
+	NP_DEVICE_KIND_COUNT_
+};
+
+/** "other", "network", "storage", "gpu", "rdma", "accelerator"; NULL for an unknown value. */
+const char *np_device_kind_name(enum np_device_kind kind);
+
+/** One PCI device. Owned by its np_devices; valid until np_devices_free(). */
+struct np_device {
+	char address[16];               /**< PCI address, "0000:09:02.0" */
+	uint32_t pci_class;             /**< 24-bit class code (0x020000: Ethernet); on XML
+					     sources the programming interface byte is 0 */
+	uint16_t vendor;                /**< PCI vendor id (0: unknown) */
+	uint16_t device;                /**< PCI device id (0: unknown) */
+	enum np_device_kind kind;
+	int node;                       /**< kernel NUMA node id, or -1: unattached (the
+					     firmware or the source gives no node) */
+	hwloc_const_cpuset_t local_cpus; /**< CPUs the kernel or hwloc says are local (empty:
+					      unknown) */
+	const char *description;        /**< "vendor device" from pci.ids (NP_DEVICES_DESCRIBE),
+					     or NULL */
+	unsigned nnames;
+	const char *const *names;       /**< names users know it by: interfaces ("eth1"), block
+					     devices ("nvme0n1"), DRM cards ("card0"), RDMA devices
+					     ("mlx5_0"), hwloc OS devices ("cuda0"), GPU index
+					     ("gpu0") */
+};
+
+typedef struct np_devices np_devices;
+
+/** Flags for np_devices_load(). */
+enum np_devices_flags {
+	/** Fill np_device.description from pci.ids (libpci): costs a read of pci.ids. */
+	NP_DEVICES_DESCRIBE = 1u << 0,
+};
+
+/**
+ * Read the PCI devices of a host source (bridges left out), sorted by address: sysfs below
+ * the root for NP_SOURCE_LIVE and NP_SOURCE_SYSFS (sys/bus/pci/devices, sys/class/...), the
+ * I/O objects of an hwloc XML file, nothing for a synthetic description (0 devices). A
+ * source without PCI devices gives an empty list, not an error. src->flags is ignored.
+ * Returns 0 and *ret_devices (np_devices_free()), or -EINVAL (bad source or flags), -ENOENT
+ * (root or file missing), -EBADMSG (an unreadable file; np_host_last_error() says which),
+ * -ENOMEM.
+ */
+int np_devices_load(const struct np_source *src, unsigned flags, np_devices **ret_devices);
+void np_devices_free(np_devices *devices);
+unsigned np_devices_count(const np_devices *devices);
+/** Device `idx` (by address order), or NULL when out of range. */
+const struct np_device *np_devices_get(const np_devices *devices, unsigned idx);
+
+/**
+ * The device `text` names: a PCI address ("0000:09:02.0", or "09:02.0" in any domain), one of
+ * its names ("eth1"), a /dev path (the name after its last '/': "/dev/nvme0n1",
+ * "/dev/dri/card0"), or a GPU index ("gpu1" or "1"). Returns 0 and *ret_device; -ENOENT no
+ * such device; -ENOTUNIQ the text names two devices (*ret_device is the first); -EINVAL.
+ */
+int np_devices_find(const np_devices *devices, const char *text,
+                    const struct np_device **ret_device);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Load: what is already placed on the host                                                      */
 /* ------------------------------------------------------------------------------------------ */
 

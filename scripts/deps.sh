@@ -4,7 +4,7 @@
 # QEMU itself.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
-libsqlite3-dev sqlite3 libnuma-dev numactl clang libclang-rt-14-dev valgrind gnuplot-nox numad"
+libsqlite3-dev sqlite3 libnuma-dev numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind gnuplot-nox numad"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

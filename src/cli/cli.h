@@ -173,6 +173,13 @@ int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_worklo
 /* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
 const char *cli_ledger_why(int err);
 
+/* PCI devices (cli-devices.c). Load printing the error: 0 or EXIT_FAIL. */
+int cli_devices_load(const struct np_source *src, unsigned flags, np_devices **ret);
+/* The devices table of info -n (node, device, kind, names); `full` adds class, local CPUs
+ * and the pci.ids description (info --devices). */
+void cli_devices_table(const np_devices *devs, bool full);
+json_t *cli_devices_json(const np_devices *devs);
+
 /* Commands. */
 int cmd_info(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

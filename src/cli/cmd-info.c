@@ -14,7 +14,10 @@ static const char info_help[] =
     "by what xl lacks: the CPU list and huge pages of every node. On this host (no host\n"
     "source given), -n also shows what the ledger holds per node: memory claimed, of\n"
     "it not yet resident, and the vCPUs and workloads placed.\n\n"
-    "  -n, --numa      print the CPU topology and per-node tables\n"
+    "  -n, --numa      print the CPU topology and per-node tables, then the PCI devices\n"
+    "                  by node (docs/devices.md)\n"
+    "  --devices       list every PCI device: node, kind, class, local CPUs, names and\n"
+    "                  the vendor and device from pci.ids\n"
     "  --json          print everything as one JSON document\n"
     "  -h, --help      show this help\n\n";
 
@@ -180,7 +183,8 @@ static json_t *claims_json(const np_host *h, const struct cli_node_claims *c)
 int cmd_info(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
-	bool numa = false, json = false;
+	bool numa = false, json = false, devices = false;
+	np_devices *devs = NULL;
 	struct cli_node_claims *claims = NULL;
 	const char *state_dir = NULL;
 	np_load *load = NULL;
@@ -199,6 +203,8 @@ int cmd_info(int argc, char **argv)
 			numa = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--devices") == 0) {
+			devices = true;
 		} else if ((r = cli_host_option("info", argc, argv, &i, &ho)) != 0 ||
 		           (r = cli_state_option("info", argc, argv, &i, &state_dir)) != 0) {
 			if (r < 0)
@@ -215,20 +221,33 @@ int cmd_info(int argc, char **argv)
 		if (r)
 			goto out;
 	}
+	/* Devices are read only when asked for; pci.ids only for the full list and JSON. */
+	if (numa || json || devices) {
+		r = cli_devices_load(&ho.src, json || devices ? NP_DEVICES_DESCRIBE : 0, &devs);
+		if (r)
+			goto out;
+	}
 	if (json) {
 		json_t *j = host_json(h);
 
 		if (j && claims)
 			json_object_set_new(j, "placement", claims_json(h, claims));
+		if (j)
+			json_object_set_new(j, "devices", cli_devices_json(devs));
 		r = cli_json_print(j, false);
+	} else if (devices && !numa) {
+		cli_devices_table(devs, true);
 	} else {
 		print_summary(h);
 		if (numa)
 			print_tables(h);
 		if (numa && claims)
 			print_claims(h, claims);
+		if (numa)
+			cli_devices_table(devs, devices);
 	}
 out:
+	np_devices_free(devs);
 	free(claims);
 	np_load_free(load);
 	np_host_free(h);

@@ -156,4 +156,10 @@ int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host
  */
 bool np__node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes);
 
+/*
+ * The checks an XML file passes before hwloc reads it (hwloc 2.9 crashes on some malformed
+ * files; host-hwloc.c). 0, or -errno with the error recorded.
+ */
+int np__xml_check(const char *path);
+
 #endif /* NUMAPLACE_INTERNAL_H */

@@ -1,0 +1,146 @@
+/*
+ * cli-devices.c - the host's PCI devices for info (tables, JSON) and --near DEVICE for the
+ * commands that place (docs/devices.md).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_devices_load(const struct np_source *src, unsigned flags, np_devices **ret)
+{
+	int r = np_devices_load(src, flags, ret);
+	const char *detail;
+
+	if (r == 0)
+		return EXIT_OK;
+	detail = np_host_last_error();
+	if (*detail)
+		cli_error("cannot read the devices: %s", detail);
+	else
+		cli_error("cannot read the devices of %s: %s",
+		          src->kind == NP_SOURCE_LIVE ? "this host" : src->arg, strerror(-r));
+	return EXIT_FAIL;
+}
+
+/* The names of a device joined by commas ("-" for none), into buf. */
+static const char *names_text(const struct np_device *d, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned k = 0; k < d->nnames && used + 1 < len; k++) {
+		int n = snprintf(buf + used, len - used, "%s%s", k ? "," : "", d->names[k]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+	}
+	return buf[0] ? buf : "-";
+}
+
+/* Devices by node (unattached last), then by address. */
+static int cmp_by_node(const void *a, const void *b)
+{
+	const struct np_device *x = *(const struct np_device *const *)a;
+	const struct np_device *y = *(const struct np_device *const *)b;
+	unsigned nx = (unsigned)x->node, ny = (unsigned)y->node; /* -1: the largest */
+
+	if (nx != ny)
+		return (nx > ny) - (nx < ny);
+	return (x < y) ? -1 : x > y;
+}
+
+static const struct np_device **by_node(const np_devices *devs)
+{
+	unsigned n = np_devices_count(devs);
+	const struct np_device **order = calloc(n ? n : 1, sizeof(*order));
+
+	if (!order)
+		return NULL;
+	for (unsigned i = 0; i < n; i++)
+		order[i] = np_devices_get(devs, i);
+	qsort(order, n, sizeof(*order), cmp_by_node);
+	return order;
+}
+
+static void print_node(int node)
+{
+	if (node < 0)
+		printf("%4s:", "-");
+	else
+		printf("%4d:", node);
+}
+
+void cli_devices_table(const np_devices *devs, bool full)
+{
+	const struct np_device **order = by_node(devs);
+	unsigned n = np_devices_count(devs);
+	char names[256];
+
+	if (!order)
+		return;
+	if (n == 0 && !full) {
+		free(order); /* info -n leaves out an empty table, as it does huge pages */
+		return;
+	}
+	printf("devices                :\n");
+	if (n == 0)
+		printf("(no PCI devices in this source)\n");
+	else if (full)
+		printf("node:  device         kind         class   cpus        names               "
+		       "    "
+		       "description\n");
+	else
+		printf("node:  device         kind         names\n");
+	for (unsigned i = 0; i < n; i++) {
+		const struct np_device *d = order[i];
+
+		print_node(d->node);
+		printf("  %-13s  %-11s", d->address, np_device_kind_name(d->kind));
+		if (full) {
+			char *cpus = cli_list_string(d->local_cpus);
+
+			printf("  %06x  %-10s  %-22s  %s\n", d->pci_class,
+			       cpus && *cpus ? cpus : "-", names_text(d, names, sizeof(names)),
+			       d->description ? d->description : "-");
+			free(cpus);
+		} else {
+			printf("  %s\n", names_text(d, names, sizeof(names)));
+		}
+	}
+	free(order);
+}
+
+json_t *cli_devices_json(const np_devices *devs)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < np_devices_count(devs); i++) {
+		const struct np_device *d = np_devices_get(devs, i);
+		json_t *o = json_object(), *names = json_array();
+		char *cpus = cli_list_string(d->local_cpus);
+
+		for (unsigned k = 0; k < d->nnames; k++)
+			json_array_append_new(names, json_string(d->names[k]));
+		json_object_set_new(o, "address", json_string(d->address));
+		json_object_set_new(o, "kind", json_string(np_device_kind_name(d->kind)));
+		char hex[3][16];
+
+		snprintf(hex[0], sizeof(hex[0]), "0x%06x", d->pci_class);
+		snprintf(hex[1], sizeof(hex[1]), "0x%04x", d->vendor);
+		snprintf(hex[2], sizeof(hex[2]), "0x%04x", d->device);
+		json_object_set_new(o, "class", json_string(hex[0]));
+		json_object_set_new(o, "vendor", json_string(hex[1]));
+		json_object_set_new(o, "device", json_string(hex[2]));
+		json_object_set_new(o, "node", d->node < 0 ? json_null() : json_integer(d->node));
+		json_object_set_new(o, "local_cpus", json_string(cpus ? cpus : ""));
+		json_object_set_new(o, "names", names);
+		json_object_set_new(o, "description",
+		                    d->description ? json_string(d->description) : json_null());
+		json_array_append_new(a, o);
+		free(cpus);
+	}
+	return a;
+}
