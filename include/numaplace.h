@@ -307,6 +307,17 @@ struct np_request {
 	hwloc_const_cpuset_t allowed_cpus;   /**< NULL = every CPU of the host */
 	uint64_t hugepage_size;     /**< 0 = no huge pages needed */
 	uint64_t hugepage_count;    /**< pages of hugepage_size the candidate's nodes must have free */
+	/**
+	 * Nodes the chosen set must hold, every one (a device's node: `--near`); NULL = none.
+	 * A node outside the allowed or eligible nodes makes every set fail, with a reason.
+	 */
+	hwloc_const_nodeset_t near_nodes;
+	/**
+	 * Nodes the chosen set should be close to (`--near-prefer`); NULL = none. compact,
+	 * exhaustive and xen rank sets by the summed distance from the set to each of them, after
+	 * the node count and over-commitment; first-fit, spread and numad ignore it.
+	 */
+	hwloc_const_nodeset_t prefer_nodes;
 };
 
 /** Set every field to its default (no memory, 1 vCPU, automatic node counts, no limits). */

@@ -144,3 +144,124 @@ json_t *cli_devices_json(const np_devices *devs)
 	}
 	return a;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* --near DEVICE, --near-prefer DEVICE                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+int cli_near_option(const char *cmd, int argc, char **argv, int *i, struct cli_near *o)
+{
+	static const char *const names[] = {"--near", "--near-prefer"};
+
+	for (unsigned k = 0; k < 2; k++) {
+		int err = 0;
+		const char *v = cli_opt_value(cmd, names[k], argc, argv, i, &err);
+
+		if (err)
+			return -err;
+		if (!v)
+			continue;
+		if (o->n == CLI_NEAR_MAX)
+			return -cli_usage_error(cmd, "%s '%s': at most %d devices", names[k], v,
+			                        CLI_NEAR_MAX);
+		o->text[o->n] = v;
+		o->prefer[o->n] = k == 1;
+		o->n++;
+		return 1;
+	}
+	return 0;
+}
+
+/* One --near value to its device and node, with a clear error when it has none. */
+static int near_one(const char *cmd, const np_devices *devs, const np_host *h, struct cli_near *o,
+                    unsigned k)
+{
+	const char *opt = o->prefer[k] ? "--near-prefer" : "--near";
+	const struct np_device *d = NULL;
+	int r = np_devices_find(devs, o->text[k], &d);
+
+	if (r == -ENOTUNIQ)
+		return cli_usage_error(cmd,
+		                       "%s '%s': names more than one device; give the whole PCI "
+		                       "address (numaplace info --devices)",
+		                       opt, o->text[k]);
+	if (r < 0)
+		return cli_usage_error(cmd,
+		                       "%s '%s': no such device (a PCI address, interface, block "
+		                       "device, /dev path or GPU index; numaplace info --devices)",
+		                       opt, o->text[k]);
+	if (d->node < 0)
+		return cli_usage_error(cmd,
+		                       "%s '%s': device %s is attached to no NUMA node (its "
+		                       "numa_node is -1 or unknown), so it cannot place anything",
+		                       opt, o->text[k], d->address);
+	if (np_host_node_idx(h, (unsigned)d->node) < 0)
+		return cli_usage_error(cmd,
+		                       "%s '%s': device %s is on node %d, which is not usable "
+		                       "here",
+		                       opt, o->text[k], d->address, d->node);
+	o->dev[k] = d;
+	hwloc_bitmap_set(o->prefer[k] ? o->prefer_nodes : o->near_nodes, (unsigned)d->node);
+	return EXIT_OK;
+}
+
+int cli_near_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                     struct cli_near *o, struct np_request *req)
+{
+	static const struct np_source live = {NP_SOURCE_LIVE, NULL, 0};
+	int r;
+
+	if (o->n == 0)
+		return EXIT_OK; /* no device named: none is read */
+	r = cli_devices_load(src ? src : &live, 0, &o->devices);
+	if (r)
+		return r;
+	o->near_nodes = hwloc_bitmap_alloc();
+	o->prefer_nodes = hwloc_bitmap_alloc();
+	if (!o->near_nodes || !o->prefer_nodes) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	for (unsigned k = 0; k < o->n; k++) {
+		r = near_one(cmd, o->devices, h, o, k);
+		if (r)
+			return r;
+	}
+	if (!hwloc_bitmap_iszero(o->near_nodes))
+		req->near_nodes = o->near_nodes;
+	if (!hwloc_bitmap_iszero(o->prefer_nodes))
+		req->prefer_nodes = o->prefer_nodes;
+	return EXIT_OK;
+}
+
+void cli_near_explain(const struct cli_near *o, FILE *f)
+{
+	for (unsigned k = 0; k < o->n; k++)
+		if (o->dev[k])
+			fprintf(f, "near: %s (%s, %s) on node %d, %s\n", o->text[k],
+			        o->dev[k]->address, np_device_kind_name(o->dev[k]->kind),
+			        o->dev[k]->node, o->prefer[k] ? "preferred" : "required");
+}
+
+json_t *cli_near_json(const struct cli_near *o)
+{
+	json_t *a = json_array();
+
+	for (unsigned k = 0; a && k < o->n; k++)
+		if (o->dev[k])
+			json_array_append_new(
+			    a, json_pack("{s:s,s:s,s:i,s:b}", "device", o->text[k], "address",
+			                 o->dev[k]->address, "node", o->dev[k]->node, "required",
+			                 !o->prefer[k]));
+	return a;
+}
+
+void cli_near_release(struct cli_near *o)
+{
+	np_devices_free(o->devices);
+	hwloc_bitmap_free(o->near_nodes);
+	hwloc_bitmap_free(o->prefer_nodes);
+	o->devices = NULL;
+	o->near_nodes = o->prefer_nodes = NULL;
+	memset(o->dev, 0, sizeof(o->dev));
+}

@@ -234,7 +234,11 @@ const char cli_request_options_help[] =
 	"  --max-nodes N         at most N nodes (default: no limit)\n"
 	"  --nodes LIST          only these nodes, kernel list syntax (0-3,8)\n"
 	"  --cpus LIST           only these CPUs\n"
-	"  --hugepages COUNTxSIZE  huge pages the nodes must have free, e.g. 512x2M\n";
+	"  --hugepages COUNTxSIZE  huge pages the nodes must have free, e.g. 512x2M\n"
+	"  --near DEVICE         the nodes chosen must hold DEVICE's node (repeatable): a PCI\n"
+	"                        address, an interface or block device name, a /dev path or a\n"
+	"                        GPU index (gpu0, 0); numaplace info --devices lists them\n"
+	"  --near-prefer DEVICE  prefer nodes close to DEVICE's node (repeatable)\n";
 
 static int parse_hugepages(const char *cmd, const char *v, struct cli_request_opts *o)
 {
@@ -306,7 +310,7 @@ int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cl
 	if ((err = VALUE("--hugepages")) != 0)
 		return err < 0 || parse_hugepages(cmd, v, o) ? -EXIT_USAGE : 1;
 #undef VALUE
-	return 0;
+	return cli_near_option(cmd, argc, argv, i, &o->near);
 }
 
 /* Parse `list` for option `opt` and check it against what the host has. */
@@ -337,7 +341,7 @@ static int parse_host_list(const char *cmd, const char *opt, const char *list,
 	return EXIT_OK;
 }
 
-int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
+int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2])
 {
 	sets[0] = sets[1] = NULL;
@@ -365,5 +369,10 @@ int cli_request_build(const char *cmd, const np_host *host, const struct cli_req
 			return EXIT_USAGE;
 		req->allowed_cpus = sets[1];
 	}
-	return EXIT_OK;
+	return cli_near_resolve(cmd, o->src, host, &o->near, req);
+}
+
+void cli_request_opts_release(struct cli_request_opts *o)
+{
+	cli_near_release(&o->near);
 }

@@ -58,6 +58,33 @@ json_t *cli_json_int_array(hwloc_const_bitmap_t set);
 /* Print `j` (compact=false: indented) with a newline and release it. Returns 0 or EXIT_FAIL. */
 int cli_json_print(json_t *j, bool compact);
 
+/*
+ * --near DEVICE and --near-prefer DEVICE (cli-devices.c): the devices named, resolved to
+ * their nodes for the request (docs/devices.md). Devices are read only when one is named.
+ */
+#define CLI_NEAR_MAX 16
+struct cli_near {
+	unsigned n;
+	const char *text[CLI_NEAR_MAX]; /* as given */
+	bool prefer[CLI_NEAR_MAX];      /* --near-prefer */
+	const struct np_device *dev[CLI_NEAR_MAX]; /* resolved, owned by `devices` */
+	np_devices *devices;
+	hwloc_bitmap_t near_nodes, prefer_nodes;
+};
+/* Consume --near or --near-prefer at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
+int cli_near_option(const char *cmd, int argc, char **argv, int *i, struct cli_near *o);
+/*
+ * Read the devices of `src` (NULL: this host), find each one named and set req->near_nodes
+ * and req->prefer_nodes (owned by `o`). An unknown or ambiguous device, one without a node
+ * or on a node `h` lacks is a usage error naming it. Returns 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_near_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                     struct cli_near *o, struct np_request *req);
+/* "near: eth1 (0000:09:02.0, network) on node 1, required" per device, for --explain. */
+void cli_near_explain(const struct cli_near *o, FILE *f);
+json_t *cli_near_json(const struct cli_near *o);
+void cli_near_release(struct cli_near *o);
+
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {
 	uint64_t memory;
@@ -69,11 +96,16 @@ struct cli_request_opts {
 	uint64_t hugepage_size, hugepage_count;
 	struct np_search_opts search;
 	unsigned keep;         /* --keep N: candidates listed by --explain */
+	struct cli_near near;  /* --near, --near-prefer */
+	const struct np_source *src; /* where --near's devices are read (NULL: this host) */
 };
 void cli_request_opts_init(struct cli_request_opts *o);
+/* Free what cli_request_build() resolved for --near; idempotent. */
+void cli_request_opts_release(struct cli_request_opts *o);
 /*
  * Try to consume one request option at argv[*i]: --memory SIZE, --vcpus N, --strategy NAME,
- * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE.
+ * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE, --near
+ * DEVICE, --near-prefer DEVICE.
  * Returns 1 if consumed, 0 if not one of them, -EXIT_USAGE after a usage error.
  */
 int cli_request_option(const char *cmd, int argc, char **argv, int *i,
@@ -84,7 +116,7 @@ extern const char cli_request_options_help[];
  * CPU that does not exist, or is not usable, is a clear error). `sets` receives the two
  * bitmaps the request points to (caller frees both). Returns 0 or EXIT_USAGE.
  */
-int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
+int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2]);
 
 /* {"nodes":[..],"free_bytes":N,"cpus":N,"vcpus":N,"mean_distance":X} */

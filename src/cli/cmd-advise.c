@@ -15,12 +15,14 @@
 #include <string.h>
 
 static const char advise_help[] =
-    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--state-dir DIR]\n\n"
+    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--near DEVICE] [--state-dir DIR]\n\n"
     "Print the nodes a workload of NCPUS CPUs and MB mebibytes of memory should go to, in\n"
     "kernel list syntax on one line (e.g. 0-1,4), as 'numad -w NCPUS:MB' does, given the\n"
     "workloads in the ledger and the free memory now. Nothing is recorded. When nothing\n"
     "fits it says so on stderr and exits with status 3 (numad answers node 0).\n\n"
     "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+    "  --near DEVICE         the nodes must hold DEVICE's node (repeatable; see plan)\n"
+    "  --near-prefer DEVICE  prefer nodes close to DEVICE's node (repeatable)\n"
     "  -h, --help            show this help\n\n";
 
 /*
@@ -66,7 +68,8 @@ static int parse_request(const char *s, unsigned *ret_cpus, uint64_t *ret_mb)
 }
 
 /* Answer one request on stdout: the node list and a newline. Returns an exit status. */
-static int advise(unsigned cpus, uint64_t mb, enum np_strategy strategy, const char *state_dir)
+static int advise(unsigned cpus, uint64_t mb, enum np_strategy strategy, const char *state_dir,
+                  struct cli_near *near)
 {
 	struct np_source src = {NP_SOURCE_LIVE, NULL, NP_HOST_FAST};
 	struct cli_host_opts ho = {src, false};
@@ -88,6 +91,9 @@ static int advise(unsigned cpus, uint64_t mb, enum np_strategy strategy, const c
 	np_request_init(&req);
 	req.vcpus = cpus;
 	req.memory_bytes = mb << 20;
+	r = cli_near_resolve("advise", NULL, h, near, &req);
+	if (r)
+		goto out;
 	np_search_opts_init(&so);
 	so.strategy = strategy;
 	r = np_search(h, load, &req, &so, &plan);
@@ -113,6 +119,7 @@ static int advise(unsigned cpus, uint64_t mb, enum np_strategy strategy, const c
 	r = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	free(list);
+	cli_near_release(near);
 	np_plan_free(plan);
 	np_load_free(load);
 	np_host_free(h);
@@ -123,6 +130,7 @@ int cmd_advise(int argc, char **argv)
 {
 	enum np_strategy strategy = NP_STRATEGY_COMPACT;
 	const char *state_dir = NULL, *request = NULL, *v;
+	struct cli_near near = {0};
 	unsigned cpus;
 	uint64_t mb;
 	int r, err;
@@ -146,7 +154,8 @@ int cmd_advise(int argc, char **argv)
 		}
 		if (err)
 			return err;
-		if ((r = cli_state_option("advise", argc, argv, &i, &state_dir)) != 0) {
+		if ((r = cli_state_option("advise", argc, argv, &i, &state_dir)) != 0 ||
+		    (r = cli_near_option("advise", argc, argv, &i, &near)) != 0) {
 			if (r < 0)
 				return -r;
 			continue;
@@ -160,7 +169,7 @@ int cmd_advise(int argc, char **argv)
 	if (parse_request(request, &cpus, &mb) < 0)
 		return cli_usage_error(
 		    "advise", "'%s': expected NCPUS[:MB], e.g. 4:8192 (4 CPUs, 8 GiB)", request);
-	return advise(cpus, mb, strategy, state_dir);
+	return advise(cpus, mb, strategy, state_dir, &near);
 }
 
 /*
@@ -170,6 +179,7 @@ int cmd_advise(int argc, char **argv)
  */
 int numad_main(int argc, char **argv)
 {
+	struct cli_near none = {0};
 	const char *request = NULL;
 	unsigned cpus;
 	uint64_t mb;
@@ -210,5 +220,5 @@ int numad_main(int argc, char **argv)
 		fprintf(stderr, "Can't parse arg value(s): %s\n", request);
 		return EXIT_FAIL;
 	}
-	return advise(cpus, mb, NP_STRATEGY_COMPACT, NULL);
+	return advise(cpus, mb, NP_STRATEGY_COMPACT, NULL, &none);
 }

@@ -397,6 +397,7 @@ int cmd_place(int argc, char **argv)
 			o.req.vcpus = np_host_ncpus(h);
 		}
 	}
+	o.req.src = &o.host.src; /* --near: devices of the same host */
 	r = cli_request_build("place", h, &o.req, &req, sets);
 	if (r)
 		goto out;
@@ -623,6 +624,7 @@ out:
 	hwloc_bitmap_free(cpus);
 	hwloc_bitmap_free(sets[0]);
 	hwloc_bitmap_free(sets[1]);
+	cli_request_opts_release(&o.req);
 	np_host_free(h);
 	free(mig.after);
 	free(res);

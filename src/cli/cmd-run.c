@@ -350,6 +350,7 @@ int cmd_run(int argc, char **argv)
 	r = cli_host_load(&o.host, &h);
 	if (r)
 		return r;
+	o.req.src = &o.host.src; /* --near: devices of the same host */
 	r = cli_request_build("run", h, &o.req, &req, sets);
 	if (r)
 		goto out;
@@ -487,6 +488,7 @@ out:
 	hwloc_bitmap_free(cpus);
 	hwloc_bitmap_free(sets[0]);
 	hwloc_bitmap_free(sets[1]);
+	cli_request_opts_release(&o.req);
 	np_host_free(h);
 	free(name);
 	return r;

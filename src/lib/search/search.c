@@ -77,6 +77,7 @@ void np__sums_add(const struct np__search *s, const struct np__sums *in, const u
 	o.ncpus = np__add_sat(o.ncpus, e->ncpus);
 	o.vcpus = np__add_sat(o.vcpus, e->vcpus);
 	o.hp = np__add_sat(o.hp, e->hp);
+	o.near = np__add_sat(o.near, e->near);
 	o.dist = np__add_sat(o.dist, d);
 	if (n == 0 || e->diag < o.min_diag)
 		o.min_diag = e->diag;
@@ -198,9 +199,47 @@ static int set_crit(enum np__crit *ret_crit, enum np__crit c, int v)
 	return v;
 }
 
+/*
+ * How far a set is from the preferred nodes: for each, the distance from the set's nearest
+ * node to it, summed. A set holding every preferred node has nprefer x the local distance.
+ */
+static uint64_t prefer_cost(const struct np__search *s, const struct np__cand *c)
+{
+	uint64_t sum = 0;
+
+	for (unsigned p = 0; p < s->nprefer; p++) {
+		unsigned best = UINT_MAX;
+
+		for (unsigned i = 0; i < c->n; i++) {
+			unsigned d = np__dist(s, s->nodes[c->pos[i]].idx, s->prefer[p]);
+
+			if (d < best)
+				best = d;
+		}
+		sum += best;
+	}
+	return sum;
+}
+
+static int cmp_prefer(const struct np__search *s, const struct np__cand *a,
+                      const struct np__cand *b)
+{
+	uint64_t pa, pb;
+
+	if (!s->nprefer)
+		return 0;
+	pa = prefer_cost(s, a);
+	pb = prefer_cost(s, b);
+	return CMP3(pa, pb);
+}
+
 int np__cmp_xen(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
                 enum np__crit *ret_crit)
 {
+	int v = cmp_prefer(s, a, b);
+
+	if (v)
+		return set_crit(ret_crit, NP__CRIT_PREFER, v);
 	if (a->s.vcpus != b->s.vcpus)
 		return set_crit(ret_crit, NP__CRIT_LOAD, CMP3(a->s.vcpus, b->s.vcpus));
 	return set_crit(ret_crit, NP__CRIT_FREE, CMP3(b->s.free, a->s.free));
@@ -218,6 +257,9 @@ int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const 
 	v = CMP3(la > a->s.ncpus, lb > b->s.ncpus);
 	if (v)
 		return set_crit(ret_crit, NP__CRIT_OVERCOMMIT, v);
+	v = cmp_prefer(s, a, b);
+	if (v)
+		return set_crit(ret_crit, NP__CRIT_PREFER, v);
 	if (a->s.dist != b->s.dist)
 		return set_crit(ret_crit, NP__CRIT_DISTANCE, CMP3(a->s.dist, b->s.dist));
 	v = np__ratio_cmp(la, a->s.ncpus, lb, b->s.ncpus);
@@ -447,10 +489,44 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
+/*
+ * Why nothing fits a request with near nodes: one of them cannot be in any set (not allowed,
+ * nothing to give: true, with the reason in buf); otherwise " holding node(s) N,M" for the
+ * general reason (false).
+ */
+static bool reason_near(const struct np__search *s, char *buf, size_t len, char *near, size_t nlen)
+{
+	hwloc_const_nodeset_t set = s->req->near_nodes;
+	char *list = NULL;
+	int id;
+
+	hwloc_bitmap_foreach_begin(id, set)
+	{
+		bool eligible = false;
+
+		for (unsigned p = 0; p < s->m; p++)
+			eligible |= s->host->nodes[s->nodes[p].idx].id == (unsigned)id;
+		if (!eligible) {
+			bool allowed =
+			    !s->req->allowed_nodes || hwloc_bitmap_isset(s->req->allowed_nodes, id);
+
+			snprintf(buf, len, "node %d, which the set must hold, %s", id,
+			         allowed ? "has no usable CPUs or free memory" : "is not allowed");
+			return true;
+		}
+	}
+	hwloc_bitmap_foreach_end();
+	if (hwloc_bitmap_list_asprintf(&list, set) >= 0)
+		snprintf(near, nlen, " holding node%s %s", hwloc_bitmap_weight(set) > 1 ? "s" : "",
+		         list);
+	free(list);
+	return false;
+}
+
 static void reason_none(const struct np__search *s, char *buf, size_t len)
 {
 	const struct np_request *req = s->req;
-	char mem[32], hp[32], most[32] = "";
+	char mem[32], hp[32], most[32] = "", near[96] = "";
 
 	if (s->m == 0) {
 		snprintf(buf, len, "no allowed node has CPUs or free memory");
@@ -458,15 +534,17 @@ static void reason_none(const struct np__search *s, char *buf, size_t len)
 	}
 	if (req->max_nodes && req->max_nodes < s->m)
 		snprintf(most, sizeof(most), "at most %u ", req->max_nodes);
+	if (s->need[NP__RES_NEAR] && reason_near(s, buf, len, near, sizeof(near)))
+		return;
 	np_size_format(req->memory_bytes, mem, sizeof(mem));
 	if (s->need[NP__RES_HP])
 		snprintf(buf, len,
-		         "no set of %snodes has %s free, %u CPU%s and %llu free %s huge pages",
-		         most, mem, req->vcpus, plural(req->vcpus),
+		         "no set of %snodes%s has %s free, %u CPU%s and %llu free %s huge pages",
+		         most, near, mem, req->vcpus, plural(req->vcpus),
 		         (unsigned long long)req->hugepage_count,
 		         size_short(req->hugepage_size, hp, sizeof(hp)));
 	else
-		snprintf(buf, len, "no set of %snodes has %s free and %u CPU%s", most, mem,
+		snprintf(buf, len, "no set of %snodes%s has %s free and %u CPU%s", most, near, mem,
 		         req->vcpus, plural(req->vcpus));
 }
 
@@ -477,6 +555,8 @@ static const char *crit_text(enum np__crit c, enum np_strategy st)
 		return "fewest nodes";
 	case NP__CRIT_OVERCOMMIT:
 		return "not over-committed";
+	case NP__CRIT_PREFER:
+		return "nearest the preferred nodes";
 	case NP__CRIT_DISTANCE:
 		return "closest";
 	case NP__CRIT_LOAD:
@@ -531,6 +611,10 @@ static int check(const np_host *host, const np_load *load, const struct np_reque
 	if (req->allowed_cpus && !hwloc_bitmap_isincluded(req->allowed_cpus, host->cpuset))
 		return -EINVAL;
 	if (req->hugepage_count && !req->hugepage_size)
+		return -EINVAL;
+	if (req->near_nodes && !hwloc_bitmap_isincluded(req->near_nodes, host->nodeset))
+		return -EINVAL;
+	if (req->prefer_nodes && !hwloc_bitmap_isincluded(req->prefer_nodes, host->nodeset))
 		return -EINVAL;
 	if (load && load->host != host)
 		return -EINVAL;
@@ -596,6 +680,7 @@ static int eligible(struct np__search *s, const np_load *load)
 		e->vcpus = load ? load->vcpus[i] : 0;
 		e->hp = req->hugepage_size ? hugepages_free(node, req->hugepage_size) : 0;
 		e->memory = node->memory_bytes;
+		e->near = req->near_nodes && hwloc_bitmap_isset(req->near_nodes, node->id);
 		e->diag = h->dist[(size_t)i * h->nnodes + i];
 		if (s->strategy == NP_STRATEGY_XEN ? e->ncpus == 0
 		                                   : e->ncpus == 0 && e->free == 0 && e->hp == 0)
@@ -627,6 +712,25 @@ out:
 	return r;
 }
 
+/* The host indexes of the preferred nodes. */
+static int prefer_init(struct np__search *s)
+{
+	hwloc_const_nodeset_t set = s->req->prefer_nodes;
+	int id;
+
+	if (!set || hwloc_bitmap_iszero(set))
+		return 0;
+	s->prefer = malloc((size_t)hwloc_bitmap_weight(set) * sizeof(*s->prefer));
+	if (!s->prefer)
+		return -ENOMEM;
+	hwloc_bitmap_foreach_begin(id, set)
+	{
+		s->prefer[s->nprefer++] = (unsigned)s->host->idx_of_id[id];
+	}
+	hwloc_bitmap_foreach_end();
+	return 0;
+}
+
 static void search_release(struct np__search *s)
 {
 	for (unsigned i = 0; i < s->nkept; i++)
@@ -636,6 +740,7 @@ static void search_release(struct np__search *s)
 	for (unsigned q = 0; q < NP__NRES; q++)
 		free(s->order[q]);
 	free(s->scratch.pos);
+	free(s->prefer);
 	hwloc_bitmap_free(s->scratch.nodes);
 	hwloc_bitmap_free(s->scratch.cpus);
 }
@@ -715,7 +820,10 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.need[NP__RES_MEM] = req->memory_bytes;
 	s.need[NP__RES_CPU] = req->vcpus;
 	s.need[NP__RES_HP] = req->hugepage_size ? req->hugepage_count : 0;
+	s.need[NP__RES_NEAR] = req->near_nodes ? (uint64_t)hwloc_bitmap_weight(req->near_nodes) : 0;
 	r = eligible(&s, load);
+	if (r == 0)
+		r = prefer_init(&s);
 	if (r < 0)
 		goto out;
 	s.min_nodes = req->min_nodes ? req->min_nodes : 1;

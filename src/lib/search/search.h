@@ -23,6 +23,7 @@ struct np__enode {
 	uint64_t vcpus;  /* load */
 	uint64_t hp;     /* free huge pages of the requested size */
 	uint64_t memory; /* MemTotal of the node */
+	uint64_t near;   /* 1 for a node of the request's near_nodes */
 	unsigned diag;   /* distance to itself */
 };
 
@@ -32,6 +33,7 @@ struct np__sums {
 	uint64_t ncpus;
 	uint64_t vcpus;
 	uint64_t hp;
+	uint64_t near;     /* nodes of near_nodes in the set */
 	uint64_t dist;     /* sum of distance(i,j) over ordered pairs, i = j included */
 	unsigned min_diag; /* smallest distance(i,i) in the set */
 };
@@ -52,6 +54,7 @@ enum np__crit {
 	NP__CRIT_EQUAL = 0,
 	NP__CRIT_NODES,
 	NP__CRIT_OVERCOMMIT,
+	NP__CRIT_PREFER,
 	NP__CRIT_DISTANCE,
 	NP__CRIT_LOAD,
 	NP__CRIT_FREE,
@@ -59,22 +62,45 @@ enum np__crit {
 	NP__CRIT_CALLER,
 };
 
-/* The resources a set must hold. */
+/*
+ * The resources a set must hold. The request's near_nodes are one: each of its nodes holds 1,
+ * the request needs them all, so the size bound, the pruning and the compact growth keep a
+ * set able to reach them as they do for memory (docs/devices.md).
+ */
 enum np__res {
 	NP__RES_MEM = 0,
 	NP__RES_CPU,
 	NP__RES_HP,
+	NP__RES_NEAR,
 	NP__NRES,
 };
 
 static inline uint64_t np__res_of(const struct np__enode *e, enum np__res r)
 {
-	return r == NP__RES_MEM ? e->free : r == NP__RES_CPU ? e->ncpus : e->hp;
+	switch (r) {
+	case NP__RES_MEM:
+		return e->free;
+	case NP__RES_CPU:
+		return e->ncpus;
+	case NP__RES_HP:
+		return e->hp;
+	default:
+		return e->near;
+	}
 }
 
 static inline uint64_t np__sum_of(const struct np__sums *x, enum np__res r)
 {
-	return r == NP__RES_MEM ? x->free : r == NP__RES_CPU ? x->ncpus : x->hp;
+	switch (r) {
+	case NP__RES_MEM:
+		return x->free;
+	case NP__RES_CPU:
+		return x->ncpus;
+	case NP__RES_HP:
+		return x->hp;
+	default:
+		return x->near;
+	}
 }
 
 static inline uint64_t np__add_sat(uint64_t a, uint64_t b)
@@ -95,6 +121,8 @@ struct np__search {
 	np_compare_fn user_cmp;
 	void *user_arg;
 	hwloc_const_cpuset_t allowed_cpus; /* NULL: every CPU */
+	unsigned *prefer;                  /* host indexes of the request's prefer_nodes */
+	unsigned nprefer;
 
 	unsigned m;              /* eligible nodes */
 	struct np__enode *nodes; /* m entries */

@@ -489,6 +489,7 @@ static int improve(struct np__search *s, struct grow *g, const unsigned *start, 
 				t.ncpus = cur.ncpus - eu->ncpus + ew->ncpus;
 				t.vcpus = cur.vcpus - eu->vcpus + ew->vcpus;
 				t.hp = cur.hp - eu->hp + ew->hp;
+				t.near = cur.near - eu->near + ew->near;
 				t.dist = cur.dist - out + ew->diag + din[w] - urow[w];
 				s->examined++;
 				if (!np__fits(s, &t, k) || !better(s, &t, &cur))
