@@ -243,6 +243,61 @@ int np_devices_find(const np_devices *devices, const char *text,
                     const struct np_device **ret_device);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Memory kinds, tiers and what the firmware says memory costs (docs/devices.md)                */
+/* ------------------------------------------------------------------------------------------ */
+
+enum np_memory_kind {
+	NP_MEMORY_UNKNOWN = 0, /**< a node without CPUs nothing describes */
+	NP_MEMORY_DRAM,        /**< a node with CPUs, or hwloc's DRAM subtype */
+	NP_MEMORY_HBM,         /**< hwloc's MCDRAM or HBM subtype */
+	NP_MEMORY_FAR,         /**< CXL, NVM or other far memory: a node without CPUs in a slower
+				    tier, slower by HMAT than its initiator's own, or so named */
+	NP_MEMORY_GPU,         /**< GPU memory (hwloc's GPUMemory subtype) */
+	NP_MEMORY_KIND_COUNT_
+};
+
+/** "unknown", "dram", "hbm", "far", "gpu"; NULL for an unknown value. */
+const char *np_memory_kind_name(enum np_memory_kind kind);
+/** Parse a kind name; -EINVAL if unknown. */
+int np_memory_kind_parse(const char *name, enum np_memory_kind *ret_kind);
+
+/** What one initiator sees of a node's memory (HMAT; 0: not given). */
+struct np_memory_access {
+	int initiator;            /**< kernel node id of the initiator; -1 when the source names
+				       CPUs that are not one node's */
+	uint64_t read_bandwidth;  /**< MB/s */
+	uint64_t write_bandwidth; /**< MB/s */
+	uint64_t read_latency;    /**< ns */
+	uint64_t write_latency;   /**< ns */
+};
+
+/** A node's memory. Owned by its np_memory. */
+struct np_memory_node {
+	unsigned node; /**< kernel node id */
+	enum np_memory_kind kind;
+	int tier;      /**< the kernel's memory tier (memory_tierN), -1 when unknown */
+	unsigned naccess;
+	/** sysfs: the best initiators of node/nodeN/access0 (each with the same figures);
+	 *  XML: every initiator hwloc's bandwidth and latency attributes name */
+	const struct np_memory_access *access;
+};
+
+typedef struct np_memory np_memory;
+
+/**
+ * Read the kind, tier and access figures of every node of `host`, which was loaded from
+ * `src`: sysfs below the root for NP_SOURCE_LIVE and NP_SOURCE_SYSFS, hwloc's subtypes and
+ * memory attributes for NP_SOURCE_XML (from the host's own topology), kinds alone otherwise.
+ * Returns 0 and *ret_memory (np_memory_free()), or -EINVAL, -ENOENT, -EBADMSG (a sysfs file
+ * that cannot be parsed; np_host_last_error() names it), -ENOMEM.
+ */
+int np_memory_load(const struct np_source *src, const np_host *host, np_memory **ret_memory);
+void np_memory_free(np_memory *memory);
+/** Entries: np_host_nnodes() of the host, in its index order. */
+unsigned np_memory_count(const np_memory *memory);
+const struct np_memory_node *np_memory_get(const np_memory *memory, unsigned idx);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Load: what is already placed on the host                                                      */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -265,3 +265,101 @@ void cli_near_release(struct cli_near *o)
 	o->near_nodes = o->prefer_nodes = NULL;
 	memset(o->dev, 0, sizeof(o->dev));
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Memory kinds, tiers, HMAT                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+int cli_memory_load(const struct np_source *src, const np_host *h, np_memory **ret)
+{
+	int r = np_memory_load(src, h, ret);
+
+	if (r == 0)
+		return EXIT_OK;
+	cli_error("cannot read the memory tiers: %s",
+	          *np_host_last_error() ? np_host_last_error() : strerror(-r));
+	return EXIT_FAIL;
+}
+
+static void print_u64(uint64_t v, int width)
+{
+	if (v)
+		printf("  %*llu", width, (unsigned long long)v);
+	else
+		printf("  %*s", width, "-");
+}
+
+static void memory_row(const struct np_memory_node *n, const struct np_memory_access *a)
+{
+	printf("%4u:  %-7s", n->node, np_memory_kind_name(n->kind));
+	if (n->tier >= 0)
+		printf("  %4d", n->tier);
+	else
+		printf("  %4s", "-");
+	if (!a) {
+		printf("  %9s  %9s  %10s  %7s  %8s\n", "-", "-", "-", "-", "-");
+		return;
+	}
+	if (a->initiator >= 0)
+		printf("  %9d", a->initiator);
+	else
+		printf("  %9s", "(cpus)");
+	print_u64(a->read_bandwidth, 9);
+	print_u64(a->write_bandwidth, 10);
+	print_u64(a->read_latency, 7);
+	print_u64(a->write_latency, 8);
+	putchar('\n');
+}
+
+void cli_memory_table(const np_memory *m)
+{
+	bool any = false;
+
+	/* Only when there is more to say than "DRAM everywhere" (as for huge pages). */
+	for (unsigned i = 0; i < np_memory_count(m); i++) {
+		const struct np_memory_node *n = np_memory_get(m, i);
+
+		any |= n->kind != NP_MEMORY_DRAM || n->tier >= 0 || n->naccess > 0;
+	}
+	if (!any)
+		return;
+	printf("memory_tiers           :\n");
+	printf("node:  kind     tier  initiator  read MB/s  write MB/s  read ns  write ns\n");
+	for (unsigned i = 0; i < np_memory_count(m); i++) {
+		const struct np_memory_node *n = np_memory_get(m, i);
+
+		if (n->naccess == 0)
+			memory_row(n, NULL);
+		for (unsigned a = 0; a < n->naccess; a++)
+			memory_row(n, &n->access[a]);
+	}
+}
+
+json_t *cli_memory_json(const np_memory *m)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; arr && i < np_memory_count(m); i++) {
+		const struct np_memory_node *n = np_memory_get(m, i);
+		json_t *acc = json_array();
+
+		for (unsigned k = 0; k < n->naccess; k++) {
+			const struct np_memory_access *a = &n->access[k];
+
+			json_array_append_new(
+			    acc,
+			    json_pack("{s:o,s:I,s:I,s:I,s:I}", "initiator",
+			              a->initiator < 0 ? json_null() : json_integer(a->initiator),
+			              "read_bandwidth_mbs", (json_int_t)a->read_bandwidth,
+			              "write_bandwidth_mbs", (json_int_t)a->write_bandwidth,
+			              "read_latency_ns", (json_int_t)a->read_latency,
+			              "write_latency_ns", (json_int_t)a->write_latency));
+		}
+		json_array_append_new(arr,
+		                      json_pack("{s:i,s:s,s:o,s:o}", "node", (int)n->node, "kind",
+		                                np_memory_kind_name(n->kind), "tier",
+		                                n->tier < 0 ? json_null() : json_integer(n->tier),
+		                                "access", acc));
+	}
+	return arr;
+}

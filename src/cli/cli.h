@@ -211,6 +211,11 @@ int cli_devices_load(const struct np_source *src, unsigned flags, np_devices **r
  * and the pci.ids description (info --devices). */
 void cli_devices_table(const np_devices *devs, bool full);
 json_t *cli_devices_json(const np_devices *devs);
+/* Memory kinds, tiers and HMAT figures: load printing the error (0 or EXIT_FAIL), info -n's
+ * memory_tiers table (left out when every node is DRAM with nothing more known), JSON. */
+int cli_memory_load(const struct np_source *src, const np_host *h, np_memory **ret);
+void cli_memory_table(const np_memory *m);
+json_t *cli_memory_json(const np_memory *m);
 
 /* Commands. */
 int cmd_info(int argc, char **argv);

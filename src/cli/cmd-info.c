@@ -15,7 +15,8 @@ static const char info_help[] =
     "source given), -n also shows what the ledger holds per node: memory claimed, of\n"
     "it not yet resident, and the vCPUs and workloads placed.\n\n"
     "  -n, --numa      print the CPU topology and per-node tables, then the PCI devices\n"
-    "                  by node (docs/devices.md)\n"
+    "                  by node and the memory tiers: each node's kind (dram, hbm, far,\n"
+    "                  gpu), kernel tier and HMAT bandwidth and latency (docs/devices.md)\n"
     "  --devices       list every PCI device: node, kind, class, local CPUs, names and\n"
     "                  the vendor and device from pci.ids\n"
     "  --json          print everything as one JSON document\n"
@@ -185,6 +186,7 @@ int cmd_info(int argc, char **argv)
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
 	bool numa = false, json = false, devices = false;
 	np_devices *devs = NULL;
+	np_memory *mem = NULL;
 	struct cli_node_claims *claims = NULL;
 	const char *state_dir = NULL;
 	np_load *load = NULL;
@@ -224,6 +226,8 @@ int cmd_info(int argc, char **argv)
 	/* Devices are read only when asked for; pci.ids only for the full list and JSON. */
 	if (numa || json || devices) {
 		r = cli_devices_load(&ho.src, json || devices ? NP_DEVICES_DESCRIBE : 0, &devs);
+		if (r == 0 && (numa || json))
+			r = cli_memory_load(&ho.src, h, &mem);
 		if (r)
 			goto out;
 	}
@@ -234,6 +238,8 @@ int cmd_info(int argc, char **argv)
 			json_object_set_new(j, "placement", claims_json(h, claims));
 		if (j)
 			json_object_set_new(j, "devices", cli_devices_json(devs));
+		if (j)
+			json_object_set_new(j, "memory", cli_memory_json(mem));
 		r = cli_json_print(j, false);
 	} else if (devices && !numa) {
 		cli_devices_table(devs, true);
@@ -245,9 +251,12 @@ int cmd_info(int argc, char **argv)
 			print_claims(h, claims);
 		if (numa)
 			cli_devices_table(devs, devices);
+		if (numa)
+			cli_memory_table(mem);
 	}
 out:
 	np_devices_free(devs);
+	np_memory_free(mem);
 	free(claims);
 	np_load_free(load);
 	np_host_free(h);

@@ -1,7 +1,8 @@
 /*
  * test-devices.c - np_devices_load() from the devices fixture (a sysfs tree and the XML hwloc
- * exports from it), np_devices_find() on every way a user names a device, and the captures
- * of real machines checked against their own files.
+ * exports from it), np_devices_find() on every way a user names a device, np_memory_load()
+ * (kinds, tiers, HMAT) from sysfs and XML, and the captures of real machines checked against
+ * their own files.
  */
 #include "internal.h"
 
@@ -299,13 +300,162 @@ static void test_xml_capture(void **state)
 	np_devices_free(d);
 }
 
+static np_host *host_of(enum np_source_kind kind, const char *arg)
+{
+	struct np_source src = {kind, arg, 0};
+	np_host *h = NULL;
+
+	if (np_host_load(&src, &h) != 0)
+		fail_msg("np_host_load(%s): %s", arg, np_host_last_error());
+	return h;
+}
+
+static np_memory *memory_of(enum np_source_kind kind, const char *arg, const np_host *h)
+{
+	struct np_source src = {kind, arg, 0};
+	np_memory *m = NULL;
+
+	if (np_memory_load(&src, h, &m) != 0)
+		fail_msg("np_memory_load(%s): %s", arg, np_host_last_error());
+	assert_int_equal(np_memory_count(m), np_host_nnodes(h));
+	return m;
+}
+
+static void assert_access(const struct np_memory_access *a, int init, uint64_t rbw, uint64_t wbw,
+                          uint64_t rlat, uint64_t wlat)
+{
+	assert_int_equal(a->initiator, init);
+	assert_int_equal(a->read_bandwidth, rbw);
+	assert_int_equal(a->write_bandwidth, wbw);
+	assert_int_equal(a->read_latency, rlat);
+	assert_int_equal(a->write_latency, wlat);
+}
+
+/* access0 and memory_tiering as make-sysfs.py writes them for the devices tree. */
+static void test_memory_sysfs(void **state)
+{
+	const char *root = fixture("sysfs/devices");
+	np_host *h = host_of(NP_SOURCE_SYSFS, root);
+	np_memory *m = memory_of(NP_SOURCE_SYSFS, root, h);
+	const struct np_memory_node *n;
+
+	(void)state;
+	n = np_memory_get(m, 0);
+	assert_int_equal(n->kind, NP_MEMORY_DRAM);
+	assert_int_equal(n->tier, 4);
+	assert_int_equal(n->naccess, 1);
+	assert_access(&n->access[0], 0, 20480, 20480, 10, 10);
+	n = np_memory_get(m, 2);
+	assert_int_equal(n->node, 2);
+	assert_int_equal(n->kind, NP_MEMORY_FAR); /* CPU-less, in a slower tier */
+	assert_int_equal(n->tier, 22);
+	assert_int_equal(n->naccess, 1);
+	assert_access(&n->access[0], 1, 5120, 4096, 40, 50);
+	assert_null(np_memory_get(m, 3));
+	np_memory_free(m);
+	np_host_free(h);
+	/* Nothing but nodes: DRAM where there are CPUs, unknown elsewhere, no tier. */
+	h = host_of(NP_SOURCE_SYSFS, fixture("sysfs/cpuless"));
+	m = memory_of(NP_SOURCE_SYSFS, fixture("sysfs/cpuless"), h);
+	assert_int_equal(np_memory_get(m, 0)->kind, NP_MEMORY_DRAM);
+	assert_int_equal(np_memory_get(m, 2)->kind, NP_MEMORY_UNKNOWN);
+	assert_int_equal(np_memory_get(m, 2)->tier, -1);
+	assert_int_equal(np_memory_get(m, 2)->naccess, 0);
+	np_memory_free(m);
+	np_host_free(h);
+	assert_string_equal(np_memory_kind_name(NP_MEMORY_FAR), "far");
+	assert_null(np_memory_kind_name(NP_MEMORY_KIND_COUNT_));
+	np_memory_free(NULL);
+}
+
+/* hwloc memory attributes: one entry per initiator node, the subtype's kind. */
+static void test_memory_xml(void **state)
+{
+	const char *path = fixture("xml/memattrs.xml");
+	np_host *h = host_of(NP_SOURCE_XML, path);
+	np_memory *m = memory_of(NP_SOURCE_XML, path, h);
+	const struct np_memory_node *n = np_memory_get(m, 1);
+	enum np_memory_kind k;
+
+	(void)state;
+	assert_int_equal(np_memory_get(m, 0)->kind, NP_MEMORY_DRAM);
+	assert_int_equal(n->kind, NP_MEMORY_HBM);
+	assert_int_equal(n->naccess, 2);
+	assert_access(&n->access[0], 0, 60000, 60000, 150, 150);
+	assert_access(&np_memory_get(m, 0)->access[1], 1, 10000, 10000, 200, 200);
+	np_memory_free(m);
+	np_host_free(h);
+	h = host_of(NP_SOURCE_SYNTHETIC, "pack:2 [numa] pu:2");
+	m = memory_of(NP_SOURCE_SYNTHETIC, "pack:2 [numa] pu:2", h);
+	assert_int_equal(np_memory_get(m, 1)->kind, NP_MEMORY_DRAM);
+	assert_int_equal(np_memory_get(m, 1)->naccess, 0);
+	np_memory_free(m);
+	np_host_free(h);
+	assert_int_equal(np_memory_kind_parse("hbm", &k), 0);
+	assert_int_equal(k, NP_MEMORY_HBM);
+	assert_int_equal(np_memory_kind_parse("ram", &k), -EINVAL);
+}
+
+/* The captures: GPU memory nodes of the POWER9 tree, the memattrs XML's one bandwidth. */
+static void test_memory_captures(void **state)
+{
+	const char *dir = getenv("NUMAPLACE_TOPOLOGIES"),
+	           *shared = getenv("NUMAPLACE_SHARED_TOPOLOGIES");
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned found = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/nvidiagpunumanodes", dir ? dir : "");
+	if (dir && stat(path, &st) == 0) {
+		char inner[PATH_MAX + 32];
+		const char *root = path;
+		np_host *h;
+		np_memory *m;
+
+		snprintf(inner, sizeof(inner), "%s/nvidiagpunumanodes", path);
+		if (stat(inner, &st) == 0)
+			root = inner; /* the archive holds its folder twice */
+		h = host_of(NP_SOURCE_SYSFS, root);
+		m = memory_of(NP_SOURCE_SYSFS, root, h);
+		/* Nodes 0 and 8 have CPUs; 250-255 are the GPUs' memory (hwloc's GPUMemory). */
+		for (unsigned i = 0; i < np_memory_count(m); i++) {
+			const struct np_memory_node *n = np_memory_get(m, i);
+
+			assert_int_equal(n->kind, n->node >= 250 ? NP_MEMORY_GPU : NP_MEMORY_DRAM);
+		}
+		np_memory_free(m);
+		np_host_free(h);
+		found++;
+	}
+	snprintf(path, sizeof(path), "%s/8intel64-4n2t-memattrs.xml", shared ? shared : "");
+	if (shared && stat(path, &st) == 0) {
+		np_host *h = host_of(NP_SOURCE_XML, path);
+		np_memory *m = memory_of(NP_SOURCE_XML, path, h);
+		const struct np_memory_node *n = np_memory_get(m, 1);
+
+		/* <memattr name="Bandwidth">: node 1 (gp_index 8), 20, from cpuset 0xff (all) */
+		assert_int_equal(n->naccess, 1);
+		assert_access(&n->access[0], -1, 20, 20, 0, 0);
+		assert_int_equal(np_memory_get(m, 0)->naccess, 0);
+		np_memory_free(m);
+		np_host_free(h);
+		found++;
+	}
+	if (!found) {
+		print_message("no captured topologies: skipped\n");
+		skip();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sysfs),       cmocka_unit_test(test_describe),
 	    cmocka_unit_test(test_find),        cmocka_unit_test(test_xml),
 	    cmocka_unit_test(test_sources),     cmocka_unit_test(test_captures),
-	    cmocka_unit_test(test_xml_capture),
+	    cmocka_unit_test(test_xml_capture), cmocka_unit_test(test_memory_sysfs),
+	    cmocka_unit_test(test_memory_xml),  cmocka_unit_test(test_memory_captures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
