@@ -373,6 +373,13 @@ struct np_request {
 	 * the node count and over-commitment; first-fit, spread and numad ignore it.
 	 */
 	hwloc_const_nodeset_t prefer_nodes;
+	/**
+	 * Nodes without CPUs a set may take for memory without counting as one of its nodes
+	 * (`--memory-spill`: far or CXL memory a workload may overflow onto before a remote
+	 * DRAM node); NULL = none. compact and exhaustive count a set's nodes without them;
+	 * the other strategies treat them as any node.
+	 */
+	hwloc_const_nodeset_t spill_nodes;
 };
 
 /** Set every field to its default (no memory, 1 vCPU, automatic node counts, no limits). */

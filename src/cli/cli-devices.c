@@ -363,3 +363,102 @@ json_t *cli_memory_json(const np_memory *m)
 	}
 	return arr;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* --memory-spill TIER, --memory-kind KIND                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Whether node n matches a --memory-spill value: a kind name, or a tier ("22", "tier22"). */
+static bool spill_match(const struct np_memory_node *n, const char *tier)
+{
+	enum np_memory_kind k;
+	const char *num = strncmp(tier, "tier", 4) == 0 ? tier + 4 : tier;
+	char *end;
+	unsigned long t;
+
+	if (strcmp(tier, "cxl") == 0)
+		tier = "far";
+	if (np_memory_kind_parse(tier, &k) == 0)
+		return n->kind == k;
+	t = strtoul(num, &end, 10);
+	return *num && !*end && n->tier >= 0 && (unsigned long)n->tier == t;
+}
+
+static int memory_spill(const char *cmd, const np_host *h, struct cli_memory *o,
+                        struct np_request *req)
+{
+	o->spill_nodes = hwloc_bitmap_alloc();
+	if (!o->spill_nodes) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	for (unsigned i = 0; i < np_memory_count(o->memory); i++) {
+		const struct np_memory_node *n = np_memory_get(o->memory, i);
+
+		if (np_host_node(h, i)->ncpus == 0 && spill_match(n, o->spill))
+			hwloc_bitmap_set(o->spill_nodes, n->node);
+	}
+	if (hwloc_bitmap_iszero(o->spill_nodes))
+		return cli_usage_error(cmd,
+		                       "--memory-spill '%s': no node without CPUs is of that kind "
+		                       "or tier (far, cxl, hbm, gpu, or a tier number; numaplace "
+		                       "info -n shows the memory tiers)",
+		                       o->spill);
+	req->spill_nodes = o->spill_nodes;
+	return EXIT_OK;
+}
+
+/* --memory-kind dram: only DRAM nodes are allowed (nodes with CPUs are DRAM). */
+static int memory_kind(const char *cmd, const np_host *h, struct cli_memory *o,
+                       struct np_request *req)
+{
+	if (strcmp(o->kind, "any") == 0)
+		return EXIT_OK;
+	if (strcmp(o->kind, "dram") != 0)
+		return cli_usage_error(cmd, "--memory-kind '%s': dram or any%s", o->kind,
+		                       strcmp(o->kind, "hbm") == 0
+		                           ? " (hbm is not supported yet: --memory-spill hbm lets "
+		                             "a workload use HBM nodes)"
+		                           : "");
+	o->kind_nodes = req->allowed_nodes ? hwloc_bitmap_dup(req->allowed_nodes)
+	                                   : hwloc_bitmap_dup(np_host_nodeset(h));
+	if (!o->kind_nodes) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	for (unsigned i = 0; i < np_memory_count(o->memory); i++) {
+		const struct np_memory_node *n = np_memory_get(o->memory, i);
+
+		if (n->kind != NP_MEMORY_DRAM)
+			hwloc_bitmap_clr(o->kind_nodes, n->node);
+	}
+	req->allowed_nodes = o->kind_nodes;
+	return EXIT_OK;
+}
+
+int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                       struct cli_memory *o, struct np_request *req)
+{
+	static const struct np_source live = {NP_SOURCE_LIVE, NULL, 0};
+	int r;
+
+	if (!o->spill && !o->kind)
+		return EXIT_OK; /* the memory tiers are read only when asked for */
+	if (o->kind && strcmp(o->kind, "any") && strcmp(o->kind, "dram"))
+		return memory_kind(cmd, h, o, req);
+	r = cli_memory_load(src ? src : &live, h, &o->memory);
+	if (r == 0 && o->kind)
+		r = memory_kind(cmd, h, o, req);
+	if (r == 0 && o->spill)
+		r = memory_spill(cmd, h, o, req);
+	return r;
+}
+
+void cli_memory_release(struct cli_memory *o)
+{
+	np_memory_free(o->memory);
+	hwloc_bitmap_free(o->spill_nodes);
+	hwloc_bitmap_free(o->kind_nodes);
+	o->memory = NULL;
+	o->spill_nodes = o->kind_nodes = NULL;
+}

@@ -85,6 +85,21 @@ void cli_near_explain(const struct cli_near *o, FILE *f);
 json_t *cli_near_json(const struct cli_near *o);
 void cli_near_release(struct cli_near *o);
 
+/*
+ * --memory-spill TIER and --memory-kind KIND (cli-devices.c): the request's spill nodes (the
+ * nodes without CPUs of that kind or tier) and its allowed nodes narrowed to DRAM.
+ */
+struct cli_memory {
+	const char *spill; /* --memory-spill: far, cxl, hbm, gpu, or a tier number */
+	const char *kind;  /* --memory-kind: dram, any */
+	np_memory *memory;
+	hwloc_bitmap_t spill_nodes, kind_nodes;
+};
+/* Read the memory tiers of `src` when asked for and fill req; 0, EXIT_USAGE or EXIT_FAIL. */
+int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                       struct cli_memory *o, struct np_request *req);
+void cli_memory_release(struct cli_memory *o);
+
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {
 	uint64_t memory;
@@ -97,6 +112,7 @@ struct cli_request_opts {
 	struct np_search_opts search;
 	unsigned keep;         /* --keep N: candidates listed by --explain */
 	struct cli_near near;  /* --near, --near-prefer */
+	struct cli_memory mem; /* --memory-spill, --memory-kind */
 	const struct np_source *src; /* where --near's devices are read (NULL: this host) */
 };
 void cli_request_opts_init(struct cli_request_opts *o);

@@ -1,7 +1,7 @@
 /*
  * test-near.c - the search with device constraints (docs/devices.md): near_nodes a set must
  * hold, with every strategy and through the compact growth; prefer_nodes as a ranking key;
- * the reasons when nothing fits.
+ * spill_nodes (memory-only nodes that do not count as nodes); the reasons when nothing fits.
  */
 #include "internal.h"
 
@@ -265,12 +265,43 @@ static void test_prefer(void **state)
 	np_host_free(h);
 }
 
+/* --memory-spill: a CPU-less far node takes the overflow before a remote DRAM node. */
+static void test_spill(void **state)
+{
+	const struct hn nodes[] = {{4, 8 * GiB}, {4, 8 * GiB}, {4, 8 * GiB}, {0, 16 * GiB}};
+	const unsigned dist[] = {10, 20, 20, 30, 20, 10, 20, 30, 20, 20, 10, 25, 30, 30, 25, 10};
+	np_host *h = host_make(4, nodes, dist);
+	hwloc_bitmap_t near = set_of("2"), spill = set_of("3"), spill_cpu = set_of("1");
+	struct np_request req;
+
+	(void)state;
+	np_request_init(&req);
+	req.memory_bytes = 12 * GiB;
+	req.near_nodes = near;
+	/* Without it: two DRAM nodes, 20 apart, beat DRAM and far memory 25 apart. */
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2", NULL);
+	req.spill_nodes = spill;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "2-3", "2 nodes (1 for spill), fewest nodes");
+	assert_best(h, &req, NP_STRATEGY_EXHAUSTIVE, "2-3", NULL);
+	/* What fits in the DRAM node alone stays there. */
+	req.memory_bytes = 4 * GiB;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "2", NULL);
+	/* A node with CPUs is never a spill node. */
+	req.memory_bytes = 12 * GiB;
+	req.spill_nodes = spill_cpu;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2", NULL);
+	hwloc_bitmap_free(near);
+	hwloc_bitmap_free(spill);
+	hwloc_bitmap_free(spill_cpu);
+	np_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_near_too_small), cmocka_unit_test(test_near_two_far),
 	    cmocka_unit_test(test_near_growth),    cmocka_unit_test(test_near_unusable),
-	    cmocka_unit_test(test_prefer),
+	    cmocka_unit_test(test_prefer),         cmocka_unit_test(test_spill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,6 +78,7 @@ void np__sums_add(const struct np__search *s, const struct np__sums *in, const u
 	o.vcpus = np__add_sat(o.vcpus, e->vcpus);
 	o.hp = np__add_sat(o.hp, e->hp);
 	o.near = np__add_sat(o.near, e->near);
+	o.spill = np__add_sat(o.spill, e->spill);
 	o.dist = np__add_sat(o.dist, d);
 	if (n == 0 || e->diag < o.min_diag)
 		o.min_diag = e->diag;
@@ -252,6 +253,10 @@ int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const 
 	         lb = np__add_sat(b->s.vcpus, r);
 	int v;
 
+	/* Spill nodes (memory a workload may overflow onto) do not count as nodes. */
+	if (a->n - a->s.spill != b->n - b->s.spill)
+		return set_crit(ret_crit, NP__CRIT_NODES,
+		                CMP3(a->n - a->s.spill, b->n - b->s.spill));
 	if (a->n != b->n)
 		return set_crit(ret_crit, NP__CRIT_NODES, CMP3(a->n, b->n));
 	v = CMP3(la > a->s.ncpus, lb > b->s.ncpus);
@@ -576,7 +581,7 @@ static const char *crit_text(enum np__crit c, enum np_strategy st)
 static void reason_best(const struct np__search *s, const struct np__cand *best, char *buf,
                         size_t len)
 {
-	char why[160], mem[32], dist[40] = "";
+	char why[160], mem[32], dist[40] = "", spill[40] = "";
 	enum np__crit crit = NP__CRIT_EQUAL;
 
 	if (s->why[0]) {
@@ -589,10 +594,13 @@ static void reason_best(const struct np__search *s, const struct np__cand *best,
 	}
 	if (best->n > 1)
 		snprintf(dist, sizeof(dist), ", mean distance %.2f", best->pub.mean_distance);
-	snprintf(buf, len, "%u node%s, %s (%llu vCPU%s on %llu CPU%s%s), %s free", best->n,
-	         plural(best->n), why, (unsigned long long)best->s.vcpus, plural(best->s.vcpus),
-	         (unsigned long long)best->s.ncpus, plural(best->s.ncpus), dist,
-	         np_size_format(best->s.free, mem, sizeof(mem)));
+	if (best->s.spill)
+		snprintf(spill, sizeof(spill), " (%llu for spill)",
+		         (unsigned long long)best->s.spill);
+	snprintf(buf, len, "%u node%s%s, %s (%llu vCPU%s on %llu CPU%s%s), %s free", best->n,
+	         plural(best->n), spill, why, (unsigned long long)best->s.vcpus,
+	         plural(best->s.vcpus), (unsigned long long)best->s.ncpus, plural(best->s.ncpus),
+	         dist, np_size_format(best->s.free, mem, sizeof(mem)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -615,6 +623,8 @@ static int check(const np_host *host, const np_load *load, const struct np_reque
 	if (req->near_nodes && !hwloc_bitmap_isincluded(req->near_nodes, host->nodeset))
 		return -EINVAL;
 	if (req->prefer_nodes && !hwloc_bitmap_isincluded(req->prefer_nodes, host->nodeset))
+		return -EINVAL;
+	if (req->spill_nodes && !hwloc_bitmap_isincluded(req->spill_nodes, host->nodeset))
 		return -EINVAL;
 	if (load && load->host != host)
 		return -EINVAL;
@@ -681,6 +691,8 @@ static int eligible(struct np__search *s, const np_load *load)
 		e->hp = req->hugepage_size ? hugepages_free(node, req->hugepage_size) : 0;
 		e->memory = node->memory_bytes;
 		e->near = req->near_nodes && hwloc_bitmap_isset(req->near_nodes, node->id);
+		e->spill = req->spill_nodes && node->ncpus == 0 &&
+		           hwloc_bitmap_isset(req->spill_nodes, node->id);
 		e->diag = h->dist[(size_t)i * h->nnodes + i];
 		if (s->strategy == NP_STRATEGY_XEN ? e->ncpus == 0
 		                                   : e->ncpus == 0 && e->free == 0 && e->hp == 0)

@@ -24,6 +24,7 @@ struct np__enode {
 	uint64_t hp;     /* free huge pages of the requested size */
 	uint64_t memory; /* MemTotal of the node */
 	uint64_t near;   /* 1 for a node of the request's near_nodes */
+	uint64_t spill;  /* 1 for a node of the request's spill_nodes */
 	unsigned diag;   /* distance to itself */
 };
 
@@ -34,6 +35,7 @@ struct np__sums {
 	uint64_t vcpus;
 	uint64_t hp;
 	uint64_t near;     /* nodes of near_nodes in the set */
+	uint64_t spill;    /* nodes of spill_nodes in the set (not counted as nodes) */
 	uint64_t dist;     /* sum of distance(i,j) over ordered pairs, i = j included */
 	unsigned min_diag; /* smallest distance(i,i) in the set */
 };

@@ -7,7 +7,11 @@
 #   info -n's devices table shows the NIC and disk on node 2;
 # - run --near NIC runs the workload on node 2's CPUs with its memory policy and pages on
 #   node 2 (/proc/PID/task/*/status, numa_maps), and so does --near /dev/vda;
-# - --near the root-bus NIC, an unknown name: usage errors naming the device, nothing run.
+# - --near the root-bus NIC, an unknown name: usage errors naming the device, nothing run;
+# - info -n's memory_tiers row of node 3 is the guest's sysfs (one kernel tier for all nodes;
+#   far memory by HMAT); a workload larger than node 2's free memory, --near the NIC with
+#   --memory-spill far, runs on node 2's CPU with its pages on nodes 2 and 3 only; without
+#   the option a remote DRAM node takes the overflow.
 . /test/lib.sh
 
 export NUMAPLACE_STATE_DIR=/run/np-check-devices
@@ -95,3 +99,44 @@ usage() {
 }
 usage near-unattached "$other" "attached to no NUMA node"
 usage near-unknown eth9 "'eth9': no such device"
+
+# Memory tiers as the guest's sysfs gives them: one kernel tier for all four nodes; node 3
+# (no CPUs) is far memory by HMAT (latency 40 from its initiator node 2, whose own is 10).
+numaplace info -n >/tmp/info.txt
+tier=$(basename /sys/devices/virtual/memory_tiering/memory_tier* | sed 's/memory_tier//')
+expect tiers.one "$(cat /sys/devices/virtual/memory_tiering/memory_tier$tier/nodelist)" 0-3
+sed -n '/^devices/,$p' /tmp/info.txt # for the console log (docs/devices.md shows it)
+row=$(grep '^   3:  far' /tmp/info.txt)
+lat=$(cat /sys/devices/system/node/node3/access0/initiators/read_latency)
+bw=$(cat /sys/devices/system/node/node3/access0/initiators/read_bandwidth)
+expect tiers.node3 "$(echo $row)" \
+	"3: far $tier 2 $bw $(cat /sys/devices/system/node/node3/access0/initiators/write_bandwidth) $lat $(cat /sys/devices/system/node/node3/access0/initiators/write_latency)"
+
+# spill NAME ARGS...: a workload of 450 MiB beside the NIC, more than node 2 has free; prints
+# the nodes its pages are on.
+spill() {
+	local name=$1 pid addr
+	shift
+	numaplace run --name "$name" --memory 450M --near "$nic" "$@" -- toucher 450 \
+		>/tmp/$name.out 2>/tmp/$name.err &
+	pid=$!
+	if ! wait_line /tmp/$name.out TOUCHED 600 $pid; then
+		echo "none: $(cat /tmp/$name.out /tmp/$name.err)"
+		return
+	fi
+	addr=$(touched_field /tmp/$name.out addr)
+	echo "$name: numaplace run --memory 450M --near $nic $* -- toucher 450: $(maps_line $pid "$addr")" >&2
+	echo "$(threads_cpus $pid) $(maps_policy $pid "$addr" | sed 's/ (many)//') $(maps_nodes $pid "$addr" | sed 's/=[0-9]*//g')"
+	kill $pid
+	wait $pid 2>/dev/null
+}
+# With --memory-spill far: node 2's CPU, its memory on node 2 and then node 3, no other.
+got=$(spill spill --memory-spill far)
+expect spill.far "$got" "2 prefer:2-3 N2 N3"
+# Without: a remote DRAM node takes the overflow (the nearest by SLIT: 20 against 25), and
+# the workload runs on both nodes' CPUs.
+got=$(spill nospill)
+case $got in
+"0,2 prefer:0,2 N0 N2" | "1-2 prefer:1-2 N1 N2") pass spill.none "$got" ;;
+*) fail spill.none "got [$got], want node 2 and a remote DRAM node" ;;
+esac
