@@ -200,44 +200,10 @@ static int set_crit(enum np__crit *ret_crit, enum np__crit c, int v)
 	return v;
 }
 
-/*
- * How far a set is from the preferred nodes: for each, the distance from the set's nearest
- * node to it, summed. A set holding every preferred node has nprefer x the local distance.
- */
-static uint64_t prefer_cost(const struct np__search *s, const struct np__cand *c)
-{
-	uint64_t sum = 0;
-
-	for (unsigned p = 0; p < s->nprefer; p++) {
-		unsigned best = UINT_MAX;
-
-		for (unsigned i = 0; i < c->n; i++) {
-			unsigned d = np__dist(s, s->nodes[c->pos[i]].idx, s->prefer[p]);
-
-			if (d < best)
-				best = d;
-		}
-		sum += best;
-	}
-	return sum;
-}
-
-static int cmp_prefer(const struct np__search *s, const struct np__cand *a,
-                      const struct np__cand *b)
-{
-	uint64_t pa, pb;
-
-	if (!s->nprefer)
-		return 0;
-	pa = prefer_cost(s, a);
-	pb = prefer_cost(s, b);
-	return CMP3(pa, pb);
-}
-
 int np__cmp_xen(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
                 enum np__crit *ret_crit)
 {
-	int v = cmp_prefer(s, a, b);
+	int v = np__cmp_prefer(s, a, b);
 
 	if (v)
 		return set_crit(ret_crit, NP__CRIT_PREFER, v);
@@ -262,7 +228,7 @@ int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const 
 	v = CMP3(la > a->s.ncpus, lb > b->s.ncpus);
 	if (v)
 		return set_crit(ret_crit, NP__CRIT_OVERCOMMIT, v);
-	v = cmp_prefer(s, a, b);
+	v = np__cmp_prefer(s, a, b);
 	if (v)
 		return set_crit(ret_crit, NP__CRIT_PREFER, v);
 	if (a->s.dist != b->s.dist)
@@ -494,40 +460,6 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-/*
- * Why nothing fits a request with near nodes: one of them cannot be in any set (not allowed,
- * nothing to give: true, with the reason in buf); otherwise " holding node(s) N,M" for the
- * general reason (false).
- */
-static bool reason_near(const struct np__search *s, char *buf, size_t len, char *near, size_t nlen)
-{
-	hwloc_const_nodeset_t set = s->req->near_nodes;
-	char *list = NULL;
-	int id;
-
-	hwloc_bitmap_foreach_begin(id, set)
-	{
-		bool eligible = false;
-
-		for (unsigned p = 0; p < s->m; p++)
-			eligible |= s->host->nodes[s->nodes[p].idx].id == (unsigned)id;
-		if (!eligible) {
-			bool allowed =
-			    !s->req->allowed_nodes || hwloc_bitmap_isset(s->req->allowed_nodes, id);
-
-			snprintf(buf, len, "node %d, which the set must hold, %s", id,
-			         allowed ? "has no usable CPUs or free memory" : "is not allowed");
-			return true;
-		}
-	}
-	hwloc_bitmap_foreach_end();
-	if (hwloc_bitmap_list_asprintf(&list, set) >= 0)
-		snprintf(near, nlen, " holding node%s %s", hwloc_bitmap_weight(set) > 1 ? "s" : "",
-		         list);
-	free(list);
-	return false;
-}
-
 static void reason_none(const struct np__search *s, char *buf, size_t len)
 {
 	const struct np_request *req = s->req;
@@ -539,7 +471,7 @@ static void reason_none(const struct np__search *s, char *buf, size_t len)
 	}
 	if (req->max_nodes && req->max_nodes < s->m)
 		snprintf(most, sizeof(most), "at most %u ", req->max_nodes);
-	if (s->need[NP__RES_NEAR] && reason_near(s, buf, len, near, sizeof(near)))
+	if (s->need[NP__RES_NEAR] && np__reason_near(s, buf, len, near, sizeof(near)))
 		return;
 	np_size_format(req->memory_bytes, mem, sizeof(mem));
 	if (s->need[NP__RES_HP])
@@ -724,25 +656,6 @@ out:
 	return r;
 }
 
-/* The host indexes of the preferred nodes. */
-static int prefer_init(struct np__search *s)
-{
-	hwloc_const_nodeset_t set = s->req->prefer_nodes;
-	int id;
-
-	if (!set || hwloc_bitmap_iszero(set))
-		return 0;
-	s->prefer = malloc((size_t)hwloc_bitmap_weight(set) * sizeof(*s->prefer));
-	if (!s->prefer)
-		return -ENOMEM;
-	hwloc_bitmap_foreach_begin(id, set)
-	{
-		s->prefer[s->nprefer++] = (unsigned)s->host->idx_of_id[id];
-	}
-	hwloc_bitmap_foreach_end();
-	return 0;
-}
-
 static void search_release(struct np__search *s)
 {
 	for (unsigned i = 0; i < s->nkept; i++)
@@ -835,7 +748,7 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.need[NP__RES_NEAR] = req->near_nodes ? (uint64_t)hwloc_bitmap_weight(req->near_nodes) : 0;
 	r = eligible(&s, load);
 	if (r == 0)
-		r = prefer_init(&s);
+		r = np__prefer_init(&s);
 	if (r < 0)
 		goto out;
 	s.min_nodes = req->min_nodes ? req->min_nodes : 1;

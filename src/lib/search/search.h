@@ -175,6 +175,17 @@ static inline unsigned np__dist(const struct np__search *s, unsigned a, unsigned
 int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2);
 void np__reason(struct np__search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Devices and memory tiers (constraints.c). */
+/* The request's prefer_nodes as host indexes into s->prefer. 0 or -ENOMEM. */
+int np__prefer_init(struct np__search *s);
+/* Nearer the preferred nodes first (0 when the request prefers none). */
+int np__cmp_prefer(const struct np__search *s, const struct np__cand *a, const struct np__cand *b);
+/*
+ * Why nothing fits a request with near nodes: true with the reason in buf when one of them
+ * can be in no set (not allowed, nothing to give); false with " holding node(s) N" in near.
+ */
+bool np__reason_near(const struct np__search *s, char *buf, size_t len, char *near, size_t nlen);
+
 /* The comparisons. */
 int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
                     enum np__crit *ret_crit);
