@@ -293,6 +293,14 @@ typedef struct np_memory np_memory;
  */
 int np_memory_load(const struct np_source *src, const np_host *host, np_memory **ret_memory);
 void np_memory_free(np_memory *memory);
+/**
+ * The host's distances with HMAT where it is known: from initiator node i to node j, 10 x the
+ * read latency from i to j / the read latency of i's own memory (SLIT's scale: 10 is local),
+ * at least 10; every other entry is the host's distance. For np_request.costs.
+ * Returns the number of entries HMAT gave and *ret_costs (free(); NULL when the count is 0),
+ * or -ENOMEM.
+ */
+int np_memory_costs(const np_memory *memory, const np_host *host, unsigned **ret_costs);
 /** Entries: np_host_nnodes() of the host, in its index order. */
 unsigned np_memory_count(const np_memory *memory);
 const struct np_memory_node *np_memory_get(const np_memory *memory, unsigned idx);
@@ -384,6 +392,12 @@ struct np_request {
 	 * the other strategies treat them as any node.
 	 */
 	hwloc_const_nodeset_t spill_nodes;
+	/**
+	 * Costs that replace the host's distances in the search (np_host_nnodes() squared, row
+	 * by host index, every value 1..65535; NULL = the SLIT distances): np_memory_costs()
+	 * makes them from HMAT latencies.
+	 */
+	const unsigned *costs;
 };
 
 /** Set every field to its default (no memory, 1 vCPU, automatic node counts, no limits). */

@@ -436,21 +436,36 @@ static int memory_kind(const char *cmd, const np_host *h, struct cli_memory *o,
 	return EXIT_OK;
 }
 
+/*
+ * HMAT latencies, where the firmware gives them, in place of SLIT distances. Best effort: a
+ * host whose memory tiers cannot be read is placed by its distances, as before.
+ */
+static void memory_costs(const struct np_source *src, const np_host *h, struct cli_memory *o,
+                         struct np_request *req)
+{
+	if (!o->memory && np_memory_load(src, h, &o->memory) < 0)
+		return;
+	if (np_memory_costs(o->memory, h, &o->costs) > 0)
+		req->costs = o->costs;
+}
+
 int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
                        struct cli_memory *o, struct np_request *req)
 {
 	static const struct np_source live = {NP_SOURCE_LIVE, NULL, 0};
-	int r;
+	int r = EXIT_OK;
 
-	if (!o->spill && !o->kind)
-		return EXIT_OK; /* the memory tiers are read only when asked for */
+	src = src ? src : &live;
 	if (o->kind && strcmp(o->kind, "any") && strcmp(o->kind, "dram"))
 		return memory_kind(cmd, h, o, req);
-	r = cli_memory_load(src ? src : &live, h, &o->memory);
+	if (o->spill || o->kind)
+		r = cli_memory_load(src, h, &o->memory);
 	if (r == 0 && o->kind)
 		r = memory_kind(cmd, h, o, req);
 	if (r == 0 && o->spill)
 		r = memory_spill(cmd, h, o, req);
+	if (r == 0)
+		memory_costs(src, h, o, req);
 	return r;
 }
 
@@ -459,6 +474,8 @@ void cli_memory_release(struct cli_memory *o)
 	np_memory_free(o->memory);
 	hwloc_bitmap_free(o->spill_nodes);
 	hwloc_bitmap_free(o->kind_nodes);
+	free(o->costs);
+	o->costs = NULL;
 	o->memory = NULL;
 	o->spill_nodes = o->kind_nodes = NULL;
 }

@@ -94,8 +94,13 @@ struct cli_memory {
 	const char *kind;  /* --memory-kind: dram, any */
 	np_memory *memory;
 	hwloc_bitmap_t spill_nodes, kind_nodes;
+	unsigned *costs; /* HMAT in place of SLIT (np_memory_costs()), or NULL */
 };
-/* Read the memory tiers of `src` when asked for and fill req; 0, EXIT_USAGE or EXIT_FAIL. */
+/*
+ * Fill req from the memory tiers of `src` (NULL: this host): the spill nodes and DRAM nodes
+ * when asked for (an unreadable tier is then an error), and always the HMAT costs where the
+ * firmware gives them (best effort). 0, EXIT_USAGE or EXIT_FAIL.
+ */
 int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
                        struct cli_memory *o, struct np_request *req);
 void cli_memory_release(struct cli_memory *o);

@@ -150,6 +150,9 @@ int cmd_plan(int argc, char **argv)
 		print_plan(plan, explain);
 		if (explain)
 			cli_near_explain(&ro.near, stdout);
+		if (explain && req.costs)
+			printf("distances: HMAT read latencies where the firmware gives them (10 = "
+			       "local), SLIT elsewhere\n");
 	}
 	if (r == EXIT_OK && !np_plan_best(plan)) {
 		if (!json)

@@ -352,6 +352,15 @@ static void test_memory_sysfs(void **state)
 	assert_int_equal(n->naccess, 1);
 	assert_access(&n->access[0], 1, 5120, 4096, 40, 50);
 	assert_null(np_memory_get(m, 3));
+	{
+		/* HMAT in SLIT's scale where it is known (0->0, 1->1, 1->2), SLIT elsewhere. */
+		const unsigned want[] = {10, 21, 31, 21, 10, 40, 31, 17, 10};
+		unsigned *c = NULL;
+
+		assert_int_equal(np_memory_costs(m, h, &c), 3);
+		assert_memory_equal(c, want, sizeof(want));
+		free(c);
+	}
 	np_memory_free(m);
 	np_host_free(h);
 	/* Nothing but nodes: DRAM where there are CPUs, unknown elsewhere, no tier. */
@@ -361,6 +370,12 @@ static void test_memory_sysfs(void **state)
 	assert_int_equal(np_memory_get(m, 2)->kind, NP_MEMORY_UNKNOWN);
 	assert_int_equal(np_memory_get(m, 2)->tier, -1);
 	assert_int_equal(np_memory_get(m, 2)->naccess, 0);
+	{
+		unsigned *c = (unsigned *)1;
+
+		assert_int_equal(np_memory_costs(m, h, &c), 0); /* no HMAT: the distances stay */
+		assert_null(c);
+	}
 	np_memory_free(m);
 	np_host_free(h);
 	assert_string_equal(np_memory_kind_name(NP_MEMORY_FAR), "far");

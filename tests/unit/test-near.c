@@ -296,12 +296,40 @@ static void test_spill(void **state)
 	np_host_free(h);
 }
 
+/* Costs (HMAT) replace the distances: the far node by SLIT becomes the near one. */
+static void test_costs(void **state)
+{
+	np_host *h = host_pairs(4);
+	unsigned costs[16], bad[16];
+	struct np_request req;
+	np_plan *p = NULL;
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++)
+		for (unsigned j = 0; j < 4; j++) {
+			costs[i * 4 + j] = i == j                                     ? 10
+			                   : (i == 0 && j == 3) || (i == 3 && j == 0) ? 11
+			                                                              : 40;
+			bad[i * 4 + j] = i == j ? 0 : 20;
+		}
+	np_request_init(&req);
+	req.memory_bytes = 12 * GiB;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0-1", NULL); /* SLIT: the pair at 12 */
+	req.costs = costs;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,3", "closest");
+	assert_best(h, &req, NP_STRATEGY_EXHAUSTIVE, "0,3", NULL);
+	req.costs = bad; /* a 0 cost */
+	assert_int_equal(np_search(h, NULL, &req, NULL, &p), -EINVAL);
+	np_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_near_too_small), cmocka_unit_test(test_near_two_far),
 	    cmocka_unit_test(test_near_growth),    cmocka_unit_test(test_near_unusable),
 	    cmocka_unit_test(test_prefer),         cmocka_unit_test(test_spill),
+	    cmocka_unit_test(test_costs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

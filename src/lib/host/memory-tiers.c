@@ -388,3 +388,45 @@ out:
 	*ret_memory = m;
 	return 0;
 }
+
+/* The read latency from initiator `init` to node index j, or 0. */
+static uint64_t latency(const np_memory *m, unsigned j, int init)
+{
+	for (unsigned a = 0; a < m->nodes[j].naccess; a++)
+		if (m->nodes[j].access[a].initiator == init)
+			return m->nodes[j].access[a].read_latency;
+	return 0;
+}
+
+int np_memory_costs(const np_memory *m, const np_host *h, unsigned **ret_costs)
+{
+	unsigned n = np_host_nnodes(h), *c;
+	int count = 0;
+
+	if (!m || m->n != n || !ret_costs)
+		return -EINVAL;
+	c = malloc((size_t)n * n * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		int init = (int)m->nodes[i].node;
+		uint64_t local = latency(m, i, init);
+
+		for (unsigned j = 0; j < n; j++) {
+			uint64_t l = local ? latency(m, j, init) : 0, v;
+
+			c[(size_t)i * n + j] = np_host_distance(h, i, j);
+			if (!l)
+				continue;
+			v = (10 * l + local / 2) / local;
+			c[(size_t)i * n + j] = v < 10 ? 10 : v > 65535 ? 65535 : (unsigned)v;
+			count++;
+		}
+	}
+	if (count == 0) {
+		free(c);
+		c = NULL;
+	}
+	*ret_costs = c;
+	return count;
+}

@@ -558,6 +558,9 @@ static int check(const np_host *host, const np_load *load, const struct np_reque
 		return -EINVAL;
 	if (req->spill_nodes && !hwloc_bitmap_isincluded(req->spill_nodes, host->nodeset))
 		return -EINVAL;
+	for (size_t i = 0; req->costs && i < (size_t)host->nnodes * host->nnodes; i++)
+		if (req->costs[i] == 0 || req->costs[i] > 65535)
+			return -EINVAL;
 	if (load && load->host != host)
 		return -EINVAL;
 	if (opts && (unsigned)opts->strategy >= NP_STRATEGY_COUNT_)
@@ -625,7 +628,7 @@ static int eligible(struct np__search *s, const np_load *load)
 		e->near = req->near_nodes && hwloc_bitmap_isset(req->near_nodes, node->id);
 		e->spill = req->spill_nodes && node->ncpus == 0 &&
 		           hwloc_bitmap_isset(req->spill_nodes, node->id);
-		e->diag = h->dist[(size_t)i * h->nnodes + i];
+		e->diag = s->dist[(size_t)i * h->nnodes + i];
 		if (s->strategy == NP_STRATEGY_XEN ? e->ncpus == 0
 		                                   : e->ncpus == 0 && e->free == 0 && e->hp == 0)
 			continue;
@@ -738,6 +741,7 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.user_cmp = opts->compare;
 	s.user_arg = opts->compare_arg;
 	s.allowed_cpus = req->allowed_cpus;
+	s.dist = req->costs ? req->costs : host->dist;
 	s.keep = opts->keep ? opts->keep : 1;
 	/* The runner-up names the reason; compact improves its best few grown sets. */
 	s.cap = s.keep < 4 ? 4 : s.keep;

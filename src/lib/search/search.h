@@ -123,6 +123,7 @@ struct np__search {
 	np_compare_fn user_cmp;
 	void *user_arg;
 	hwloc_const_cpuset_t allowed_cpus; /* NULL: every CPU */
+	const unsigned *dist; /* the request's costs, else the host's distances */
 	unsigned *prefer;                  /* host indexes of the request's prefer_nodes */
 	unsigned nprefer;
 
@@ -169,7 +170,7 @@ unsigned np__size_bound(const struct np__search *s);
 /* Distance from host index a to host index b. */
 static inline unsigned np__dist(const struct np__search *s, unsigned a, unsigned b)
 {
-	return s->host->dist[(size_t)a * s->host->nnodes + b];
+	return s->dist[(size_t)a * s->host->nnodes + b];
 }
 /* Exact three-way comparison of a1/b1 with a2/b2 (b = 0 counts as infinite). */
 int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2);

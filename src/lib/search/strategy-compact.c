@@ -322,7 +322,7 @@ static int grow_init(const struct np__search *s, unsigned k, struct grow *g)
 		}
 	}
 	for (size_t i = 0; i < m; i++) {
-		const unsigned *row = &s->host->dist[(size_t)s->nodes[i].idx * s->host->nnodes];
+		const unsigned *row = &s->dist[(size_t)s->nodes[i].idx * s->host->nnodes];
 		uint64_t *out = &g->dsym[i * m];
 
 		g->zkey[i] = mix64(i);
