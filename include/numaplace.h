@@ -82,6 +82,16 @@ struct np_node {
 	uint64_t free_bytes;           /**< see NP_HOST_MEMFREE_ONLY; = memory_bytes on XML/synthetic */
 	unsigned nhugepages;           /**< entries in hugepages[] */
 	const struct np_hugepages *hugepages; /**< sorted by size */
+	/**
+	 * 1 when the source gave no free memory for this node (a node meminfo with MemTotal
+	 * alone; XML and synthetic topologies): free_bytes = memory_bytes is assumed.
+	 */
+	int free_assumed;
+	/**
+	 * CPUs the source listed for this node that a node of lower id listed too. They belong
+	 * to that node and are not in cpuset (see np_host_shared_cpuset()); usually empty.
+	 */
+	hwloc_const_cpuset_t shared_cpuset;
 };
 
 /** One CPU of a snapshot. core and socket are -1 when unknown (NP_HOST_FAST). */
@@ -95,6 +105,18 @@ struct np_cpu {
 typedef struct np_host np_host;
 
 /**
+ * The largest host np_host_load() and np_host_build() accept, from any source. A source past
+ * a limit is refused before anything is built for it (hwloc's synthetic and XML loaders build
+ * every object they are given, in time that grows with the square of the PUs), with -E2BIG
+ * and a message naming the limit. Each is several times the largest machines Linux runs on
+ * (8192 CPUs and 1024 nodes at most in its configurations).
+ */
+#define NP_HOST_MAX_PUS 16384u       /**< CPUs (hwloc PUs) */
+#define NP_HOST_MAX_NODES 4096u      /**< NUMA nodes */
+#define NP_HOST_MAX_OBJECTS 262144u  /**< hwloc objects of an XML or synthetic topology */
+#define NP_HOST_MAX_XML_BYTES (64u << 20) /**< size of an XML file */
+
+/**
  * Load a snapshot of a host's NUMA topology.
  * A node's CPUs are its online, allowed CPUs: from the kernel's cpulist on the live host and
  * sysfs trees; on XML and synthetic sources each CPU goes to the node with the smallest hwloc
@@ -105,7 +127,14 @@ typedef struct np_host np_host;
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
  * sysfs file could not be parsed (np_host_last_error() names what and where);
- * -ENODEV no NUMA node with CPUs is usable; -ENOMEM.
+ * -ENODEV no NUMA node with CPUs is usable; -E2BIG the source is past a limit above; -ENOMEM.
+ *
+ * What a source does not say is assumed, and the snapshot says so: no distances (10 local,
+ * 20 remote: np_host_distances_assumed()); no free memory (free = total:
+ * np_node.free_assumed, np_host_free_assumed()); a CPU listed by several nodes (firmware
+ * that gives every node the same CPUs) belongs to the lowest node id listing it, the other
+ * nodes keep their memory without it (np_node.shared_cpuset, np_host_shared_cpuset()).
+ * A captured sysfs tree without any nodeN folder is one node 0 (a single-node machine).
  */
 int np_host_load(const struct np_source *src, np_host **ret_host);
 
@@ -134,7 +163,8 @@ struct np_node_spec {
  * `nodes` (NULL: 10 local / 20 remote, and np_host_distances_assumed() is 1). CPUs are
  * numbered as given; core and socket are unknown (-1).
  * Returns 0 and *ret_host; -EINVAL for no node, a duplicate id, a CPU in two nodes, free above
- * total, or a distance of 0 (asymmetric matrices are accepted, as firmware gives them); -ENOMEM.
+ * total, or a distance of 0 (asymmetric matrices are accepted, as firmware gives them); -E2BIG
+ * past NP_HOST_MAX_NODES or NP_HOST_MAX_PUS; -ENOMEM.
  */
 int np_host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
 		  np_host **ret_host);
@@ -153,14 +183,23 @@ const struct np_cpu *np_host_cpu(const np_host *host, unsigned idx);
 unsigned np_host_distance(const np_host *host, unsigned idx_a, unsigned idx_b);
 /** 1 when the source gave no distances and 10 local / 20 remote was assumed. */
 int np_host_distances_assumed(const np_host *host);
+/** 1 when the free memory of some node was not given and free = total was assumed. */
+int np_host_free_assumed(const np_host *host);
+/**
+ * CPUs the source listed in more than one node (empty when it is consistent): each belongs to
+ * the lowest node id listing it. Owned by the snapshot.
+ */
+hwloc_const_cpuset_t np_host_shared_cpuset(const np_host *host);
 
 /** All usable CPUs and all usable nodes of the snapshot. Owned by the snapshot. */
 hwloc_const_cpuset_t np_host_cpuset(const np_host *host);
 hwloc_const_nodeset_t np_host_nodeset(const np_host *host);
 
 /**
- * The hwloc topology behind the snapshot, or NULL for NP_HOST_FAST snapshots. Owned by the
- * snapshot. Useful for binding with hwloc on a live host.
+ * The hwloc topology behind the snapshot, or NULL for NP_HOST_FAST snapshots (and for a
+ * captured tree whose node/ folder holds neither online nor a nodeN folder, which hwloc 2.9
+ * cannot read: it is read as NP_HOST_FAST does). Owned by the snapshot. Useful for binding
+ * with hwloc on a live host.
  */
 hwloc_topology_t np_host_topology(const np_host *host);
 
@@ -488,7 +527,7 @@ uint64_t np_plan_examined(const np_plan *plan);
 /* ------------------------------------------------------------------------------------------ */
 
 /**
- * Parse a size: a number (decimal point allowed) and a binary unit: K, M, G, T, P with an
+ * Parse a size: a number (decimal point allowed) and a binary unit: K, M, G, T, P, E with an
  * optional "iB" or "B" (512M, 4G, 1.5T, 64GiB, 100KiB) or "B" alone for bytes. A number with
  * no unit is an error. Units are case-insensitive ("4g", "64gib"); one space may separate the
  * number from the unit, so np_size_format()'s "1.5 GiB" reads back. Fractional bytes are
@@ -498,7 +537,7 @@ uint64_t np_plan_examined(const np_plan *plan);
 int np_size_parse(const char *s, uint64_t *ret_bytes);
 /**
  * Format bytes with the largest binary unit that keeps the number at 1 or more, rounded to the
- * nearest tenth, ".0" dropped: "0 B", "1023 B", "512 MiB", "1.5 GiB", "16384 PiB". Truncated
+ * nearest tenth, ".0" dropped: "0 B", "1023 B", "512 MiB", "1.5 GiB", "16 EiB". Truncated
  * to `len` (always terminated when len > 0). Returns buf.
  */
 char *np_size_format(uint64_t bytes, char *buf, size_t len);
@@ -793,6 +832,28 @@ int np_cpu_times(struct np_cpu_time **ret_times);
  * CAP_SYS_NICE, or `to` outside its cpuset), -ENOSYS (a kernel without NUMA migration).
  */
 long np_migrate(pid_t pid, hwloc_const_nodeset_t from, hwloc_const_nodeset_t to);
+
+/** The kernel's allocation counters of one node, in pages since boot (nodeN/numastat). */
+struct np_numastat {
+	unsigned node;           /**< kernel node id */
+	uint64_t numa_hit;       /**< allocated on this node, as the policy intended */
+	uint64_t numa_miss;      /**< allocated here although intended for another node (full) */
+	uint64_t numa_foreign;   /**< intended for this node, allocated on another */
+	uint64_t interleave_hit; /**< interleaved allocations that got this node as intended */
+	uint64_t local_node;     /**< allocated here by a task running on this node */
+	uint64_t other_node;     /**< allocated here by a task running on another node */
+};
+
+/**
+ * Read sys/devices/system/node/nodeN/numastat of every node in `nodes` below `root` (NULL or
+ * "": "/", this host; else a captured tree holding sys/). Strict: the six counters once each,
+ * "key value" lines only (a key a later kernel adds is skipped). Returns the number of nodes
+ * and *ret_stats in the order of `nodes` (free()); -EINVAL for NULL, an empty or infinite set
+ * or a node above 65535; -ENOENT and other read errors of a file; -EBADMSG or -ERANGE for a
+ * file that is not a numastat; -ENOMEM. np_host_last_error() names the file and the line.
+ */
+int np_numastat_read(const char *root, hwloc_const_nodeset_t nodes,
+		     struct np_numastat **ret_stats);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Rebalancing: the daemon's decision, as a pure function                                       */

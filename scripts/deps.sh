@@ -1,10 +1,11 @@
 #!/bin/sh
 # Install numaplace's build and test dependencies from Debian 12's archive (idempotent).
-# numad is only compared against (`advise` prints what `numad -w` prints); the vm suite installs
-# QEMU itself.
+# libcairo2-dev draws `info --svg/--png`; zsh runs the zsh completion's test. numad is only
+# compared against (`advise` prints what `numad -w` prints); the vm suite installs QEMU itself.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
-libsqlite3-dev sqlite3 libnuma-dev numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind gnuplot-nox numad"
+libsqlite3-dev sqlite3 libnuma-dev numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind gnuplot-nox numad
+libcairo2-dev zsh"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

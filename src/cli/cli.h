@@ -53,9 +53,20 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min
 
 /* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
 char *cli_list_string(hwloc_const_bitmap_t set);
+/*
+ * `s` fit for a message: in single quotes, newline, tab, quote and backslash escaped (\n, \t,
+ * \', \\), other control characters as \xNN, and when longer than `max` bytes cut there and
+ * followed by "... (N bytes)", never within a UTF-8 sequence. Caller frees; NULL on ENOMEM.
+ */
+char *cli_quote(const char *s, size_t max);
 /* A JSON array of the set's members. */
 json_t *cli_json_int_array(hwloc_const_bitmap_t set);
-/* Print `j` (compact=false: indented) with a newline and release it. Returns 0 or EXIT_FAIL. */
+/*
+ * Print the object `j` (compact=false: indented) with a newline and release it; the document
+ * printed starts with "version": CLI_JSON_VERSION, then j's keys in order (docs/json.md).
+ * Returns 0 or EXIT_FAIL.
+ */
+#define CLI_JSON_VERSION 1
 int cli_json_print(json_t *j, bool compact);
 
 /*
@@ -140,7 +151,10 @@ extern const char cli_request_options_help[];
 int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2]);
 
-/* {"nodes":[..],"free_bytes":N,"cpus":N,"vcpus":N,"mean_distance":X} */
+/*
+ * {"nodes":[..],"cpus":"LIST","ncpus":N,"free_bytes":N,"placed_vcpus":N,"mean_distance":X}
+ * (docs/json.md)
+ */
 json_t *cli_candidate_json(const struct np_candidate *c);
 
 /*
@@ -232,6 +246,9 @@ int cmd_forget(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+/* `complete names|nodes`: words for the shell completions */
+int cmd_complete(int argc, char **argv);
 /* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
 

@@ -465,6 +465,49 @@ static void test_list_parse(void **state)
 	hwloc_bitmap_free(a.set);
 }
 
+struct numastat_arg {
+	char root[PATH_MAX];
+	hwloc_bitmap_t nodes;
+	struct np_numastat *s;
+};
+
+static int call_numastat(void *p)
+{
+	struct numastat_arg *a = p;
+
+	a->s = UNTOUCHED;
+	return np_numastat_read(a->root, a->nodes, &a->s);
+}
+
+static void numastat_failed(void *p, int r)
+{
+	(void)r;
+	assert_ptr_equal(((struct numastat_arg *)p)->s, UNTOUCHED);
+}
+
+static void numastat_undo(void *p)
+{
+	struct numastat_arg *a = p;
+
+	assert_int_equal(a->s[1].node, 4);
+	free(a->s);
+	a->s = NULL;
+}
+
+static void test_numastat(void **state)
+{
+	struct numastat_arg a = {.nodes = hwloc_bitmap_alloc()};
+	struct fault_case c = {"np_numastat_read", NULL,          call_numastat,
+	                       numastat_failed,    numastat_undo, &a};
+
+	(void)state;
+	snprintf(a.root, sizeof(a.root), "%s/sysfs/sparse", FIXTURES);
+	hwloc_bitmap_set(a.nodes, 1);
+	hwloc_bitmap_set(a.nodes, 4);
+	assert_true(every_allocation(&c) > 0);
+	hwloc_bitmap_free(a.nodes);
+}
+
 struct start_arg {
 	uint64_t t;
 };
@@ -1066,6 +1109,7 @@ int main(void)
 	    cmocka_unit_test(test_place),      cmocka_unit_test(test_list_parse),
 	    cmocka_unit_test(test_start_time), cmocka_unit_test(test_processes),
 	    cmocka_unit_test(test_rebalance),  cmocka_unit_test(test_ledger),
+	    cmocka_unit_test(test_numastat),
 	};
 
 	fault_sqlite_install();
