@@ -9,7 +9,8 @@
 const char cli_state_options_help[] =
     "State:\n"
     "  --state-dir DIR       the ledger's directory (default: $NUMAPLACE_STATE_DIR, else\n"
-    "                        /run/numaplace for root, $XDG_RUNTIME_DIR/numaplace for others)\n";
+    "                        the configuration's state-dir, else /run/numaplace for root,\n"
+    "                        $XDG_RUNTIME_DIR/numaplace for others)\n";
 
 int cli_state_option(const char *cmd, int argc, char **argv, int *i, const char **dir)
 {
@@ -37,6 +38,8 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 		env = secure_getenv("NUMAPLACE_STATE_DIR");
 		if (env && *env) {
 			dir = env;
+		} else if (cli_config()->state_dir) {
+			dir = cli_config()->state_dir;
 		} else if (geteuid() == 0) {
 			dir = "/run/numaplace";
 		} else {

@@ -119,6 +119,21 @@ int cli_host_option(const char *cmd, int argc, char **argv, int *i, struct cli_h
 	return 0;
 }
 
+int cli_host_read(const struct np_source *src, np_host **ret_host)
+{
+	hwloc_const_cpuset_t reserved = cli_config()->reserved_cpus;
+	np_host *h = NULL;
+	int r = np_host_load(src, &h);
+
+	if (r == 0 && reserved && (r = np_host_reserve(h, reserved)) == 0 && !np_host_ncpus(h))
+		r = -ENODEV; /* every usable CPU reserved: nothing could run placed */
+	if (r == 0)
+		*ret_host = h;
+	else
+		np_host_free(h);
+	return r;
+}
+
 /*
  * Say what the library assumed about CPUs that several nodes list (firmware that gives every
  * node the same CPUs): the data is in the snapshot, the words are the CLI's.
@@ -161,7 +176,7 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 {
 	static const char *const what[] = {"this host", "topology", "synthetic topology",
 					   "sysfs root"};
-	int r = np_host_load(&o->src, ret_host);
+	int r = cli_host_read(&o->src, ret_host);
 	const char *detail;
 
 	if (r == 0) {
@@ -169,6 +184,12 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 		return EXIT_OK;
 	}
 	detail = np_host_last_error();
+	if (r == -ENODEV && !*detail) {
+		cli_error("every usable CPU of %s is reserved (reserved-cpus, %s:%u)",
+			  o->src.kind == NP_SOURCE_LIVE ? what[0] : o->src.arg, cli_config()->path,
+			  cli_config()->line[CLI_KEY_RESERVED_CPUS]);
+		return EXIT_FAIL;
+	}
 	/* The library's message names the file or description and what is wrong with it. */
 	if (o->src.kind == NP_SOURCE_LIVE)
 		cli_error("cannot read %s: %s", what[0], *detail ? detail : strerror(-r));
@@ -309,6 +330,7 @@ void cli_request_opts_init(struct cli_request_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	np_search_opts_init(&o->search);
+	o->search.strategy = cli_config()->strategy;
 	o->keep = 5;
 }
 
@@ -318,6 +340,7 @@ const char cli_request_options_help[] =
 	"                        (binary units K to E; a number without a unit is an error)\n"
 	"  --vcpus N             CPUs the workload runs on (default 1)\n"
 	"  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+	"                        (another default: strategy in numaplace.conf, docs/config.md)\n"
 	"  --min-nodes N         at least N nodes (default: automatic)\n"
 	"  --max-nodes N         at most N nodes (default: no limit)\n"
 	"  --nodes LIST          only these nodes, kernel list syntax (0-3,8)\n"
@@ -430,6 +453,14 @@ int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cl
 	return cli_near_option(cmd, argc, argv, i, &o->near);
 }
 
+/* Whether the CPUs `bad` asked for are all among the configuration's reserved ones. */
+static bool reserved_only(hwloc_const_bitmap_t bad, const char *what)
+{
+	hwloc_const_cpuset_t r = cli_config()->reserved_cpus;
+
+	return strcmp(what, "CPU") == 0 && r && hwloc_bitmap_isincluded(bad, r);
+}
+
 /* Parse `list` for option `opt` and check it against what the host has. */
 static int parse_host_list(const char *cmd, const char *opt, const char *list,
 			   hwloc_const_bitmap_t have, const char *what, hwloc_bitmap_t set)
@@ -448,8 +479,14 @@ static int parse_host_list(const char *cmd, const char *opt, const char *list,
 			b = cli_list_string(bad);
 		}
 		h = cli_list_string(have);
-		cli_usage_error(cmd, "%s '%s': %s %s not on this host or not usable (usable: %s)",
-				opt, list, what, b ? b : "?", h ? h : "?");
+		if (bad && reserved_only(bad, what))
+			cli_usage_error(cmd, "%s '%s': %s %s reserved (reserved-cpus, %s:%u; usable: %s)",
+					opt, list, what, b ? b : "?", cli_config()->path,
+					cli_config()->line[CLI_KEY_RESERVED_CPUS], h ? h : "?");
+		else
+			cli_usage_error(cmd,
+					"%s '%s': %s %s not on this host or not usable (usable: %s)",
+					opt, list, what, b ? b : "?", h ? h : "?");
 		free(b);
 		free(h);
 		hwloc_bitmap_free(bad);

@@ -5,6 +5,7 @@
 #ifndef NUMAPLACE_CLI_H
 #define NUMAPLACE_CLI_H
 
+#include "config.h"
 #include "numaplace.h"
 
 #include <jansson.h>
@@ -39,7 +40,13 @@ int cli_host_option(const char *cmd, int argc, char **argv, int *i, struct cli_h
 /* Help text lines for the options above. */
 extern const char cli_host_options_help[];
 
-/* Load the snapshot, printing a clear error on failure. Returns 0 or EXIT_FAIL. */
+/*
+ * np_host_load() and then np_host_reserve() of the configuration's reserved-cpus: the snapshot
+ * every command places on. Prints nothing; returns 0 or a negative errno (-ENODEV with
+ * np_host_last_error() empty: every usable CPU is reserved).
+ */
+int cli_host_read(const struct np_source *src, np_host **ret_host);
+/* cli_host_read(), printing a clear error on failure. Returns 0 or EXIT_FAIL. */
 int cli_host_load(const struct cli_host_opts *o, np_host **ret_host);
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not it. */
@@ -246,6 +253,7 @@ int cmd_forget(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 /* `complete names|nodes`: words for the shell completions */
 int cmd_complete(int argc, char **argv);

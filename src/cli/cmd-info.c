@@ -32,6 +32,16 @@ static const char info_help[] =
     "  --png FILE      the same picture as PNG\n"
     "  -h, --help      show this help\n\n";
 
+/* A CPU set as a JSON string in list syntax ("0-1,48"). */
+static json_t *list_json(hwloc_const_bitmap_t set)
+{
+	char *s = cli_list_string(set);
+	json_t *j = json_string(s ? s : "");
+
+	free(s);
+	return j;
+}
+
 static json_t *host_json(const np_host *h)
 {
 	json_t *root = json_object(), *nodes = json_array(), *cpus = json_array();
@@ -68,6 +78,8 @@ static json_t *host_json(const np_host *h)
 		free(list);
 		list = cli_list_string(nd->shared_cpuset);
 		json_object_set_new(o, "shared_cpus", json_string(list ? list : ""));
+		if (nd->reserved)
+			json_object_set_new(o, "reserved_cpus", list_json(nd->reserved));
 		json_array_append_new(nodes, o);
 		free(list);
 	}
@@ -90,6 +102,11 @@ static json_t *host_json(const np_host *h)
 		json_object_set_new(root, "shared_cpus", json_string(shared ? shared : ""));
 		free(shared);
 	}
+	if (cli_config()->reserved_cpus && !hwloc_bitmap_iszero(cli_config()->reserved_cpus))
+		json_object_set_new(root, "reserved_cpus",
+		                    list_json(np_host_reserved_cpuset(h)
+		                                  ? np_host_reserved_cpuset(h)
+		                                  : cli_config()->reserved_cpus));
 	return root;
 }
 
@@ -99,6 +116,37 @@ static void print_id(int v)
 		printf(" %8s", "-");
 	else
 		printf(" %8d", v);
+}
+
+/*
+ * The configuration's reserved CPUs: those the snapshot had (no placement uses them) and
+ * where the setting is; configured CPUs this host lacks are named apart.
+ */
+static void print_reserved(const np_host *h)
+{
+	const struct cli_config *c = cli_config();
+	hwloc_const_cpuset_t have = np_host_reserved_cpuset(h);
+	hwloc_bitmap_t absent = hwloc_bitmap_alloc();
+	char *r = NULL, *a = NULL;
+
+	if (!c->reserved_cpus || hwloc_bitmap_iszero(c->reserved_cpus) || !absent)
+		goto out;
+	hwloc_bitmap_copy(absent, c->reserved_cpus);
+	if (have)
+		hwloc_bitmap_andnot(absent, absent, have);
+	r = have ? cli_list_string(have) : strdup("none");
+	a = cli_list_string(absent);
+	if (!r || !a)
+		goto out;
+	printf("reserved cpus          : %s (reserved-cpus, %s:%u)", r, c->path,
+	       c->line[CLI_KEY_RESERVED_CPUS]);
+	if (*a)
+		printf("; %s not usable here", a);
+	putchar('\n');
+out:
+	free(r);
+	free(a);
+	hwloc_bitmap_free(absent);
 }
 
 static void print_summary(const np_host *h)
@@ -120,6 +168,7 @@ static void print_summary(const np_host *h)
 	printf("cpus                   : %u\n", np_host_ncpus(h));
 	printf("memory                 : %s (%s free)\n", np_size_format(mem, a, sizeof(a)),
 	       np_size_format(fr, b, sizeof(b)));
+	print_reserved(h);
 }
 
 /* One line per CPU, xl's cpu_topology. */
@@ -183,8 +232,13 @@ static void print_tables(const np_host *h)
 		const struct np_node *nd = np_host_node(h, i);
 		char *list = cli_list_string(nd->cpuset);
 
-		printf("%4u:   %5u  %s\n", nd->id, nd->ncpus,
+		printf("%4u:   %5u  %s", nd->id, nd->ncpus,
 		       list && *list ? list : "(none: memory only)");
+		free(list);
+		list = nd->reserved ? cli_list_string(nd->reserved) : NULL;
+		if (list && *list)
+			printf("  (reserved: %s)", list);
+		putchar('\n');
 		free(list);
 		any_hp |= nd->nhugepages > 0;
 	}

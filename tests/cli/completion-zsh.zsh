@@ -39,7 +39,7 @@ same() { # same WHAT WORDS...: got is exactly WORDS
 complete_line ''
 has commands "stat:show the kernel's NUMA counters per node and a workload's memory"
 has commands "info:show the host's NUMA topology (-n: like 'xl info -n')"
-(( $#got == 10 )) && print ok || print -r "FAIL: zsh commands: $#got, expected 10"
+(( $#got == 11 )) && print ok || print -r "FAIL: zsh commands: $#got, expected 11"
 complete_line --
 same "top-level options" --help --version
 
