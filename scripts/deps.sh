@@ -4,7 +4,7 @@
 # compared against (`advise` prints what `numad -w` prints); the vm suite installs QEMU itself.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
-libinih-dev libsqlite3-dev sqlite3 numactl clang libclang-rt-14-dev valgrind gnuplot-nox numad
+libinih-dev libsqlite3-dev sqlite3 numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind gnuplot-nox numad
 libcairo2-dev zsh"
 missing=
 for p in $pkgs; do

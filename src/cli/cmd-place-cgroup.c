@@ -94,7 +94,7 @@ static void print_text(const struct cli_place_opts *o, const struct np_target *t
 	free(c);
 }
 
-int cli_place_group(const struct cli_place_opts *o, struct cli_placing *c)
+int cli_place_group(struct cli_place_opts *o, struct cli_placing *c)
 {
 	struct np_placement *p = &c->placement;
 	int r;

@@ -231,4 +231,10 @@ struct np__ledger_probe {
 int np__ledger_open(const char *dir, const struct np_ledger_opts *opts,
 		    const struct np__ledger_probe *probe, np_ledger **ret_ledger);
 
+/*
+ * The checks an XML file passes before hwloc reads it (hwloc 2.9 crashes on some malformed
+ * files; host-hwloc.c). 0, or -errno with the error recorded.
+ */
+int np__xml_check(const char *path);
+
 #endif /* NUMAPLACE_INTERNAL_H */

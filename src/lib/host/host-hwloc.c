@@ -550,3 +550,8 @@ int np_host_load(const struct np_source *src, np_host **ret_host)
 		return load_hwloc_sysfs(src, ret_host);
 	return np__host_load_objects(src, ret_host);
 }
+
+int np__xml_check(const char *path)
+{
+	return xml_check(path);
+}
