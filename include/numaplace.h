@@ -1027,7 +1027,16 @@ enum np_target_kind {
 	NP_TARGET_SELF = 0,
 	/** A running process (place --pid, the daemon). */
 	NP_TARGET_PID,
-	/* a cgroup: the next kind */
+	/** A cgroup v2 group (place --cgroup): placed by its cpuset (docs/cgroups.md). */
+	NP_TARGET_CGROUP,
+};
+
+/** How NP_TARGET_CGROUP's `cgroup` names the group (docs/cgroups.md). */
+enum np_group_name {
+	NP_GROUP_PATH = 0,  /**< its path, absolute under the cgroup2 mount or relative to it */
+	NP_GROUP_UNIT,      /**< a systemd unit ("web.service"; "web" is web.service) */
+	NP_GROUP_CONTAINER, /**< a podman, docker, containerd or CRI-O container's ID or prefix */
+	NP_GROUP_VM,        /**< a libvirt domain's name (machine-qemu\x2dN\x2dNAME.scope) */
 };
 
 /** A target: its kind and identity, then what np_target_read() measured. Caller-owned. */
@@ -1046,11 +1055,30 @@ struct np_target {
 	struct np_node_bytes *resident; /**< NP_TARGET_PID: resident memory per node */
 	int nresident;
 	char *cmdline;            /**< its command line as text (shell-quoted where needed) */
+	/**
+	 * NP_TARGET_CGROUP: the group, absolute under the cgroup2 mount or relative to it, and the
+	 * directory holding proc/self/mountinfo and the mount (NULL: "/"; a plain-file tree in tests)
+	 */
+	const char *cgroup;
+	const char *root;
+	enum np_group_name cgroup_name; /**< what `cgroup` is: a path (0) or a name */
+	/* NP_TARGET_CGROUP, filled by np_target_read(): resident above is memory.numa_stat's */
+	char *cgroup_path;        /**< relative to the mount ("system.slice/web.service") */
+	char *cgroup_mount;       /**< the mount ("/sys/fs/cgroup") */
+	uint64_t cgroup_id;       /**< the inode of its directory (a new group, a new id) */
+	uint64_t memory_current;  /**< memory.current */
+	unsigned cpu_max_vcpus;   /**< cpu.max's quota / period rounded up; 0: no limit */
+	unsigned threads;         /**< threads of the group and the groups below it */
+	unsigned nprocs;          /**< their processes */
+	void *group;              /**< private: the open group and what its cpuset replaced */
 };
 
 /** Zero every field (kind NP_TARGET_SELF). */
 void np_target_init(struct np_target *target);
-/** Free what np_target_read() filled in and zero it (kind, pid and argv stay); idempotent. */
+/**
+ * Free what np_target_read() filled in and zero it (kind, pid, argv, cgroup, root and
+ * cgroup_name stay); idempotent.
+ */
 void np_target_release(struct np_target *target);
 
 /**
@@ -1062,6 +1090,13 @@ void np_target_release(struct np_target *target);
  * -EINVAL a kernel thread (process.kernel_thread) or pid <= 0; -EPERM the process of another
  * user while the caller's real uid is not 0 (process.uid is its owner); -EACCES its numa_maps
  * may not be read; -EBADMSG, -ENOMEM.
+ * CGROUP: the group found by its name (cgroup_name; -ENOENT none, -ENOTUNIQ more than one,
+ * listed in the message), opened below its mount and checked (it can be given a cpuset by this
+ * caller), then memory.current, memory.numa_stat (resident), cpu.max, its threads and
+ * processes; np_last_error() names what was wrong: -ENODEV no cgroup2 mount, -EMEDIUMTYPE
+ * cgroup v1 only, -EXDEV a path outside the mount, -ELOOP a symlink on the way, -ENOENT no
+ * such group (or it vanished), -EINVAL the root group or a threaded one, -EOPNOTSUPP the
+ * cpuset controller not offered, -EACCES not root and not delegated; -EBADMSG, -ENOMEM.
  */
 int np_target_read(struct np_target *target);
 
@@ -1077,9 +1112,16 @@ enum np_place_flags {
 	 * placed.
 	 */
 	NP_PLACE_REQUIRE = 1u << 1,
-	/** NP_TARGET_PID: move its pages to the chosen nodes after the commit (a dry run counts). */
+	/**
+	 * NP_TARGET_PID: move its pages to the chosen nodes after the commit (a dry run counts).
+	 * A group's pages always move (writing cpuset.mems migrates them); its migration is reported
+	 * with or without this flag.
+	 */
 	NP_PLACE_MIGRATE = 1u << 2,
-	/** Memory = the target's resident memory (NP_TARGET_PID), not request.memory_bytes. */
+	/**
+	 * Memory = the target's resident memory (NP_TARGET_PID; a group's memory.current), not
+	 * request.memory_bytes.
+	 */
 	NP_PLACE_MEASURE_MEMORY = 1u << 3,
 	/** A recorded target keeps its recorded strategy (a rebalancer's move). */
 	NP_PLACE_KEEP_STRATEGY = 1u << 4,
@@ -1089,7 +1131,7 @@ enum np_place_flags {
 struct np_place_req {
 	/**
 	 * What the search looks for. vcpus 0: NP_TARGET_PID's threads, at most the host's CPUs
-	 * (SELF: 1).
+	 * (SELF: 1; a group: cpu.max's CPUs, else its threads).
 	 */
 	struct np_request request;
 	struct np_search_opts search;
@@ -1131,7 +1173,8 @@ enum np_place_step {
 	NP_PLACE_STEP_SEARCH, /**< np_search() */
 	NP_PLACE_STEP_CLAIM,  /**< the claim, the texts to record (-ENOMEM) */
 	NP_PLACE_STEP_BIND,   /**< np_apply() */
-	NP_PLACE_STEP_RECORD, /**< np_ledger_insert() or np_ledger_move() */
+	NP_PLACE_STEP_RECORD, /**< np_ledger_insert() or np_ledger_move() (a group's cpuset put
+				   back) */
 	NP_PLACE_STEP_COMMIT, /**< np_ledger_commit() */
 };
 

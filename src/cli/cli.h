@@ -51,12 +51,12 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host);
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not it. */
 const char *cli_opt_value(const char *cmd, const char *name, int argc, char **argv, int *i,
-			  int *ret_err);
+                          int *ret_err);
 
 /* Parse helpers that print a clear error naming the option. Return 0 or EXIT_USAGE. */
 int cli_parse_size(const char *cmd, const char *opt, const char *s, uint64_t *ret);
 int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min, unsigned max,
-		   unsigned *ret);
+                   unsigned *ret);
 
 /* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
 char *cli_list_string(hwloc_const_bitmap_t set);
@@ -127,10 +127,10 @@ void cli_memory_release(struct cli_memory *o);
 struct cli_request_opts {
 	uint64_t memory;
 	bool memory_given;
-	unsigned vcpus;        /* 0: not given */
+	unsigned vcpus; /* 0: not given */
 	unsigned min_nodes, max_nodes;
-	const char *nodes;     /* --nodes LIST, resolved against the host later */
-	const char *cpus;      /* --cpus LIST */
+	const char *nodes; /* --nodes LIST, resolved against the host later */
+	const char *cpus;  /* --cpus LIST */
 	uint64_t hugepage_size, hugepage_count;
 	struct np_search_opts search;
 	unsigned keep;         /* --keep N: candidates listed by --explain */
@@ -147,8 +147,7 @@ void cli_request_opts_release(struct cli_request_opts *o);
  * DEVICE, --near-prefer DEVICE.
  * Returns 1 if consumed, 0 if not one of them, -EXIT_USAGE after a usage error.
  */
-int cli_request_option(const char *cmd, int argc, char **argv, int *i,
-		       struct cli_request_opts *o);
+int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cli_request_opts *o);
 extern const char cli_request_options_help[];
 /*
  * Fill `req` from `o` for `host`: node and CPU lists are checked against the host (a node or
@@ -190,7 +189,7 @@ struct cli_node_claims {
  * the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
-		    struct cli_node_claims **ret_claims);
+                    struct cli_node_claims **ret_claims);
 /* What run and place hold while they place. cli_placing_init(), cli_placing_release(). */
 struct cli_placing {
 	np_host *host;
@@ -227,6 +226,29 @@ int cli_place_failed(const char *cmd, const char *name, const struct np_placemen
 
 /* Bytes in base pages (sysconf(_SC_PAGESIZE)). */
 uint64_t cli_pages(uint64_t bytes);
+
+/* The options of `numaplace place` (cmd-place.c); a group is placed by cmd-place-cgroup.c. */
+struct cli_place_opts {
+	struct cli_host_opts host;
+	struct cli_request_opts req;
+	const char *name;
+	const char *state_dir;
+	pid_t pid;
+	const char *cgroup; /* --cgroup PATH, or the name of --unit, --container, --vm */
+	enum np_group_name cgroup_name;
+	const char *cgroup_opt;  /* the option that gave it */
+	const char *cgroup_root; /* --cgroup-root DIR */
+	bool migrate, dry_run, json;
+};
+/* place --cgroup: read, place and print the group. Returns the exit code. */
+int cli_place_group(struct cli_place_opts *o, struct cli_placing *c);
+/* Memory per node as JSON ([{"node":0,"bytes":N}]) and text ("0: 1.2 GiB, 1: 300 MiB"). */
+json_t *cli_node_bytes_json(const struct np_node_bytes *a, int n);
+void cli_node_bytes_text(const struct np_node_bytes *a, int n, char *buf, size_t len);
+/* A migration: target->resident before, the nodes moved to. */
+json_t *cli_migration_json(const struct np_migration *m, const struct np_target *t, bool dry_run);
+void cli_migration_text(const struct np_migration *m, const struct np_target *t,
+                        hwloc_const_nodeset_t target, bool dry_run);
 
 /* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
 const char *cli_ledger_why(int err);

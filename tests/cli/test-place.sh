@@ -124,7 +124,7 @@ else
 	echo "note: not root; another user's process not checked"
 fi
 expect 2 "no --pid" -- "$np" place --memory 1G
-grep_err "--pid is required" "no --pid"
+grep_err "--pid or --cgroup (--unit, --container, --vm) is required" "no --pid"
 expect 2 "bad pid" -- "$np" place --pid x
 same_ledger "refusals"
 [ "$(affinities "$hpid" | sort -u)" = "$first_cpu" ] && ok || bad "refusals: affinity unchanged"
