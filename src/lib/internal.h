@@ -50,6 +50,13 @@ void np__clear_error(void);
 
 /* ---- Host loaders (host-sysfs.c, host-hwloc.c) and the kernel-file parsers (parse.c) ---- */
 
+/*
+ * Check that text (len bytes and a final '\0') is a well-formed XML document whose root is
+ * <topology>, and normalise in place what hwloc's minimal parser does not read (host-xml.c;
+ * *len may shrink). Returns 0, or -EBADMSG with the error naming path, the line and what.
+ */
+int np__xml_check_syntax(const char *path, char *text, size_t *len);
+
 /* Highest CPU number a parser accepts (far above any kernel's NR_CPUS). */
 #define NP__MAX_CPU_ID 1048575u
 

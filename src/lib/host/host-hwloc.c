@@ -185,7 +185,11 @@ static int xml_tag(const char *p, bool object, const char **end)
 	return object && ((has[0] && !has[1]) || (has[2] && !has[3])) ? -EBADMSG : 0;
 }
 
-static int xml_check(const char *path)
+/*
+ * Read the file whole, check it (np__xml_check_syntax(), then the two crashes above) and return
+ * the checked text: hwloc reads that buffer, not the file again, which may have changed since.
+ */
+static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 {
 	char *text = NULL, *t;
 	size_t len = 0, cap = 0;
@@ -228,6 +232,9 @@ static int xml_check(const char *path)
 		len += (size_t)n;
 	}
 	text[len] = '\0';
+	r = np__xml_check_syntax(path, text, &len);
+	if (r < 0)
+		goto out;
 	for (p = text; (p = strchr(p, '<'));) {
 		const char *stop = NULL;
 
@@ -261,6 +268,9 @@ static int xml_check(const char *path)
 			break;
 		p = stop + 3;
 	}
+	*ret_text = text;
+	*ret_len = len;
+	text = NULL;
 	r = 0;
 out:
 	free(text);
@@ -273,6 +283,8 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 {
 	unsigned long hflags = 0;
 	hwloc_topology_t topo = NULL;
+	char *xml = NULL;
+	size_t xml_len = 0;
 	int r;
 
 	if (hwloc_topology_init(&topo) < 0)
@@ -301,13 +313,13 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 
 	switch (src->kind) {
 	case NP_SOURCE_XML:
-		r = xml_check(src->arg);
+		r = xml_check(src->arg, &xml, &xml_len);
 		if (r < 0)
 			goto out;
-		if (hwloc_topology_set_xml(topo, src->arg) < 0) {
-			np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
-			r = -EBADMSG;
-			goto out;
+		/* the length counts the final '\0', as hwloc's own exports do */
+		if (hwloc_topology_set_xmlbuffer(topo, xml, (int)xml_len + 1) < 0) {
+			r = errno == ENOMEM ? -ENOMEM : -EBADMSG;
+			goto xml_refused;
 		}
 		break;
 	case NP_SOURCE_SYNTHETIC:
@@ -332,6 +344,10 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 		r = load_with_fsroot(topo, "/");
 	else
 		r = hwloc_topology_load(topo) < 0 ? (errno ? -errno : -EINVAL) : 0;
+	if (r < 0 && src->kind == NP_SOURCE_XML) {
+		r = r == -ENOMEM ? r : -EBADMSG;
+		goto xml_refused;
+	}
 	if (r < 0) {
 		if (src->kind == NP_SOURCE_LIVE)
 			np__set_error("cannot discover the host topology: %s", strerror(-r));
@@ -343,7 +359,16 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 	*ret_topo = topo;
 	topo = NULL;
 	r = 0;
+	goto out;
+xml_refused:
+	/* Well-formed XML (checked above) that hwloc's parser, either of them, refused: hwloc
+	 * says neither where nor why, so neither can this message. */
+	if (r == -ENOMEM)
+		np__set_error("cannot load '%s': %s", src->arg, strerror(ENOMEM));
+	else
+		np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
 out:
+	free(xml);
 	if (topo)
 		hwloc_topology_destroy(topo);
 	return r;
@@ -644,7 +669,8 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 		if (r < 0)
 			goto out;
 		s->hugepages = hps[i];
-		if (!whole && !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
+		if (!whole &&
+		    !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
 			/* CPUs usable, memory not: to this process a node without memory */
 			s->memory_bytes = s->free_bytes = 0;
 			s->nhugepages = 0;
