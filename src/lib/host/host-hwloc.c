@@ -85,7 +85,7 @@ out:
  *   ",0x2" fails an assertion in hwloc_bitmap_sscanf() and aborts.
  * Every attribute named *cpuset or *nodeset of every start tag is checked. At a tag this scan
  * cannot read (an attribute without '=' or quotes, a truncated file) it stops: that is not
- * well-formed XML, which hwloc's parser refuses with its own error.
+ * well-formed XML, which np__xml_check_syntax() has refused before.
  */
 #define XML_MAX_BYTES (256u << 20)
 
@@ -278,6 +278,20 @@ out:
 	return r;
 }
 
+/*
+ * Well-formed XML (xml_check()) that hwloc's parser, either of them, refused: hwloc says
+ * neither where nor why, so neither can this message. Returns -ENOMEM or -EBADMSG.
+ */
+static int xml_refused(const char *path, int r)
+{
+	if (r == -ENOMEM) {
+		np__set_error("cannot load '%s': %s", path, strerror(ENOMEM));
+		return r;
+	}
+	np__set_error("cannot parse '%s': not an hwloc XML topology", path);
+	return -EBADMSG;
+}
+
 /* Create and load the topology of `src`. Records the error on failure. */
 static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 {
@@ -318,8 +332,8 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 			goto out;
 		/* the length counts the final '\0', as hwloc's own exports do */
 		if (hwloc_topology_set_xmlbuffer(topo, xml, (int)xml_len + 1) < 0) {
-			r = errno == ENOMEM ? -ENOMEM : -EBADMSG;
-			goto xml_refused;
+			r = xml_refused(src->arg, errno == ENOMEM ? -ENOMEM : -EBADMSG);
+			goto out;
 		}
 		break;
 	case NP_SOURCE_SYNTHETIC:
@@ -345,8 +359,8 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 	else
 		r = hwloc_topology_load(topo) < 0 ? (errno ? -errno : -EINVAL) : 0;
 	if (r < 0 && src->kind == NP_SOURCE_XML) {
-		r = r == -ENOMEM ? r : -EBADMSG;
-		goto xml_refused;
+		r = xml_refused(src->arg, r);
+		goto out;
 	}
 	if (r < 0) {
 		if (src->kind == NP_SOURCE_LIVE)
@@ -359,14 +373,6 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 	*ret_topo = topo;
 	topo = NULL;
 	r = 0;
-	goto out;
-xml_refused:
-	/* Well-formed XML (checked above) that hwloc's parser, either of them, refused: hwloc
-	 * says neither where nor why, so neither can this message. */
-	if (r == -ENOMEM)
-		np__set_error("cannot load '%s': %s", src->arg, strerror(ENOMEM));
-	else
-		np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
 out:
 	free(xml);
 	if (topo)
@@ -669,8 +675,7 @@ static int load_hwloc(const struct np_source *src, np_host **ret_host)
 		if (r < 0)
 			goto out;
 		s->hugepages = hps[i];
-		if (!whole &&
-		    !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
+		if (!whole && !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
 			/* CPUs usable, memory not: to this process a node without memory */
 			s->memory_bytes = s->free_bytes = 0;
 			s->nhugepages = 0;
