@@ -480,7 +480,7 @@ static void replay(const np_host *h, const struct tg_trace *t, enum np_strategy 
 			}
 			np_plan_free(plan);
 		} else if (charged[ev->id]) {
-			np_load_release(load, &claims[ev->id]);
+			np_load_uncharge(load, &claims[ev->id]);
 			np_claim_release(&claims[ev->id]);
 			charged[ev->id] = false;
 		}

@@ -82,6 +82,16 @@ struct np_node {
 	uint64_t free_bytes;           /**< see NP_HOST_MEMFREE_ONLY; = memory_bytes on XML/synthetic */
 	unsigned nhugepages;           /**< entries in hugepages[] */
 	const struct np_hugepages *hugepages; /**< sorted by size */
+	/**
+	 * 1 when the source gave no free memory for this node (a node meminfo with MemTotal
+	 * alone; XML and synthetic topologies): free_bytes = memory_bytes is assumed.
+	 */
+	int free_assumed;
+	/**
+	 * CPUs the source listed for this node that a node of lower id listed too. They belong
+	 * to that node and are not in cpuset (see np_host_shared_cpuset()); usually empty.
+	 */
+	hwloc_const_cpuset_t shared_cpuset;
 };
 
 /** One CPU of a snapshot. core and socket are -1 when unknown (NP_HOST_FAST). */
@@ -95,6 +105,18 @@ struct np_cpu {
 typedef struct np_host np_host;
 
 /**
+ * The largest host np_host_load() and np_host_build() accept, from any source. A source past
+ * a limit is refused before anything is built for it (hwloc's synthetic and XML loaders build
+ * every object they are given, in time that grows with the square of the PUs), with -E2BIG
+ * and a message naming the limit. Each is several times the largest machines Linux runs on
+ * (8192 CPUs and 1024 nodes at most in its configurations).
+ */
+#define NP_HOST_MAX_PUS 16384u       /**< CPUs (hwloc PUs) */
+#define NP_HOST_MAX_NODES 4096u      /**< NUMA nodes */
+#define NP_HOST_MAX_OBJECTS 262144u  /**< hwloc objects of an XML or synthetic topology */
+#define NP_HOST_MAX_XML_BYTES (64u << 20) /**< size of an XML file */
+
+/**
  * Load a snapshot of a host's NUMA topology.
  * A node's CPUs are its online, allowed CPUs: from the kernel's cpulist on the live host and
  * sysfs trees; on XML and synthetic sources each CPU goes to the node with the smallest hwloc
@@ -105,7 +127,14 @@ typedef struct np_host np_host;
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
  * sysfs file could not be parsed (np_host_last_error() names what and where);
- * -ENODEV no NUMA node with CPUs is usable; -ENOMEM.
+ * -ENODEV no NUMA node with CPUs is usable; -E2BIG the source is past a limit above; -ENOMEM.
+ *
+ * What a source does not say is assumed, and the snapshot says so: no distances (10 local,
+ * 20 remote: np_host_distances_assumed()); no free memory (free = total:
+ * np_node.free_assumed, np_host_free_assumed()); a CPU listed by several nodes (firmware
+ * that gives every node the same CPUs) belongs to the lowest node id listing it, the other
+ * nodes keep their memory without it (np_node.shared_cpuset, np_host_shared_cpuset()).
+ * A captured sysfs tree without any nodeN folder is one node 0 (a single-node machine).
  */
 int np_host_load(const struct np_source *src, np_host **ret_host);
 
@@ -134,7 +163,8 @@ struct np_node_spec {
  * `nodes` (NULL: 10 local / 20 remote, and np_host_distances_assumed() is 1). CPUs are
  * numbered as given; core and socket are unknown (-1).
  * Returns 0 and *ret_host; -EINVAL for no node, a duplicate id, a CPU in two nodes, free above
- * total, or a distance of 0 (asymmetric matrices are accepted, as firmware gives them); -ENOMEM.
+ * total, or a distance of 0 (asymmetric matrices are accepted, as firmware gives them); -E2BIG
+ * past NP_HOST_MAX_NODES or NP_HOST_MAX_PUS; -ENOMEM.
  */
 int np_host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
 		  np_host **ret_host);
@@ -153,14 +183,23 @@ const struct np_cpu *np_host_cpu(const np_host *host, unsigned idx);
 unsigned np_host_distance(const np_host *host, unsigned idx_a, unsigned idx_b);
 /** 1 when the source gave no distances and 10 local / 20 remote was assumed. */
 int np_host_distances_assumed(const np_host *host);
+/** 1 when the free memory of some node was not given and free = total was assumed. */
+int np_host_free_assumed(const np_host *host);
+/**
+ * CPUs the source listed in more than one node (empty when it is consistent): each belongs to
+ * the lowest node id listing it. Owned by the snapshot.
+ */
+hwloc_const_cpuset_t np_host_shared_cpuset(const np_host *host);
 
 /** All usable CPUs and all usable nodes of the snapshot. Owned by the snapshot. */
 hwloc_const_cpuset_t np_host_cpuset(const np_host *host);
 hwloc_const_nodeset_t np_host_nodeset(const np_host *host);
 
 /**
- * The hwloc topology behind the snapshot, or NULL for NP_HOST_FAST snapshots. Owned by the
- * snapshot. Useful for binding with hwloc on a live host.
+ * The hwloc topology behind the snapshot, or NULL for NP_HOST_FAST snapshots (and for a
+ * captured tree whose node/ folder holds neither online nor a nodeN folder, which hwloc 2.9
+ * cannot read: it is read as NP_HOST_FAST does). Owned by the snapshot. Useful for binding
+ * with hwloc on a live host.
  */
 hwloc_topology_t np_host_topology(const np_host *host);
 
@@ -197,8 +236,8 @@ int np_load_set_free(np_load *load, unsigned idx, uint64_t bytes);
 int np_load_add_vcpus(np_load *load, unsigned idx, uint64_t vcpus);
 
 /**
- * What a workload holds: memory per node and vCPUs per node. Filled by np_load_charge(), given
- * back by np_load_release().
+ * What a workload holds: memory per node and vCPUs per node. Filled by np_load_charge(), taken
+ * back from the load by np_load_uncharge(), freed by np_claim_release().
  */
 struct np_claim {
 	hwloc_bitmap_t nodes;   /**< kernel node ids of the workload's set */
@@ -218,8 +257,12 @@ struct np_claim {
  */
 int np_load_charge(np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes, unsigned vcpus,
 		   struct np_claim *ret_claim);
-/** Give back what np_load_charge() charged (vCPUs never go below 0). */
-void np_load_release(np_load *load, const struct np_claim *claim);
+/**
+ * Take back what np_load_charge() charged: the claim's bytes return to the free memory of its
+ * nodes, its vCPUs leave them (never below 0). The claim itself stays; np_claim_release() frees
+ * it.
+ */
+void np_load_uncharge(np_load *load, const struct np_claim *claim);
 /** Free the claim's arrays; idempotent. */
 void np_claim_release(struct np_claim *claim);
 
@@ -326,7 +369,7 @@ uint64_t np_plan_examined(const np_plan *plan);
 /* ------------------------------------------------------------------------------------------ */
 
 /**
- * Parse a size: a number (decimal point allowed) and a binary unit: K, M, G, T, P with an
+ * Parse a size: a number (decimal point allowed) and a binary unit: K, M, G, T, P, E with an
  * optional "iB" or "B" (512M, 4G, 1.5T, 64GiB, 100KiB) or "B" alone for bytes. A number with
  * no unit is an error. Units are case-insensitive ("4g", "64gib"); one space may separate the
  * number from the unit, so np_size_format()'s "1.5 GiB" reads back. Fractional bytes are
@@ -336,7 +379,7 @@ uint64_t np_plan_examined(const np_plan *plan);
 int np_size_parse(const char *s, uint64_t *ret_bytes);
 /**
  * Format bytes with the largest binary unit that keeps the number at 1 or more, rounded to the
- * nearest tenth, ".0" dropped: "0 B", "1023 B", "512 MiB", "1.5 GiB", "16384 PiB". Truncated
+ * nearest tenth, ".0" dropped: "0 B", "1023 B", "512 MiB", "1.5 GiB", "16 EiB". Truncated
  * to `len` (always terminated when len > 0). Returns buf.
  */
 char *np_size_format(uint64_t bytes, char *buf, size_t len);
@@ -632,6 +675,28 @@ int np_cpu_times(struct np_cpu_time **ret_times);
  */
 long np_migrate(pid_t pid, hwloc_const_nodeset_t from, hwloc_const_nodeset_t to);
 
+/** The kernel's allocation counters of one node, in pages since boot (nodeN/numastat). */
+struct np_numastat {
+	unsigned node;           /**< kernel node id */
+	uint64_t numa_hit;       /**< allocated on this node, as the policy intended */
+	uint64_t numa_miss;      /**< allocated here although intended for another node (full) */
+	uint64_t numa_foreign;   /**< intended for this node, allocated on another */
+	uint64_t interleave_hit; /**< interleaved allocations that got this node as intended */
+	uint64_t local_node;     /**< allocated here by a task running on this node */
+	uint64_t other_node;     /**< allocated here by a task running on another node */
+};
+
+/**
+ * Read sys/devices/system/node/nodeN/numastat of every node in `nodes` below `root` (NULL or
+ * "": "/", this host; else a captured tree holding sys/). Strict: the six counters once each,
+ * "key value" lines only (a key a later kernel adds is skipped). Returns the number of nodes
+ * and *ret_stats in the order of `nodes` (free()); -EINVAL for NULL, an empty or infinite set
+ * or a node above 65535; -ENOENT and other read errors of a file; -EBADMSG or -ERANGE for a
+ * file that is not a numastat; -ENOMEM. np_host_last_error() names the file and the line.
+ */
+int np_numastat_read(const char *root, hwloc_const_nodeset_t nodes,
+		     struct np_numastat **ret_stats);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Rebalancing: the daemon's decision, as a pure function                                       */
 /* ------------------------------------------------------------------------------------------ */
@@ -770,6 +835,182 @@ struct np_qemu_sizes {
  * for an -smp or -m value QEMU would refuse.
  */
 int np_qemu_sizes(char *const *argv, struct np_qemu_sizes *ret_sizes);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The placement step: read a target, load, choose, bind, record, migrate                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/** What is placed (docs/design.md, "The placement step"). */
+enum np_target_kind {
+	/** The calling process, about to exec a command (numaplace run): same pid after exec. */
+	NP_TARGET_SELF = 0,
+	/** A running process (place --pid, the daemon). */
+	NP_TARGET_PID,
+	/* a cgroup: the next kind */
+};
+
+/** A target: its kind and identity, then what np_target_read() measured. Caller-owned. */
+struct np_target {
+	enum np_target_kind kind;
+	pid_t pid;                /**< NP_TARGET_PID: the process; SELF: set to getpid() */
+	/**
+	 * NP_TARGET_PID: the start time it must have (0: any), so that a pid read earlier and
+	 * reused since is not placed; after np_target_read(): its start time (SELF too).
+	 */
+	uint64_t start_time;
+	char *const *argv;        /**< SELF: the command about to be executed (recorded) */
+	/* filled by np_target_read() (np_target_release() frees them) */
+	int read;                 /**< 1 once read */
+	struct np_process process; /**< NP_TARGET_PID: /proc/PID/stat (pid 0 while unread) */
+	struct np_node_bytes *resident; /**< NP_TARGET_PID: resident memory per node */
+	int nresident;
+	char *cmdline;            /**< its command line as text (shell-quoted where needed) */
+};
+
+/** Zero every field (kind NP_TARGET_SELF). */
+void np_target_init(struct np_target *target);
+/** Free what np_target_read() filled in and zero it (kind, pid and argv stay); idempotent. */
+void np_target_release(struct np_target *target);
+
+/**
+ * Read the target's identity and what it holds. SELF: this process's pid and start time.
+ * PID: /proc/PID/stat (into target->process, even when refused), its resident memory per node
+ * (numa_maps) and its command line (the name of a process without one). A second call does
+ * nothing. Returns 0; -ESRCH no such process (process.pid stays 0), a zombie (process.state Z
+ * or X), gone before its memory was read, or a start time other than target->start_time;
+ * -EINVAL a kernel thread (process.kernel_thread) or pid <= 0; -EPERM the process of another
+ * user while the caller's real uid is not 0 (process.uid is its owner); -EACCES its numa_maps
+ * may not be read; -EBADMSG, -ENOMEM.
+ */
+int np_target_read(struct np_target *target);
+
+/** Flags of struct np_place_req. */
+enum np_place_flags {
+	/** Decide and report, change nothing (the transaction is rolled back; nothing bound). */
+	NP_PLACE_DRY_RUN = 1u << 0,
+	/**
+	 * Nothing fits, or nodes given hold less memory free than asked: place nothing (result
+	 * NP_PLACE_NO_FIT or NP_PLACE_SHORT with applied 0). Without it, nodes given short of memory
+	 * are used anyway (an even split) and a SELF target for which nothing fits runs unplaced
+	 * (recorded with strategy "unplaced"). A running process for which nothing fits is never
+	 * placed.
+	 */
+	NP_PLACE_REQUIRE = 1u << 1,
+	/** NP_TARGET_PID: move its pages to the chosen nodes after the commit (a dry run counts). */
+	NP_PLACE_MIGRATE = 1u << 2,
+	/** Memory = the target's resident memory (NP_TARGET_PID), not request.memory_bytes. */
+	NP_PLACE_MEASURE_MEMORY = 1u << 3,
+	/** A recorded target keeps its recorded strategy (a rebalancer's move). */
+	NP_PLACE_KEEP_STRATEGY = 1u << 4,
+};
+
+/** What to place and how. */
+struct np_place_req {
+	/**
+	 * What the search looks for. vcpus 0: NP_TARGET_PID's threads, at most the host's CPUs
+	 * (SELF: 1).
+	 */
+	struct np_request request;
+	struct np_search_opts search;
+	/**
+	 * Nodes, CPUs or both given (--nodes, --cpus, a rebalancer's decision); NULL: search. Given
+	 * one, the other is derived (the nodes' CPUs, the CPUs' nodes). Recorded with strategy
+	 * "explicit".
+	 */
+	hwloc_const_nodeset_t nodes;
+	hwloc_const_cpuset_t cpus;
+	/** SELF: how to bind (a PID target is always bound strictly; its policy is left alone). */
+	enum np_cpu_binding binding;
+	enum np_mem_policy policy;
+	const char *name;   /**< the name to record (NULL: the ledger's "<command>-<pid>") */
+	/**
+	 * A recorded target's move row says "<origin>: <reason>"; reason NULL: "nodes A -> B, cpus
+	 * C -> D". NULL origin: "place".
+	 */
+	const char *origin;
+	const char *reason;
+	unsigned flags;     /**< enum np_place_flags */
+};
+
+/** Set every field to its default (np_request_init(), np_search_opts_init(), no flags). */
+void np_place_req_init(struct np_place_req *req);
+
+/** Whether the placement fits. */
+enum np_place_fit {
+	NP_PLACE_FITS = 0, /**< the claim fits the chosen nodes' free memory */
+	NP_PLACE_SHORT,    /**< nodes given hold less free than asked: split evenly there */
+	NP_PLACE_NO_FIT,   /**< the search found no candidate (see np_placement.reason) */
+};
+
+/** The step of np_place() that failed. */
+enum np_place_step {
+	NP_PLACE_STEP_NONE = 0,
+	NP_PLACE_STEP_TARGET, /**< np_target_read() */
+	NP_PLACE_STEP_LEDGER, /**< begin, load, the target's row */
+	NP_PLACE_STEP_SEARCH, /**< np_search() */
+	NP_PLACE_STEP_CLAIM,  /**< the claim, the texts to record (-ENOMEM) */
+	NP_PLACE_STEP_BIND,   /**< np_apply() */
+	NP_PLACE_STEP_RECORD, /**< np_ledger_insert() or np_ledger_move() */
+	NP_PLACE_STEP_COMMIT, /**< np_ledger_commit() */
+};
+
+/** A migration and what it did, from numa_maps before and after. */
+struct np_migration {
+	int done;                     /**< migrate_pages() was tried (not a dry run) */
+	struct np_node_bytes *after;  /**< resident per node after (owned) */
+	int nafter;
+	uint64_t to_move;   /**< resident off the target's nodes before */
+	uint64_t stuck;     /**< resident off them after */
+	long kernel_failed; /**< pages migrate_pages() reported it could not move */
+	int err;            /**< -errno when the migration or the second read failed (-ESRCH: gone) */
+};
+
+/** What np_place() did: everything the commands print. np_placement_release() frees it. */
+struct np_placement {
+	enum np_place_fit fit;
+	int applied;           /**< bound, recorded and committed */
+	hwloc_bitmap_t nodes;  /**< the chosen nodes (empty: unplaced) */
+	hwloc_bitmap_t cpus;   /**< their CPUs */
+	uint64_t memory_bytes; /**< the memory placed (measured or requested) */
+	unsigned vcpus;
+	int vcpus_capped;      /**< the threads were more than the host's CPUs */
+	uint64_t free_bytes;   /**< NP_PLACE_SHORT: what the nodes given have free */
+	struct np_node_bytes *claimed; /**< the claim per node, sorted by node (owned) */
+	unsigned nclaimed;
+	char *reason;          /**< why these nodes (the plan's reason, "nodes given by hand"),
+				    or why nothing fits */
+	char *name;            /**< the name recorded (a moved target's own; NULL when none) */
+	int moved;             /**< it was in the ledger: moved, its row kept */
+	struct np_workload was; /**< moved: its row before */
+	/** moved: its memory policy (set by run) names nodes other than the new ones */
+	int policy_stale;
+	enum np_mem_policy policy; /**< the policy in effect (SELF; NONE for a PID) */
+	unsigned threads;      /**< NP_TARGET_PID: its threads after binding */
+	struct np_migration migration;
+	enum np_place_step failed; /**< where a failure stopped */
+};
+
+void np_placement_init(struct np_placement *p);
+/** Free what the fields own and zero them; idempotent. */
+void np_placement_release(struct np_placement *p);
+
+/**
+ * Place `target` on `host`: np_target_read() when not yet read; begin the ledger's transaction
+ * (or run in the one the caller has open); the load, with a running process's own memory and
+ * recorded claim given back; the search or the nodes given and their claim; then, unless a dry
+ * run or nothing fits, bind, record (insert, or a move of the target's row), commit and, with
+ * NP_PLACE_MIGRATE, migrate. `ledger` NULL: nothing placed yet, a dry run only (-EINVAL
+ * otherwise). The transaction is closed on return: committed when applied, else rolled back.
+ * Returns 0 with *ret filled (also when nothing fits: ret->fit, ret->applied); or a negative
+ * errno with ret->failed naming the step (np_ledger_last_error() says more for the ledger's):
+ * the errors of np_target_read(), np_ledger_begin(), np_search(), np_apply() (-ESRCH: the
+ * process exited), np_ledger_insert() (-EINVAL a bad name, -EEXIST a name taken),
+ * np_ledger_move(), np_ledger_commit(); -ENOMEM. A migration's failure is not one: see
+ * ret->migration.err. `ret` must be np_placement_init()ed; on failure it holds what was
+ * found before the step that failed.
+ */
+int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
+	     const struct np_place_req *req, struct np_placement *ret);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #   sqlite3, numactl, numad             sqlite3 numactl numad             deps.sh
 #   lstopo-no-graphics                  hwloc-nox                         deps.sh
 #   gnuplot (bench)                     gnuplot-nox                       deps.sh
+#   zsh (the zsh completion's test)     zsh                               deps.sh
 #   python3 (CLI tests read JSON)       python3-minimal                   deps.sh: python3, added;
 #                                       it came only through meson's dependency, and a copy
 #                                       installed by hand (pyenv) came first in PATH here
@@ -23,8 +24,9 @@
 #   awk sed grep tar timeout taskset setpriv flock dmesg ldd apt-get dpkg-deb ...
 #                                       mawk sed grep tar coreutils util-linux libc-bin apt dpkg
 #                                                                         base system
-#   libraries: libhwloc15 libjansson4 libsqlite3-0 libnuma1 libcmocka0 (through deps.sh's -dev
-#   packages), libudev1 (libhwloc15's), libc6 (base). hwloc's plugins (libhwloc-plugins, with
+#   libraries: libhwloc15 libjansson4 libsqlite3-0 libnuma1 libcmocka0 libcairo2 and cairo's
+#   own (test-render; numaplace opens cairo with dlopen) through deps.sh's -dev packages,
+#   libudev1 (libhwloc15's), libc6 (base). hwloc's plugins (libhwloc-plugins, with
 #   libxml2's XML parser) are optional: the XML tests run with each parser and skip libxml2's
 #   without them (docs/design.md). The guest scripts (tests/vm/guest/) run busybox applets,
 #   from the busybox-static package run-vm.sh downloads.
@@ -39,12 +41,13 @@ cmds="apt-cache apt-get awk basename bzip2 cat chmod chown clang cmp comm cp cpi
 diff dirname dmesg dpkg dpkg-deb dpkg-query env find flock gcc gnuplot grep head id install join ldd
 ln ls lstopo-no-graphics meson mkdir mknod mktemp mount mv nice ninja numactl numad od
 pkg-config python3 qemu-system-x86_64 readelf readlink rm sed setpriv sh sleep sort sqlite3
-stat tail taskset tar tee timeout touch tr umount valgrind wc which xargs yes bash"
+stat tail taskset tar tee timeout touch tr umount valgrind wc which xargs yes bash zsh"
 # Installed by the vm suite itself when missing.
 vm_cmds="qemu-system-x86_64 cpio"
 vm_pkgs="qemu-system-x86 cpio"
 # Words of those scripts that are also names of programs, used as words only.
-words="apt as dir file gnuplot-nox init last link node pc passwd size sum time uptime w"
+words="apt as dir file free gnuplot-nox init last link node pc passwd size sum time uptime w
+watch write"
 scripts="scripts/*.sh .ci/run tests/*.sh tests/cli/*.sh tests/crash/*.sh tests/fuzz/run.sh
 tests/vm/run-vm.sh bench/*.sh"
 

@@ -2,14 +2,15 @@
 # Install numaplace's build and test dependencies from Debian 12's archive (idempotent).
 # `sh scripts/deps.sh --list` prints the packages instead (scripts/check-deps.sh compares what
 # the suite uses with them).
-# numad is only compared against (`advise` prints what `numad -w` prints); python3 reads the
-# JSON of the CLI tests, bzip2 unpacks the captures of real machines beside the source tree,
-# binutils' readelf the vm suite's guest programs; the vm suite installs QEMU and cpio itself.
-# hwloc's plugins (libhwloc-plugins, with libxml2's XML parser) are not needed: docs/design.md.
+# libcairo2-dev draws `info --svg/--png`; zsh runs the zsh completion's test. numad is only
+# compared against (`advise` prints what `numad -w` prints); python3 reads the JSON of the CLI
+# tests, bzip2 unpacks the captures of real machines beside the source tree, binutils' readelf
+# the vm suite's guest programs; the vm suite installs QEMU and cpio itself. hwloc's plugins
+# (libhwloc-plugins, with libxml2's XML parser) are not needed: docs/design.md.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
 libsqlite3-dev sqlite3 libnuma-dev numactl clang libclang-rt-14-dev valgrind gnuplot-nox numad
-python3 bzip2 binutils"
+libcairo2-dev zsh python3 bzip2 binutils"
 if [ "${1:-}" = --list ]; then
 	echo $pkgs
 	exit 0

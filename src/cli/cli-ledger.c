@@ -68,51 +68,6 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
-/* Characters that need no quoting in a shell word. */
-static bool plain(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-		            "_./=:,+@%-",
-		            *s))
-			return false;
-	return true;
-}
-
-char *cli_cmdline_text(char *const *argv)
-{
-	size_t len = 1;
-	char *out, *p;
-
-	for (char *const *a = argv; *a; a++)
-		len += 4 * strlen(*a) + 3;
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	p = out;
-	for (char *const *a = argv; *a; a++) {
-		if (a != argv)
-			*p++ = ' ';
-		if (plain(*a)) {
-			p = stpcpy(p, *a);
-			continue;
-		}
-		/* 'it'\''s': a single quote ends the quoting, is escaped, and quoting resumes */
-		*p++ = '\'';
-		for (const char *c = *a; *c; c++) {
-			if (*c == '\'')
-				p = stpcpy(p, "'\\''");
-			else
-				*p++ = *c;
-		}
-		*p++ = '\'';
-	}
-	*p = '\0';
-	return out;
-}
-
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
                     struct cli_node_claims **ret_claims)
 {
@@ -185,20 +140,6 @@ out:
 	return r;
 }
 
-int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
-                      char **ret_name)
-{
-	int r = np_ledger_insert(ledger, w, ret_name);
-
-	if (r == -EINVAL && w->name)
-		return cli_usage_error(cmd, "%s", np_ledger_last_error());
-	if (r == -EEXIST) {
-		cli_error("%s", np_ledger_last_error());
-		return EXIT_FAIL;
-	}
-	return r;
-}
-
 const char *cli_ledger_why(int err)
 {
 	const char *why = np_ledger_last_error();
@@ -206,28 +147,12 @@ const char *cli_ledger_why(int err)
 	return *why ? why : strerror(-err);
 }
 
-int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
-                      const struct np_request *req, hwloc_bitmap_t nodes, hwloc_bitmap_t cpus,
-                      struct np_workload *w, bool require, const char *anyway)
+bool cli_short_said(const struct np_placement *p, bool require, const char *anyway)
 {
-	char *list, need[32], have[32];
-	bool fits;
-	int r;
+	char *list = cli_list_string(p->nodes), need[32], have[32];
 
-	if (sets[0]) {
-		hwloc_bitmap_copy(nodes, sets[0]);
-		np_host_nodeset_to_cpuset(h, nodes, cpus);
-	} else {
-		hwloc_bitmap_copy(cpus, sets[1]);
-		np_host_cpuset_to_nodeset(h, cpus, nodes);
-	}
-	w->strategy = strdup("explicit");
-	r = cli_fill_claim(h, load, nodes, req->memory_bytes, req->vcpus, w, &fits);
-	if (r < 0 || fits)
-		return r;
-	list = cli_list_string(nodes);
-	np_size_format(req->memory_bytes, need, sizeof(need));
-	np_size_format(cli_load_free_of(h, load, nodes), have, sizeof(have));
+	np_size_format(p->memory_bytes, need, sizeof(need));
+	np_size_format(p->free_bytes, have, sizeof(have));
 	if (require)
 		cli_error("no NUMA placement fits: nodes %s have %s free, %s needed",
 		          list ? list : "?", have, need);
@@ -235,5 +160,63 @@ int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
 		cli_warn("nodes %s have %s free, %s needed: %s", list ? list : "?", have, need,
 		         anyway);
 	free(list);
-	return require ? EXIT_NOFIT : 0;
+	return !require;
+}
+
+int cli_place_failed(const char *cmd, const char *name, const struct np_placement *p, int r)
+{
+	switch (p->failed) {
+	case NP_PLACE_STEP_RECORD:
+		if (r == -EINVAL && name)
+			return cli_usage_error(cmd, "%s", np_ledger_last_error());
+		if (r == -EEXIST) {
+			cli_error("%s", np_ledger_last_error());
+			return EXIT_FAIL;
+		}
+		/* fall through */
+	case NP_PLACE_STEP_LEDGER:
+	case NP_PLACE_STEP_COMMIT:
+		cli_error("cannot update the ledger: %s", cli_ledger_why(r));
+		break;
+	default:
+		cli_error("cannot place: %s", strerror(-r));
+	}
+	return EXIT_FAIL;
+}
+
+void cli_placing_init(struct cli_placing *c)
+{
+	memset(c, 0, sizeof(*c));
+	np_place_req_init(&c->req);
+	np_target_init(&c->target);
+	np_placement_init(&c->placement);
+}
+
+int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
+                        const struct cli_request_opts *ro, const char *state_dir,
+                        unsigned ledger_flags)
+{
+	int r = cli_host_load(ho, &c->host);
+
+	if (r == 0)
+		r = cli_request_build(cmd, c->host, ro, &c->req.request, c->sets);
+	if (r)
+		return r;
+	c->req.request.vcpus = ro->vcpus; /* 0: the target's own (run: 1) */
+	c->req.search = ro->search;
+	c->req.search.keep = 1;
+	c->req.nodes = c->sets[0];
+	c->req.cpus = c->sets[1];
+	return cli_ledger_open(state_dir, ledger_flags, &c->ledger);
+}
+
+void cli_placing_release(struct cli_placing *c)
+{
+	np_ledger_close(c->ledger);
+	np_placement_release(&c->placement);
+	np_target_release(&c->target);
+	hwloc_bitmap_free(c->sets[0]);
+	hwloc_bitmap_free(c->sets[1]);
+	np_host_free(c->host);
+	cli_placing_init(c);
 }

@@ -119,6 +119,44 @@ int cli_host_option(const char *cmd, int argc, char **argv, int *i, struct cli_h
 	return 0;
 }
 
+/*
+ * Say what the library assumed about CPUs that several nodes list (firmware that gives every
+ * node the same CPUs): the data is in the snapshot, the words are the CLI's.
+ */
+static void warn_shared_cpus(const np_host *h)
+{
+	hwloc_const_cpuset_t shared = np_host_shared_cpuset(h);
+	hwloc_bitmap_t listing = hwloc_bitmap_alloc(), losing = hwloc_bitmap_alloc();
+	char *cpus = NULL, *all = NULL, *lost = NULL;
+
+	if (hwloc_bitmap_iszero(shared) || !listing || !losing)
+		goto out;
+	for (unsigned i = 0; i < np_host_nnodes(h); i++) {
+		const struct np_node *n = np_host_node(h, i);
+
+		if (hwloc_bitmap_intersects(n->cpuset, shared))
+			hwloc_bitmap_set(listing, n->id);
+		if (!hwloc_bitmap_iszero(n->shared_cpuset)) {
+			hwloc_bitmap_set(listing, n->id);
+			hwloc_bitmap_set(losing, n->id);
+		}
+	}
+	cpus = cli_list_string(shared);
+	all = cli_list_string(listing);
+	lost = cli_list_string(losing);
+	if (cpus && all && lost)
+		cli_warn("CPUs %s are listed by more than one node (nodes %s); assumed: each "
+			 "belongs to the lowest node listing it, nodes %s keep their memory without "
+			 "them",
+			 cpus, all, lost);
+out:
+	free(cpus);
+	free(all);
+	free(lost);
+	hwloc_bitmap_free(listing);
+	hwloc_bitmap_free(losing);
+}
+
 int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 {
 	static const char *const what[] = {"this host", "topology", "synthetic topology",
@@ -126,8 +164,10 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 	int r = np_host_load(&o->src, ret_host);
 	const char *detail;
 
-	if (r == 0)
+	if (r == 0) {
+		warn_shared_cpus(*ret_host);
 		return EXIT_OK;
+	}
 	detail = np_host_last_error();
 	/* The library's message names the file or description and what is wrong with it. */
 	if (o->src.kind == NP_SOURCE_LIVE)
@@ -144,7 +184,8 @@ int cli_parse_size(const char *cmd, const char *opt, const char *s, uint64_t *re
 	int r = np_size_parse(s, ret);
 
 	if (r == -ERANGE)
-		return cli_usage_error(cmd, "%s '%s': size too large", opt, s);
+		return cli_usage_error(cmd, "%s '%s': size too large (at most 16 EiB less one byte)",
+				       opt, s);
 	if (r < 0)
 		return cli_usage_error(cmd,
 				       "%s '%s': not a size (a number and a binary unit: "
@@ -227,7 +268,7 @@ void cli_request_opts_init(struct cli_request_opts *o)
 const char cli_request_options_help[] =
 	"Request:\n"
 	"  --memory SIZE         memory the workload needs: 512M, 4G, 1.5T, 64GiB\n"
-	"                        (binary units; a number without a unit is an error)\n"
+	"                        (binary units K to E; a number without a unit is an error)\n"
 	"  --vcpus N             CPUs the workload runs on (default 1)\n"
 	"  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
 	"  --min-nodes N         at least N nodes (default: automatic)\n"
@@ -254,6 +295,19 @@ static int parse_hugepages(const char *cmd, const char *v, struct cli_request_op
 	return EXIT_OK;
 }
 
+/* "0", "00", "0.0": a zero written without a unit. */
+static bool is_zero(const char *s)
+{
+	bool digit = *s == '0';
+
+	while (*s == '0')
+		s++;
+	if (*s == '.' && digit)
+		for (s++; *s == '0'; s++)
+			;
+	return digit && *s == '\0';
+}
+
 int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cli_request_opts *o)
 {
 	const char *v;
@@ -261,7 +315,11 @@ int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cl
 
 #define VALUE(name) (v = cli_opt_value(cmd, name, argc, argv, i, &err), err ? -err : v != NULL)
 	if ((err = VALUE("--memory")) != 0) {
-		if (err < 0 || cli_parse_size(cmd, "--memory", v, &o->memory))
+		if (err < 0)
+			return -EXIT_USAGE;
+		if (is_zero(v) || (np_size_parse(v, &o->memory) == 0 && o->memory == 0))
+			return -cli_usage_error(cmd, "--memory '%s': must be greater than 0", v);
+		if (cli_parse_size(cmd, "--memory", v, &o->memory))
 			return -EXIT_USAGE;
 		o->memory_given = true;
 		return 1;

@@ -117,58 +117,41 @@ struct cli_node_claims {
  */
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 		    struct cli_node_claims **ret_claims);
-/* The command line as one text, arguments shell-quoted where needed. Caller frees. */
-char *cli_cmdline_text(char *const *argv);
-
-/*
- * The memory a workload claims on `nodes`, into w->claimed: the load's own split
- * (np_load_charge(), which charges the load) when the nodes have it free, else an even split
- * over those of them with memory (*ret_fits false, the load unchanged). Returns 0 or -ENOMEM.
- */
-int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
-		   unsigned vcpus, struct np_workload *w, bool *ret_fits);
-/*
- * A placement given by hand (--nodes: sets[0], or --cpus: sets[1]), as xl does for a guest whose
- * configuration pins its CPUs: fills `nodes` and `cpus`, records the claim in `w` (strategy
- * "explicit"). Nodes without the memory free: with `require` an error and EXIT_NOFIT, else a
- * warning ending in `anyway` and 0. Returns 0, EXIT_NOFIT or -ENOMEM.
- */
-int cli_claim_by_hand(const np_host *h, np_load *load, hwloc_bitmap_t sets[2],
-                      const struct np_request *req, hwloc_bitmap_t nodes, hwloc_bitmap_t cpus,
-                      struct np_workload *w, bool require, const char *anyway);
-/* Free memory of a set of nodes in the load. */
-uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes);
-
-/*
- * Give a process's own memory back to `load` before searching for it: its resident pages
- * (res[nres]) count as free on the nodes they are on, and when the ledger holds it (`own`,
- * NULL otherwise) what its claim still reserves and its vCPUs. Returns 0 or -ENOMEM.
- */
-int cli_give_back(const np_host *h, np_load *load, const struct np_node_bytes *res, int nres,
-		  const struct np_workload *own);
-
-/* A migration and what it did, from numa_maps before and after. */
-struct cli_migration {
-	int nbefore, nafter;
-	struct np_node_bytes *before, *after; /* before: the caller's; after: free() */
-	uint64_t to_move;   /* resident off the target before */
-	uint64_t stuck;     /* resident off the target after */
-	long kernel_failed; /* pages migrate_pages() reported it could not move */
-	int err;            /* -errno when the migration or the second read failed */
+/* What run and place hold while they place. cli_placing_init(), cli_placing_release(). */
+struct cli_placing {
+	np_host *host;
+	hwloc_bitmap_t sets[2]; /* --nodes, --cpus as given */
+	struct np_place_req req;
+	struct np_target target;
+	struct np_placement placement;
+	np_ledger *ledger;
 };
-/* Move the pages of `pid` on nodes outside `target` to target's nodes with memory. */
-void cli_migrate(pid_t pid, const np_host *h, hwloc_const_nodeset_t target,
-		 struct cli_migration *m);
+void cli_placing_init(struct cli_placing *c);
+/*
+ * Load the host of `ho`, fill c->req from `ro` for command `cmd` (one candidate kept, the nodes
+ * or CPUs given, vCPUs 0 when not given) and open the ledger of `state_dir` with
+ * `ledger_flags` (see cli_ledger_open()). Prints the error; returns 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
+                        const struct cli_request_opts *ro, const char *state_dir,
+                        unsigned ledger_flags);
+/* Close and free what `c` holds; idempotent. */
+void cli_placing_release(struct cli_placing *c);
+/*
+ * Nodes given by hand (p->fit NP_PLACE_SHORT) have less memory free than asked: with `require`
+ * an error ("no NUMA placement fits: nodes ...") and false, else a warning ending in `anyway`
+ * and true.
+ */
+bool cli_short_said(const struct np_placement *p, bool require, const char *anyway);
+/*
+ * The message of an np_place() failure `r` at a step every command words alike (the ledger,
+ * the record, the search, the claim), for command `cmd`; `name` is the --name given (a bad one
+ * is a usage error). Returns EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_place_failed(const char *cmd, const char *name, const struct np_placement *p, int r);
+
 /* Bytes in base pages (sysconf(_SC_PAGESIZE)). */
 uint64_t cli_pages(uint64_t bytes);
-
-/*
- * np_ledger_insert() for command `cmd`, reporting what the user can fix: a bad name given with
- * --name (EXIT_USAGE) or a name taken by a live workload (EXIT_FAIL). Returns 0, one of those
- * exit codes, or a negative errno left for the caller to report.
- */
-int cli_ledger_insert(const char *cmd, np_ledger *ledger, const struct np_workload *w,
-                      char **ret_name);
 
 /* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
 const char *cli_ledger_why(int err);
@@ -183,6 +166,9 @@ int cmd_forget(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+/* `complete names|nodes`: words for the shell completions */
+int cmd_complete(int argc, char **argv);
 /* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
 

@@ -15,11 +15,14 @@
 #include <string.h>
 
 static const char advise_help[] =
-    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--state-dir DIR]\n\n"
+    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--state-dir DIR]\n"
+    "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n\n"
     "Print the nodes a workload of NCPUS CPUs and MB mebibytes of memory should go to, in\n"
     "kernel list syntax on one line (e.g. 0-1,4), as 'numad -w NCPUS:MB' does, given the\n"
     "workloads in the ledger and the free memory now. Nothing is recorded. When nothing\n"
-    "fits it says so on stderr and exits with status 3 (numad answers node 0).\n\n"
+    "fits it says so on stderr and exits with status 3 (numad answers node 0). With a\n"
+    "host source it answers for that host, with nothing placed on it (the ledger is this\n"
+    "machine's).\n\n"
     "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
     "  -h, --help            show this help\n\n";
 
@@ -66,10 +69,9 @@ static int parse_request(const char *s, unsigned *ret_cpus, uint64_t *ret_mb)
 }
 
 /* Answer one request on stdout: the node list and a newline. Returns an exit status. */
-static int advise(unsigned cpus, uint64_t mb, enum np_strategy strategy, const char *state_dir)
+static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
+                  enum np_strategy strategy, const char *state_dir)
 {
-	struct np_source src = {NP_SOURCE_LIVE, NULL, NP_HOST_FAST};
-	struct cli_host_opts ho = {src, false};
 	struct np_search_opts so;
 	struct np_request req;
 	const struct np_candidate *best;
@@ -79,10 +81,12 @@ static int advise(unsigned cpus, uint64_t mb, enum np_strategy strategy, const c
 	char *list = NULL;
 	int r;
 
-	r = cli_host_load(&ho, &h);
+	r = cli_host_load(ho, &h);
 	if (r)
 		return r;
-	r = cli_ledger_load(state_dir, h, &load, NULL);
+	/* the ledger places on this machine: another host has nothing placed yet */
+	if (!ho->source_given)
+		r = cli_ledger_load(state_dir, h, &load, NULL);
 	if (r)
 		goto out;
 	np_request_init(&req);
@@ -121,6 +125,7 @@ out:
 
 int cmd_advise(int argc, char **argv)
 {
+	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false};
 	enum np_strategy strategy = NP_STRATEGY_COMPACT;
 	const char *state_dir = NULL, *request = NULL, *v;
 	unsigned cpus;
@@ -132,6 +137,7 @@ int cmd_advise(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(advise_help, stdout);
+			fputs(cli_host_options_help, stdout);
 			fputs(cli_state_options_help, stdout);
 			return EXIT_OK;
 		}
@@ -146,7 +152,8 @@ int cmd_advise(int argc, char **argv)
 		}
 		if (err)
 			return err;
-		if ((r = cli_state_option("advise", argc, argv, &i, &state_dir)) != 0) {
+		if ((r = cli_state_option("advise", argc, argv, &i, &state_dir)) != 0 ||
+		    (r = cli_host_option("advise", argc, argv, &i, &ho)) != 0) {
 			if (r < 0)
 				return -r;
 			continue;
@@ -160,7 +167,9 @@ int cmd_advise(int argc, char **argv)
 	if (parse_request(request, &cpus, &mb) < 0)
 		return cli_usage_error(
 		    "advise", "'%s': expected NCPUS[:MB], e.g. 4:8192 (4 CPUs, 8 GiB)", request);
-	return advise(cpus, mb, strategy, state_dir);
+	if (ho.source_given && ho.src.kind != NP_SOURCE_SYSFS)
+		ho.src.flags &= ~(unsigned)NP_HOST_FAST; /* hwloc reads XML and synthetic hosts */
+	return advise(&ho, cpus, mb, strategy, state_dir);
 }
 
 /*
@@ -170,6 +179,7 @@ int cmd_advise(int argc, char **argv)
  */
 int numad_main(int argc, char **argv)
 {
+	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false};
 	const char *request = NULL;
 	unsigned cpus;
 	uint64_t mb;
@@ -210,5 +220,5 @@ int numad_main(int argc, char **argv)
 		fprintf(stderr, "Can't parse arg value(s): %s\n", request);
 		return EXIT_FAIL;
 	}
-	return advise(cpus, mb, NP_STRATEGY_COMPACT, NULL);
+	return advise(&ho, cpus, mb, NP_STRATEGY_COMPACT, NULL);
 }

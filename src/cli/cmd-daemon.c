@@ -4,9 +4,11 @@
  * Every interval: the host's free memory (NP_HOST_FAST, live), CPU use per node (/proc/stat,
  * since the last interval), each ledger workload's memory per node (numa_maps) and CPU use;
  * np_rebalance_decide() says which one workload, if any, moves. The move is made as `place
- * --pid` makes one: bind every thread, record it in the ledger (np_ledger_move()), commit,
- * then migrate its pages. With --adopt-threshold, an interval without a move may adopt the
- * largest unmanaged process above the thresholds, as numad manages processes it finds.
+ * --pid` makes one, through np_place(): bind every thread, record it in the ledger
+ * (np_ledger_move()), commit, then migrate its pages. With --adopt-threshold, an interval
+ * without a move may adopt the largest unmanaged process above the thresholds, as numad
+ * manages processes it finds. Given another host (--sysfs-root, --topology, --synthetic) it
+ * only decides and logs, as with --dry-run: nothing on this machine belongs to that host.
  *
  * SIGTERM and SIGINT end the daemon between two steps: an interval in progress finishes its
  * transaction (or rolls it back), so the ledger is always whole. Decisions are logged on stderr
@@ -28,12 +30,15 @@ static const char daemon_help[] =
     "                        [--exclude NAME,...] [--adopt-only NAME,...]\n"
     "                        [--min-gap SECONDS]\n"
     "                        [--min-improvement X] [--strategy NAME] [--dry-run] [--once]\n"
+    "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n"
     "                        [--state-dir DIR]\n\n"
     "Rebalance the workloads of the ledger, in the foreground, until SIGTERM or SIGINT.\n"
     "Every interval it reads free memory and CPU use per node and where each workload's\n"
     "memory is, and moves at most one workload whose memory spilled off its nodes or whose\n"
     "nodes are overloaded, when a better place exists (see docs/daemon.md). Each decision\n"
-    "is logged on stderr with its reason; 'numaplace list' shows the moves.\n\n"
+    "is logged on stderr with its reason; 'numaplace list' shows the moves. Given another\n"
+    "host (a host source below) it is a dry run: it decides for that host's nodes with\n"
+    "this machine's processes and ledger, logs, and moves or adopts nothing.\n\n"
     "  --interval SECONDS    time between two looks (default 15; fractions allowed)\n"
     "  --adopt-threshold RSS[:CPU%]\n"
     "                        also adopt unmanaged processes with at least RSS resident\n"
@@ -49,6 +54,7 @@ static const char daemon_help[] =
     "  -h, --help            show this help\n\n";
 
 struct daemon_opts {
+	struct cli_host_opts host;
 	double interval;
 	uint64_t adopt_rss;
 	double adopt_cpu; /* percent of one CPU */
@@ -156,6 +162,7 @@ static int parse(int argc, char **argv, struct daemon_opts *o)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(daemon_help, stdout);
+			fputs(cli_host_options_help, stdout);
 			fputs(cli_state_options_help, stdout);
 			return 1;
 		}
@@ -217,7 +224,8 @@ static int parse(int argc, char **argv, struct daemon_opts *o)
 #undef VALUE
 		if (err)
 			return -err;
-		if ((r = cli_state_option("daemon", argc, argv, &i, &o->state_dir)) != 0) {
+		if ((r = cli_state_option("daemon", argc, argv, &i, &o->state_dir)) != 0 ||
+		    (r = cli_host_option("daemon", argc, argv, &i, &o->host)) != 0) {
 			if (r < 0)
 				return r;
 			continue;
@@ -362,7 +370,7 @@ static void say(struct state *s, const struct np_workload *w, enum np_rebalance_
 	logmsg("%s (pid %d): %s: %s", w->name, (int)w->pid, np_rebalance_verdict_name(v), reason);
 }
 
-static void report_migration(const char *name, pid_t pid, const struct cli_migration *m,
+static void report_migration(const char *name, pid_t pid, const struct np_migration *m,
                              hwloc_const_nodeset_t to)
 {
 	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
@@ -382,100 +390,58 @@ static void report_migration(const char *name, pid_t pid, const struct cli_migra
 }
 
 /*
- * Bind `pid` to `cpus` and record it, in the open transaction (insert when `w` is new, a move
- * otherwise), then commit. Returns 0, -ESRCH (gone: rolled back) or another -errno (rolled back).
+ * Move workload `w` (of the ledger) as decided, through np_place() with the decision's nodes:
+ * its claim split as a placement there would split it. The transaction is open; np_place()
+ * closes it.
  */
-static int bind_and_record(struct state *s, const np_host *h, struct np_workload *w, bool insert,
-                           const char *reason, char **ret_name)
-{
-	struct np_apply_req ap = {w->cpus, NULL, NP_CPU_BINDING_STRICT, NP_MEM_POLICY_NONE};
-	int r;
-
-	r = np_apply(h, w->pid, &ap, NULL);
-	if (r < 0)
-		goto fail;
-	r = insert ? np_ledger_insert(s->ledger, w, ret_name)
-	           : np_ledger_move(s->ledger, w, reason);
-	if (r < 0)
-		goto fail;
-	r = np_ledger_commit(s->ledger);
-	if (r < 0)
-		goto fail;
-	return 0;
-fail:
-	np_ledger_rollback(s->ledger);
-	return r;
-}
-
-/* Move workload `w` (of the ledger) as decided. The transaction is open; it is closed here. */
 static void move(struct state *s, const np_host *h, const struct np_workload *w,
                  const struct np_rebalance_decision *d, const char *reason)
 {
-	struct np_workload nw;
-	struct cli_migration mig;
-	np_load *load = NULL;
-	bool fits;
-	char *from = cli_list_string(w->nodes), *to = cli_list_string(d->nodes), *why = NULL;
+	char *from = cli_list_string(w->nodes), *to = cli_list_string(d->nodes);
+	struct np_place_req pr;
+	struct np_placement p;
+	struct np_target t;
 	uint64_t need = 0, res = 0;
 	int r;
 
-	np_workload_init(&nw);
-	memset(&mig, 0, sizeof(mig));
 	for (unsigned i = 0; i < w->nclaimed; i++)
 		need += w->claimed[i].bytes;
 	for (unsigned i = 0; i < w->nresident; i++)
 		res += w->resident[i].bytes;
-	/* the new claim: split as a placement there would split it */
-	r = np_ledger_load(s->ledger, h, &load);
-	if (r == 0)
-		r = cli_give_back(h, load, w->resident, (int)w->nresident, w);
-	nw.pid = w->pid;
-	nw.start_time = w->start_time;
-	nw.nodes = d->nodes;
-	nw.cpus = d->cpus;
-	nw.vcpus = w->vcpus;
-	if (r == 0)
-		r = cli_fill_claim(h, load, d->nodes, need > res ? need : res, w->vcpus, &nw,
-		                   &fits);
-	if (r == 0 && asprintf(&why, "daemon: %s", reason) < 0) {
-		why = NULL;
-		r = -ENOMEM;
-	}
-	if (r < 0) {
-		np_ledger_rollback(s->ledger);
-		logmsg("%s (pid %d): cannot move: %s", w->name, (int)w->pid, strerror(-r));
-		goto out;
-	}
-	r = bind_and_record(s, h, &nw, false, why, NULL);
-	if (r == -ESRCH) {
+	np_target_init(&t);
+	t.kind = NP_TARGET_PID;
+	t.pid = w->pid;
+	t.start_time = w->start_time;
+	np_place_req_init(&pr);
+	pr.request.memory_bytes = need > res ? need : res;
+	pr.request.vcpus = w->vcpus;
+	pr.nodes = d->nodes;
+	pr.cpus = d->cpus;
+	pr.origin = "daemon";
+	pr.reason = reason;
+	pr.flags = NP_PLACE_MIGRATE | NP_PLACE_KEEP_STRATEGY;
+	np_placement_init(&p);
+	r = np_place(h, s->ledger, &t, &pr, &p);
+	if (r == -ESRCH && (p.failed == NP_PLACE_STEP_TARGET || p.failed == NP_PLACE_STEP_BIND))
 		logmsg("%s (pid %d): exited while being moved", w->name, (int)w->pid);
-		goto out;
-	}
-	if (r < 0) {
+	else if (r < 0 && p.failed < NP_PLACE_STEP_BIND)
+		logmsg("%s (pid %d): cannot move: %s", w->name, (int)w->pid, strerror(-r));
+	else if (r < 0)
 		logmsg("%s (pid %d): cannot move to nodes %s: %s", w->name, (int)w->pid,
-		       to ? to : "?", cli_ledger_why(-r));
-		goto out;
-	}
-	if (hwloc_bitmap_isequal(w->nodes, d->nodes))
+		       to ? to : "?", cli_ledger_why(r));
+	else if (hwloc_bitmap_isequal(w->nodes, d->nodes))
 		logmsg("%s (pid %d): stays on node%s %s; its memory is gathered there", w->name,
 		       (int)w->pid, hwloc_bitmap_weight(d->nodes) > 1 ? "s" : "", to ? to : "?");
 	else
 		logmsg("%s (pid %d): moved from node%s %s to %s", w->name, (int)w->pid,
 		       hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", from && *from ? from : "-",
 		       to ? to : "?");
-	mig.before = w->resident;
-	mig.nbefore = (int)w->nresident;
-	cli_migrate(w->pid, h, d->nodes, &mig);
-	report_migration(w->name, w->pid, &mig, d->nodes);
-out:
-	nw.nodes = NULL;
-	nw.cpus = NULL;
-	np_workload_release(&nw);
-	free(mig.after);
-	np_load_free(load);
+	if (r == 0)
+		report_migration(w->name, w->pid, &p.migration, d->nodes);
+	np_placement_release(&p);
+	np_target_release(&t);
 	free(from);
 	free(to);
-	free(why);
 }
 
 static bool named(char *const *list, unsigned n, const char *comm)
@@ -492,25 +458,12 @@ static bool excluded(const struct daemon_opts *o, const char *comm)
 	       (o->nonly && !named(o->only, o->nonly, comm));
 }
 
-/*
- * Adopt the largest unmanaged process above the thresholds, as `place --pid` does. The
- * transaction is open; it is closed here. Returns 1 when one was adopted (or tried), else 0.
- */
-static int adopt(struct state *s, const np_host *h, const struct np_process *procs, int nprocs,
-                 const struct np_workload *live, int nlive, double secs)
+/* The largest unmanaged process above the thresholds (NULL: none), and the CPUs it used. */
+static const struct np_process *adoptee(struct state *s, const struct np_process *procs, int nprocs,
+                                        const struct np_workload *live, int nlive, double secs,
+                                        double *ret_cpu)
 {
 	const struct np_process *best = NULL;
-	struct np_node_bytes *res = NULL;
-	struct np_search_opts so;
-	struct np_request req;
-	struct np_workload w;
-	struct cli_migration mig;
-	char **argv = NULL, *name = NULL;
-	np_load *load = NULL;
-	np_plan *plan = NULL;
-	double best_cpu = 0;
-	int nres = 0, r;
-	bool fits;
 
 	for (int i = 0; i < nprocs; i++) {
 		const struct np_process *p = &procs[i];
@@ -529,120 +482,144 @@ static int adopt(struct state *s, const np_host *h, const struct np_process *pro
 			continue;
 		if (!best || p->rss_bytes > best->rss_bytes) {
 			best = p;
-			best_cpu = cpu;
+			*ret_cpu = cpu;
 		}
 	}
-	if (!best)
-		return 0;
+	return best;
+}
 
-	np_workload_init(&w);
-	memset(&mig, 0, sizeof(mig));
-	/* a kernel thread's flags were read from stat only: check its command line too */
-	{
-		struct np_process again;
+/* What an adoption that did not happen says (nothing for a process that is not one to adopt). */
+static void not_adopted(const struct np_process *best, const struct np_target *t,
+                        const struct np_placement *p, int r)
+{
+	const struct np_process *now = &t->process;
 
-		if (np_process_read(best->pid, &again) < 0 || again.kernel_thread ||
-		    again.start_time != best->start_time) {
-			np_ledger_rollback(s->ledger);
-			return 0;
-		}
-	}
-	nres = np_process_memory(best->pid, &res);
-	if (nres < 0) {
-		np_ledger_rollback(s->ledger);
-		logmsg("%s (pid %d): cannot read its memory: %s", best->comm, (int)best->pid,
-		       strerror(-nres));
-		return 1;
-	}
-	np_request_init(&req);
-	for (int i = 0; i < nres; i++)
-		req.memory_bytes += res[i].bytes;
-	/* CPUs it uses, rounded up, at most its threads and the host's CPUs */
-	req.vcpus = (unsigned)best_cpu;
-	if ((double)req.vcpus < best_cpu)
-		req.vcpus++;
-	if (req.vcpus > best->nthreads)
-		req.vcpus = best->nthreads;
-	if (req.vcpus > np_host_ncpus(h))
-		req.vcpus = np_host_ncpus(h);
-	if (req.vcpus < 1)
-		req.vcpus = 1;
-	np_search_opts_init(&so);
-	so.strategy = s->o->params.strategy;
-	r = np_ledger_load(s->ledger, h, &load);
-	if (r == 0)
-		r = cli_give_back(h, load, res, nres, NULL);
-	if (r == 0)
-		r = np_search(h, load, &req, &so, &plan);
-	if (r < 0 || !np_plan_best(plan)) {
-		np_ledger_rollback(s->ledger);
-		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
-		       r < 0 ? strerror(-r) : np_plan_reason(plan));
-		goto out;
-	}
-	w.pid = best->pid;
-	w.start_time = best->start_time;
-	w.nodes = (hwloc_bitmap_t)np_plan_best(plan)->nodes;
-	w.cpus = (hwloc_bitmap_t)np_plan_best(plan)->cpus;
-	w.vcpus = req.vcpus;
-	w.strategy = strdup(np_strategy_name(so.strategy));
-	w.policy = strdup(np_mem_policy_name(NP_MEM_POLICY_NONE));
-	w.cmdline =
-	    np_process_argv(best->pid, &argv) > 0 ? cli_cmdline_text(argv) : strdup(best->comm);
-	r = cli_fill_claim(h, load, w.nodes, req.memory_bytes, req.vcpus, &w, &fits);
-	if (r == 0 && (!w.strategy || !w.policy || !w.cmdline))
-		r = -ENOMEM;
-	if (r < 0) {
-		np_ledger_rollback(s->ledger);
-		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid, strerror(-r));
-		goto out;
-	}
-	if (s->o->dry_run) {
-		char *n = cli_list_string(w.nodes);
-
-		np_ledger_rollback(s->ledger);
-		logmsg("%s (pid %d): would adopt on node%s %s (--dry-run)", best->comm,
-		       (int)best->pid, hwloc_bitmap_weight(w.nodes) > 1 ? "s" : "", n ? n : "?");
-		free(n);
-		goto out;
-	}
-	r = bind_and_record(s, h, &w, true, NULL, &name);
-	if (r < 0) {
+	if (r < 0 && p->failed == NP_PLACE_STEP_TARGET) {
+		/* a kernel thread's flags were read from stat only: its command line tells */
+		if (now->pid && !now->kernel_thread && now->state != 'Z' && now->state != 'X' &&
+		    now->start_time == best->start_time)
+			logmsg("%s (pid %d): cannot read its memory: %s", best->comm,
+			       (int)best->pid, strerror(-r));
+	} else if (r < 0 && p->failed >= NP_PLACE_STEP_BIND) {
 		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
 		       r == -ESRCH ? "it exited" : strerror(-r));
-		goto out;
-	}
-	{
-		char *n = cli_list_string(w.nodes), sz[32];
+	} else if (r < 0 || p->fit == NP_PLACE_NO_FIT) {
+		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
+		       r < 0 ? strerror(-r) : p->reason);
+	} else {
+		char *n = cli_list_string(p->nodes);
 
-		logmsg("%s (pid %d): adopted on node%s %s: %s resident, %.1f CPUs used, %u vCPU%s: "
-		       "%s",
-		       name, (int)best->pid, hwloc_bitmap_weight(w.nodes) > 1 ? "s" : "",
-		       n ? n : "?", np_size_format(req.memory_bytes, sz, sizeof(sz)), best_cpu,
-		       req.vcpus, req.vcpus == 1 ? "" : "s", np_plan_reason(plan));
+		logmsg("%s (pid %d): would adopt on node%s %s (--dry-run)", best->comm,
+		       (int)best->pid, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "", n ? n : "?");
 		free(n);
 	}
-	mig.before = res;
-	mig.nbefore = nres;
-	cli_migrate(best->pid, h, w.nodes, &mig);
-	report_migration(name, best->pid, &mig, w.nodes);
+}
+
+/*
+ * Adopt the largest unmanaged process above the thresholds, as `place --pid` does. The
+ * transaction is open; np_place() closes it. Returns 1 when one was adopted (or tried), else 0.
+ */
+static int adopt(struct state *s, const np_host *h, const struct np_process *procs, int nprocs,
+                 const struct np_workload *live, int nlive, double secs)
+{
+	double cpu = 0;
+	const struct np_process *best = adoptee(s, procs, nprocs, live, nlive, secs, &cpu);
+	struct np_place_req pr;
+	struct np_placement p;
+	struct np_target t;
+	char *n, sz[32];
+	int r;
+
+	if (!best)
+		return 0;
+	np_target_init(&t);
+	t.kind = NP_TARGET_PID;
+	t.pid = best->pid;
+	t.start_time = best->start_time;
+	np_place_req_init(&pr);
+	/* CPUs it uses, rounded up, at most its threads and the host's CPUs */
+	pr.request.vcpus = (unsigned)cpu;
+	if ((double)pr.request.vcpus < cpu)
+		pr.request.vcpus++;
+	if (pr.request.vcpus > best->nthreads)
+		pr.request.vcpus = best->nthreads;
+	if (pr.request.vcpus > np_host_ncpus(h))
+		pr.request.vcpus = np_host_ncpus(h);
+	if (pr.request.vcpus < 1)
+		pr.request.vcpus = 1;
+	pr.search.strategy = s->o->params.strategy;
+	pr.flags =
+	    NP_PLACE_MEASURE_MEMORY | NP_PLACE_MIGRATE | (s->o->dry_run ? NP_PLACE_DRY_RUN : 0);
+	np_placement_init(&p);
+	r = np_place(h, s->ledger, &t, &pr, &p);
+	if (r < 0 || !p.applied) {
+		not_adopted(best, &t, &p, r);
+		goto out;
+	}
+	n = cli_list_string(p.nodes);
+	logmsg("%s (pid %d): adopted on node%s %s: %s resident, %.1f CPUs used, %u vCPU%s: %s",
+	       p.name, (int)best->pid, hwloc_bitmap_weight(p.nodes) > 1 ? "s" : "", n ? n : "?",
+	       np_size_format(p.memory_bytes, sz, sizeof(sz)), cpu, p.vcpus,
+	       p.vcpus == 1 ? "" : "s", p.reason);
+	free(n);
+	report_migration(p.name, best->pid, &p.migration, p.nodes);
 out:
-	w.nodes = NULL;
-	w.cpus = NULL;
-	np_workload_release(&w);
-	np_plan_free(plan);
-	np_load_free(load);
-	free(mig.after);
-	free(res);
-	free(argv);
-	free(name);
+	np_placement_release(&p);
+	np_target_release(&t);
 	return 1;
+}
+
+/* The ledger's live workloads as the rebalancer judges them (free()), or NULL. */
+static struct np_rebalance_workload *judged(const struct state *s, const struct np_workload *live,
+                                            int nlive, const struct np_process *procs, int nprocs,
+                                            double secs)
+{
+	struct np_rebalance_workload *rw = calloc(nlive > 0 ? (size_t)nlive : 1, sizeof(*rw));
+
+	for (int i = 0; rw && i < nlive; i++) {
+		struct np_process key = {.pid = live[i].pid}, *p;
+
+		rw[i].name = live[i].name;
+		rw[i].nodes = live[i].nodes;
+		rw[i].vcpus = live[i].vcpus;
+		rw[i].claimed = live[i].claimed;
+		rw[i].nclaimed = live[i].nclaimed;
+		rw[i].resident = live[i].resident;
+		rw[i].nresident = live[i].nresident;
+		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
+		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
+		 */
+		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
+		p = bsearch(&key, procs, (size_t)nprocs, sizeof(key), cmp_proc);
+		rw[i].cpu = p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
+	}
+	return rw;
+}
+
+/*
+ * Do what was decided in the open transaction: the move, else maybe an adoption (both close
+ * it), else commit it (keeping the pruning of np_ledger_begin()). Returns 0 or the commit's
+ * -errno.
+ */
+static int act(struct state *s, const np_host *h, const struct np_rebalance_decision *d,
+               const struct np_workload *live, int nlive, const struct np_process *procs,
+               int nprocs, double secs)
+{
+	if (d->move >= 0 && !s->o->dry_run) {
+		move(s, h, &live[d->move], d, d->reasons[d->move]);
+		return 0;
+	}
+	if (d->move < 0 && s->o->adopt && adopt(s, h, procs, nprocs, live, nlive, secs))
+		return 0;
+	if (d->move >= 0)
+		logmsg("%s (pid %d): not moved (--dry-run)", live[d->move].name,
+		       (int)live[d->move].pid);
+	return np_ledger_commit(s->ledger);
 }
 
 /* One interval: look, decide, act. Returns 0, or -errno when the ledger fails. */
 static int interval(struct state *s)
 {
-	struct np_source src = {NP_SOURCE_LIVE, NULL, NP_HOST_FAST};
 	struct np_rebalance_workload *rw = NULL;
 	struct np_rebalance_decision d;
 	struct np_workload *live = NULL;
@@ -657,9 +634,9 @@ static int interval(struct state *s)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = elapsed(&s->last, &now);
 	s->last = now;
-	r = np_host_load(&src, &h);
+	r = np_host_load(&s->o->host.src, &h);
 	if (r < 0) {
-		logmsg("cannot read this host: %s",
+		logmsg("cannot read %s: %s", s->o->host.source_given ? "the host" : "this host",
 		       *np_host_last_error() ? np_host_last_error() : strerror(-r));
 		return 0;
 	}
@@ -684,27 +661,10 @@ static int interval(struct state *s)
 		nlive = 0;
 		goto ledger_fail;
 	}
-	rw = calloc(nlive > 0 ? (size_t)nlive : 1, sizeof(*rw));
+	rw = judged(s, live, nlive, procs, nprocs, secs);
 	r = rw ? np_load_new(h, &base) : -ENOMEM;
 	if (r < 0)
 		goto out;
-	for (int i = 0; i < nlive; i++) {
-		struct np_process key = {.pid = live[i].pid}, *p;
-
-		rw[i].name = live[i].name;
-		rw[i].nodes = live[i].nodes;
-		rw[i].vcpus = live[i].vcpus;
-		rw[i].claimed = live[i].claimed;
-		rw[i].nclaimed = live[i].nclaimed;
-		rw[i].resident = live[i].resident;
-		rw[i].nresident = live[i].nresident;
-		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
-		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
-		 */
-		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
-		p = bsearch(&key, procs, (size_t)nprocs, sizeof(key), cmp_proc);
-		rw[i].cpu = p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
-	}
 	s->o->params.now = (int64_t)time(NULL);
 	r = np_rebalance_decide(h, base, busy, rw, (unsigned)nlive, &s->o->params, &d);
 	if (r < 0) {
@@ -714,17 +674,9 @@ static int interval(struct state *s)
 	}
 	for (int i = 0; i < nlive; i++)
 		say(s, &live[i], d.verdicts[i], d.reasons[i]);
-	if (d.move >= 0 && !s->o->dry_run) {
-		move(s, h, &live[d.move], &d, d.reasons[d.move]);
-	} else if (d.move >= 0 || !s->o->adopt || !adopt(s, h, procs, nprocs, live, nlive, secs)) {
-		if (d.move >= 0)
-			logmsg("%s (pid %d): not moved (--dry-run)", live[d.move].name,
-			       (int)live[d.move].pid);
-		/* nothing done: the commit keeps the pruning of np_ledger_begin() */
-		r = np_ledger_commit(s->ledger);
-		if (r < 0)
-			goto ledger_fail;
-	}
+	r = act(s, h, &d, live, nlive, procs, nprocs, secs);
+	if (r < 0)
+		goto ledger_fail;
 	r = 0;
 	goto out;
 ledger_fail:
@@ -752,9 +704,20 @@ static void pause_for(double secs)
 		;
 }
 
+/* A host given that cannot be read is an error at once (this host's is retried every interval). */
+static int host_readable(const struct cli_host_opts *ho)
+{
+	np_host *h = NULL;
+	int r = cli_host_load(ho, &h);
+
+	np_host_free(h);
+	return r;
+}
+
 int cmd_daemon(int argc, char **argv)
 {
-	struct daemon_opts o = {.interval = 15};
+	struct daemon_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false},
+	                        .interval = 15};
 	struct sigaction sa;
 	struct state s;
 	struct np_process *procs = NULL;
@@ -767,6 +730,12 @@ int cmd_daemon(int argc, char **argv)
 		return -r;
 	if (r == 1)
 		return EXIT_OK;
+	/* another host: decide and log only; hwloc reads XML and synthetic hosts */
+	o.dry_run |= o.host.source_given;
+	if (o.host.source_given && o.host.src.kind != NP_SOURCE_SYSFS)
+		o.host.src.flags &= ~(unsigned)NP_HOST_FAST;
+	if (o.host.source_given && (r = host_readable(&o.host)) != 0)
+		goto out;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a sleep ends at once */
@@ -789,10 +758,12 @@ int cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s.last);
-	logmsg("started: every %g s, min gap %" PRId64 " s, min improvement %.2f, strategy %s%s%s",
+	logmsg("started: every %g s, min gap %" PRId64
+	       " s, min improvement %.2f, strategy %s%s%s%s%s%s",
 	       o.interval, o.params.min_gap, o.params.min_improvement,
 	       np_strategy_name(o.params.strategy), o.adopt ? ", adopting" : "",
-	       o.dry_run ? ", dry run" : "");
+	       o.dry_run ? ", dry run" : "", o.host.source_given ? " for the host of '" : "",
+	       o.host.source_given ? o.host.src.arg : "", o.host.source_given ? "'" : "");
 	r = EXIT_OK;
 	while (!stop_signal) {
 		pause_for(o.interval);

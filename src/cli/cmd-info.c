@@ -1,5 +1,6 @@
 /* cmd-info.c - `numaplace info [-n] [--json]`: the host as numaplace sees it. */
 #include "cli.h"
+#include "render.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 #define MIB (1024 * 1024)
 
 static const char info_help[] =
-    "usage: numaplace info [-n] [--json] [HOST SOURCE]\n\n"
+    "usage: numaplace info [-n] [--json] [--svg FILE] [--png FILE] [HOST SOURCE]\n\n"
     "Show the NUMA topology numaplace places on: a summary, and with -n the tables\n"
     "of 'xl info -n' (cpu_topology; numa_info in MiB with the distance rows) followed\n"
     "by what xl lacks: the CPU list and huge pages of every node. On this host (no host\n"
@@ -16,6 +17,9 @@ static const char info_help[] =
     "it not yet resident, and the vCPUs and workloads placed.\n\n"
     "  -n, --numa      print the CPU topology and per-node tables\n"
     "  --json          print everything as one JSON document\n"
+    "  --svg FILE      draw the nodes (CPUs, memory, free, claims per workload) and the\n"
+    "                  distances as a heat map to FILE ('-': standard output)\n"
+    "  --png FILE      the same picture as PNG\n"
     "  -h, --help      show this help\n\n";
 
 static json_t *host_json(const np_host *h)
@@ -50,6 +54,10 @@ static json_t *host_json(const np_host *h)
 		json_object_set_new(o, "free_bytes", json_integer((json_int_t)nd->free_bytes));
 		json_object_set_new(o, "distances", d);
 		json_object_set_new(o, "hugepages", hp);
+		json_object_set_new(o, "free_assumed", json_boolean(nd->free_assumed));
+		free(list);
+		list = cli_list_string(nd->shared_cpuset);
+		json_object_set_new(o, "shared_cpus", json_string(list ? list : ""));
 		json_array_append_new(nodes, o);
 		free(list);
 	}
@@ -65,6 +73,13 @@ static json_t *host_json(const np_host *h)
 	json_object_set_new(root, "nodes", nodes);
 	json_object_set_new(root, "cpus", cpus);
 	json_object_set_new(root, "distances_assumed", json_boolean(np_host_distances_assumed(h)));
+	json_object_set_new(root, "free_assumed", json_boolean(np_host_free_assumed(h)));
+	{
+		char *shared = cli_list_string(np_host_shared_cpuset(h));
+
+		json_object_set_new(root, "shared_cpus", json_string(shared ? shared : ""));
+		free(shared);
+	}
 	return root;
 }
 
@@ -125,6 +140,8 @@ static void print_tables(const np_host *h)
 	}
 	if (np_host_distances_assumed(h))
 		printf("(no distances given by the firmware: 10 local, 20 remote assumed)\n");
+	if (np_host_free_assumed(h))
+		printf("(no free memory given by the source: memfree = memsize assumed)\n");
 	printf("node_cpus              :\n");
 	printf("node:   ncpus  cpus\n");
 	for (unsigned i = 0; i < n; i++) {
@@ -177,10 +194,32 @@ static json_t *claims_json(const np_host *h, const struct cli_node_claims *c)
 	return a;
 }
 
+/* --svg FILE, --png FILE: 1 consumed, 0 not one of them, -EXIT_USAGE after a usage error. */
+static int info_draw_option(int argc, char **argv, int *i, const char *draw[2])
+{
+	static const char *const names[2] = {"--svg", "--png"};
+	int err;
+
+	for (unsigned k = 0; k < 2; k++) {
+		const char *v = cli_opt_value("info", names[k], argc, argv, i, &err);
+
+		if (err)
+			return -err;
+		if (!v)
+			continue;
+		if (!*v)
+			return -cli_usage_error("info", "option '%s' needs a file name", names[k]);
+		draw[k] = v;
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
 	bool numa = false, json = false;
+	const char *draw[2] = {NULL, NULL}; /* --svg, --png */
 	struct cli_node_claims *claims = NULL;
 	const char *state_dir = NULL;
 	np_load *load = NULL;
@@ -199,6 +238,9 @@ int cmd_info(int argc, char **argv)
 			numa = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if ((r = info_draw_option(argc, argv, &i, draw)) != 0) {
+			if (r < 0)
+				return -r;
 		} else if ((r = cli_host_option("info", argc, argv, &i, &ho)) != 0 ||
 		           (r = cli_state_option("info", argc, argv, &i, &state_dir)) != 0) {
 			if (r < 0)
@@ -215,6 +257,12 @@ int cmd_info(int argc, char **argv)
 		if (r)
 			goto out;
 	}
+	for (unsigned k = 0; k < 2 && !r; k++)
+		if (draw[k])
+			r = cli_info_draw(h, &ho, state_dir, draw[k],
+			                  k ? CLI_RENDER_PNG : CLI_RENDER_SVG);
+	if (r || ((draw[0] || draw[1]) && !numa && !json))
+		goto out; /* a picture alone replaces the summary */
 	if (json) {
 		json_t *j = host_json(h);
 

@@ -1,7 +1,8 @@
 /*
  * cmd-run.c - `numaplace run`: choose a placement, record the claim, apply it, exec CMD.
  *
- * The order is what makes it crash-safe and never over-committing:
+ * np_place() (live/place.c) makes the placement; its order is what makes it crash-safe and
+ * never over-committing:
  *   begin (write lock; dead workloads pruned) -> load (free minus outstanding claims) ->
  *   search -> apply affinity and memory policy to this process -> insert the claim under this
  *   process's pid and start time -> commit -> exec CMD in place (same pid, same start time).
@@ -134,6 +135,31 @@ static int from_qemu(struct run_opts *o)
 	return 0;
 }
 
+/* What the options say together. Returns 0 or -EXIT_USAGE. */
+static int check(struct run_opts *o)
+{
+	if (!o->cmd)
+		return -cli_usage_error("run",
+		                        "no command: numaplace run [OPTIONS] -- CMD [ARGS...]");
+	if (!o->cmd[0])
+		return -cli_usage_error("run", "no command after '--'");
+	if (!o->req.vcpus || !o->req.memory_given) {
+		int r2 = from_qemu(o);
+
+		if (r2)
+			return r2;
+	}
+	if (!o->req.memory_given)
+		return -cli_usage_error("run", "--memory is required");
+	if (o->req.nodes && o->req.cpus)
+		return -cli_usage_error("run", "give --nodes or --cpus, not both");
+	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
+		/* the placement is bound here: only facts about this host's own nodes make sense */
+		return -cli_usage_error("run", "--topology and --synthetic describe another host; "
+		                               "run places on this one");
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	int r, err, i;
@@ -199,142 +225,79 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		                        "(numaplace run [OPTIONS] -- CMD [ARGS...])",
 		                        a);
 	}
-	if (!o->cmd)
-		return -cli_usage_error("run",
-		                        "no command: numaplace run [OPTIONS] -- CMD [ARGS...]");
-	if (!o->cmd[0])
-		return -cli_usage_error("run", "no command after '--'");
-	if (!o->req.vcpus || !o->req.memory_given) {
-		int r2 = from_qemu(o);
-
-		if (r2)
-			return r2;
-	}
-	if (!o->req.memory_given)
-		return -cli_usage_error("run", "--memory is required");
-	if (o->req.nodes && o->req.cpus)
-		return -cli_usage_error("run", "give --nodes or --cpus, not both");
-	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
-		/* the placement is bound here: only facts about this host's own nodes make sense */
-		return -cli_usage_error("run", "--topology and --synthetic describe another host; "
-		                               "run places on this one");
-	return 0;
+	return check(o);
 }
 
 /*
- * Memory per node when the nodes were chosen by hand and cannot hold the request: split evenly
- * over the nodes that have memory, the leftover bytes to the lowest ids.
+ * What a placement that stopped says (before the exec). The warnings come first, as the
+ * placement meets them: nodes given short of memory, nothing fitting. Returns the exit code,
+ * or 0 to go on and exec.
  */
-static int even_split(const np_host *h, hwloc_const_nodeset_t nodes, uint64_t bytes,
-                      struct np_workload *w)
+static int placed(const struct run_opts *o, const struct np_placement *p, int r)
 {
-	unsigned n = 0, k = 0;
-	int id;
+	bool chosen = r == 0 || p->failed >= NP_PLACE_STEP_BIND;
 
-	hwloc_bitmap_foreach_begin(id, nodes)
-	{
-		int idx = np_host_node_idx(h, (unsigned)id);
-
-		n += idx >= 0 && np_host_node(h, (unsigned)idx)->memory_bytes > 0;
-	}
-	hwloc_bitmap_foreach_end();
-	if (n == 0 || bytes == 0)
-		return 0;
-	w->claimed = calloc(n, sizeof(*w->claimed));
-	if (!w->claimed)
-		return -ENOMEM;
-	hwloc_bitmap_foreach_begin(id, nodes)
-	{
-		int idx = np_host_node_idx(h, (unsigned)id);
-
-		if (idx < 0 || np_host_node(h, (unsigned)idx)->memory_bytes == 0)
-			continue;
-		w->claimed[k].node = (unsigned)id;
-		w->claimed[k].bytes = bytes / n + (k < bytes % n);
-		k++;
-	}
-	hwloc_bitmap_foreach_end();
-	w->nclaimed = n;
-	return 0;
-}
-
-/* The claim np_load_charge() computed, as the ledger's per-node list. */
-static int claim_to_workload(const np_host *h, const struct np_claim *c, struct np_workload *w)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < c->nbytes; i++)
-		n += c->bytes[i] > 0;
-	if (n == 0)
-		return 0;
-	w->claimed = calloc(n, sizeof(*w->claimed));
-	if (!w->claimed)
-		return -ENOMEM;
-	n = 0;
-	for (unsigned i = 0; i < c->nbytes; i++)
-		if (c->bytes[i] > 0) {
-			w->claimed[n].node = np_host_node(h, i)->id;
-			w->claimed[n].bytes = c->bytes[i];
-			n++;
+	if (chosen && p->fit == NP_PLACE_SHORT &&
+	    !cli_short_said(p, o->require, "running there anyway"))
+		return EXIT_NOFIT;
+	if (chosen && p->fit == NP_PLACE_NO_FIT) {
+		if (o->require) {
+			cli_error("no NUMA placement fits: %s", p->reason);
+			return EXIT_NOFIT;
 		}
-	w->nclaimed = n;
-	return 0;
+		cli_warn("no NUMA placement fits: %s; running unplaced", p->reason);
+	}
+	if (r == 0)
+		return 0;
+	if (p->failed == NP_PLACE_STEP_TARGET) {
+		cli_error("cannot read this process's start time: %s", strerror(-r));
+	} else if (p->failed == NP_PLACE_STEP_BIND) {
+		char *c = cli_list_string(p->cpus), *n = cli_list_string(p->nodes);
+
+		cli_error("cannot bind to cpus %s, nodes %s (%s policy): %s", c ? c : "?",
+		          n ? n : "?", np_mem_policy_name(o->policy), strerror(-r));
+		free(c);
+		free(n);
+	} else {
+		return cli_place_failed("run", o->name, p, r);
+	}
+	return EXIT_FAIL;
 }
 
-int cli_fill_claim(const np_host *h, np_load *load, hwloc_const_nodeset_t nodes, uint64_t bytes,
-                   unsigned vcpus, struct np_workload *w, bool *ret_fits)
+/*
+ * Exec CMD in place. The ledger is closed first: the last connection to close checkpoints the
+ * WAL into the database and removes it; left open (the files are close-on-exec), the WAL would
+ * only grow and every later `run` would replay it. Returns only when the exec failed, after
+ * taking the claim back.
+ */
+static int exec_placed(const struct run_opts *o, np_ledger *ledger, const struct np_target *t,
+                       const char *name)
 {
-	struct np_claim c;
-	int r;
+	int r, e;
 
-	memset(&c, 0, sizeof(c));
-	r = np_load_charge(load, nodes, bytes, vcpus, &c);
-	*ret_fits = r == 0;
+	np_ledger_close(ledger);
+	fflush(stdout);
+	exec_path(o->cmd);
+	e = errno;
+	cli_error("cannot run '%s': %s", o->cmd[0], strerror(e));
+	r = cli_ledger_open(o->state_dir, 0, &ledger);
 	if (r == 0) {
-		r = claim_to_workload(h, &c, w);
-		np_claim_release(&c);
-		return r;
+		r = np_ledger_delete(ledger, t->pid, t->start_time);
+		if (r < 0)
+			cli_error("cannot take back the claim of '%s': %s", name ? name : "?",
+			          cli_ledger_why(-r));
+		np_ledger_close(ledger);
 	}
-	if (r == -ENOSPC || r == -EINVAL)
-		return even_split(h, nodes, bytes, w);
-	return r;
-}
-
-uint64_t cli_load_free_of(const np_host *h, const np_load *load, hwloc_const_nodeset_t nodes)
-{
-	uint64_t sum = 0;
-	int id;
-
-	hwloc_bitmap_foreach_begin(id, nodes)
-	{
-		int idx = np_host_node_idx(h, (unsigned)id);
-
-		if (idx >= 0)
-			sum += np_load_free_bytes(load, (unsigned)idx);
-	}
-	hwloc_bitmap_foreach_end();
-	return sum;
+	return EXIT_FAIL;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
-	hwloc_bitmap_t sets[2] = {NULL, NULL}, nodes = NULL, cpus = NULL;
-	const struct np_candidate *best;
-	enum np_mem_policy eff = NP_MEM_POLICY_NONE;
-	struct np_apply_req ap;
-	struct np_workload w;
-	struct np_request req;
-	uint64_t start_time = 0;
-	np_ledger *ledger = NULL;
-	np_load *load = NULL;
-	np_plan *plan = NULL;
-	np_host *h = NULL;
-	char *name = NULL;
-	bool fits = true;
-	int r, e;
+	struct cli_placing c;
+	int r;
 
-	np_workload_init(&w);
+	cli_placing_init(&c);
 	cli_request_opts_init(&o.req);
 	r = parse(argc, argv, &o);
 	if (r < 0)
@@ -342,152 +305,21 @@ int cmd_run(int argc, char **argv)
 	if (r == 1)
 		return EXIT_OK;
 
-	r = np_process_start_time(0, &start_time);
-	if (r < 0) {
-		cli_error("cannot read this process's start time: %s", strerror(-r));
-		return EXIT_FAIL;
-	}
-	r = cli_host_load(&o.host, &h);
-	if (r)
-		return r;
-	r = cli_request_build("run", h, &o.req, &req, sets);
+	r = cli_placing_prepare(&c, "run", &o.host, &o.req, o.state_dir, 0);
 	if (r)
 		goto out;
-	nodes = hwloc_bitmap_alloc();
-	cpus = hwloc_bitmap_alloc();
-	if (!nodes || !cpus) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	r = cli_ledger_open(o.state_dir, 0, &ledger);
-	if (r)
-		goto out;
-	r = np_ledger_begin(ledger);
-	if (r < 0)
-		goto ledger_fail;
-	r = np_ledger_load(ledger, h, &load);
-	if (r < 0)
-		goto ledger_fail;
-
-	if (o.req.nodes || o.req.cpus) {
-		r = cli_claim_by_hand(h, load, sets, &req, nodes, cpus, &w, o.require,
-		                      "running there anyway");
-		if (r < 0)
-			goto fail;
-		if (r > 0)
-			goto out;
-	} else {
-		o.req.search.keep = 1;
-		r = np_search(h, load, &req, &o.req.search, &plan);
-		if (r < 0) {
-			cli_error("cannot place: %s", strerror(-r));
-			r = EXIT_FAIL;
-			goto out;
-		}
-		best = np_plan_best(plan);
-		if (best) {
-			hwloc_bitmap_copy(nodes, best->nodes);
-			hwloc_bitmap_copy(cpus, best->cpus);
-			w.strategy = strdup(np_strategy_name(o.req.search.strategy));
-			r = cli_fill_claim(h, load, nodes, req.memory_bytes, req.vcpus, &w, &fits);
-			if (r < 0)
-				goto fail;
-		} else if (o.require) {
-			cli_error("no NUMA placement fits: %s", np_plan_reason(plan));
-			r = EXIT_NOFIT;
-			goto out;
-		} else {
-			cli_warn("no NUMA placement fits: %s; running unplaced",
-			         np_plan_reason(plan));
-			w.strategy = strdup("unplaced");
-			o.binding = NP_CPU_BINDING_NONE;
-			o.policy = NP_MEM_POLICY_NONE;
-		}
-	}
-	if (!w.strategy) {
-		r = -ENOMEM;
-		goto fail;
-	}
-
-	ap.cpus = hwloc_bitmap_iszero(cpus) ? NULL : cpus;
-	ap.nodes = nodes;
-	ap.binding = o.binding;
-	ap.policy = o.policy;
-	r = np_apply(h, 0, &ap, &eff);
-	if (r < 0) {
-		char *c = cli_list_string(cpus), *n = cli_list_string(nodes);
-
-		cli_error("cannot bind to cpus %s, nodes %s (%s policy): %s", c ? c : "?",
-		          n ? n : "?", np_mem_policy_name(o.policy), strerror(-r));
-		free(c);
-		free(n);
-		r = EXIT_FAIL;
-		goto out;
-	}
-
-	w.name = o.name ? strdup(o.name) : NULL;
-	w.pid = getpid();
-	w.start_time = start_time;
-	w.nodes = nodes;
-	w.cpus = o.binding == NP_CPU_BINDING_STRICT ? cpus : NULL;
-	w.vcpus = req.vcpus;
-	w.policy = strdup(np_mem_policy_name(eff));
-	w.cmdline = cli_cmdline_text(o.cmd);
-	if ((o.name && !w.name) || !w.policy || !w.cmdline) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	r = cli_ledger_insert("run", ledger, &w, &name);
-	if (r > 0)
-		goto out;
-	if (r < 0)
-		goto ledger_fail;
-	r = np_ledger_commit(ledger);
-	if (r < 0)
-		goto ledger_fail;
-
-	/*
-	 * Closed before exec: the last connection to close checkpoints the WAL into the database
-	 * and removes it; left open (the files are close-on-exec), the WAL would only grow and
-	 * every later `run` would replay it.
-	 */
-	np_ledger_close(ledger);
-	ledger = NULL;
-	fflush(stdout);
-	exec_path(o.cmd);
-	e = errno;
-	cli_error("cannot run '%s': %s", o.cmd[0], strerror(e));
-	r = cli_ledger_open(o.state_dir, 0, &ledger);
+	c.target.kind = NP_TARGET_SELF;
+	c.target.argv = o.cmd;
+	c.req.binding = o.binding;
+	c.req.policy = o.policy;
+	c.req.name = o.name;
+	c.req.flags = o.require ? NP_PLACE_REQUIRE : 0;
+	r = placed(&o, &c.placement, np_place(c.host, c.ledger, &c.target, &c.req, &c.placement));
 	if (r == 0) {
-		r = np_ledger_delete(ledger, getpid(), start_time);
-		if (r < 0)
-			cli_error("cannot take back the claim of '%s': %s", name ? name : "?",
-			          cli_ledger_why(-r));
+		r = exec_placed(&o, c.ledger, &c.target, c.placement.name);
+		c.ledger = NULL;
 	}
-	r = EXIT_FAIL;
-	goto out;
-
-ledger_fail:
-	cli_error("cannot update the ledger: %s", cli_ledger_why(-r));
-	r = EXIT_FAIL;
-	goto out;
-fail:
-	cli_error("cannot place: %s", strerror(-r));
-	r = EXIT_FAIL;
 out:
-	/* w.nodes and w.cpus are borrowed */
-	w.nodes = NULL;
-	w.cpus = NULL;
-	np_workload_release(&w);
-	np_ledger_rollback(ledger);
-	np_ledger_close(ledger);
-	np_plan_free(plan);
-	np_load_free(load);
-	hwloc_bitmap_free(nodes);
-	hwloc_bitmap_free(cpus);
-	hwloc_bitmap_free(sets[0]);
-	hwloc_bitmap_free(sets[1]);
-	np_host_free(h);
-	free(name);
+	cli_placing_release(&c);
 	return r;
 }

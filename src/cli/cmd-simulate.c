@@ -291,7 +291,7 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 		if (gi < 0) {
 			r = trace_error(lineno, "'%s' is not placed", name);
 		} else {
-			np_load_release(s->load, &s->guests[gi].claim);
+			np_load_uncharge(s->load, &s->guests[gi].claim);
 			guest_release(&s->guests[gi]);
 			s->guests[gi] = s->guests[--s->nguests];
 		}

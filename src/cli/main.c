@@ -46,7 +46,9 @@ static const struct command commands[] = {
 	{"forget", cmd_forget, "drop a workload's claim (it keeps running)"},
 	{"place", cmd_place, "adopt a running process: place, bind and record it (--migrate)"},
 	{"daemon", cmd_daemon, "keep workloads placed well: move spilled or overloaded ones"},
+	{"stat", cmd_stat, "show the kernel's NUMA counters per node and a workload's memory"},
 	{"advise", cmd_advise, "print the nodes for NCPUS[:MB] in one line, as 'numad -w'"},
+	{"complete", cmd_complete, NULL}, /* for the shell completions: not listed */
 };
 
 static void usage(FILE *f)
@@ -55,7 +57,8 @@ static void usage(FILE *f)
 	      "Place workloads on the NUMA nodes of a Linux host.\n\nCommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'numaplace COMMAND --help' describes a command; numaplace(1) describes all.\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error, 3 no placement fits.\n",
 	      f);

@@ -18,12 +18,15 @@ struct np_host {
 	unsigned nnodes;
 	struct np_node *nodes;      /* sorted by id */
 	hwloc_bitmap_t *node_cpus;  /* owned storage behind nodes[i].cpuset */
+	hwloc_bitmap_t *node_shared; /* owned storage behind nodes[i].shared_cpuset */
 	struct np_hugepages *hp;    /* owned storage behind nodes[i].hugepages */
 	unsigned *dist;             /* nnodes * nnodes, row-major by index */
 	bool dist_assumed;
+	bool free_assumed;          /* on some node */
 	unsigned ncpus;
 	struct np_cpu *cpus;        /* sorted by cpu */
 	hwloc_bitmap_t cpuset;      /* union of node cpusets */
+	hwloc_bitmap_t shared;      /* CPUs listed by more than one node */
 	hwloc_bitmap_t nodeset;     /* all node ids */
 	int *idx_of_id;             /* max_id + 1 entries, -1 where no node */
 	unsigned max_id;
@@ -35,14 +38,23 @@ struct np_load {
 	uint64_t *vcpus;  /* per node index */
 };
 
+/* What a loader knows besides the node specs, for np__host_build(). */
+struct np__build_extra {
+	const struct np_cpu *cpus; /* core/socket per CPU (NULL: unknown) */
+	unsigned ncpus;
+	const bool *free_assumed;  /* per entry of `nodes`: no free memory given (NULL: none) */
+	hwloc_topology_t topo;     /* owned by the snapshot on success (may be NULL) */
+};
+
 /*
- * Build a host from node specs and per-CPU facts (core/socket; may be NULL: unknown).
- * Used by every loader; np_host_build() is this with cpus = NULL.
- * On success takes ownership of `topo` (may be NULL).
+ * Build a host from node specs and what else the loader knows (`extra`, may be NULL). Used by
+ * every loader; np_host_build() is this after checking that no CPU is in two nodes. A CPU that
+ * several specs list belongs to the lowest node id among them; the others record it in their
+ * shared_cpuset. Returns 0, -EINVAL (see np_host_build()), -E2BIG (more than NP_HOST_MAX_NODES
+ * nodes or NP_HOST_MAX_PUS CPUs) or -ENOMEM.
  */
 int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
-		   const struct np_cpu *cpus, unsigned ncpus, hwloc_topology_t topo,
-		   np_host **ret_host);
+		   const struct np__build_extra *extra, np_host **ret_host);
 
 /* Record the text np_host_last_error() returns (printf-like). Thread-local. */
 void np__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -72,15 +84,17 @@ struct np__parse_error {
 /* What np__meminfo_parse() takes from a meminfo file, in bytes. */
 struct np__meminfo {
 	uint64_t total;         /* MemTotal */
-	uint64_t free;          /* MemFree */
+	uint64_t free;          /* MemFree; 0 when absent */
 	uint64_t inactive_file; /* Inactive(file); 0 when absent */
+	bool has_free;          /* some firmware and fake NUMA machines give MemTotal alone */
 	bool has_inactive_file; /* kernels before 2.6.28 lack the line */
 };
 
 /*
  * Parse sys/devices/system/node/nodeN/meminfo ("Node N Key:   value kB" lines) for node `node`,
  * or /proc/meminfo ("Key:   value kB") when node < 0. Every line must have that form (blank
- * lines are accepted: old kernels start with one); MemTotal and MemFree are required.
+ * lines are accepted: old kernels start with one); MemTotal is required, MemFree and
+ * Inactive(file) are optional (has_free, has_inactive_file).
  * Returns 0 and *ret_info; -EBADMSG (form, missing or repeated line, other node's id) or
  * -ERANGE (a value overflows 64 bits in bytes). *err (may be NULL) is set on failure only.
  */
@@ -112,6 +126,13 @@ int np__kernel_list_parse(const char *text, unsigned max_id, hwloc_bitmap_t ret_
 int np__count_parse(const char *text, uint64_t *ret_count, struct np__parse_error *err);
 
 /*
+ * Parse a nodeN/numastat file of node `node` (numastat.c has the form). Returns 0 and
+ * *ret_stat; -EBADMSG or -ERANGE, *err (may be NULL) set.
+ */
+int np__numastat_parse(const char *text, unsigned node, struct np_numastat *ret_stat,
+		       struct np__parse_error *err);
+
+/*
  * Every sysfs/proc read goes through a directory fd of the root ("/" for the live host, a
  * captured tree otherwise) and a path relative to it ("sys/devices/system/node/online").
  */
@@ -137,30 +158,42 @@ ssize_t np__read_at(int dirfd, const char *rel, size_t max, char **ret_text);
 ssize_t np__root_read(const struct np__root *root, const char *rel, bool quiet_enoent,
 		      char **ret_text);
 
-/* A node's CPUs from nodeN/cpulist, or from nodeN/cpumap on kernels that lack cpulist. */
-int np__node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus);
+/*
+ * A host from the node facts of a sysfs tree (NP_HOST_FAST, and hwloc's loads of sysfs trees,
+ * which take the nodes from the kernel's files rather than from hwloc: hwloc drops nodes whose
+ * CPUs another node lists). A node's CPUs are its cpulist within `allowed_cpus` (NULL: all);
+ * a node outside `allowed_mems` (NULL: all) has no memory; without NP_HOST_WHOLE_SYSTEM a node
+ * with neither CPUs nor memory is left out. A tree without node/ or without any nodeN folder
+ * is one node 0 (the online CPUs, proc/meminfo). Returns 0, -errno with the error recorded.
+ */
+int np__sysfs_host_build(const struct np__root *root, unsigned flags,
+			 hwloc_const_bitmap_t allowed_cpus, hwloc_const_bitmap_t allowed_mems,
+			 const struct np__build_extra *extra, np_host **ret_host);
+
+/* -E2BIG (error recorded) when the tree lists more than NP_HOST_MAX_NODES nodes; else 0. */
+int np__sysfs_size_check(const struct np__root *root);
+
+/* The online CPUs (sys/devices/system/cpu/online); 0, 1 when the file is missing, or -errno. */
+int np__online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus);
+
+/* True when hwloc 2.9 would abort on the tree: a node/ folder without online or nodeN. */
+bool np__root_breaks_hwloc(const struct np__root *root);
 
 /*
- * A kernel built without NUMA has no sys/devices/system/node: the machine is one node 0 whose
- * memory is in proc/meminfo.
+ * Count the PUs, objects and NUMA nodes an hwloc synthetic description asks for, without
+ * building them (host-limits.c). Returns 0, or -E2BIG past NP_HOST_MAX_PUS, _OBJECTS or _NODES
+ * with the error recorded. A description it cannot read is hwloc's to refuse: 0.
  */
-bool np__root_has_numa(const struct np__root *root);
-int np__flat_memory_read(const struct np__root *root, unsigned flags, uint64_t *ret_total,
-			 uint64_t *ret_free);
+int np__synthetic_check(const char *desc);
 
-/* Memory facts of node `id` (total, free per `flags`) and its huge pages (heap array). */
-int np__node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
-			 uint64_t *ret_total, uint64_t *ret_free);
-int np__node_hugepages_read(const struct np__root *root, unsigned id,
-			    struct np_hugepages **ret_hp, unsigned *ret_n);
+/* Create and load the hwloc topology of `src` (host-hwloc.c). Records the error on failure. */
+int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo);
+/* Core and socket of every PU of `topo` (heap array). */
+int np__cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret_n);
+/* An XML or synthetic source (host-objects.c). */
+int np__host_load_objects(const struct np_source *src, np_host **ret_host);
 
 /* The NP_HOST_FAST loader: node-level facts straight from sysfs below `root_path`. */
 int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host);
-
-/*
- * Whether a loader keeps a node: without NP_HOST_WHOLE_SYSTEM a node with neither usable CPUs
- * nor memory is dropped (nothing can run or be allocated there).
- */
-bool np__node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes);
 
 #endif /* NUMAPLACE_INTERNAL_H */

@@ -79,6 +79,22 @@ grep -q "no NUMA placement fits 1 CPU and 100000000 MiB" "$tmp/err" && ok || bad
 [ $? -eq 2 ] && ok || bad "advise 2:x: usage error"
 "$np" advise >/dev/null 2>&1
 [ $? -eq 2 ] && ok || bad "advise without a request: usage error"
+# another host: the answer is that host's (a capture of two nodes, 5 and 6.5 GiB free), and
+# what this machine's ledger holds does not count there
+fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
+for case in "2:1024 1" "2:6000 1" "4:8000 0-1"; do
+	set -- $case
+	"$np" advise "$1" --sysfs-root "$fixtures/sysfs/two-node" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 0 ] && [ "$(cat "$tmp/out")" = "$2" ] && ok ||
+		bad "advise $1 --sysfs-root two-node: '$(cat "$tmp/out" "$tmp/err")', expected '$2'"
+done
+"$np" advise 2:20000 --sysfs-root "$fixtures/sysfs/two-node" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 3 ] && grep -q "no NUMA placement fits 2 CPUs and 20000 MiB: no set of nodes has 19.5 GiB free" "$tmp/err" &&
+	ok || bad "advise 2:20000 --sysfs-root two-node: no fit: $(cat "$tmp/err")"
+"$np" advise 2:1024 --synthetic "pack:2 [numa(memory=4GiB)] core:2 pu:1" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && [ "$(cat "$tmp/out")" = 0 ] && ok || bad "advise --synthetic: '$(cat "$tmp/out" "$tmp/err")'"
+"$np" advise 2:1024 --topology "$tmp/none.xml" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "cannot read '$tmp/none.xml'" "$tmp/err" && ok || bad "advise --topology of nothing"
 # no ledger is created by asking
 [ ! -e "$NUMAPLACE_STATE_DIR" ] && ok || bad "advise created a ledger"
 

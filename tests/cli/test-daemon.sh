@@ -101,6 +101,30 @@ cmp -s "$tmp/before" "$tmp/after" && ok || bad "--dry-run changed the ledger"
 "$np" daemon --once --interval 0.1 --adopt-threshold 0B --dry-run 2>"$tmp/err"
 ! grep -Eq "\((pid 2)\)|kthreadd|kworker" "$tmp/err" && ok || bad "a kernel thread was considered"
 
+# --- another host (a capture): a dry run that decides for its nodes and changes nothing ------
+fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
+affinity_before=$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$small/task/*/status | sort -u)
+sqlite3 "$db" .dump >"$tmp/before"
+"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only np-threads \
+	--sysfs-root "$fixtures/sysfs/two-node" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "daemon --sysfs-root: exit status"
+grep_err "started: every 0.1 s, min gap 300 s, min improvement 0.10, strategy compact, adopting, dry run for the host of '$fixtures/sysfs/two-node'" "--sysfs-root"
+# the capture's node 1 has the most memory free (6.5 GiB against 5) and no vCPUs placed (the
+# process chosen is the largest np-threads of the machine: $small, unless another is running)
+grep_err "np-threads (pid [0-9]*): would adopt on node 1 (--dry-run)" "--sysfs-root"
+! grep -q "adopted on" "$tmp/err" && ok || bad "--sysfs-root adopted a process"
+sqlite3 "$db" .dump >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok || bad "--sysfs-root changed the ledger"
+[ "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$small/task/*/status | sort -u)" = "$affinity_before" ] &&
+	ok || bad "--sysfs-root bound a process"
+"$np" daemon --once --interval 0.1 --synthetic "pack:2 [numa(memory=4GiB)] core:2 pu:1" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "daemon --synthetic: exit status"
+grep_err "dry run for the host of 'pack:2 \[numa(memory=4GiB)\] core:2 pu:1'" "--synthetic"
+"$np" daemon --once --interval 0.1 --sysfs-root "$tmp/nothing" 2>"$tmp/err"
+[ $? -eq 1 ] && ok || bad "daemon --sysfs-root of nothing: exit status 1 expected"
+grep_err "numaplace: cannot .*$tmp/nothing" "--sysfs-root of nothing"
+! grep -q "started" "$tmp/err" && ok || bad "daemon --sysfs-root of nothing: started"
+
 # --- SIGTERM and SIGINT: exit 0, the ledger whole ---------------------------------------------
 for sig in TERM INT; do
 	"$np" daemon --interval 0.1 >"$tmp/out" 2>"$tmp/err" &

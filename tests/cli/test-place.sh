@@ -85,6 +85,9 @@ dump >"$tmp/before"
 expect 0 "dry run" -- "$np" place --pid "$hpid" --dry-run --migrate
 grep_out "would place pid $hpid" "dry run"
 grep_out "migrate: 0 pages to move" "dry run --migrate"
+expect 0 "dry run --json" -- "$np" place --pid "$hpid" --dry-run --json
+[ "$(py "j['name'], j['moved'], j['dry_run']" "$tmp/out")" = "np-threads-$hpid True True" ] && ok ||
+	bad "dry run --json of a recorded process: its recorded name: $(py "j['name']" "$tmp/out")"
 [ "$(affinities "$hpid" | sort -u)" = "$first_cpu" ] && ok || bad "dry run: affinity unchanged"
 same_ledger "dry run"
 rm -rf "$tmp/none"

@@ -110,6 +110,10 @@ if as_nobody "$tmp/suid/numaplace" --version >/dev/null 2>&1 &&
 			ok
 		fi
 	fi
+	# no picture: the file would be written as root, fonts read as the caller chose
+	expect 1 "cannot draw '$tmp/suid/x.png': numaplace runs privileged" "set-uid info --png" -- \
+		as_nobody "$tmp/suid/numaplace" info --png "$tmp/suid/x.png"
+	[ ! -e "$tmp/suid/x.png" ] && ok || bad "set-uid info --png wrote the file"
 else
 	echo "set-uid: skipped ($tmp is mounted nosuid)"
 fi

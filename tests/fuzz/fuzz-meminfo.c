@@ -8,7 +8,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct np__meminfo info = {1, 2, 3, true};
+	struct np__meminfo info = {1, 2, 3, true, true};
 	struct np__parse_error err = {NULL, 0};
 	char *s;
 	int node, r;
@@ -22,10 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r < 0) {
 		FUZZ_CHECK(err.what != NULL);
 		FUZZ_CHECK(info.total == 1 && info.free == 2 && info.inactive_file == 3 &&
-		           info.has_inactive_file);
+		           info.has_free && info.has_inactive_file);
 	} else {
 		FUZZ_CHECK(info.total % 1024 == 0 && info.free % 1024 == 0);
 		FUZZ_CHECK(info.has_inactive_file || info.inactive_file == 0);
+		FUZZ_CHECK(info.has_free || info.free == 0);
 	}
 	free(s);
 	return 0;

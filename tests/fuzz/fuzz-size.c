@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	np_size_format(bytes, buf, sizeof(buf));
 	r = np_size_parse(buf, &again);
-	/* UINT64_MAX and its neighbours print as "16384 PiB", one unit past what parses. */
+	/* UINT64_MAX and its neighbours print as "16 EiB", one byte past what parses. */
 	FUZZ_CHECK(r == 0 || (r == -ERANGE && bytes > UINT64_MAX - (UINT64_MAX >> 5)));
 	if (r == 0)
 		FUZZ_CHECK((again > bytes ? again - bytes : bytes - again) <= bytes / 20 + 1);

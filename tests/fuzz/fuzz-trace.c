@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (sim.nguests > 0) {
 		struct guest *g = &sim.guests[--sim.nguests];
 
-		np_load_release(sim.load, &g->claim);
+		np_load_uncharge(sim.load, &g->claim);
 		free(g->name);
 		np_claim_release(&g->claim);
 	}

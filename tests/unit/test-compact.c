@@ -276,7 +276,7 @@ static void test_successive_placements_spread(void **state)
 		np_plan_free(p);
 	}
 	for (unsigned i = 0; i < 6; i++) {
-		np_load_release(l, &claims[i]);
+		np_load_uncharge(l, &claims[i]);
 		np_claim_release(&claims[i]);
 	}
 	for (unsigned i = 0; i < 4; i++) {

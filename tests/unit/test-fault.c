@@ -276,7 +276,7 @@ static void charge_undo(void *p)
 {
 	struct load_ops_arg *a = p;
 
-	np_load_release(a->base, &a->claim);
+	np_load_uncharge(a->base, &a->claim);
 	np_claim_release(&a->claim);
 }
 
@@ -370,6 +370,70 @@ static void test_search(void **state)
 	np_host_free(h);
 }
 
+/* ---- The placement step: a dry run of this process --------------------------------------- */
+
+struct place_arg {
+	np_host *h;
+	struct np_place_req req;
+	struct np_target t;
+	struct np_placement p;
+};
+
+static void place_prepare(void *arg)
+{
+	struct place_arg *a = arg;
+
+	np_target_init(&a->t);
+	a->t.kind = NP_TARGET_PID;
+	a->t.pid = getpid();
+	np_placement_init(&a->p);
+}
+
+static int call_place(void *arg)
+{
+	struct place_arg *a = arg;
+
+	return np_place(a->h, NULL, &a->t, &a->req, &a->p);
+}
+
+static void place_undo(void *arg)
+{
+	struct place_arg *a = arg;
+
+	np_placement_release(&a->p);
+	np_target_release(&a->t);
+}
+
+static void place_failed(void *arg, int r)
+{
+	(void)r;
+	place_undo(arg);
+}
+
+static void test_place(void **state)
+{
+	struct place_arg a = {.h = host4()};
+	struct fault_case c = {"np_place()", place_prepare, call_place,
+	                       place_failed, place_undo,    &a};
+	hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
+
+	(void)state;
+	np_place_req_init(&a.req);
+	a.req.flags = NP_PLACE_DRY_RUN | NP_PLACE_MIGRATE | NP_PLACE_MEASURE_MEMORY;
+	assert_true(every_allocation(&c) > 0);
+	/* nodes given by hand, short of memory: the even split */
+	hwloc_bitmap_set_range(nodes, 0, 1);
+	a.req.nodes = nodes;
+	a.req.flags = NP_PLACE_DRY_RUN;
+	a.req.request.memory_bytes = 100 * GiB;
+	assert_true(every_allocation(&c) > 0);
+	/* nothing fits */
+	a.req.nodes = NULL;
+	assert_true(every_allocation(&c) > 0);
+	hwloc_bitmap_free(nodes);
+	np_host_free(a.h);
+}
+
 struct list_parse_arg {
 	hwloc_bitmap_t set;
 };
@@ -399,6 +463,49 @@ static void test_list_parse(void **state)
 	(void)state;
 	assert_true(every_allocation(&c) > 0);
 	hwloc_bitmap_free(a.set);
+}
+
+struct numastat_arg {
+	char root[PATH_MAX];
+	hwloc_bitmap_t nodes;
+	struct np_numastat *s;
+};
+
+static int call_numastat(void *p)
+{
+	struct numastat_arg *a = p;
+
+	a->s = UNTOUCHED;
+	return np_numastat_read(a->root, a->nodes, &a->s);
+}
+
+static void numastat_failed(void *p, int r)
+{
+	(void)r;
+	assert_ptr_equal(((struct numastat_arg *)p)->s, UNTOUCHED);
+}
+
+static void numastat_undo(void *p)
+{
+	struct numastat_arg *a = p;
+
+	assert_int_equal(a->s[1].node, 4);
+	free(a->s);
+	a->s = NULL;
+}
+
+static void test_numastat(void **state)
+{
+	struct numastat_arg a = {.nodes = hwloc_bitmap_alloc()};
+	struct fault_case c = {"np_numastat_read", NULL,          call_numastat,
+	                       numastat_failed,    numastat_undo, &a};
+
+	(void)state;
+	snprintf(a.root, sizeof(a.root), "%s/sysfs/sparse", FIXTURES);
+	hwloc_bitmap_set(a.nodes, 1);
+	hwloc_bitmap_set(a.nodes, 4);
+	assert_true(every_allocation(&c) > 0);
+	hwloc_bitmap_free(a.nodes);
 }
 
 struct start_arg {
@@ -999,9 +1106,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_host_load),  cmocka_unit_test(test_host_build),
 	    cmocka_unit_test(test_load),       cmocka_unit_test(test_search),
-	    cmocka_unit_test(test_list_parse), cmocka_unit_test(test_start_time),
-	    cmocka_unit_test(test_processes),  cmocka_unit_test(test_rebalance),
-	    cmocka_unit_test(test_ledger),
+	    cmocka_unit_test(test_place),      cmocka_unit_test(test_list_parse),
+	    cmocka_unit_test(test_start_time), cmocka_unit_test(test_processes),
+	    cmocka_unit_test(test_rebalance),  cmocka_unit_test(test_ledger),
+	    cmocka_unit_test(test_numastat),
 	};
 
 	fault_sqlite_install();

@@ -22,8 +22,8 @@
 #define MIB (1ull << 20)
 
 static const char *const sysfs_fixtures[] = {
-    "two-node",   "sparse",    "cpuless",    "memless", "nodistance",
-    "old-kernel", "hugepages", "many-nodes", "cgroup",
+    "two-node",  "sparse",     "cpuless", "memless",       "nodistance", "old-kernel",
+    "hugepages", "many-nodes", "cgroup",  "memtotal-only", "same-cpus",  "no-node-dirs",
 };
 
 static char *fixture(const char *kind, const char *name)
@@ -350,13 +350,17 @@ static void assert_same_host(const np_host *a, const np_host *b, const char *wha
 	if (np_host_nnodes(b) != n)
 		fail_msg("%s: %u nodes against %u", what, n, np_host_nnodes(b));
 	assert_int_equal(np_host_distances_assumed(a), np_host_distances_assumed(b));
+	assert_int_equal(np_host_free_assumed(a), np_host_free_assumed(b));
+	assert_true(hwloc_bitmap_isequal(np_host_shared_cpuset(a), np_host_shared_cpuset(b)));
 	assert_true(hwloc_bitmap_isequal(np_host_cpuset(a), np_host_cpuset(b)));
 	assert_int_equal(np_host_ncpus(a), np_host_ncpus(b));
 	for (unsigned i = 0; i < n; i++) {
 		const struct np_node *x = np_host_node(a, i), *y = np_host_node(b, i);
 
 		if (x->id != y->id || !hwloc_bitmap_isequal(x->cpuset, y->cpuset) ||
-		    x->memory_bytes != y->memory_bytes || x->free_bytes != y->free_bytes)
+		    x->memory_bytes != y->memory_bytes || x->free_bytes != y->free_bytes ||
+		    x->free_assumed != y->free_assumed ||
+		    !hwloc_bitmap_isequal(x->shared_cpuset, y->shared_cpuset))
 			fail_msg("%s: node index %u differs", what, i);
 		assert_int_equal(x->nhugepages, y->nhugepages);
 		for (unsigned k = 0; k < x->nhugepages; k++)
@@ -897,8 +901,9 @@ static void test_captures(void **state)
 			assert_int_equal(np_host_distance(b, 0, 2), 80);
 		}
 		if (i == 4) {
-			/* The cgroup allows CPUs 0-3 (node 0) and memory on nodes 2-3: node 0 stays,
-			 * for its CPUs, as a node without memory; nodes 2-3 are memory only. */
+			/* The cgroup allows CPUs 0-3 (node 0) and memory on nodes 2-3: node 0
+			 * stays, for its CPUs, as a node without memory; nodes 2-3 are memory only.
+			 */
 			hwloc_bitmap_t want = hwloc_bitmap_alloc();
 
 			a = load(NP_SOURCE_SYSFS, path, 0);

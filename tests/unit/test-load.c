@@ -1,4 +1,4 @@
-/* test-load.c - load accounting: water-filling charges with exact bytes, and release. */
+/* test-load.c - load accounting: water-filling charges with exact bytes, and np_load_uncharge(). */
 #include "internal.h"
 
 #include <errno.h>
@@ -252,7 +252,7 @@ static void test_exact_total_and_enospc(void **state)
 	assert_memory_equal(&c, &untouched, sizeof(c));
 	assert_int_equal(np_load_charge(l, all, 20, 1, &c), 0);
 	expect_free(l, 2, empty);
-	np_load_release(l, &c);
+	np_load_uncharge(l, &c);
 	expect_free(l, 2, before);
 	assert_int_equal(np_load_vcpus(l, 1), 0);
 	np_claim_release(&c);
@@ -304,9 +304,9 @@ static void test_release_restores(void **state)
 	assert_int_equal(cb.bytes[2], 0);
 	assert_int_equal(np_load_vcpus(l, 0), 4);
 	assert_int_equal(np_load_vcpus(l, 1), 8);
-	np_load_release(l, &ca);
-	np_load_release(l, &cc);
-	np_load_release(l, &cb);
+	np_load_uncharge(l, &ca);
+	np_load_uncharge(l, &cc);
+	np_load_uncharge(l, &cb);
 	expect_free(l, 3, before);
 	for (unsigned i = 0; i < 3; i++)
 		assert_int_equal(np_load_vcpus(l, i), 0);

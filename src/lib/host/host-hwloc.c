@@ -1,6 +1,8 @@
 /*
- * host-hwloc.c - np_host_load(): the topology from hwloc (live host, XML, synthetic, captured
- * sysfs tree), the changing facts (free memory, huge pages) from sysfs below the same root.
+ * host-hwloc.c - np_host_load(): the hwloc topology of every source (live host, XML, synthetic,
+ * captured sysfs tree) and the checks before hwloc reads one. The nodes of the live host and
+ * of sysfs trees come from the kernel's files (host-sysfs.c), those of XML and synthetic
+ * topologies from hwloc's objects (host-objects.c).
  *
  * On the live host and sysfs trees hwloc is asked for Packages, Cores, NUMA nodes and PUs only:
  * caches, groups and I/O cost discovery time, and a node's CPUs come from its cpulist.
@@ -87,7 +89,6 @@ out:
  * cannot read (an attribute without '=' or quotes, a truncated file) it stops: that is not
  * well-formed XML, which np__xml_check_syntax() has refused before.
  */
-#define XML_MAX_BYTES (256u << 20)
 
 static bool xml_space(char c)
 {
@@ -142,13 +143,25 @@ static bool ends_with(const char *name, size_t len, const char *suffix)
 	return len >= n && memcmp(name + len - n, suffix, n) == 0;
 }
 
-/*
- * Scan one start tag's attributes from p (after the tag's name). Returns 0 (*end: past the
- * attributes), -EBADMSG (a bad set, or an object's set without its complete set) or -EINVAL
- * (unreadable).
- */
-static int xml_tag(const char *p, bool object, const char **end)
+/* Objects of an XML file, counted against NP_HOST_MAX_OBJECTS, _PUS and _NODES. */
+struct xml_counts {
+	unsigned long objects, pus, nodes;
+};
+
+static bool attr_is(const char *v, const char *end, const char *want)
 {
+	return (size_t)(end - v) == strlen(want) && memcmp(v, want, (size_t)(end - v)) == 0;
+}
+
+/*
+ * Scan one start tag's attributes from p (after the tag's name); `counts` is NULL unless the
+ * tag is an <object>. Returns 0 (*end: past the attributes), -EBADMSG (a bad set, or an
+ * object's set without its complete set) or -EINVAL (unreadable).
+ */
+static int xml_tag(const char *p, struct xml_counts *counts, const char **end)
+{
+	bool object = counts != NULL;
+
 	static const char *const names[] = {"cpuset", "complete_cpuset", "nodeset",
 	                                    "complete_nodeset"};
 	bool has[4] = {false, false, false, false};
@@ -176,6 +189,10 @@ static int xml_tag(const char *p, bool object, const char **end)
 		if ((ends_with(name, len, "cpuset") || ends_with(name, len, "nodeset")) &&
 		    !xml_set_valid(p + 1, q))
 			return -EBADMSG;
+		if (object && len == 4 && memcmp(name, "type", 4) == 0) {
+			counts->pus += attr_is(p + 1, q, "PU");
+			counts->nodes += attr_is(p + 1, q, "NUMANode");
+		}
 		p = q + 1;
 		for (unsigned k = 0; k < 4; k++)
 			if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0)
@@ -185,15 +202,34 @@ static int xml_tag(const char *p, bool object, const char **end)
 	return object && ((has[0] && !has[1]) || (has[2] && !has[3])) ? -EBADMSG : 0;
 }
 
+/* 0, or -E2BIG with the error recorded when the file holds more than a limit allows. */
+static int xml_counts_check(const char *path, const struct xml_counts *c)
+{
+	static const char *const what[] = {"objects", "PUs", "NUMA nodes"};
+	const unsigned long got[] = {c->objects, c->pus, c->nodes};
+	const unsigned limit[] = {NP_HOST_MAX_OBJECTS, NP_HOST_MAX_PUS, NP_HOST_MAX_NODES};
+
+	for (unsigned k = 0; k < 3; k++)
+		if (got[k] > limit[k]) {
+			np__set_error("cannot load '%s': %lu %s, more than the limit of %u", path,
+			              got[k], what[k], limit[k]);
+			return -E2BIG;
+		}
+	return 0;
+}
+
 /*
- * Read the file whole, check it (np__xml_check_syntax(), then the two crashes above) and return
- * the checked text: hwloc reads that buffer, not the file again, which may have changed since.
+ * Read the file whole, check it (np__xml_check_syntax(), then the crashes and limits above) and
+ * return the checked text: hwloc reads that buffer, not the file again, which may have changed
+ * since.
  */
 static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 {
+	struct xml_counts counts = {0, 0, 0};
 	char *text = NULL, *t;
 	size_t len = 0, cap = 0;
 	const char *p;
+	struct stat st;
 	ssize_t n;
 	int fd, r;
 
@@ -205,13 +241,17 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 	}
 	for (;;) {
 		if (cap - len < 2) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > XML_MAX_BYTES) {
-				np__set_error("cannot parse '%s': larger than %u MiB", path,
-				              XML_MAX_BYTES >> 20);
-				r = -EBADMSG;
+			/* At once for a file whose size is known; while reading for a pipe. */
+			if (cap >= NP_HOST_MAX_XML_BYTES + 2 ||
+			    (fstat(fd, &st) == 0 && st.st_size > (off_t)NP_HOST_MAX_XML_BYTES)) {
+				np__set_error("cannot load '%s': larger than the limit of %u MiB",
+				              path, NP_HOST_MAX_XML_BYTES >> 20);
+				r = -E2BIG;
 				goto out;
 			}
+			cap = cap ? cap * 2 : 65536;
+			if (cap > NP_HOST_MAX_XML_BYTES + 2)
+				cap = NP_HOST_MAX_XML_BYTES + 2;
 			t = realloc(text, cap);
 			if (!t) {
 				r = -ENOMEM;
@@ -248,7 +288,10 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 
 			while (*p && !xml_space(*p) && *p != '>' && *p != '/')
 				p++;
-			r = xml_tag(p, p - name == 6 && strncmp(name, "object", 6) == 0, &p);
+			bool object = p - name == 6 && strncmp(name, "object", 6) == 0;
+
+			counts.objects += object;
+			r = xml_tag(p, object ? &counts : NULL, &p);
 			if (r == -EINVAL)
 				break;
 			if (r < 0) {
@@ -268,10 +311,12 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 			break;
 		p = stop + 3;
 	}
+	r = xml_counts_check(path, &counts);
+	if (r < 0)
+		goto out;
 	*ret_text = text;
 	*ret_len = len;
 	text = NULL;
-	r = 0;
 out:
 	free(text);
 	close(fd);
@@ -293,7 +338,7 @@ static int xml_refused(const char *path, int r)
 }
 
 /* Create and load the topology of `src`. Records the error on failure. */
-static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
+int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 {
 	unsigned long hflags = 0;
 	hwloc_topology_t topo = NULL;
@@ -337,6 +382,9 @@ static int topology_load(const struct np_source *src, hwloc_topology_t *ret_topo
 		}
 		break;
 	case NP_SOURCE_SYNTHETIC:
+		r = np__synthetic_check(src->arg);
+		if (r < 0)
+			goto out;
 		if (hwloc_topology_set_synthetic(topo, src->arg) < 0) {
 			np__set_error("cannot parse synthetic topology '%s'", src->arg);
 			r = -EBADMSG;
@@ -380,115 +428,6 @@ out:
 	return r;
 }
 
-/*
- * Huge pages from hwloc's page types (XML and synthetic sources, where free = total). The
- * smallest page type is the normal page size; the larger ones are huge pages.
- */
-static int hugepages_from_obj(hwloc_obj_t node, struct np_hugepages **ret_hp, unsigned *ret_n)
-{
-	const struct hwloc_numanode_attr_s *a = &node->attr->numanode;
-	struct np_hugepages *hp = NULL;
-	uint64_t smallest = UINT64_MAX;
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < a->page_types_len; i++)
-		if (a->page_types[i].size && a->page_types[i].size < smallest)
-			smallest = a->page_types[i].size;
-	if (a->page_types_len > 1) {
-		hp = calloc(a->page_types_len, sizeof(*hp));
-		if (!hp)
-			return -ENOMEM;
-	}
-	for (unsigned i = 0; i < a->page_types_len; i++) {
-		if (a->page_types[i].size <= smallest)
-			continue;
-		hp[n].size_bytes = a->page_types[i].size;
-		hp[n].total = a->page_types[i].count;
-		hp[n].free = a->page_types[i].count;
-		n++;
-	}
-	*ret_hp = hp;
-	*ret_n = n;
-	return 0;
-}
-
-/* 1 when `kind` is a distance numaplace can use: from the OS, or any latency. */
-static bool usable_kind(unsigned long kind, bool os_only)
-{
-	if (kind & HWLOC_DISTANCES_KIND_MEANS_BANDWIDTH)
-		return false;
-	return !os_only || (kind & HWLOC_DISTANCES_KIND_FROM_OS);
-}
-
-/*
- * The distance matrix over the kept nodes (specs[] order) from hwloc: the first matrix from the
- * OS that covers them all, else the first latency matrix that does. 0 and *ret_dist (heap), or
- * 0 and *ret_dist = NULL when hwloc has none (10/20 is then assumed).
- */
-static int distances_get(hwloc_topology_t topo, const struct np_node_spec *specs, unsigned n,
-                         unsigned **ret_dist)
-{
-	struct hwloc_distances_s **all = NULL;
-	unsigned nr = 0, *dist = NULL, *pos = NULL;
-	int r;
-
-	if (hwloc_distances_get_by_type(topo, HWLOC_OBJ_NUMANODE, &nr, NULL, 0, 0) < 0 || nr == 0) {
-		*ret_dist = NULL;
-		return 0;
-	}
-	all = calloc(nr, sizeof(*all));
-	dist = malloc((size_t)n * n * sizeof(*dist));
-	pos = malloc(n * sizeof(*pos));
-	if (!all || !dist || !pos) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (hwloc_distances_get_by_type(topo, HWLOC_OBJ_NUMANODE, &nr, all, 0, 0) < 0) {
-		nr = 0;
-		r = -ENOMEM;
-		goto out;
-	}
-	for (int pass = 0; pass < 2; pass++)
-		for (unsigned m = 0; m < nr; m++) {
-			struct hwloc_distances_s *d = all[m];
-			bool ok = usable_kind(d->kind, pass == 0);
-
-			for (unsigned i = 0; ok && i < n; i++) {
-				ok = false;
-				for (unsigned o = 0; o < d->nbobjs; o++)
-					if (d->objs[o]->os_index == specs[i].id) {
-						pos[i] = o;
-						ok = true;
-						break;
-					}
-			}
-			for (unsigned i = 0; ok && i < n; i++)
-				for (unsigned j = 0; ok && j < n; j++) {
-					hwloc_uint64_t v =
-					    d->values[(size_t)pos[i] * d->nbobjs + pos[j]];
-
-					ok = v > 0 && v <= 65535;
-					dist[(size_t)i * n + j] = (unsigned)v;
-				}
-			if (ok) {
-				*ret_dist = dist;
-				dist = NULL;
-				r = 0;
-				goto out;
-			}
-		}
-	*ret_dist = NULL;
-	r = 0;
-out:
-	for (unsigned m = 0; all && m < nr; m++)
-		if (all[m])
-			hwloc_distances_release(topo, all[m]);
-	free(all);
-	free(dist);
-	free(pos);
-	return r;
-}
-
 static int os_index_or_unknown(hwloc_obj_t obj)
 {
 	if (!obj || obj->os_index == HWLOC_UNKNOWN_INDEX || obj->os_index > INT32_MAX)
@@ -496,8 +435,7 @@ static int os_index_or_unknown(hwloc_obj_t obj)
 	return (int)obj->os_index;
 }
 
-/* Core and socket of every PU. */
-static int cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret_n)
+int np__cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret_n)
 {
 	int npu = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
 	struct np_cpu *cpus;
@@ -521,211 +459,74 @@ static int cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *
 	return 0;
 }
 
-static const char *source_name(const struct np_source *src)
-{
-	return src->kind == NP_SOURCE_LIVE ? "the host" : src->arg;
-}
-
-/* Order for locality_cpus(): smaller locality first, then plain memory, then lower id. */
-static int cmp_locality(const void *a, const void *b)
-{
-	hwloc_obj_t x = *(hwloc_obj_t const *)a, y = *(hwloc_obj_t const *)b;
-	int wx = hwloc_bitmap_weight(x->cpuset), wy = hwloc_bitmap_weight(y->cpuset);
-	int sx = x->subtype != NULL, sy = y->subtype != NULL;
-
-	if (wx != wy)
-		return (wx > wy) - (wx < wy);
-	if (sx != sy)
-		return (sx > sy) - (sx < sy);
-	return (x->os_index > y->os_index) - (x->os_index < y->os_index);
-}
-
 /*
- * The CPUs of each node of an XML or synthetic topology. hwloc gives a NUMA node the cpuset of
- * where it is attached, so a CPU-less node (HBM, GPU or CXL memory) shares the cpuset of its
- * neighbour: the kernel's cpulist is not recorded. Each CPU goes to the node with the smallest
- * cpuset holding it; among equal cpusets, to plain memory before special memory (hwloc gives
- * MCDRAM, GPUMemory... a subtype), then to the lowest id. Live hosts and sysfs trees use the
- * kernel's cpulist instead.
+ * The live host or a captured sysfs tree: hwloc gives the online and allowed sets and each
+ * CPU's core and socket; the nodes come from the kernel's files (np__sysfs_host_build()), as
+ * NP_HOST_FAST reads them. hwloc's own NUMA nodes are not used: it drops a node whose CPUs
+ * another node lists, with its memory.
  */
-static int locality_cpus(hwloc_obj_t *objs, unsigned n, hwloc_bitmap_t *sets)
-{
-	hwloc_obj_t *order = NULL;
-	hwloc_bitmap_t taken = NULL;
-	int r = -ENOMEM;
-
-	order = malloc(n * sizeof(*order));
-	taken = hwloc_bitmap_alloc();
-	if (!order || !taken)
-		goto out;
-	memcpy(order, objs, n * sizeof(*order));
-	qsort(order, n, sizeof(*order), cmp_locality);
-	for (unsigned k = 0; k < n; k++) {
-		unsigned i = 0;
-
-		while (objs[i] != order[k])
-			i++;
-		hwloc_bitmap_andnot(sets[i], order[k]->cpuset, taken);
-		hwloc_bitmap_or(taken, taken, order[k]->cpuset);
-	}
-	r = 0;
-out:
-	free(order);
-	hwloc_bitmap_free(taken);
-	return r;
-}
-
-static int load_hwloc(const struct np_source *src, np_host **ret_host)
+static int load_hwloc_sysfs(const struct np_source *src, np_host **ret_host)
 {
 	struct np__root root = {-1, NULL};
+	struct np__build_extra extra = {NULL, 0, NULL, NULL};
+	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM;
 	hwloc_topology_t topo = NULL;
-	hwloc_obj_t *objs = NULL;
-	hwloc_bitmap_t *sets = NULL;
-	struct np_node_spec *specs = NULL;
-	struct np_hugepages **hps = NULL;
+	hwloc_bitmap_t allowed = NULL, mems = NULL;
 	struct np_cpu *cpus = NULL;
-	unsigned *dist = NULL, nobjs = 0, n = 0, ncpus = 0, withcpus = 0;
-	bool from_sysfs = src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS;
-	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM, flat = false;
-	hwloc_obj_t obj = NULL;
-	int nb, r;
+	unsigned ncpus = 0;
+	int r;
 
-	if (from_sysfs) {
-		r = np__root_open(src->kind == NP_SOURCE_LIVE ? "/" : src->arg, &root);
-		if (r < 0)
-			return r;
-		flat = !np__root_has_numa(&root);
-		/* Without it hwloc complains on stderr and makes up a machine. */
-		if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
-			r = -errno;
-			np__set_error("cannot open '%s%ssys/devices/system/cpu': %s", root.path,
-			              root.path[strlen(root.path) - 1] == '/' ? "" : "/",
-			              strerror(-r));
-			goto out;
-		}
+	r = np__root_open(src->kind == NP_SOURCE_LIVE ? "/" : src->arg, &root);
+	if (r < 0)
+		return r;
+	if (np__root_breaks_hwloc(&root)) {
+		/* The node facts alone: core and socket are unknown. */
+		np__root_close(&root);
+		return np__host_load_fast(src->arg, src->flags, ret_host);
 	}
-	r = topology_load(src, &topo);
+	/* Without it hwloc complains on stderr and makes up a machine. */
+	if (faccessat(root.fd, "sys/devices/system/cpu", F_OK, 0) < 0) {
+		r = -errno;
+		np__set_error("cannot open '%s%ssys/devices/system/cpu': %s", root.path,
+		              root.path[strlen(root.path) - 1] == '/' ? "" : "/", strerror(-r));
+		goto out;
+	}
+	r = np__sysfs_size_check(&root);
 	if (r < 0)
 		goto out;
-	nb = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-	nobjs = nb > 0 ? (unsigned)nb : 0;
-	objs = calloc(nobjs ? nobjs : 1, sizeof(*objs));
-	sets = calloc(nobjs ? nobjs : 1, sizeof(*sets));
-	specs = calloc(nobjs ? nobjs : 1, sizeof(*specs));
-	hps = calloc(nobjs ? nobjs : 1, sizeof(*hps));
-	if (!objs || !sets || !specs || !hps) {
+	r = np__topology_load(src, &topo);
+	if (r < 0)
+		goto out;
+	/* hwloc's topology cpuset holds the online CPUs, and only the allowed ones unless
+	 * NP_HOST_WHOLE_SYSTEM. */
+	allowed = hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(topo));
+	if (!allowed) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < nobjs; i++) {
-		obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
-		if (!obj || obj->os_index == HWLOC_UNKNOWN_INDEX ||
-		    obj->os_index > NP__MAX_NODE_ID) {
-			np__set_error("cannot use '%s': a NUMA node has no valid OS index",
-			              source_name(src));
-			r = -EBADMSG;
-			goto out;
-		}
-		objs[i] = obj;
-		sets[i] = hwloc_bitmap_alloc();
-		if (!sets[i]) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-
-	/* The node's usable CPUs: hwloc's topology cpuset holds the online CPUs, and only the
-	 * allowed ones unless NP_HOST_WHOLE_SYSTEM. */
-	for (unsigned i = 0; i < nobjs && from_sysfs; i++) {
-		if (flat)
-			r = hwloc_bitmap_copy(sets[i], objs[i]->cpuset) < 0 ? -ENOMEM : 0;
-		else
-			r = np__node_cpus_read(&root, objs[i]->os_index, sets[i]);
-		if (r < 0)
-			goto out;
-		hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_topology_cpuset(topo));
-	}
-	if (!from_sysfs) {
-		r = locality_cpus(objs, nobjs, sets);
-		if (r < 0)
-			goto out;
-	}
-
-	for (unsigned i = 0; i < nobjs; i++) {
-		struct np_node_spec *s = &specs[n];
-
-		if (!whole)
-			hwloc_bitmap_and(sets[i], sets[i], hwloc_topology_get_allowed_cpuset(topo));
-		s->cpus = sets[i];
-		s->id = objs[i]->os_index;
-		if (from_sysfs && flat) {
-			r = np__flat_memory_read(&root, src->flags, &s->memory_bytes,
-			                         &s->free_bytes);
-		} else if (from_sysfs) {
-			r = np__node_memory_read(&root, s->id, src->flags, &s->memory_bytes,
-			                         &s->free_bytes);
-			if (r < 0)
-				goto out;
-			r = np__node_hugepages_read(&root, s->id, &hps[i], &s->nhugepages);
-		} else {
-			s->memory_bytes = objs[i]->attr->numanode.local_memory;
-			s->free_bytes = s->memory_bytes;
-			r = hugepages_from_obj(objs[i], &hps[i], &s->nhugepages);
-		}
-		if (r < 0)
-			goto out;
-		s->hugepages = hps[i];
-		if (!whole && !hwloc_bitmap_isset(hwloc_topology_get_allowed_nodeset(topo), s->id)) {
-			/* CPUs usable, memory not: to this process a node without memory */
-			s->memory_bytes = s->free_bytes = 0;
-			s->nhugepages = 0;
-		}
-		if (!np__node_kept(src->flags, (unsigned)hwloc_bitmap_weight(sets[i]),
-		                   s->memory_bytes)) {
-			memset(s, 0, sizeof(*s));
-			continue;
-		}
-		withcpus += !hwloc_bitmap_iszero(sets[i]);
-		n++;
-	}
-	if (withcpus == 0) {
-		np__set_error("no usable NUMA node with CPUs in '%s'", source_name(src));
-		r = -ENODEV;
+	if (!whole)
+		hwloc_bitmap_and(allowed, allowed, hwloc_topology_get_allowed_cpuset(topo));
+	/* The allowed memory nodes: hwloc's, and those hwloc dropped (it does not know them to
+	 * be forbidden). */
+	mems = hwloc_bitmap_alloc();
+	if (!mems) {
+		r = -ENOMEM;
 		goto out;
 	}
-	r = distances_get(topo, specs, n, &dist);
+	hwloc_bitmap_not(mems, hwloc_topology_get_topology_nodeset(topo));
+	hwloc_bitmap_or(mems, mems, hwloc_topology_get_allowed_nodeset(topo));
+	r = np__cpu_facts(topo, &cpus, &ncpus);
 	if (r < 0)
 		goto out;
-	if (!dist && n == 1) {
-		/* hwloc gives no matrix for one node; nothing remote is assumed (and the kernel's
-		 * one-entry row, which NP_HOST_FAST reads, says 10). */
-		dist = malloc(sizeof(*dist));
-		if (!dist) {
-			r = -ENOMEM;
-			goto out;
-		}
-		dist[0] = NP__LOCAL_DISTANCE;
-	}
-	r = cpu_facts(topo, &cpus, &ncpus);
-	if (r < 0)
-		goto out;
-	r = np__host_build(n, specs, dist, cpus, ncpus, topo, ret_host);
-	if (r == -EINVAL) {
-		np__set_error("inconsistent topology in '%s'", source_name(src));
-		r = -EBADMSG;
-	}
+	extra.cpus = cpus;
+	extra.ncpus = ncpus;
+	extra.topo = topo;
+	r = np__sysfs_host_build(&root, src->flags, allowed, whole ? NULL : mems, &extra, ret_host);
 	if (r == 0)
 		topo = NULL; /* owned by the snapshot */
 out:
-	for (unsigned i = 0; sets && i < nobjs; i++)
-		hwloc_bitmap_free(sets[i]);
-	for (unsigned i = 0; hps && i < nobjs; i++)
-		free(hps[i]);
-	free(objs);
-	free(sets);
-	free(specs);
-	free(hps);
-	free(dist);
+	hwloc_bitmap_free(allowed);
+	hwloc_bitmap_free(mems);
 	free(cpus);
 	if (topo)
 		hwloc_topology_destroy(topo);
@@ -779,5 +580,7 @@ int np_host_load(const struct np_source *src, np_host **ret_host)
 	if (src->flags & NP_HOST_FAST)
 		return np__host_load_fast(src->kind == NP_SOURCE_LIVE ? NULL : src->arg, src->flags,
 		                          ret_host);
-	return load_hwloc(src, ret_host);
+	if (src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS)
+		return load_hwloc_sysfs(src, ret_host);
+	return np__host_load_objects(src, ret_host);
 }

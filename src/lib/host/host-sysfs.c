@@ -1,12 +1,11 @@
 /*
- * host-sysfs.c - reading node facts from a sysfs root, and the NP_HOST_FAST loader.
+ * host-sysfs.c - the nodes of a sysfs root, for both loaders (hwloc's loads of the live host
+ * and of captured trees, and NP_HOST_FAST in host-fast.c).
  *
  * Every read is relative to a directory fd of the root ("/" on the live host, a captured tree
  * otherwise), as hwloc does with HWLOC_FSROOT: the same code reads both. hwloc gives the
- * topology but not what changes (free memory, free huge pages); those always come from here.
- *
- * NP_HOST_FAST skips hwloc altogether. An hwloc discovery costs milliseconds, too much for
- * `numaplace run` in front of every command; the node-level files below cost microseconds:
+ * allowed sets and each CPU's core and socket; the nodes and what changes (free memory, free
+ * huge pages) always come from here:
  *   sys/devices/system/node/online          which nodes exist ("0-1", "0,8,250-255")
  *   sys/devices/system/node/nodeN/cpulist   the node's CPUs (cpumap, a hex mask, on old kernels)
  *   sys/devices/system/node/nodeN/meminfo   MemTotal, MemFree, Inactive(file)
@@ -18,9 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <numaif.h>
-#include <sys/syscall.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,11 +130,15 @@ static void parse_failed(const struct np__root *root, const char *rel,
 		np__set_error("cannot parse '%s%s%s': %s", root->path, sep(root), rel, err->what);
 }
 
-/* Free memory as numad counts it: page cache on the inactive list is as good as free. */
+/*
+ * Free memory as numad counts it: page cache on the inactive list is as good as free. Without
+ * a MemFree line (some firmware, fake NUMA test machines) it is unknown: all of it is assumed
+ * free, and *ret_assumed says so.
+ */
 static void memory_from_info(const struct np__meminfo *mi, unsigned flags, uint64_t *ret_total,
-                             uint64_t *ret_free)
+                             uint64_t *ret_free, bool *ret_assumed)
 {
-	uint64_t free = mi->free;
+	uint64_t free = mi->has_free ? mi->free : mi->total;
 
 	if (!(flags & NP_HOST_MEMFREE_ONLY) && mi->has_inactive_file)
 		free =
@@ -147,10 +147,11 @@ static void memory_from_info(const struct np__meminfo *mi, unsigned flags, uint6
 	 * memory than there is. */
 	*ret_total = mi->total;
 	*ret_free = free < mi->total ? free : mi->total;
+	*ret_assumed = !mi->has_free;
 }
 
 static int meminfo_read(const struct np__root *root, const char *rel, int node, unsigned flags,
-                        uint64_t *ret_total, uint64_t *ret_free)
+                        uint64_t *ret_total, uint64_t *ret_free, bool *ret_assumed)
 {
 	struct np__parse_error err = {NULL, 0};
 	struct np__meminfo mi;
@@ -169,30 +170,19 @@ static int meminfo_read(const struct np__root *root, const char *rel, int node, 
 		r = -EBADMSG;
 		goto out;
 	}
-	memory_from_info(&mi, flags, ret_total, ret_free);
+	memory_from_info(&mi, flags, ret_total, ret_free, ret_assumed);
 out:
 	free(text);
 	return r;
 }
 
-int np__flat_memory_read(const struct np__root *root, unsigned flags, uint64_t *ret_total,
-                         uint64_t *ret_free)
-{
-	return meminfo_read(root, "proc/meminfo", -1, flags, ret_total, ret_free);
-}
-
-bool np__root_has_numa(const struct np__root *root)
-{
-	return faccessat(root->fd, NODE_DIR, F_OK, 0) == 0;
-}
-
-int np__node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
-                         uint64_t *ret_total, uint64_t *ret_free)
+static int node_memory_read(const struct np__root *root, unsigned id, unsigned flags,
+                            uint64_t *ret_total, uint64_t *ret_free, bool *ret_assumed)
 {
 	char rel[96];
 
 	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/meminfo", id);
-	return meminfo_read(root, rel, (int)id, flags, ret_total, ret_free);
+	return meminfo_read(root, rel, (int)id, flags, ret_total, ret_free, ret_assumed);
 }
 
 /* Read a file holding one count (nr_hugepages). */
@@ -237,8 +227,8 @@ static bool hugepage_dir_size(const char *name, uint64_t *ret_bytes)
 	return true;
 }
 
-int np__node_hugepages_read(const struct np__root *root, unsigned id, struct np_hugepages **ret_hp,
-                            unsigned *ret_n)
+static int node_hugepages_read(const struct np__root *root, unsigned id,
+                               struct np_hugepages **ret_hp, unsigned *ret_n)
 {
 	struct np_hugepages *hp = NULL, *bigger;
 	unsigned n = 0, cap = 0;
@@ -305,59 +295,10 @@ out:
 	return r;
 }
 
-bool np__node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes)
+/* Without NP_HOST_WHOLE_SYSTEM a node with neither usable CPUs nor memory is left out. */
+static bool node_kept(unsigned flags, unsigned ncpus, uint64_t memory_bytes)
 {
 	return (flags & NP_HOST_WHOLE_SYSTEM) || ncpus > 0 || memory_bytes > 0;
-}
-
-/* ---- NP_HOST_FAST ------------------------------------------------------------------------- */
-
-/* The CPUs and nodes this process may use on the live host. */
-static int live_allowed(hwloc_bitmap_t cpus, hwloc_bitmap_t mems)
-{
-	/* The kernel refuses a mask shorter than its nr_node_ids (at most 1024). */
-	unsigned long nodemask[4096 / (8 * sizeof(unsigned long))];
-	cpu_set_t *set = NULL;
-	size_t ncpus = 1024, size;
-	int r;
-
-	for (;;) {
-		set = CPU_ALLOC(ncpus);
-		if (!set)
-			return -ENOMEM;
-		size = CPU_ALLOC_SIZE(ncpus);
-		if (sched_getaffinity(0, size, set) == 0)
-			break;
-		r = -errno;
-		CPU_FREE(set);
-		set = NULL;
-		if (r != -EINVAL || ncpus >= NP__MAX_CPU_ID + 1) {
-			np__set_error("cannot read the CPU affinity: %s", strerror(-r));
-			return r;
-		}
-		ncpus *= 2;
-	}
-	hwloc_bitmap_zero(cpus);
-	for (size_t i = 0; i < size / sizeof(unsigned long); i++)
-		for (unsigned b = 0; b < 8 * sizeof(unsigned long); b++) {
-			size_t cpu = i * 8 * sizeof(unsigned long) + b;
-
-			if (CPU_ISSET_S(cpu, size, set))
-				hwloc_bitmap_set(cpus, (unsigned)cpu);
-		}
-	CPU_FREE(set);
-
-	/* The system call itself (what libnuma's wrapper makes): `run` need not load libnuma. */
-	if (syscall(SYS_get_mempolicy, NULL, nodemask, sizeof(nodemask) * 8, NULL,
-	            MPOL_F_MEMS_ALLOWED) < 0) {
-		r = -errno;
-		np__set_error("cannot read the allowed memory nodes: %s", strerror(-r));
-		return r;
-	}
-	hwloc_bitmap_zero(mems);
-	for (unsigned i = 0; i < sizeof(nodemask) / sizeof(nodemask[0]); i++)
-		hwloc_bitmap_set_ith_ulong(mems, i, nodemask[i]);
-	return 0;
 }
 
 /* Node ids from the node/ directory's nodeN entries, for kernels without node/online. */
@@ -422,7 +363,7 @@ static int node_ids_read(const struct np__root *root, hwloc_bitmap_t ret_ids)
 	return r;
 }
 
-int np__node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus)
+static int node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus)
 {
 	struct np__parse_error err = {NULL, 0};
 	char rel[96], *text = NULL;
@@ -476,16 +417,19 @@ static int node_distance_read(const struct np__root *root, unsigned id, unsigned
 }
 
 /*
- * A kernel built without NUMA has no node/ directory: the whole machine is node 0, with the
- * online CPUs and /proc/meminfo (hwloc shows such a machine the same way).
+ * A kernel built without NUMA has no node/ directory, and a capture of a single-node machine
+ * may have one without any nodeN folder: the whole machine is node 0, with the online CPUs
+ * and /proc/meminfo (hwloc shows such a machine the same way).
  */
 static int load_flat(const struct np__root *root, unsigned flags, hwloc_const_bitmap_t allowed,
-                     np_host **ret_host)
+                     const struct np__build_extra *extra, np_host **ret_host)
 {
 	struct np__parse_error err = {NULL, 0};
 	const char *rel = "sys/devices/system/cpu/online";
 	struct np_node_spec spec = {0};
+	struct np__build_extra x = *extra;
 	hwloc_bitmap_t cpus = NULL;
+	bool assumed = false;
 	char *text = NULL;
 	ssize_t n;
 	int r;
@@ -513,19 +457,20 @@ static int load_flat(const struct np__root *root, unsigned flags, hwloc_const_bi
 		r = -ENODEV;
 		goto out;
 	}
-	r = np__flat_memory_read(root, flags, &spec.memory_bytes, &spec.free_bytes);
+	r = meminfo_read(root, "proc/meminfo", -1, flags, &spec.memory_bytes, &spec.free_bytes,
+	                 &assumed);
 	if (r < 0)
 		goto out;
 	spec.cpus = cpus;
-	r = np__host_build(1, &spec, NULL, NULL, 0, NULL, ret_host);
+	x.free_assumed = &assumed;
+	r = np__host_build(1, &spec, NULL, &x, ret_host);
 out:
 	free(text);
 	hwloc_bitmap_free(cpus);
 	return r;
 }
 
-/* The online CPUs (sys/devices/system/cpu/online); 0, or 1 when the file is missing. */
-static int online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus)
+int np__online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus)
 {
 	struct np__parse_error err = {NULL, 0};
 	const char *rel = "sys/devices/system/cpu/online";
@@ -549,8 +494,8 @@ static int online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus
 
 /* Everything about one node; row[] receives its distance row when *have_dist. */
 static int node_read(const struct np__root *root, unsigned id, unsigned flags, unsigned nids,
-                     struct np_node_spec *s, struct np_hugepages **ret_hp, unsigned *row,
-                     bool *have_dist)
+                     struct np_node_spec *s, struct np_hugepages **ret_hp, bool *ret_assumed,
+                     unsigned *row, bool *have_dist)
 {
 	hwloc_bitmap_t cpus;
 	int r;
@@ -560,13 +505,13 @@ static int node_read(const struct np__root *root, unsigned id, unsigned flags, u
 		return -ENOMEM;
 	s->id = id;
 	s->cpus = cpus;
-	r = np__node_cpus_read(root, id, cpus);
+	r = node_cpus_read(root, id, cpus);
 	if (r < 0)
 		return r;
-	r = np__node_memory_read(root, id, flags, &s->memory_bytes, &s->free_bytes);
+	r = node_memory_read(root, id, flags, &s->memory_bytes, &s->free_bytes, ret_assumed);
 	if (r < 0)
 		return r;
-	r = np__node_hugepages_read(root, id, ret_hp, &s->nhugepages);
+	r = node_hugepages_read(root, id, ret_hp, &s->nhugepages);
 	if (r < 0)
 		return r;
 	s->hugepages = *ret_hp;
@@ -580,83 +525,120 @@ static int node_read(const struct np__root *root, unsigned id, unsigned flags, u
 	return 0;
 }
 
-int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host)
+/* True when some node of `ids` has its nodeN folder. */
+static bool node_dirs_present(const struct np__root *root, hwloc_const_bitmap_t ids)
 {
-	struct np__root root = {-1, NULL};
-	hwloc_bitmap_t ids = NULL, allowed_cpus = NULL, allowed_mems = NULL;
-	struct np_node_spec *specs = NULL;
-	struct np_hugepages **hps = NULL;
-	unsigned *rows = NULL, *dist = NULL, *kept = NULL;
-	unsigned nids = 0, nkept = 0, k = 0, withcpus = 0;
-	bool live = !root_path, have_dist = true;
-	int id, r;
+	char rel[96];
+	int id;
 
-	r = np__root_open(live ? "/" : root_path, &root);
+	hwloc_bitmap_foreach_begin(id, ids)
+	{
+		snprintf(rel, sizeof(rel), NODE_DIR "/node%d", id);
+		if (faccessat(root->fd, rel, F_OK, 0) == 0)
+			return true;
+	}
+	hwloc_bitmap_foreach_end();
+	return false;
+}
+
+bool np__root_breaks_hwloc(const struct np__root *root)
+{
+	struct dirent *de;
+	bool breaks = true;
+	DIR *dir;
+	int fd;
+
+	/* hwloc 2.9 asserts that node/ holds an online file or a nodeN folder. */
+	if (faccessat(root->fd, NODE_DIR "/online", F_OK, 0) == 0)
+		return false;
+	fd = openat(root->fd, NODE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return false;
+	}
+	while (breaks && (de = readdir(dir)))
+		breaks = !(strncmp(de->d_name, "node", 4) == 0 && de->d_name[4] >= '0' &&
+		           de->d_name[4] <= '9');
+	closedir(dir);
+	return breaks;
+}
+
+/* The nodes to read: 0 and *ret_ids, 1 when the tree has none (one node 0), or -errno. */
+static int node_ids_get(const struct np__root *root, hwloc_bitmap_t ret_ids)
+{
+	unsigned n;
+	int r = node_ids_read(root, ret_ids);
+
+	if (r == -ENOENT)
+		return 1;
 	if (r < 0)
 		return r;
-	ids = hwloc_bitmap_alloc();
-	if (!ids) {
-		r = -ENOMEM;
-		goto out;
+	if (hwloc_bitmap_iszero(ret_ids) || !node_dirs_present(root, ret_ids))
+		return 1;
+	n = (unsigned)hwloc_bitmap_weight(ret_ids);
+	if (n > NP_HOST_MAX_NODES) {
+		np__set_error("cannot load '%s': %u NUMA nodes, more than the limit of %u",
+		              root->path, n, NP_HOST_MAX_NODES);
+		return -E2BIG;
 	}
-	/*
-	 * The CPUs to keep: on the live host those this process may run on (never offline ones);
-	 * otherwise the online CPUs, as a node's cpulist also shows offline CPUs.
-	 */
-	allowed_cpus = hwloc_bitmap_alloc();
-	if (!allowed_cpus) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (live && !(flags & NP_HOST_WHOLE_SYSTEM)) {
-		allowed_mems = hwloc_bitmap_alloc();
-		if (!allowed_mems) {
-			r = -ENOMEM;
-			goto out;
-		}
-		r = live_allowed(allowed_cpus, allowed_mems);
-	} else {
-		r = online_cpus_read(&root, allowed_cpus);
-		if (r == 1) {
-			hwloc_bitmap_free(allowed_cpus);
-			allowed_cpus = NULL;
-			r = 0;
-		}
-	}
-	if (r < 0)
-		goto out;
+	return 0;
+}
 
-	r = node_ids_read(&root, ids);
-	if (r == -ENOENT) {
-		r = load_flat(&root, flags, allowed_cpus, ret_host);
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	nids = (unsigned)hwloc_bitmap_weight(ids);
-	if (nids == 0) {
-		np__set_error("no NUMA node in '%s%s" NODE_DIR "'", root.path, sep(&root));
-		r = -ENODEV;
-		goto out;
-	}
-	specs = calloc(nids, sizeof(*specs));
-	hps = calloc(nids, sizeof(*hps));
-	rows = malloc((size_t)nids * nids * sizeof(*rows));
-	kept = malloc(nids * sizeof(*kept));
-	if (!specs || !hps || !rows || !kept) {
-		r = -ENOMEM;
-		goto out;
-	}
+int np__sysfs_size_check(const struct np__root *root)
+{
+	hwloc_bitmap_t ids = hwloc_bitmap_alloc();
+	int r;
 
-	/* The distance rows list every online node in id order, kept or not. */
+	if (!ids)
+		return -ENOMEM;
+	r = node_ids_get(root, ids);
+	hwloc_bitmap_free(ids);
+	return r == -E2BIG || r == -ENOMEM ? r : 0; /* other failures: the load says them */
+}
+
+/* The distance matrix over the kept nodes, from the rows of all nodes (heap). */
+static unsigned *kept_distances(const unsigned *rows, unsigned nids, const unsigned *kept,
+                                unsigned nkept)
+{
+	unsigned *dist = malloc((size_t)nkept * nkept * sizeof(*dist));
+
+	for (unsigned i = 0; dist && i < nkept; i++)
+		for (unsigned j = 0; j < nkept; j++)
+			dist[(size_t)i * nkept + j] = rows[(size_t)kept[i] * nids + kept[j]];
+	return dist;
+}
+
+/* What np__sysfs_host_build() reads: every node of `ids`, in id order. */
+struct sysfs_nodes {
+	unsigned nids;
+	struct np_node_spec *specs;
+	struct np_hugepages **hps;
+	bool *assumed;  /* free memory assumed, per node */
+	unsigned *rows; /* nids * nids: the distance rows */
+	bool have_dist; /* every row was there */
+	unsigned *kept; /* indexes of the nodes kept, increasing */
+	unsigned nkept, withcpus;
+};
+
+static int nodes_read(const struct np__root *root, unsigned flags, hwloc_const_bitmap_t ids,
+                      hwloc_const_bitmap_t allowed_cpus, hwloc_const_bitmap_t allowed_mems,
+                      struct sysfs_nodes *n)
+{
+	unsigned k = 0;
+	int id, r;
+
 	for (id = hwloc_bitmap_first(ids); id >= 0; id = hwloc_bitmap_next(ids, id), k++) {
-		struct np_node_spec *s = &specs[k];
+		struct np_node_spec *s = &n->specs[k];
 		hwloc_bitmap_t cpus;
 
-		r = node_read(&root, (unsigned)id, flags, nids, s, &hps[k], &rows[(size_t)k * nids],
-		              &have_dist);
+		/* The distance rows list every online node in id order, kept or not. */
+		r = node_read(root, (unsigned)id, flags, n->nids, s, &n->hps[k], &n->assumed[k],
+		              &n->rows[(size_t)k * n->nids], &n->have_dist);
 		if (r < 0)
-			goto out;
+			return r;
 		cpus = (hwloc_bitmap_t)s->cpus;
 		if (allowed_cpus)
 			hwloc_bitmap_and(cpus, cpus, allowed_cpus);
@@ -665,57 +647,94 @@ int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host
 			s->memory_bytes = s->free_bytes = 0;
 			s->nhugepages = 0;
 		}
-		if (!np__node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
+		if (!node_kept(flags, (unsigned)hwloc_bitmap_weight(cpus), s->memory_bytes))
 			continue;
-		kept[nkept++] = k;
-		withcpus += !hwloc_bitmap_iszero(cpus);
+		n->kept[n->nkept++] = k;
+		n->withcpus += !hwloc_bitmap_iszero(cpus);
 	}
-	if (withcpus == 0) {
-		np__set_error("no usable NUMA node with CPUs in '%s%s" NODE_DIR "'", root.path,
-		              sep(&root));
-		r = -ENODEV;
-		goto out;
-	}
+	return 0;
+}
 
-	if (have_dist) {
-		dist = malloc((size_t)nkept * nkept * sizeof(*dist));
-		if (!dist) {
-			r = -ENOMEM;
-			goto out;
-		}
-		for (unsigned i = 0; i < nkept; i++)
-			for (unsigned j = 0; j < nkept; j++)
-				dist[(size_t)i * nkept + j] =
-				    rows[(size_t)kept[i] * nids + kept[j]];
-	}
-	/* Move the kept specs to the front; kept[] is increasing, so no source is overwritten
-	 * before it is moved. */
-	for (unsigned i = 0; i < nkept; i++)
-		if (kept[i] != i) {
-			struct np_node_spec tmp = specs[i];
+/* Build the host from the kept nodes of `n` (moved to the front of its arrays). */
+static int kept_build(const struct np__root *root, struct sysfs_nodes *n,
+                      const struct np__build_extra *extra, np_host **ret_host)
+{
+	struct np__build_extra x = *extra;
+	unsigned *dist = NULL;
+	int r;
 
-			specs[i] = specs[kept[i]];
-			specs[kept[i]] = tmp;
+	if (n->have_dist && !(dist = kept_distances(n->rows, n->nids, n->kept, n->nkept)))
+		return -ENOMEM;
+	/* kept[] is increasing, so no source is overwritten before it is moved. */
+	for (unsigned i = 0; i < n->nkept; i++)
+		if (n->kept[i] != i) {
+			struct np_node_spec tmp = n->specs[i];
+
+			n->specs[i] = n->specs[n->kept[i]];
+			n->specs[n->kept[i]] = tmp;
+			n->assumed[i] = n->assumed[n->kept[i]];
 		}
-	r = np__host_build(nkept, specs, dist, NULL, 0, NULL, ret_host);
+	x.free_assumed = n->assumed;
+	r = np__host_build(n->nkept, n->specs, dist, &x, ret_host);
 	if (r == -EINVAL) {
-		np__set_error("inconsistent node facts in '%s%s" NODE_DIR "'", root.path,
-		              sep(&root));
+		np__set_error("inconsistent node facts in '%s%s" NODE_DIR "'", root->path,
+		              sep(root));
 		r = -EBADMSG;
 	}
-out:
-	for (unsigned i = 0; i < nids && specs; i++)
-		hwloc_bitmap_free((hwloc_bitmap_t)specs[i].cpus);
-	for (unsigned i = 0; i < nids && hps; i++)
-		free(hps[i]);
-	free(specs);
-	free(hps);
-	free(rows);
 	free(dist);
-	free(kept);
+	return r;
+}
+
+int np__sysfs_host_build(const struct np__root *root, unsigned flags,
+                         hwloc_const_bitmap_t allowed_cpus, hwloc_const_bitmap_t allowed_mems,
+                         const struct np__build_extra *extra, np_host **ret_host)
+{
+	struct sysfs_nodes n = {0};
+	hwloc_bitmap_t ids = NULL;
+	int r;
+
+	ids = hwloc_bitmap_alloc();
+	if (!ids)
+		return -ENOMEM;
+	r = node_ids_get(root, ids);
+	if (r == 1) {
+		r = load_flat(root, flags, allowed_cpus, extra, ret_host);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	n.nids = (unsigned)hwloc_bitmap_weight(ids);
+	n.have_dist = true;
+	n.specs = calloc(n.nids, sizeof(*n.specs));
+	n.hps = calloc(n.nids, sizeof(*n.hps));
+	n.assumed = calloc(n.nids, sizeof(*n.assumed));
+	n.rows = malloc((size_t)n.nids * n.nids * sizeof(*n.rows));
+	n.kept = malloc(n.nids * sizeof(*n.kept));
+	if (!n.specs || !n.hps || !n.assumed || !n.rows || !n.kept) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = nodes_read(root, flags, ids, allowed_cpus, allowed_mems, &n);
+	if (r == 0 && n.withcpus == 0) {
+		np__set_error("no usable NUMA node with CPUs in '%s%s" NODE_DIR "'", root->path,
+		              sep(root));
+		r = -ENODEV;
+	}
+	if (r == 0)
+		r = kept_build(root, &n, extra, ret_host);
+out:
+	if (r == -E2BIG && !*np_host_last_error())
+		np__set_error("cannot load '%s': more than the limit of %u CPUs", root->path,
+		              NP_HOST_MAX_PUS);
+	for (unsigned i = 0; i < n.nids && n.specs; i++)
+		hwloc_bitmap_free((hwloc_bitmap_t)n.specs[i].cpus);
+	for (unsigned i = 0; i < n.nids && n.hps; i++)
+		free(n.hps[i]);
+	free(n.specs);
+	free(n.hps);
+	free(n.assumed);
+	free(n.rows);
+	free(n.kept);
 	hwloc_bitmap_free(ids);
-	hwloc_bitmap_free(allowed_cpus);
-	hwloc_bitmap_free(allowed_mems);
-	np__root_close(&root);
 	return r;
 }

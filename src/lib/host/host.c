@@ -12,16 +12,21 @@ void np_host_free(np_host *host)
 {
 	if (!host)
 		return;
-	if (host->node_cpus)
-		for (unsigned i = 0; i < host->nnodes; i++)
+	for (unsigned i = 0; i < host->nnodes; i++) {
+		if (host->node_cpus)
 			hwloc_bitmap_free(host->node_cpus[i]);
+		if (host->node_shared)
+			hwloc_bitmap_free(host->node_shared[i]);
+	}
 	free(host->node_cpus);
+	free(host->node_shared);
 	free(host->nodes);
 	free(host->hp);
 	free(host->dist);
 	free(host->cpus);
 	free(host->idx_of_id);
 	hwloc_bitmap_free(host->cpuset);
+	hwloc_bitmap_free(host->shared);
 	hwloc_bitmap_free(host->nodeset);
 	if (host->topo)
 		hwloc_topology_destroy(host->topo);
@@ -85,10 +90,96 @@ static int build_cpus(np_host *h, const struct np_cpu *facts, unsigned nfacts)
 	return 0;
 }
 
-int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
-		   const struct np_cpu *cpus, unsigned ncpus, hwloc_topology_t topo,
-		   np_host **ret_host)
+/*
+ * Node i (in id order) from its spec. A CPU an earlier (lower id) node took stays there and
+ * goes to this node's shared_cpuset: firmware that gives every node the same CPUs leaves one
+ * node with them and the others memory-only, all with their memory.
+ */
+static int fill_node(np_host *h, unsigned i, const struct np_node_spec *s, bool free_assumed,
+                     unsigned *hpk)
 {
+	struct np_node *n = &h->nodes[i];
+
+	h->node_cpus[i] = s->cpus ? hwloc_bitmap_dup(s->cpus) : hwloc_bitmap_alloc();
+	h->node_shared[i] = hwloc_bitmap_alloc();
+	if (!h->node_cpus[i] || !h->node_shared[i])
+		return -ENOMEM;
+	hwloc_bitmap_and(h->node_shared[i], h->node_cpus[i], h->cpuset);
+	hwloc_bitmap_andnot(h->node_cpus[i], h->node_cpus[i], h->cpuset);
+	hwloc_bitmap_or(h->shared, h->shared, h->node_shared[i]);
+	hwloc_bitmap_or(h->cpuset, h->cpuset, h->node_cpus[i]);
+	if (hwloc_bitmap_weight(h->cpuset) > (int)NP_HOST_MAX_PUS)
+		return -E2BIG;
+	hwloc_bitmap_set(h->nodeset, s->id);
+	h->idx_of_id[s->id] = (int)i;
+	n->id = s->id;
+	n->cpuset = h->node_cpus[i];
+	n->shared_cpuset = h->node_shared[i];
+	n->ncpus = (unsigned)hwloc_bitmap_weight(h->node_cpus[i]);
+	n->memory_bytes = s->memory_bytes;
+	n->free_bytes = s->free_bytes;
+	n->free_assumed = free_assumed;
+	h->free_assumed |= free_assumed;
+	n->nhugepages = s->nhugepages;
+	n->hugepages = &h->hp[*hpk];
+	if (s->nhugepages) {
+		memcpy(&h->hp[*hpk], s->hugepages, s->nhugepages * sizeof(*h->hp));
+		qsort(&h->hp[*hpk], s->nhugepages, sizeof(*h->hp), cmp_hp);
+	}
+	*hpk += s->nhugepages;
+	return 0;
+}
+
+/* The distance matrix in id order; 0 or -EINVAL (a distance of 0). */
+static int fill_distances(np_host *h, const unsigned *distances, const unsigned *pos)
+{
+	unsigned n = h->nnodes;
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++) {
+			unsigned d;
+
+			if (distances) {
+				d = distances[(size_t)pos[i] * n + pos[j]];
+				if (d == 0)
+					return -EINVAL;
+			} else {
+				d = i == j ? NP__LOCAL_DISTANCE : NP__REMOTE_DISTANCE;
+			}
+			h->dist[(size_t)i * n + j] = d;
+		}
+	h->dist_assumed = distances == NULL && n > 1; /* one node: nothing remote to assume */
+	return 0;
+}
+
+/* Check the specs and sort them by id into order[] (pos[]: their index in `nodes`). */
+static int sort_specs(unsigned nnodes, const struct np_node_spec *nodes,
+                      const struct np_node_spec **order, unsigned *pos, unsigned *ret_nhp)
+{
+	unsigned nhp = 0;
+
+	for (unsigned i = 0; i < nnodes; i++) {
+		order[i] = &nodes[i];
+		nhp += nodes[i].nhugepages;
+		if (nodes[i].id > NP__MAX_NODE_ID || nodes[i].free_bytes > nodes[i].memory_bytes)
+			return -EINVAL;
+		if (nodes[i].nhugepages && !nodes[i].hugepages)
+			return -EINVAL;
+	}
+	qsort(order, nnodes, sizeof(*order), cmp_spec_id);
+	for (unsigned i = 0; i < nnodes; i++) {
+		if (i && order[i]->id == order[i - 1]->id)
+			return -EINVAL;
+		pos[i] = (unsigned)(order[i] - nodes);
+	}
+	*ret_nhp = nhp;
+	return 0;
+}
+
+int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
+                   const struct np__build_extra *extra, np_host **ret_host)
+{
+	static const struct np__build_extra none = {NULL, 0, NULL, NULL};
 	const struct np_node_spec **order = NULL;
 	unsigned *pos = NULL, nhp = 0, hpk = 0;
 	np_host *h = NULL;
@@ -96,6 +187,10 @@ int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsi
 
 	if (nnodes == 0 || !nodes || !ret_host)
 		return -EINVAL;
+	if (nnodes > NP_HOST_MAX_NODES)
+		return -E2BIG;
+	if (!extra)
+		extra = &none;
 	order = malloc(nnodes * sizeof(*order));
 	pos = malloc(nnodes * sizeof(*pos));
 	h = calloc(1, sizeof(*h));
@@ -103,85 +198,41 @@ int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsi
 		r = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < nnodes; i++) {
-		order[i] = &nodes[i];
-		nhp += nodes[i].nhugepages;
-		if (nodes[i].id > NP__MAX_NODE_ID || nodes[i].free_bytes > nodes[i].memory_bytes)
-			goto out;
-		if (nodes[i].nhugepages && !nodes[i].hugepages)
-			goto out;
-	}
-	qsort(order, nnodes, sizeof(*order), cmp_spec_id);
-	for (unsigned i = 0; i < nnodes; i++) {
-		if (i && order[i]->id == order[i - 1]->id)
-			goto out;
-		pos[i] = (unsigned)(order[i] - nodes);
-	}
+	r = sort_specs(nnodes, nodes, order, pos, &nhp);
+	if (r < 0)
+		goto out;
 
 	h->nnodes = nnodes;
 	h->max_id = order[nnodes - 1]->id;
 	h->nodes = calloc(nnodes, sizeof(*h->nodes));
 	h->node_cpus = calloc(nnodes, sizeof(*h->node_cpus));
+	h->node_shared = calloc(nnodes, sizeof(*h->node_shared));
 	h->hp = calloc(nhp ? nhp : 1, sizeof(*h->hp));
 	h->dist = malloc((size_t)nnodes * nnodes * sizeof(*h->dist));
 	h->idx_of_id = malloc((h->max_id + 1) * sizeof(*h->idx_of_id));
 	h->cpuset = hwloc_bitmap_alloc();
+	h->shared = hwloc_bitmap_alloc();
 	h->nodeset = hwloc_bitmap_alloc();
-	if (!h->nodes || !h->node_cpus || !h->hp || !h->dist || !h->idx_of_id || !h->cpuset ||
-	    !h->nodeset) {
+	if (!h->nodes || !h->node_cpus || !h->node_shared || !h->hp || !h->dist || !h->idx_of_id ||
+	    !h->cpuset || !h->shared || !h->nodeset) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (unsigned id = 0; id <= h->max_id; id++)
 		h->idx_of_id[id] = -1;
-
 	for (unsigned i = 0; i < nnodes; i++) {
-		const struct np_node_spec *s = order[i];
-		struct np_node *n = &h->nodes[i];
-
-		h->node_cpus[i] = s->cpus ? hwloc_bitmap_dup(s->cpus) : hwloc_bitmap_alloc();
-		if (!h->node_cpus[i]) {
-			r = -ENOMEM;
+		r = fill_node(h, i, order[i], extra->free_assumed && extra->free_assumed[pos[i]],
+		              &hpk);
+		if (r < 0)
 			goto out;
-		}
-		if (hwloc_bitmap_intersects(h->cpuset, h->node_cpus[i]))
-			goto out; /* a CPU in two nodes */
-		hwloc_bitmap_or(h->cpuset, h->cpuset, h->node_cpus[i]);
-		hwloc_bitmap_set(h->nodeset, s->id);
-		h->idx_of_id[s->id] = (int)i;
-		n->id = s->id;
-		n->cpuset = h->node_cpus[i];
-		n->ncpus = (unsigned)hwloc_bitmap_weight(h->node_cpus[i]);
-		n->memory_bytes = s->memory_bytes;
-		n->free_bytes = s->free_bytes;
-		n->nhugepages = s->nhugepages;
-		n->hugepages = &h->hp[hpk];
-		if (s->nhugepages) {
-			memcpy(&h->hp[hpk], s->hugepages, s->nhugepages * sizeof(*h->hp));
-			qsort(&h->hp[hpk], s->nhugepages, sizeof(*h->hp), cmp_hp);
-		}
-		hpk += s->nhugepages;
 	}
-
-	for (unsigned i = 0; i < nnodes; i++)
-		for (unsigned j = 0; j < nnodes; j++) {
-			unsigned d;
-
-			if (distances) {
-				d = distances[(size_t)pos[i] * nnodes + pos[j]];
-				if (d == 0)
-					goto out;
-			} else {
-				d = i == j ? NP__LOCAL_DISTANCE : NP__REMOTE_DISTANCE;
-			}
-			h->dist[(size_t)i * nnodes + j] = d;
-		}
-	h->dist_assumed = distances == NULL;
-
-	r = build_cpus(h, cpus, ncpus);
+	r = fill_distances(h, distances, pos);
 	if (r < 0)
 		goto out;
-	h->topo = topo;
+	r = build_cpus(h, extra->cpus, extra->ncpus);
+	if (r < 0)
+		goto out;
+	h->topo = extra->topo;
 	*ret_host = h;
 	h = NULL;
 	r = 0;
@@ -195,9 +246,25 @@ out:
 }
 
 int np_host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
-		  np_host **ret_host)
+                  np_host **ret_host)
 {
-	return np__host_build(nnodes, nodes, distances, NULL, 0, NULL, ret_host);
+	hwloc_bitmap_t seen;
+	int r = 0;
+
+	if (nnodes == 0 || !nodes || !ret_host)
+		return -EINVAL;
+	/* A caller's own facts must be consistent: a CPU in two nodes is an error here. */
+	seen = hwloc_bitmap_alloc();
+	if (!seen)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nnodes && r == 0; i++) {
+		if (nodes[i].cpus && hwloc_bitmap_intersects(seen, nodes[i].cpus))
+			r = -EINVAL;
+		else if (nodes[i].cpus)
+			hwloc_bitmap_or(seen, seen, nodes[i].cpus);
+	}
+	hwloc_bitmap_free(seen);
+	return r < 0 ? r : np__host_build(nnodes, nodes, distances, NULL, ret_host);
 }
 
 unsigned np_host_nnodes(const np_host *host)
@@ -239,6 +306,16 @@ int np_host_distances_assumed(const np_host *host)
 	return host->dist_assumed;
 }
 
+int np_host_free_assumed(const np_host *host)
+{
+	return host->free_assumed;
+}
+
+hwloc_const_cpuset_t np_host_shared_cpuset(const np_host *host)
+{
+	return host->shared;
+}
+
 hwloc_const_cpuset_t np_host_cpuset(const np_host *host)
 {
 	return host->cpuset;
@@ -255,7 +332,7 @@ hwloc_topology_t np_host_topology(const np_host *host)
 }
 
 int np_host_cpuset_to_nodeset(const np_host *host, hwloc_const_cpuset_t cpus,
-			      hwloc_nodeset_t ret_nodes)
+                              hwloc_nodeset_t ret_nodes)
 {
 	if (!cpus || !ret_nodes)
 		return -EINVAL;
@@ -267,7 +344,7 @@ int np_host_cpuset_to_nodeset(const np_host *host, hwloc_const_cpuset_t cpus,
 }
 
 int np_host_nodeset_to_cpuset(const np_host *host, hwloc_const_nodeset_t nodes,
-			      hwloc_cpuset_t ret_cpus)
+                              hwloc_cpuset_t ret_cpus)
 {
 	if (!nodes || !ret_cpus)
 		return -EINVAL;

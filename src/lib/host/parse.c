@@ -167,7 +167,7 @@ static bool unit_suffix_ok(const char *p)
 
 int np_size_parse(const char *s, uint64_t *ret_bytes)
 {
-	static const char prefixes[] = "KMGTP";
+	static const char prefixes[] = "KMGTPE";
 	const char *p = s, *u;
 	uint64_t whole, frac = 0, denom = 1, bytes;
 	unsigned shift;
@@ -216,7 +216,7 @@ int np_size_parse(const char *s, uint64_t *ret_bytes)
 
 char *np_size_format(uint64_t bytes, char *buf, size_t len)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 	unsigned u = 0;
 	uint64_t tenths;
 
@@ -332,10 +332,9 @@ int np__meminfo_parse(const char *text, int node, struct np__meminfo *ret_info,
 	}
 	if (!seen[0])
 		return parse_error(err, -EBADMSG, "no MemTotal line", 0);
-	if (!seen[1])
-		return parse_error(err, -EBADMSG, "no MemFree line", 0);
 	ret_info->total = val[0];
 	ret_info->free = val[1];
+	ret_info->has_free = seen[1];
 	ret_info->inactive_file = val[2];
 	ret_info->has_inactive_file = seen[2];
 	return 0;

@@ -203,7 +203,7 @@ out:
 	return r;
 }
 
-void np_load_release(np_load *load, const struct np_claim *claim)
+void np_load_uncharge(np_load *load, const struct np_claim *claim)
 {
 	const np_host *h;
 
