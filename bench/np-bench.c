@@ -1104,9 +1104,9 @@ static int report_one(const char *host, uint64_t seed, const char *strategy)
 	printf("  admission: %" PRIu64 " placed, %" PRIu64 " unplaced (ran on all nodes), %" PRIu64
 	       " rejected\n",
 	       q.placed, q.unplaced, q.rejected);
-	printf("  cost:      %" PRIu64 " decisions, %.1f us total search, %.0f ns per decision, "
+	printf("  cost:      %" PRIu64 " decisions, search %.1f us in total, %.2f us per decision, "
 	       "%.1f candidate sets examined per decision\n",
-	       d, q.search_ns / 1000.0, d ? (double)q.search_ns / d : 0.0,
+	       d, q.search_ns / 1000.0, d ? (double)q.search_ns / 1000.0 / d : 0.0,
 	       d ? (double)q.examined / d : 0.0);
 	tg_trace_release(&t);
 	np_host_free(h);

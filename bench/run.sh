@@ -33,7 +33,7 @@ for case in "16snc compact xen numad first-fit spread exhaustive" "256 compact";
 			--report <"$tmp/trace" | sed -n '/^report:/,$p' >"$tmp/cli"
 		$bin/bench/np-bench --report "$host" 1 "$s" >"$tmp/bench"
 		for f in cli bench; do
-			sed 's/[0-9.]* us total search, [0-9]* ns per decision, //' "$tmp/$f" \
+			sed 's/search [0-9.]* us in total, [0-9.]* us per decision, //' "$tmp/$f" \
 				>"$tmp/$f.cmp"
 		done
 		if cmp -s "$tmp/cli.cmp" "$tmp/bench.cmp"; then

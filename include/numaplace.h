@@ -92,6 +92,8 @@ struct np_node {
 	 * to that node and are not in cpuset (see np_host_shared_cpuset()); usually empty.
 	 */
 	hwloc_const_cpuset_t shared_cpuset;
+	/** The node's CPUs np_host_reserve() set aside (NULL or empty: none); not in cpuset. */
+	hwloc_const_cpuset_t reserved;
 };
 
 /** One CPU of a snapshot. core and socket are -1 when unknown (NP_HOST_FAST). */
@@ -209,6 +211,21 @@ int np_host_cpuset_to_nodeset(const np_host *host, hwloc_const_cpuset_t cpus,
 /** CPUs of the nodes in `nodes` (into `ret_cpus`, which the caller allocates). */
 int np_host_nodeset_to_cpuset(const np_host *host, hwloc_const_nodeset_t nodes,
 			      hwloc_cpuset_t ret_cpus);
+
+/**
+ * Set CPUs aside (an administrator's reserved CPUs: housekeeping, interrupts, the host's own
+ * services): `cpus` leave the snapshot's usable CPUs, its node cpusets, np_host_cpuset() and
+ * the CPU list (np_host_cpu()), so that no search, load, plan or rebalancing decision made on
+ * the snapshot uses them. They are remembered in each node's `reserved` and in
+ * np_host_reserved_cpuset(). A node left without CPUs stays, as a memory-only node; CPUs of
+ * `cpus` the snapshot does not have (not on this host, offline, not allowed) are ignored.
+ * Cumulative when called again. Call it before np_load_new() on the snapshot.
+ * Returns 0, -EINVAL (NULL argument) or -ENOMEM (the snapshot may then be reserved in part:
+ * free it).
+ */
+int np_host_reserve(np_host *host, hwloc_const_cpuset_t cpus);
+/** The CPUs np_host_reserve() removed from the snapshot; NULL when none. Owned by it. */
+hwloc_const_cpuset_t np_host_reserved_cpuset(const np_host *host);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Load: what is already placed on the host                                                      */

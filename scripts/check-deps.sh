@@ -24,7 +24,7 @@
 #   awk sed grep tar timeout taskset setpriv flock dmesg ldd apt-get dpkg-deb ...
 #                                       mawk sed grep tar coreutils util-linux libc-bin apt dpkg
 #                                                                         base system
-#   libraries: libhwloc15 libjansson4 libsqlite3-0 libnuma1 libcmocka0 libcairo2 and cairo's
+#   libraries: libhwloc15 libjansson4 libsqlite3-0 libnuma1 libcmocka0 libinih1 libcairo2, cairo's
 #   own (test-render; numaplace opens cairo with dlopen) through deps.sh's -dev packages,
 #   libudev1 (libhwloc15's), libc6 (base). hwloc's plugins (libhwloc-plugins, with
 #   libxml2's XML parser) are optional: the XML tests run with each parser and skip libxml2's
@@ -39,15 +39,15 @@ sys_path=/usr/sbin:/usr/bin:/sbin:/bin
 # otherwise), and its package to deps.sh unless it is in the base system.
 cmds="apt-cache apt-get awk basename bzip2 cat chmod chown clang cmp comm cp cpio cut date dd
 diff dirname dmesg dpkg dpkg-deb dpkg-query env find flock gcc gnuplot grep head id install join ldd
-ln ls lstopo-no-graphics meson mkdir mknod mktemp mount mv nice ninja numactl numad od
+ln ls lstopo-no-graphics meson mkdir mkfifo mknod mktemp mount mv nice ninja numactl numad od
 pkg-config python3 qemu-system-x86_64 readelf readlink rm sed setpriv sh sleep sort sqlite3
-stat tail taskset tar tee timeout touch tr umount valgrind wc which xargs yes bash zsh"
+split stat tail taskset tar tee timeout touch tr umount valgrind wc which xargs yes bash zsh"
 # Installed by the vm suite itself when missing.
 vm_cmds="qemu-system-x86_64 cpio"
 vm_pkgs="qemu-system-x86 cpio"
 # Words of those scripts that are also names of programs, used as words only.
 words="apt as dir file free gnuplot-nox init last link node pc passwd size sum time uptime w
-watch write"
+strip systemd watch write"
 scripts="scripts/*.sh .ci/run tests/*.sh tests/cli/*.sh tests/crash/*.sh tests/fuzz/run.sh
 tests/vm/run-vm.sh bench/*.sh"
 

@@ -9,7 +9,8 @@
 const char cli_state_options_help[] =
     "State:\n"
     "  --state-dir DIR       the ledger's directory (default: $NUMAPLACE_STATE_DIR, else\n"
-    "                        /run/numaplace for root, $XDG_RUNTIME_DIR/numaplace for others)\n";
+    "                        the configuration's state-dir, else /run/numaplace for root,\n"
+    "                        $XDG_RUNTIME_DIR/numaplace for others)\n";
 
 int cli_state_option(const char *cmd, int argc, char **argv, int *i, const char **dir)
 {
@@ -37,6 +38,8 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 		env = secure_getenv("NUMAPLACE_STATE_DIR");
 		if (env && *env) {
 			dir = env;
+		} else if (cli_config()->state_dir) {
+			dir = cli_config()->state_dir;
 		} else if (geteuid() == 0) {
 			dir = "/run/numaplace";
 		} else {
@@ -163,12 +166,33 @@ bool cli_short_said(const struct np_placement *p, bool require, const char *anyw
 	return !require;
 }
 
+/*
+ * The ledger says "invalid workload name '<name>': <rule>". The name is the user's and may be
+ * anything (5000 bytes, a newline): it is shown quoted and cut, the rule after it.
+ */
+static int name_refused(const char *cmd, const char *name)
+{
+	static const char head[] = "invalid workload name '";
+	const char *why = np_ledger_last_error(), *rule = NULL;
+	char *q;
+	int r;
+
+	for (const char *p = why; (p = strstr(p, "': ")) != NULL; p++)
+		rule = p + 1;
+	if (strncmp(why, head, sizeof(head) - 1) != 0 || !rule)
+		return cli_usage_error(cmd, "%s", why);
+	q = cli_quote(name, 64);
+	r = cli_usage_error(cmd, "invalid workload name %s%s", q ? q : "?", rule);
+	free(q);
+	return r;
+}
+
 int cli_place_failed(const char *cmd, const char *name, const struct np_placement *p, int r)
 {
 	switch (p->failed) {
 	case NP_PLACE_STEP_RECORD:
 		if (r == -EINVAL && name)
-			return cli_usage_error(cmd, "%s", np_ledger_last_error());
+			return name_refused(cmd, name);
 		if (r == -EEXIST) {
 			cli_error("%s", np_ledger_last_error());
 			return EXIT_FAIL;

@@ -119,6 +119,21 @@ int cli_host_option(const char *cmd, int argc, char **argv, int *i, struct cli_h
 	return 0;
 }
 
+int cli_host_read(const struct np_source *src, np_host **ret_host)
+{
+	hwloc_const_cpuset_t reserved = cli_config()->reserved_cpus;
+	np_host *h = NULL;
+	int r = np_host_load(src, &h);
+
+	if (r == 0 && reserved && (r = np_host_reserve(h, reserved)) == 0 && !np_host_ncpus(h))
+		r = -ENODEV; /* every usable CPU reserved: nothing could run placed */
+	if (r == 0)
+		*ret_host = h;
+	else
+		np_host_free(h);
+	return r;
+}
+
 /*
  * Say what the library assumed about CPUs that several nodes list (firmware that gives every
  * node the same CPUs): the data is in the snapshot, the words are the CLI's.
@@ -161,7 +176,7 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 {
 	static const char *const what[] = {"this host", "topology", "synthetic topology",
 					   "sysfs root"};
-	int r = np_host_load(&o->src, ret_host);
+	int r = cli_host_read(&o->src, ret_host);
 	const char *detail;
 
 	if (r == 0) {
@@ -169,6 +184,12 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host)
 		return EXIT_OK;
 	}
 	detail = np_host_last_error();
+	if (r == -ENODEV && !*detail) {
+		cli_error("every usable CPU of %s is reserved (reserved-cpus, %s:%u)",
+			  o->src.kind == NP_SOURCE_LIVE ? what[0] : o->src.arg, cli_config()->path,
+			  cli_config()->line[CLI_KEY_RESERVED_CPUS]);
+		return EXIT_FAIL;
+	}
 	/* The library's message names the file or description and what is wrong with it. */
 	if (o->src.kind == NP_SOURCE_LIVE)
 		cli_error("cannot read %s: %s", what[0], *detail ? detail : strerror(-r));
@@ -223,6 +244,38 @@ char *cli_list_string(hwloc_const_bitmap_t set)
 	return s;
 }
 
+char *cli_quote(const char *s, size_t max)
+{
+	size_t n = strlen(s), shown = n > max ? max : n, cap = 4 * shown + 48, len = 0;
+	char *q = malloc(cap);
+
+	if (!q)
+		return NULL;
+	/* Not in the middle of a UTF-8 sequence. */
+	while (shown < n && shown > 0 && ((unsigned char)s[shown] & 0xc0) == 0x80)
+		shown--;
+	q[len++] = '\'';
+	for (size_t i = 0; i < shown; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n')
+			len += (size_t)snprintf(q + len, cap - len, "\\n");
+		else if (c == '\t')
+			len += (size_t)snprintf(q + len, cap - len, "\\t");
+		else if (c == '\'' || c == '\\')
+			len += (size_t)snprintf(q + len, cap - len, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			len += (size_t)snprintf(q + len, cap - len, "\\x%02x", c);
+		else
+			q[len++] = (char)c;
+	}
+	q[len++] = '\'';
+	q[len] = '\0';
+	if (shown < n)
+		snprintf(q + len, cap - len, "... (%zu bytes)", n);
+	return q;
+}
+
 json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 {
 	json_t *a = json_array();
@@ -238,10 +291,25 @@ json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 	return a;
 }
 
+/* The document with "version" first, then the keys of `j` in their order; NULL on ENOMEM. */
+static json_t *json_versioned(json_t *j)
+{
+	json_t *doc = json_object();
+
+	if (doc && json_object_set_new(doc, "version", json_integer(CLI_JSON_VERSION)) == 0 &&
+	    json_object_update(doc, j) == 0)
+		return doc;
+	json_decref(doc);
+	return NULL;
+}
+
 int cli_json_print(json_t *j, bool compact)
 {
+	json_t *doc = j && json_is_object(j) ? json_versioned(j) : NULL;
 	char *s;
 
+	json_decref(j);
+	j = doc;
 	if (!j) {
 		cli_error("out of memory");
 		return EXIT_FAIL;
@@ -262,6 +330,7 @@ void cli_request_opts_init(struct cli_request_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	np_search_opts_init(&o->search);
+	o->search.strategy = cli_config()->strategy;
 	o->keep = 5;
 }
 
@@ -271,6 +340,7 @@ const char cli_request_options_help[] =
 	"                        (binary units K to E; a number without a unit is an error)\n"
 	"  --vcpus N             CPUs the workload runs on (default 1)\n"
 	"  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+	"                        (another default: strategy in numaplace.conf, docs/config.md)\n"
 	"  --min-nodes N         at least N nodes (default: automatic)\n"
 	"  --max-nodes N         at most N nodes (default: no limit)\n"
 	"  --nodes LIST          only these nodes, kernel list syntax (0-3,8)\n"
@@ -367,6 +437,14 @@ int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cl
 	return 0;
 }
 
+/* Whether the CPUs `bad` asked for are all among the configuration's reserved ones. */
+static bool reserved_only(hwloc_const_bitmap_t bad, const char *what)
+{
+	hwloc_const_cpuset_t r = cli_config()->reserved_cpus;
+
+	return strcmp(what, "CPU") == 0 && r && hwloc_bitmap_isincluded(bad, r);
+}
+
 /* Parse `list` for option `opt` and check it against what the host has. */
 static int parse_host_list(const char *cmd, const char *opt, const char *list,
 			   hwloc_const_bitmap_t have, const char *what, hwloc_bitmap_t set)
@@ -385,8 +463,14 @@ static int parse_host_list(const char *cmd, const char *opt, const char *list,
 			b = cli_list_string(bad);
 		}
 		h = cli_list_string(have);
-		cli_usage_error(cmd, "%s '%s': %s %s not on this host or not usable (usable: %s)",
-				opt, list, what, b ? b : "?", h ? h : "?");
+		if (bad && reserved_only(bad, what))
+			cli_usage_error(cmd, "%s '%s': %s %s reserved (reserved-cpus, %s:%u; usable: %s)",
+					opt, list, what, b ? b : "?", cli_config()->path,
+					cli_config()->line[CLI_KEY_RESERVED_CPUS], h ? h : "?");
+		else
+			cli_usage_error(cmd,
+					"%s '%s': %s %s not on this host or not usable (usable: %s)",
+					opt, list, what, b ? b : "?", h ? h : "?");
 		free(b);
 		free(h);
 		hwloc_bitmap_free(bad);

@@ -5,6 +5,7 @@
 #ifndef NUMAPLACE_CLI_H
 #define NUMAPLACE_CLI_H
 
+#include "config.h"
 #include "numaplace.h"
 
 #include <jansson.h>
@@ -39,7 +40,13 @@ int cli_host_option(const char *cmd, int argc, char **argv, int *i, struct cli_h
 /* Help text lines for the options above. */
 extern const char cli_host_options_help[];
 
-/* Load the snapshot, printing a clear error on failure. Returns 0 or EXIT_FAIL. */
+/*
+ * np_host_load() and then np_host_reserve() of the configuration's reserved-cpus: the snapshot
+ * every command places on. Prints nothing; returns 0 or a negative errno (-ENODEV with
+ * np_host_last_error() empty: every usable CPU is reserved).
+ */
+int cli_host_read(const struct np_source *src, np_host **ret_host);
+/* cli_host_read(), printing a clear error on failure. Returns 0 or EXIT_FAIL. */
 int cli_host_load(const struct cli_host_opts *o, np_host **ret_host);
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not it. */
@@ -53,9 +60,20 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min
 
 /* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
 char *cli_list_string(hwloc_const_bitmap_t set);
+/*
+ * `s` fit for a message: in single quotes, newline, tab, quote and backslash escaped (\n, \t,
+ * \', \\), other control characters as \xNN, and when longer than `max` bytes cut there and
+ * followed by "... (N bytes)", never within a UTF-8 sequence. Caller frees; NULL on ENOMEM.
+ */
+char *cli_quote(const char *s, size_t max);
 /* A JSON array of the set's members. */
 json_t *cli_json_int_array(hwloc_const_bitmap_t set);
-/* Print `j` (compact=false: indented) with a newline and release it. Returns 0 or EXIT_FAIL. */
+/*
+ * Print the object `j` (compact=false: indented) with a newline and release it; the document
+ * printed starts with "version": CLI_JSON_VERSION, then j's keys in order (docs/json.md).
+ * Returns 0 or EXIT_FAIL.
+ */
+#define CLI_JSON_VERSION 1
 int cli_json_print(json_t *j, bool compact);
 
 /* Request options shared by plan, run and simulate. */
@@ -87,7 +105,10 @@ extern const char cli_request_options_help[];
 int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2]);
 
-/* {"nodes":[..],"free_bytes":N,"cpus":N,"vcpus":N,"mean_distance":X} */
+/*
+ * {"nodes":[..],"cpus":"LIST","ncpus":N,"free_bytes":N,"placed_vcpus":N,"mean_distance":X}
+ * (docs/json.md)
+ */
 json_t *cli_candidate_json(const struct np_candidate *c);
 
 /*
@@ -166,6 +187,7 @@ int cmd_forget(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 /* `complete names|nodes`: words for the shell completions */
 int cmd_complete(int argc, char **argv);

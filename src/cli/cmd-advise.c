@@ -126,7 +126,7 @@ out:
 int cmd_advise(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false};
-	enum np_strategy strategy = NP_STRATEGY_COMPACT;
+	enum np_strategy strategy = cli_config()->strategy;
 	const char *state_dir = NULL, *request = NULL, *v;
 	unsigned cpus;
 	uint64_t mb;
@@ -220,5 +220,5 @@ int numad_main(int argc, char **argv)
 		fprintf(stderr, "Can't parse arg value(s): %s\n", request);
 		return EXIT_FAIL;
 	}
-	return advise(&ho, cpus, mb, NP_STRATEGY_COMPACT, NULL);
+	return advise(&ho, cpus, mb, cli_config()->strategy, NULL);
 }

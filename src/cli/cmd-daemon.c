@@ -152,6 +152,25 @@ static int parse_names(const char *v, char ***list, unsigned *n, char **buf)
 	return EXIT_OK;
 }
 
+/* The defaults of the configuration file (docs/config.md), before the flags. */
+static int config_defaults(struct daemon_opts *o)
+{
+	const struct cli_config *c = cli_config();
+
+	o->interval = c->interval;
+	o->params.strategy = c->strategy;
+	o->params.min_gap = c->min_gap;
+	o->params.min_improvement = c->min_improvement;
+	o->adopt = c->adopt;
+	o->adopt_rss = c->adopt_rss;
+	o->adopt_cpu = c->adopt_cpu;
+	if (c->exclude && parse_names(c->exclude, &o->exclude, &o->nexclude, &o->exclude_buf))
+		return EXIT_FAIL;
+	if (c->adopt_only && parse_names(c->adopt_only, &o->only, &o->nonly, &o->only_buf))
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
 static int parse(int argc, char **argv, struct daemon_opts *o)
 {
 	int r, err;
@@ -634,7 +653,7 @@ static int interval(struct state *s)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = elapsed(&s->last, &now);
 	s->last = now;
-	r = np_host_load(&s->o->host.src, &h);
+	r = cli_host_read(&s->o->host.src, &h);
 	if (r < 0) {
 		logmsg("cannot read %s: %s", s->o->host.source_given ? "the host" : "this host",
 		       *np_host_last_error() ? np_host_last_error() : strerror(-r));
@@ -725,6 +744,9 @@ int cmd_daemon(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	np_rebalance_params_init(&o.params);
+	r = config_defaults(&o);
+	if (r)
+		return r;
 	r = parse(argc, argv, &o);
 	if (r < 0)
 		return -r;

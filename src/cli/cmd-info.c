@@ -9,18 +9,34 @@
 #define MIB (1024 * 1024)
 
 static const char info_help[] =
-    "usage: numaplace info [-n] [--json] [--svg FILE] [--png FILE] [HOST SOURCE]\n\n"
-    "Show the NUMA topology numaplace places on: a summary, and with -n the tables\n"
-    "of 'xl info -n' (cpu_topology; numa_info in MiB with the distance rows) followed\n"
-    "by what xl lacks: the CPU list and huge pages of every node. On this host (no host\n"
-    "source given), -n also shows what the ledger holds per node: memory claimed, of\n"
-    "it not yet resident, and the vCPUs and workloads placed.\n\n"
-    "  -n, --numa      print the CPU topology and per-node tables\n"
-    "  --json          print everything as one JSON document\n"
+    "usage: numaplace info [--short | -n] [--cpus] [--json] [--svg FILE] [--png FILE]\n"
+    "                      [HOST SOURCE]\n\n"
+    "Show the NUMA topology numaplace places on. Without -n (or with --short): one\n"
+    "screen, as 'numactl --hardware' gives it: every node with its CPU list, size and\n"
+    "free memory, and the distance matrix. With -n: the tables of 'xl info -n'\n"
+    "(numa_info in MiB with the distance rows) followed by what xl lacks: the CPU list\n"
+    "and huge pages of every node; on this host (no host source given) also what the\n"
+    "ledger holds per node: memory claimed, of it not yet resident, and the vCPUs and\n"
+    "workloads placed. xl's cpu_topology table (one line per CPU) comes last, with\n"
+    "--cpus. Distances are the firmware's (SLIT) figures, 10 for a node to itself.\n\n"
+    "  --short         the one-screen view (the default)\n"
+    "  -n, --numa      print the per-node tables of 'xl info -n'\n"
+    "  --cpus          also print the cpu_topology table (one line per CPU)\n"
+    "  --json          print everything as one JSON document (docs/json.md)\n"
     "  --svg FILE      draw the nodes (CPUs, memory, free, claims per workload) and the\n"
     "                  distances as a heat map to FILE ('-': standard output)\n"
     "  --png FILE      the same picture as PNG\n"
     "  -h, --help      show this help\n\n";
+
+/* A CPU set as a JSON string in list syntax ("0-1,48"). */
+static json_t *list_json(hwloc_const_bitmap_t set)
+{
+	char *s = cli_list_string(set);
+	json_t *j = json_string(s ? s : "");
+
+	free(s);
+	return j;
+}
 
 static json_t *host_json(const np_host *h)
 {
@@ -44,11 +60,11 @@ static json_t *host_json(const np_host *h)
 			const struct np_hugepages *p = &nd->hugepages[k];
 
 			json_array_append_new(hp, json_pack("{s:I,s:I,s:I}", "size_bytes",
-			                                    (json_int_t)p->size_bytes, "total",
-			                                    (json_int_t)p->total, "free",
-			                                    (json_int_t)p->free));
+			                                    (json_int_t)p->size_bytes,
+			                                    "total_pages", (json_int_t)p->total,
+			                                    "free_pages", (json_int_t)p->free));
 		}
-		json_object_set_new(o, "id", json_integer(nd->id));
+		json_object_set_new(o, "node", json_integer(nd->id));
 		json_object_set_new(o, "cpus", json_string(list ? list : ""));
 		json_object_set_new(o, "memory_bytes", json_integer((json_int_t)nd->memory_bytes));
 		json_object_set_new(o, "free_bytes", json_integer((json_int_t)nd->free_bytes));
@@ -58,6 +74,8 @@ static json_t *host_json(const np_host *h)
 		free(list);
 		list = cli_list_string(nd->shared_cpuset);
 		json_object_set_new(o, "shared_cpus", json_string(list ? list : ""));
+		if (nd->reserved)
+			json_object_set_new(o, "reserved_cpus", list_json(nd->reserved));
 		json_array_append_new(nodes, o);
 		free(list);
 	}
@@ -71,7 +89,7 @@ static json_t *host_json(const np_host *h)
 		                    c->node));
 	}
 	json_object_set_new(root, "nodes", nodes);
-	json_object_set_new(root, "cpus", cpus);
+	json_object_set_new(root, "cpu_topology", cpus);
 	json_object_set_new(root, "distances_assumed", json_boolean(np_host_distances_assumed(h)));
 	json_object_set_new(root, "free_assumed", json_boolean(np_host_free_assumed(h)));
 	{
@@ -80,6 +98,11 @@ static json_t *host_json(const np_host *h)
 		json_object_set_new(root, "shared_cpus", json_string(shared ? shared : ""));
 		free(shared);
 	}
+	if (cli_config()->reserved_cpus && !hwloc_bitmap_iszero(cli_config()->reserved_cpus))
+		json_object_set_new(root, "reserved_cpus",
+		                    list_json(np_host_reserved_cpuset(h)
+		                                  ? np_host_reserved_cpuset(h)
+		                                  : cli_config()->reserved_cpus));
 	return root;
 }
 
@@ -89,6 +112,37 @@ static void print_id(int v)
 		printf(" %8s", "-");
 	else
 		printf(" %8d", v);
+}
+
+/*
+ * The configuration's reserved CPUs: those the snapshot had (no placement uses them) and
+ * where the setting is; configured CPUs this host lacks are named apart.
+ */
+static void print_reserved(const np_host *h)
+{
+	const struct cli_config *c = cli_config();
+	hwloc_const_cpuset_t have = np_host_reserved_cpuset(h);
+	hwloc_bitmap_t absent = hwloc_bitmap_alloc();
+	char *r = NULL, *a = NULL;
+
+	if (!c->reserved_cpus || hwloc_bitmap_iszero(c->reserved_cpus) || !absent)
+		goto out;
+	hwloc_bitmap_copy(absent, c->reserved_cpus);
+	if (have)
+		hwloc_bitmap_andnot(absent, absent, have);
+	r = have ? cli_list_string(have) : strdup("none");
+	a = cli_list_string(absent);
+	if (!r || !a)
+		goto out;
+	printf("reserved cpus          : %s (reserved-cpus, %s:%u)", r, c->path,
+	       c->line[CLI_KEY_RESERVED_CPUS]);
+	if (*a)
+		printf("; %s not usable here", a);
+	putchar('\n');
+out:
+	free(r);
+	free(a);
+	hwloc_bitmap_free(absent);
 }
 
 static void print_summary(const np_host *h)
@@ -110,13 +164,12 @@ static void print_summary(const np_host *h)
 	printf("cpus                   : %u\n", np_host_ncpus(h));
 	printf("memory                 : %s (%s free)\n", np_size_format(mem, a, sizeof(a)),
 	       np_size_format(fr, b, sizeof(b)));
+	print_reserved(h);
 }
 
-static void print_tables(const np_host *h)
+/* One line per CPU, xl's cpu_topology. */
+static void print_cpu_topology(const np_host *h)
 {
-	unsigned n = np_host_nnodes(h);
-	bool any_hp = false;
-
 	printf("cpu_topology           :\n");
 	printf("cpu:    core    socket     node\n");
 	for (unsigned i = 0; i < np_host_ncpus(h); i++) {
@@ -127,8 +180,30 @@ static void print_tables(const np_host *h)
 		print_id(c->socket);
 		printf(" %8u\n", c->node);
 	}
+}
+
+static void print_assumed(const np_host *h)
+{
+	if (np_host_distances_assumed(h))
+		printf("(no distances given by the firmware: 10 local, 20 remote assumed)\n");
+	if (np_host_free_assumed(h))
+		printf("(no free memory given by the source: memfree = memsize assumed)\n");
+}
+
+/*
+ * xl's numa_info, in MiB as xl prints it, the units said. A distance row lists the distances
+ * to every node in id order; the header names those nodes in the same order, one by one, so
+ * that with ids 0,2,3 the second value is plainly node 2's.
+ */
+static void print_numa_info(const np_host *h)
+{
+	unsigned n = np_host_nnodes(h);
+
 	printf("numa_info              :\n");
-	printf("node:    memsize    memfree    distances\n");
+	printf("node:    memsize    memfree    distances (SLIT) to nodes ");
+	for (unsigned j = 0; j < n; j++)
+		printf("%s%u", j ? "," : "", np_host_node(h, j)->id);
+	printf("\n%16s%11s\n", "(MiB)", "(MiB)");
 	for (unsigned i = 0; i < n; i++) {
 		const struct np_node *nd = np_host_node(h, i);
 
@@ -138,18 +213,28 @@ static void print_tables(const np_host *h)
 			printf("%s%u", j ? "," : "", np_host_distance(h, i, j));
 		putchar('\n');
 	}
-	if (np_host_distances_assumed(h))
-		printf("(no distances given by the firmware: 10 local, 20 remote assumed)\n");
-	if (np_host_free_assumed(h))
-		printf("(no free memory given by the source: memfree = memsize assumed)\n");
+	print_assumed(h);
+}
+
+static void print_tables(const np_host *h)
+{
+	unsigned n = np_host_nnodes(h);
+	bool any_hp = false;
+
+	print_numa_info(h);
 	printf("node_cpus              :\n");
 	printf("node:   ncpus  cpus\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct np_node *nd = np_host_node(h, i);
 		char *list = cli_list_string(nd->cpuset);
 
-		printf("%4u:   %5u  %s\n", nd->id, nd->ncpus,
+		printf("%4u:   %5u  %s", nd->id, nd->ncpus,
 		       list && *list ? list : "(none: memory only)");
+		free(list);
+		list = nd->reserved ? cli_list_string(nd->reserved) : NULL;
+		if (list && *list)
+			printf("  (reserved: %s)", list);
+		putchar('\n');
 		free(list);
 		any_hp |= nd->nhugepages > 0;
 	}
@@ -170,11 +255,83 @@ static void print_tables(const np_host *h)
 	}
 }
 
+/* Free huge pages of a node, "512 x 2 MiB, 1 x 1 GiB", or "-". */
+static void hugepages_text(const struct np_node *nd, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(buf, len, "-");
+	for (unsigned k = 0; k < nd->nhugepages && used < len; k++) {
+		char sz[32];
+
+		used +=
+		    (size_t)snprintf(buf + used, len - used, "%s%" PRIu64 " x %s", k ? ", " : "",
+		                     nd->hugepages[k].free,
+		                     np_size_format(nd->hugepages[k].size_bytes, sz, sizeof(sz)));
+	}
+}
+
+static int width_max(int w, unsigned v)
+{
+	int d = snprintf(NULL, 0, "%u", v);
+
+	return d > w ? d : w;
+}
+
+/*
+ * The one-screen view, numactl --hardware's: a line per node (CPU list, size, free, free huge
+ * pages when there are any) and the distance matrix with the node ids as headers.
+ */
+static void print_short(const np_host *h)
+{
+	unsigned n = np_host_nnodes(h), wcpus = 4;
+	int wdist = 3; /* the widest node id or distance, at least 3 */
+	bool any_hp = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		char *list = cli_list_string(np_host_node(h, i)->cpuset);
+
+		wdist = width_max(wdist, np_host_node(h, i)->id);
+		for (unsigned j = 0; j < n; j++)
+			wdist = width_max(wdist, np_host_distance(h, i, j));
+		if (list && strlen(list) > wcpus)
+			wcpus = (unsigned)strlen(list);
+		free(list);
+		any_hp |= np_host_node(h, i)->nhugepages > 0;
+	}
+	printf("node  %-*s  %10s  %10s%s\n", (int)wcpus, "cpus", "size", "free",
+	       any_hp ? "  free huge pages" : "");
+	for (unsigned i = 0; i < n; i++) {
+		const struct np_node *nd = np_host_node(h, i);
+		char *list = cli_list_string(nd->cpuset), a[32], b[32], hp[160];
+
+		printf("%4u  %-*s  %10s  %10s", nd->id, (int)wcpus, list && *list ? list : "-",
+		       np_size_format(nd->memory_bytes, a, sizeof(a)),
+		       np_size_format(nd->free_bytes, b, sizeof(b)));
+		hugepages_text(nd, hp, sizeof(hp));
+		printf(any_hp ? "  %s\n" : "\n", hp);
+		free(list);
+	}
+	printf("node distances (SLIT, 10 = local):\n");
+	printf("node");
+	for (unsigned j = 0; j < n; j++)
+		printf(" %*u", wdist, np_host_node(h, j)->id);
+	putchar('\n');
+	for (unsigned i = 0; i < n; i++) {
+		printf("%4u", np_host_node(h, i)->id);
+		for (unsigned j = 0; j < n; j++)
+			printf(" %*u", wdist, np_host_distance(h, i, j));
+		putchar('\n');
+	}
+	print_assumed(h);
+}
+
 /* What the ledger holds per node, in MiB like numa_info. */
 static void print_claims(const np_host *h, const struct cli_node_claims *c)
 {
 	printf("numa_placement         :\n");
 	printf("node:    claimed  outstanding   vcpus  workloads\n");
+	printf("%16s%13s\n", "(MiB)", "(MiB)");
 	for (unsigned i = 0; i < np_host_nnodes(h); i++)
 		printf("%4u:   %8" PRIu64 "     %8" PRIu64 "  %6" PRIu64 "  %9u\n",
 		       np_host_node(h, i)->id, c[i].claimed / MIB, c[i].outstanding / MIB,
@@ -218,7 +375,7 @@ static int info_draw_option(int argc, char **argv, int *i, const char *draw[2])
 int cmd_info(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
-	bool numa = false, json = false;
+	bool numa = false, json = false, cpus = false;
 	const char *draw[2] = {NULL, NULL}; /* --svg, --png */
 	struct cli_node_claims *claims = NULL;
 	const char *state_dir = NULL;
@@ -236,6 +393,10 @@ int cmd_info(int argc, char **argv)
 			return EXIT_OK;
 		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--numa") == 0) {
 			numa = true;
+		} else if (strcmp(a, "--short") == 0) {
+			numa = false;
+		} else if (strcmp(a, "--cpus") == 0) {
+			cpus = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if ((r = info_draw_option(argc, argv, &i, draw)) != 0) {
@@ -273,8 +434,12 @@ int cmd_info(int argc, char **argv)
 		print_summary(h);
 		if (numa)
 			print_tables(h);
+		else
+			print_short(h);
 		if (numa && claims)
 			print_claims(h, claims);
+		if (cpus)
+			print_cpu_topology(h);
 	}
 out:
 	free(claims);

@@ -1,9 +1,11 @@
 /* cmd-list.c - `numaplace list`: the workloads of the ledger, where they are and what they hold. */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char list_help[] =
@@ -297,6 +299,35 @@ static int list_moves(np_ledger *ledger, bool json)
 	return r;
 }
 
+/*
+ * No ledger in the state directory. A directory named by --state-dir or NUMAPLACE_STATE_DIR
+ * that does not exist is a mistake (run would fail there): an error. One that exists holds
+ * nothing placed yet: said on stderr, and the list is empty. The default directory may not
+ * exist before the first run: the list is just empty.
+ */
+static int no_ledger(const char *dir)
+{
+	const char *env = secure_getenv("NUMAPLACE_STATE_DIR");
+	struct stat st;
+
+	if (!dir && env && *env)
+		dir = env;
+	if (!dir)
+		return EXIT_OK;
+	int r = stat(dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	char *q = cli_quote(dir, 256);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		cli_error("no ledger in %s: no such directory", q ? q : "?");
+	else if (r < 0)
+		cli_error("no ledger in %s: %s", q ? q : "?", strerror(-r));
+	else
+		cli_warn("no ledger in %s yet: nothing was placed with this state directory",
+		         q ? q : "?");
+	free(q);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	const char *state_dir = NULL;
@@ -325,10 +356,14 @@ int cmd_list(int argc, char **argv)
 			return cli_usage_error("list", "unknown argument '%s'", a);
 		}
 	}
-	/* no ledger yet: nothing was placed */
 	r = cli_ledger_open(state_dir, NP_LEDGER_NO_CREATE, &ledger);
 	if (r)
 		return r;
+	if (!ledger) {
+		r = no_ledger(state_dir);
+		if (r)
+			return r;
+	}
 	if (moves) {
 		r = list_moves(ledger, json);
 		np_ledger_close(ledger);

@@ -19,9 +19,14 @@ static const char plan_help[] =
 
 json_t *cli_candidate_json(const struct np_candidate *c)
 {
-	return json_pack("{s:o,s:I,s:i,s:I,s:f}", "nodes", cli_json_int_array(c->nodes),
-	                 "free_bytes", (json_int_t)c->free_bytes, "cpus", (int)c->ncpus, "vcpus",
-	                 (json_int_t)c->vcpus, "mean_distance", c->mean_distance);
+	char *cpus = cli_list_string(c->cpus);
+	json_t *j = json_pack("{s:o,s:s,s:i,s:I,s:I,s:f}", "nodes", cli_json_int_array(c->nodes),
+	                      "cpus", cpus ? cpus : "", "ncpus", (int)c->ncpus, "free_bytes",
+	                      (json_int_t)c->free_bytes, "placed_vcpus", (json_int_t)c->vcpus,
+	                      "mean_distance", c->mean_distance);
+
+	free(cpus);
+	return j;
 }
 
 static json_t *plan_json(const np_plan *plan, bool explain)
@@ -71,16 +76,19 @@ static void print_plan(const np_plan *plan, bool explain)
 	}
 	printf("%" PRIu64 " candidate sets examined; the best %u:\n", np_plan_examined(plan),
 	       np_plan_ncandidates(plan));
-	printf("rank  %-16s %12s %6s %6s %9s\n", "nodes", "free", "cpus", "vcpus", "distance");
+	printf("rank  %-16s %12s %6s %7s %9s\n", "nodes", "free", "cpus", "placed", "distance");
 	for (unsigned i = 0; i < np_plan_ncandidates(plan); i++) {
 		const struct np_candidate *c = np_plan_candidate(plan, i);
 		char *nodes = cli_list_string(c->nodes), fr[32];
 
-		printf("%4u  %-16s %12s %6u %6" PRIu64 " %9.2f\n", i + 1, nodes ? nodes : "?",
+		printf("%4u  %-16s %12s %6u %7" PRIu64 " %9.2f\n", i + 1, nodes ? nodes : "?",
 		       np_size_format(c->free_bytes, fr, sizeof(fr)), c->ncpus, c->vcpus,
 		       c->mean_distance);
 		free(nodes);
 	}
+	printf(
+	    "placed: vCPUs already placed on the set; distance: the mean SLIT distance between\n"
+	    "the set's nodes (each with itself included) over the local distance, 1.00 = local\n");
 }
 
 int cmd_plan(int argc, char **argv)

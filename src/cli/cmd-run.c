@@ -299,6 +299,8 @@ int cmd_run(int argc, char **argv)
 
 	cli_placing_init(&c);
 	cli_request_opts_init(&o.req);
+	o.binding = cli_config()->cpu_binding;
+	o.policy = cli_config()->mem_policy;
 	r = parse(argc, argv, &o);
 	if (r < 0)
 		return -r;

@@ -17,15 +17,18 @@
 #include <time.h>
 
 static const char simulate_help[] =
-    "usage: numaplace simulate (--topology FILE | --synthetic DESC | --sysfs-root DIR)\n"
-    "                          [--strategy NAME] [--report] [--json] < trace.jsonl\n\n"
-    "Replay a trace on a topology. Each input line is one JSON object:\n"
+    "usage: numaplace simulate [--strategy NAME] [--report] [--json] [HOST SOURCE]\n"
+    "                          < trace.jsonl\n\n"
+    "Replay a trace on a topology: this host's when no host source is given, with\n"
+    "nothing of its ledger (the simulation starts empty). Each input line is one JSON\n"
+    "object:\n"
     "  {\"op\":\"place\",\"name\":\"vm1\",\"memory\":4294967296,\"vcpus\":4}\n"
     "      (memory in bytes or as a size string such as \"4G\"; vcpus default 1)\n"
     "  {\"op\":\"remove\",\"name\":\"vm1\"}\n"
-    "Each place prints one line: {\"name\":\"vm1\",\"nodes\":[2]}, or\n"
-    "{\"name\":\"vm1\",\"nodes\":null,\"reason\":\"...\"} when it runs unplaced, with\n"
-    "\"rejected\":true when the host does not have its memory at all.\n\n"
+    "Each place prints one line: {\"version\":1,\"name\":\"vm1\",\"nodes\":[2]}, or\n"
+    "{\"version\":1,\"name\":\"vm1\",\"nodes\":null,\"reason\":\"...\"} when it runs\n"
+    "unplaced, with \"rejected\":true when the host does not have its memory at all\n"
+    "(docs/json.md).\n\n"
     "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
     "  --report              after the decisions, print figures for the whole trace\n"
     "  --json                with --report: the figures as one JSON line\n"
@@ -94,6 +97,54 @@ static int trace_error(unsigned long line, const char *fmt, const char *arg)
 	return EXIT_FAIL;
 }
 
+/* trace_error() with `arg` (a name or an op from the trace) quoted and cut: fmt has %s. */
+static int trace_error_quoted(unsigned long line, const char *fmt, const char *arg)
+{
+	char *q = cli_quote(arg, 64);
+	int r = trace_error(line, fmt, q ? q : "?");
+
+	free(q);
+	return r;
+}
+
+/* "an array": what a JSON value is, for a message. */
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	default:
+		return "an object";
+	}
+}
+
+/*
+ * jansson's message, in the trace's terms: its text for a string with a NUL names a flag of
+ * its API (JSON_ALLOW_NUL), which means nothing to whoever wrote the trace.
+ */
+static const char *json_why(const json_error_t *e, char *buf, size_t len)
+{
+
+	if (strstr(e->text, "JSON_ALLOW_NUL"))
+		snprintf(buf, len,
+		         "a string holds \\u0000 (a NUL character), which no field takes, at "
+		         "column %d",
+		         e->column);
+	else
+		snprintf(buf, len, "not JSON: %s, at column %d", e->text, e->column);
+	return buf;
+}
+
 static int read_memory(json_t *m, uint64_t *ret)
 {
 	if (json_is_integer(m) && json_integer_value(m) >= 0) {
@@ -145,9 +196,9 @@ static void print_report(const struct report *rep)
 	printf("  admission: %" PRIu64 " placed, %" PRIu64 " unplaced (ran on all nodes), %" PRIu64
 	       " rejected\n",
 	       rep->placed, rep->unplaced, rep->rejected);
-	printf("  cost:      %" PRIu64 " decisions, %.1f us total search, %.0f ns per decision, "
+	printf("  cost:      %" PRIu64 " decisions, search %.1f us in total, %.2f us per decision, "
 	       "%.1f candidate sets examined per decision\n",
-	       decisions, rep->search_ns / 1000.0, rep->search_ns / d, rep->examined / d);
+	       decisions, rep->search_ns / 1000.0, rep->search_ns / 1000.0 / d, rep->examined / d);
 }
 
 /* Handle one place op. Returns 0 or EXIT_FAIL (after printing why). */
@@ -226,6 +277,7 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 {
 	json_t *ev, *jname, *jop;
 	json_error_t jerr;
+	char why[sizeof(jerr.text) + 80];
 	const char *op, *name;
 	int gi, r = 0;
 
@@ -235,7 +287,8 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 		return 0;
 	ev = json_loads(line, 0, &jerr);
 	if (!ev || !json_is_object(ev)) {
-		r = trace_error(lineno, "not a JSON object: %s", ev ? "" : jerr.text);
+		r = ev ? trace_error(lineno, "not a JSON object but %s", json_kind(ev))
+		       : trace_error(lineno, "%s", json_why(&jerr, why, sizeof(why)));
 		json_decref(ev);
 		return r;
 	}
@@ -255,15 +308,14 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 		unsigned vcpus = 1;
 
 		if (gi >= 0) {
-			r = trace_error(lineno, "'%s' is already placed", name);
+			r = trace_error_quoted(lineno, "%s is already placed", name);
 		} else if (!jm || read_memory(jm, &memory) < 0) {
-			r = trace_error(lineno,
-			                "'%s': \"memory\" must be bytes or a size such as \"4G\"",
-			                name);
+			r = trace_error_quoted(
+			    lineno, "%s: \"memory\" must be bytes or a size such as \"4G\"", name);
 		} else if (jv && (!json_is_integer(jv) || json_integer_value(jv) < 1 ||
 		                  json_integer_value(jv) > (1 << 20))) {
-			r = trace_error(lineno, "'%s': \"vcpus\" must be a whole number >= 1",
-			                name);
+			r = trace_error_quoted(lineno, "%s: \"vcpus\" must be a whole number >= 1",
+			                       name);
 		} else {
 			if (jv)
 				vcpus = (unsigned)json_integer_value(jv);
@@ -289,14 +341,14 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 		}
 	} else if (strcmp(op, "remove") == 0) {
 		if (gi < 0) {
-			r = trace_error(lineno, "'%s' is not placed", name);
+			r = trace_error_quoted(lineno, "%s is not placed", name);
 		} else {
 			np_load_uncharge(s->load, &s->guests[gi].claim);
 			guest_release(&s->guests[gi]);
 			s->guests[gi] = s->guests[--s->nguests];
 		}
 	} else {
-		r = trace_error(lineno, "unknown op '%s' (place, remove)", op);
+		r = trace_error_quoted(lineno, "unknown op %s (place, remove)", op);
 	}
 	json_decref(ev);
 	if (r)

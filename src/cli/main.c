@@ -48,13 +48,16 @@ static const struct command commands[] = {
 	{"daemon", cmd_daemon, "keep workloads placed well: move spilled or overloaded ones"},
 	{"stat", cmd_stat, "show the kernel's NUMA counters per node and a workload's memory"},
 	{"advise", cmd_advise, "print the nodes for NCPUS[:MB] in one line, as 'numad -w'"},
+	{"config", cmd_config, "show the settings in force and where each came from"},
 	{"complete", cmd_complete, NULL}, /* for the shell completions: not listed */
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: numaplace [--version] [--help] COMMAND [ARGS]\n\n"
-	      "Place workloads on the NUMA nodes of a Linux host.\n\nCommands:\n",
+	fputs("usage: numaplace [--version] [--help] [--config FILE] COMMAND [ARGS]\n\n"
+	      "Place workloads on the NUMA nodes of a Linux host.\n\n"
+	      "  --config FILE  the host configuration (default: $NUMAPLACE_CONFIG, else\n"
+	      "                 " CLI_CONFIG_DEFAULT_PATH ")\n\nCommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].summary)
@@ -67,28 +70,40 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+	const char *config = NULL;
+	int i = 1;
 
 	drop_hwloc_environment();
 	/* installed as numad (a link in libexec) for libvirt: `numad -w NCPUS[:MB]` */
 	base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "");
 	if (strcmp(base, "numad") == 0)
-		return numad_main(argc, argv);
-	if (argc < 2) {
+		return cli_config_load(NULL) ? EXIT_FAIL : numad_main(argc, argv);
+	if (argc >= 2 && strncmp(argv[1], "--config", 8) == 0 &&
+	    (argv[1][8] == '=' || argv[1][8] == '\0')) {
+		config = argv[1][8] == '=' ? argv[1] + 9 : argc > 2 ? argv[++i] : "";
+		if (!*config) {
+			cli_error("option '--config' needs a file; see 'numaplace --help'");
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+	if (i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+	    strcmp(argv[i], "help") == 0) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[i], "--version") == 0) {
 		printf("numaplace %s\n", NP_VERSION);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
-	cli_error("'%s' is not a numaplace command; see 'numaplace --help'", argv[1]);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			return cli_config_load(config) ? EXIT_FAIL
+			                               : commands[k].fn(argc - i, argv + i);
+	cli_error("'%s' is not a numaplace command; see 'numaplace --help'", argv[i]);
 	return EXIT_USAGE;
 }

@@ -30,6 +30,8 @@ struct np_host {
 	hwloc_bitmap_t nodeset;     /* all node ids */
 	int *idx_of_id;             /* max_id + 1 entries, -1 where no node */
 	unsigned max_id;
+	hwloc_bitmap_t reserved;    /* np_host_reserve(): removed CPUs (NULL: none) */
+	hwloc_bitmap_t *node_reserved; /* storage behind nodes[i].reserved (NULL: none) */
 };
 
 struct np_load {

@@ -39,13 +39,13 @@ same() { # same WHAT WORDS...: got is exactly WORDS
 complete_line ''
 has commands "stat:show the kernel's NUMA counters per node and a workload's memory"
 has commands "info:show the host's NUMA topology (-n: like 'xl info -n')"
-(( $#got == 10 )) && print ok || print -r "FAIL: zsh commands: $#got, expected 10"
+(( $#got == 11 )) && print ok || print -r "FAIL: zsh commands: $#got, expected 11"
 complete_line --
 same "top-level options" --help --version
 
 complete_line info ''
-has "info options" '-n[print the CPU topology and per-node tables]'
-has "info options" '--json[print everything as one JSON document]'
+has "info options" "-n[print the per-node tables of 'xl info -n']"
+has "info options" '--json[print everything as one JSON document (docs/json.md)]'
 has "info options" '--svg=[draw the nodes (CPUs, memory, free, claims per workload) and the]:file:_files'
 has "info options" '--sysfs-root=[a captured sysfs tree (DIR/sys/devices/system/node/...)]:dir:_directories'
 complete_line plan --str

@@ -6,6 +6,7 @@ pass=0
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 export NUMAPLACE_STATE_DIR="$tmp/state"
+export NUMAPLACE_CONFIG= # the built-in defaults, whatever /etc/numaplace holds
 db="$NUMAPLACE_STATE_DIR/ledger.db"
 
 if [ ! -r /proc/self/numa_maps ]; then

@@ -8,6 +8,10 @@
 # NUMAPLACE_TEST_WRAPPER, when set, prefixes every numaplace command (e.g. valgrind and its
 # options: any report on stderr then fails the case).
 set -u
+# no host configuration unless a case gives --config: /etc/numaplace/numaplace.conf is not the
+# fixture's
+export NUMAPLACE_CONFIG=
+unset NUMAPLACE_STATE_DIR
 exe=$1
 dir=$2
 only=${3:-}
@@ -27,7 +31,7 @@ for args_file in "$dir"/cases/*.args; do
 	${NUMAPLACE_TEST_WRAPPER:-} "$exe" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
 	code=$?
 	{
-		cat "$tmp/out"
+		sed "s|$fixtures|@FIXTURES@|g" "$tmp/out"
 		echo "--- stderr"
 		sed "s|$fixtures|@FIXTURES@|g" "$tmp/err"
 		echo "--- exit $code"

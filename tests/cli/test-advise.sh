@@ -11,6 +11,7 @@ pass=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export NUMAPLACE_STATE_DIR="$tmp/state"
+export NUMAPLACE_CONFIG= # the built-in defaults, whatever /etc/numaplace holds
 
 if [ ! -d /sys/devices/system/node/node0 ]; then
 	echo "SKIP: this kernel has no NUMA support (/sys/devices/system/node is missing)"

@@ -32,19 +32,19 @@ expect_comp() {
 }
 
 # --- commands and top-level options: those of --help (complete is not listed) ----------------
-expect_comp "advise daemon forget info list place plan run simulate stat" ''
+expect_comp "advise config daemon forget info list place plan run simulate stat" ''
 expect_comp "stat" st
 expect_comp "place plan" pl
 expect_comp "--help --version" --
 expect_comp "" nosuch
 
 # --- options of a command, from its --help ----------------------------------------------------
-expect_comp "--state-dir --svg --synthetic --sysfs-root" info --s
+expect_comp "--short --state-dir --svg --synthetic --sysfs-root" info --s
 expect_comp "--all --help --json --moves --state-dir" list --
 expect_comp "--count --help --json --pid --state-dir --sysfs-root --watch" stat --
 expect_comp "--png" info -n --p
 # every option of every command is offered
-for c in info plan simulate run list forget place daemon stat advise; do
+for c in info plan simulate run list forget place daemon stat advise config; do
 	want=$("$np" $c --help | grep -oE '^  (-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort | tr '\n' ' ' | sed 's/ $//')
 	expect_comp "$want" $c --
 done

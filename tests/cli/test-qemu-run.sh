@@ -9,6 +9,7 @@ pass=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export NUMAPLACE_STATE_DIR="$tmp/state"
+export NUMAPLACE_CONFIG= # the built-in defaults, whatever /etc/numaplace holds
 
 if [ ! -r /proc/self/numa_maps ]; then
 	echo "SKIP: this kernel has no NUMA support (/proc/self/numa_maps is missing)"

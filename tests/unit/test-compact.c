@@ -132,8 +132,8 @@ static void test_fewest_nodes(void **state)
 	p = run(h, l, &req);
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_int_equal(np_plan_best(p)->nnodes, 1);
-	assert_string_equal(np_plan_reason(p), "1 node, the only fit (4 vCPUs on 8 CPUs), "
-	                                       "16 GiB free");
+	assert_string_equal(np_plan_reason(p), "1 node, the only fit; 16 GiB free, 8 CPUs, "
+	                                       "4 vCPUs already placed");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
@@ -172,8 +172,9 @@ static void test_close_pair_beats_far_pair(void **state)
 	assert_string_equal(nodes_of(p, 0), "0-1");
 	assert_string_equal(nodes_of(p, 1), "2-3");
 	assert_int_equal(np_plan_best(p)->distance_sum, 45);
-	assert_string_equal(np_plan_reason(p), "2 nodes, closest (0 vCPUs on 8 CPUs, mean "
-	                                       "distance 1.12), 34 GiB free");
+	assert_string_equal(np_plan_reason(p), "2 nodes, closest (mean distance 1.12 against 1.15 "
+	                                       "for 2-3); 34 GiB free, 8 CPUs, 0 vCPUs already "
+	                                       "placed, mean distance 1.12");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -193,8 +194,9 @@ static void test_load_per_cpu(void **state)
 	request(&req, 1 * GiB, 1);
 	p = run(h, l, &req);
 	assert_string_equal(nodes_of(p, 0), "1");
-	assert_string_equal(np_plan_reason(p), "1 node, least loaded (8 vCPUs on 16 CPUs), "
-	                                       "16 GiB free");
+	assert_string_equal(np_plan_reason(p), "1 node, least loaded (0.56 against 0.88 vCPUs per "
+	                                       "CPU for 0, this request included); 16 GiB free, "
+	                                       "16 CPUs, 8 vCPUs already placed");
 	np_plan_free(p);
 	p = run_with(h, l, &req, NP_STRATEGY_XEN, 1);
 	assert_string_equal(nodes_of(p, 0), "0");
@@ -242,8 +244,10 @@ static void test_overcommit_before_distance(void **state)
 	assert_string_equal(nodes_of(p, 0), "2-3");
 	/* The runner-up, {0,2} at 3 + 4 vCPUs on 8 CPUs, lost on load. */
 	assert_string_equal(nodes_of(p, 1), "0,2");
-	assert_string_equal(np_plan_reason(p), "2 nodes, least loaded (0 vCPUs on 8 CPUs, "
-	                                       "mean distance 1.50), 16 GiB free");
+	assert_string_equal(np_plan_reason(p),
+	                    "2 nodes, least loaded (0.50 against 0.88 vCPUs per "
+	                    "CPU for 0,2, this request included); 16 GiB free, "
+	                    "8 CPUs, 0 vCPUs already placed, mean distance 1.50");
 	np_plan_free(p);
 
 	/* With room on 0-1 (6 + 2 <= 8), the close pair wins. */
@@ -252,6 +256,173 @@ static void test_overcommit_before_distance(void **state)
 	assert_string_equal(nodes_of(p, 0), "0-1");
 	np_plan_free(p);
 	np_load_free(l);
+	np_host_free(h);
+}
+
+/* The 4node-pairs capture (data/topologies/4node-pairs): pairs 0-1 and 2-3 at 16, others 32. */
+/* clang-format off */
+static const unsigned pairs_dist[] = {
+	10, 16, 32, 32,
+	16, 10, 32, 32,
+	32, 32, 10, 16,
+	32, 32, 16, 10,
+};
+/* clang-format on */
+
+/*
+ * The reason names what beat the runner-up, and what set aside a set further down that
+ * would have won on it: 2-3 (52 GiB) has more free memory than 0-1 (48 GiB), and 0,2 (58 GiB)
+ * more than both but lost on distance. The reason is the same whatever the caller keeps.
+ */
+static void test_reason_free_of_closest(void **state)
+{
+	const struct hn nodes[] = {{8, 32 * GiB, 28 * GiB},
+	                           {8, 32 * GiB, 20 * GiB},
+	                           {8, 32 * GiB, 30 * GiB},
+	                           {8, 32 * GiB, 22 * GiB}};
+	const char *want = "2 nodes, most free memory of the closest (52 GiB against 48 GiB free "
+	                   "for 0-1); 52 GiB free, 16 CPUs, 0 vCPUs already placed, mean "
+	                   "distance 1.30";
+	np_host *h = host_make(4, nodes, pairs_dist);
+	struct np_request req;
+	np_plan *p;
+
+	request(&req, 40 * GiB, 12);
+	for (unsigned keep = 1; keep <= 6; keep++) {
+		p = run_with(h, NULL, &req, NP_STRATEGY_COMPACT, keep);
+		assert_string_equal(nodes_of(p, 0), "2-3");
+		assert_string_equal(np_plan_reason(p), want);
+		np_plan_free(p);
+	}
+	/* Alone, free memory needs no qualifier: one node each, the same distance. */
+	request(&req, 10 * GiB, 2);
+	p = run(h, NULL, &req);
+	assert_string_equal(nodes_of(p, 0), "2");
+	assert_string_equal(np_plan_reason(p), "1 node, most free memory (30 GiB against 28 GiB "
+	                                       "free for 0); 30 GiB free, 8 CPUs, 0 vCPUs "
+	                                       "already placed");
+	np_plan_free(p);
+	np_host_free(h);
+}
+
+/* Load decides against the runner-up; a lighter far pair lost on distance. */
+static void test_reason_load_of_closest(void **state)
+{
+	np_host *h = host_uniform(4, 8, 20 * GiB, pairs_dist);
+	const unsigned load[] = {2, 2, 0, 6};
+	struct np_request req;
+	np_load *l = NULL;
+	np_plan *p;
+
+	assert_int_equal(np_load_new(h, &l), 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(np_load_add_vcpus(l, i, load[i]), 0);
+	request(&req, 30 * GiB, 2);
+	p = run_with(h, l, &req, NP_STRATEGY_COMPACT, 4);
+	assert_string_equal(nodes_of(p, 0), "0-1");
+	assert_string_equal(nodes_of(p, 1), "2-3");
+	assert_string_equal(nodes_of(p, 2), "0,2");
+	assert_string_equal(np_plan_reason(p),
+	                    "2 nodes, least loaded of the closest (0.38 against 0.50 vCPUs per CPU "
+	                    "for 2-3, this request included); 40 GiB free, 16 CPUs, 4 vCPUs "
+	                    "already placed, mean distance 1.30");
+	np_plan_free(p);
+	np_load_free(l);
+	np_host_free(h);
+}
+
+/*
+ * Over-commitment decides: node 0 holds 4 vCPUs on 4 CPUs. With pairs, the closest pair 0-1
+ * is over-committed and the reason says the winner is the closest of those that are not.
+ */
+static void test_reason_overcommit(void **state)
+{
+	const struct hn one[] = {{4, 16 * GiB, 16 * GiB}, {4, 16 * GiB, 8 * GiB}};
+	const struct hn three[] = {
+	    {4, 8 * GiB, 8 * GiB}, {4, 8 * GiB, 8 * GiB}, {8, 8 * GiB, 8 * GiB}};
+	/* clang-format off */
+	const unsigned dist[] = {
+		10, 11, 12,
+		11, 10, 20,
+		12, 20, 10,
+	};
+	/* clang-format on */
+	np_host *h = host_make(2, one, NULL);
+	struct np_request req;
+	np_load *l = NULL;
+	np_plan *p;
+
+	assert_int_equal(np_load_new(h, &l), 0);
+	assert_int_equal(np_load_add_vcpus(l, 0, 4), 0);
+	request(&req, 1 * GiB, 2);
+	p = run(h, l, &req);
+	assert_string_equal(nodes_of(p, 0), "1");
+	assert_string_equal(np_plan_reason(p), "1 node, not over-committed (0 would hold 6 vCPUs "
+	                                       "on 4 CPUs); 8 GiB free, 4 CPUs, 0 vCPUs already "
+	                                       "placed");
+	np_plan_free(p);
+	np_load_free(l);
+	np_host_free(h);
+
+	h = host_make(3, three, dist);
+	assert_int_equal(np_load_new(h, &l), 0);
+	assert_int_equal(np_load_add_vcpus(l, 0, 2), 0);
+	assert_int_equal(np_load_add_vcpus(l, 1, 5), 0);
+	request(&req, 12 * GiB, 4);
+	p = run_with(h, l, &req, NP_STRATEGY_COMPACT, 3);
+	assert_string_equal(nodes_of(p, 0), "0,2");
+	assert_string_equal(nodes_of(p, 1), "1-2");
+	assert_string_equal(nodes_of(p, 2), "0-1");
+	assert_string_equal(np_plan_reason(p), "2 nodes, closest of the sets not over-committed "
+	                                       "(mean distance 1.10 against 1.50 for 1-2); 16 GiB "
+	                                       "free, 12 CPUs, 2 vCPUs already placed, mean "
+	                                       "distance 1.10");
+	np_plan_free(p);
+	np_load_free(l);
+	np_host_free(h);
+}
+
+/* Equal in everything: the lowest ids, and the set they beat. */
+static void test_reason_ids(void **state)
+{
+	np_host *h = host_uniform(3, 4, 8 * GiB, NULL);
+	struct np_request req;
+	np_plan *p;
+
+	request(&req, 1 * GiB, 1);
+	p = run(h, NULL, &req);
+	assert_string_equal(nodes_of(p, 0), "0");
+	assert_string_equal(np_plan_reason(p), "1 node, lowest node ids of equals (before 1); "
+	                                       "8 GiB free, 4 CPUs, 0 vCPUs already placed");
+	np_plan_free(p);
+	np_host_free(h);
+}
+
+/*
+ * The last resort qualified: node 1 beats node 2 by its id, and node 0, whose id is lower
+ * still, lost on free memory. xen's choice is the same, by order of enumeration.
+ */
+static void test_reason_ids_of_most_free(void **state)
+{
+	const struct hn nodes[] = {
+	    {4, 8 * GiB, 6 * GiB}, {4, 8 * GiB, 8 * GiB}, {4, 8 * GiB, 8 * GiB}};
+	np_host *h = host_make(3, nodes, NULL);
+	struct np_request req;
+	np_plan *p;
+
+	request(&req, 1 * GiB, 1);
+	p = run(h, NULL, &req);
+	assert_string_equal(nodes_of(p, 0), "1");
+	assert_string_equal(np_plan_reason(p), "1 node, lowest node ids of those with most free "
+	                                       "memory (before 2); 8 GiB free, 4 CPUs, 0 vCPUs "
+	                                       "already placed");
+	np_plan_free(p);
+	p = run_with(h, NULL, &req, NP_STRATEGY_XEN, 1);
+	assert_string_equal(nodes_of(p, 0), "1");
+	assert_string_equal(np_plan_reason(p), "1 node, first enumerated of those with most free "
+	                                       "memory (before 2); 8 GiB free, 4 CPUs, 0 vCPUs "
+	                                       "already placed");
+	np_plan_free(p);
 	np_host_free(h);
 }
 
@@ -560,6 +731,11 @@ int main(void)
 	    cmocka_unit_test(test_load_per_cpu),
 	    cmocka_unit_test(test_load_ratio_exact),
 	    cmocka_unit_test(test_overcommit_before_distance),
+	    cmocka_unit_test(test_reason_free_of_closest),
+	    cmocka_unit_test(test_reason_load_of_closest),
+	    cmocka_unit_test(test_reason_overcommit),
+	    cmocka_unit_test(test_reason_ids),
+	    cmocka_unit_test(test_reason_ids_of_most_free),
 	    cmocka_unit_test(test_successive_placements_spread),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_256_nodes),

@@ -134,7 +134,8 @@ static void test_first_fit(void **state)
 	p = run(h, l, &req, NP_STRATEGY_FIRST_FIT);
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_string_equal(np_plan_reason(p),
-	                    "1 node, lowest node ids that fit (40 vCPUs on 4 CPUs), 8 GiB free");
+	                    "1 node, lowest node ids that fit; 8 GiB free, 4 CPUs, 40 vCPUs "
+	                    "already placed");
 	assert_int_equal(np_plan_examined(p), 1);
 	np_plan_free(p);
 
@@ -167,8 +168,8 @@ static void test_spread(void **state)
 	assert_string_equal(nodes_of(p, 0), "0-3");
 	assert_int_equal(np_plan_best(p)->ncpus, 16);
 	assert_int_equal(np_plan_best(p)->free_bytes, 32 * GiB);
-	assert_string_equal(np_plan_reason(p), "4 nodes, all allowed nodes (0 vCPUs on 16 CPUs, "
-	                                       "mean distance 1.75), 32 GiB free");
+	assert_string_equal(np_plan_reason(p), "4 nodes, all allowed nodes; 32 GiB free, 16 CPUs, "
+	                                       "0 vCPUs already placed, mean distance 1.75");
 	np_plan_free(p);
 
 	hwloc_bitmap_set(allowed, 1);
@@ -215,8 +216,8 @@ static void test_numad(void **state)
 	request(&req, 8 * GiB, 2);
 	p = run(h, l, &req, NP_STRATEGY_NUMAD);
 	assert_string_equal(nodes_of(p, 0), "2");
-	assert_string_equal(np_plan_reason(p), "1 node, numad's pick around node 2 (0 vCPUs on 4 "
-	                                       "CPUs), 16 GiB free");
+	assert_string_equal(np_plan_reason(p), "1 node, numad's pick around node 2; 16 GiB free, "
+	                                       "4 CPUs, 0 vCPUs already placed");
 	assert_int_equal(np_plan_examined(p), 4);
 	np_plan_free(p);
 
@@ -402,8 +403,8 @@ static void test_caller_compare(void **state)
 	assert_string_equal(nodes_of(p, 2), "3");
 	assert_null(np_plan_candidate(p, 3));
 	assert_true(calls > 0);
-	assert_string_equal(np_plan_reason(p), "1 node, preferred by the caller's comparison (6 "
-	                                       "vCPUs on 4 CPUs), 16 GiB free");
+	assert_string_equal(np_plan_reason(p), "1 node, preferred by the caller's comparison (over "
+	                                       "1); 16 GiB free, 4 CPUs, 6 vCPUs already placed");
 	np_plan_free(p);
 
 	/* The same comparison ranks compact's sets. */
@@ -418,8 +419,8 @@ static void test_caller_compare(void **state)
 	p = run_opts(h, l, &req, &o);
 	assert_string_equal(nodes_of(p, 0), "0");
 	assert_string_equal(nodes_of(p, 1), "1");
-	assert_string_equal(np_plan_reason(p), "1 node, first enumerated of equals (0 vCPUs on 4 "
-	                                       "CPUs), 8 GiB free");
+	assert_string_equal(np_plan_reason(p), "1 node, first enumerated of equals (before 1); 8 "
+	                                       "GiB free, 4 CPUs, 0 vCPUs already placed");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);

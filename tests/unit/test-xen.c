@@ -121,8 +121,8 @@ static void test_least_loaded_pair(void **state)
 	/* 4 single nodes, then 6 pairs. */
 	assert_int_equal(np_plan_examined(p), 10);
 	assert_string_equal(np_plan_reason(p),
-	                    "2 nodes, least loaded (1 vCPU on 8 CPUs, mean distance 1.50), "
-	                    "32 GiB free");
+	                    "2 nodes, least loaded (1 against 2 vCPUs already placed for 1-2); "
+	                    "32 GiB free, 8 CPUs, 1 vCPU already placed, mean distance 1.50");
 	np_plan_free(p);
 	np_load_free(l);
 	np_host_free(h);
@@ -143,8 +143,9 @@ static void test_tie_lowest_ids(void **state)
 	assert_string_equal(nodes_of(p, 0), "0-1");
 	assert_string_equal(nodes_of(p, 1), "0,2");
 	assert_string_equal(nodes_of(p, 2), "0,3");
-	assert_string_equal(np_plan_reason(p), "2 nodes, first enumerated of equals (0 vCPUs on 8 "
-	                                       "CPUs, mean distance 1.50), 32 GiB free");
+	assert_string_equal(np_plan_reason(p), "2 nodes, first enumerated of equals (before 0,2); "
+	                                       "32 GiB free, 8 CPUs, 0 vCPUs already placed, "
+	                                       "mean distance 1.50");
 	np_plan_free(p);
 	np_host_free(h);
 }
@@ -162,7 +163,8 @@ static void test_more_free_wins(void **state)
 	p = run(h, NULL, &req, 1);
 	assert_string_equal(nodes_of(p, 0), "2");
 	assert_string_equal(np_plan_reason(p),
-	                    "1 node, most free memory (0 vCPUs on 4 CPUs), 12 GiB free");
+	                    "1 node, most free memory (12 GiB against 9 GiB free for 1); "
+	                    "12 GiB free, 4 CPUs, 0 vCPUs already placed");
 	np_plan_free(p);
 	np_host_free(h);
 }

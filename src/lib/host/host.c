@@ -20,6 +20,11 @@ void np_host_free(np_host *host)
 	}
 	free(host->node_cpus);
 	free(host->node_shared);
+	if (host->node_reserved)
+		for (unsigned i = 0; i < host->nnodes; i++)
+			hwloc_bitmap_free(host->node_reserved[i]);
+	free(host->node_reserved);
+	hwloc_bitmap_free(host->reserved);
 	free(host->nodes);
 	free(host->hp);
 	free(host->dist);
@@ -353,4 +358,65 @@ int np_host_nodeset_to_cpuset(const np_host *host, hwloc_const_nodeset_t nodes,
 		if (hwloc_bitmap_isset(nodes, host->nodes[i].id))
 			hwloc_bitmap_or(ret_cpus, ret_cpus, host->nodes[i].cpuset);
 	return 0;
+}
+
+/* The bitmaps np_host_reserve() fills, allocated once; empty ones change nothing. */
+static int reserve_storage(np_host *h)
+{
+	if (!h->reserved && !(h->reserved = hwloc_bitmap_alloc()))
+		return -ENOMEM;
+	if (!h->node_reserved && !(h->node_reserved = calloc(h->nnodes, sizeof(*h->node_reserved))))
+		return -ENOMEM;
+	for (unsigned i = 0; i < h->nnodes; i++) {
+		if (!h->node_reserved[i] && !(h->node_reserved[i] = hwloc_bitmap_alloc()))
+			return -ENOMEM;
+		h->nodes[i].reserved = h->node_reserved[i];
+	}
+	return 0;
+}
+
+int np_host_reserve(np_host *host, hwloc_const_cpuset_t cpus)
+{
+	hwloc_bitmap_t taken = NULL;
+	unsigned k = 0;
+	int r;
+
+	if (!host || !cpus)
+		return -EINVAL;
+	if (!hwloc_bitmap_intersects(host->cpuset, cpus))
+		return 0;
+	r = reserve_storage(host);
+	if (r < 0)
+		return r;
+	taken = hwloc_bitmap_alloc();
+	if (!taken)
+		return -ENOMEM;
+	for (unsigned i = 0; i < host->nnodes; i++) {
+		struct np_node *n = &host->nodes[i];
+
+		if (hwloc_bitmap_and(taken, host->node_cpus[i], cpus) < 0 ||
+		    hwloc_bitmap_or(host->node_reserved[i], host->node_reserved[i], taken) < 0 ||
+		    hwloc_bitmap_or(host->reserved, host->reserved, taken) < 0 ||
+		    hwloc_bitmap_andnot(host->node_cpus[i], host->node_cpus[i], cpus) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n->ncpus = (unsigned)hwloc_bitmap_weight(host->node_cpus[i]);
+	}
+	if (hwloc_bitmap_andnot(host->cpuset, host->cpuset, cpus) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < host->ncpus; i++)
+		if (!hwloc_bitmap_isset(cpus, (int)host->cpus[i].cpu))
+			host->cpus[k++] = host->cpus[i];
+	host->ncpus = k;
+out:
+	hwloc_bitmap_free(taken);
+	return r;
+}
+
+hwloc_const_cpuset_t np_host_reserved_cpuset(const np_host *host)
+{
+	return host->reserved;
 }

@@ -1058,10 +1058,11 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	    (w->nclaimed && !w->claimed))
 		return -EINVAL;
 	if (w->name && !name_valid(w->name)) {
+		/* The name cut at 64 bytes, so that the rule always fits the message. */
 		np__set_error(
-		    "invalid workload name '%s': 1 to %d letters, digits, '.', '_' or '-',"
+		    "invalid workload name '%.64s%s': 1 to %d letters, digits, '.', '_' or '-',"
 		    " not all digits",
-		    w->name, NAME_MAX_LEN);
+		    w->name, strlen(w->name) > 64 ? "..." : "", NAME_MAX_LEN);
 		return -EINVAL;
 	}
 	claimed = claimed_format(w->claimed, w->nclaimed, &r);

@@ -397,6 +397,23 @@ static int load(struct step *s)
 }
 
 /* The search or the nodes given, and the claim. Returns 0 or -errno (p->failed set). */
+
+/*
+ * The CPUs of nodes given by hand. Nodes whose every CPU np_host_reserve() took have none
+ * left: the host's usable CPUs then, never the reserved ones the process may be running on.
+ */
+static void nodes_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_bitmap_t ret_cpus)
+{
+	np_host_nodeset_to_cpuset(h, nodes, ret_cpus);
+	if (!hwloc_bitmap_iszero(ret_cpus))
+		return;
+	for (unsigned i = 0; i < h->nnodes; i++)
+		if (hwloc_bitmap_isset(nodes, h->nodes[i].id) && h->nodes[i].reserved &&
+		    !hwloc_bitmap_iszero(h->nodes[i].reserved)) {
+			hwloc_bitmap_copy(ret_cpus, h->cpuset);
+			return;
+		}
+}
 static int choose(struct step *s)
 {
 	const struct np_place_req *req = s->req;
@@ -417,7 +434,7 @@ static int choose(struct step *s)
 		if (req->cpus)
 			hwloc_bitmap_copy(p->cpus, req->cpus);
 		else
-			np_host_nodeset_to_cpuset(s->h, p->nodes, p->cpus);
+			nodes_cpus(s->h, p->nodes, p->cpus);
 		s->strategy = "explicit";
 		p->reason = strdup("nodes given by hand");
 	} else {

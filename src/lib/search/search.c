@@ -1,6 +1,7 @@
 /*
  * search.c - the candidate search: request checks, eligible nodes, set sums, enumeration,
- * ranking, and the plan with its reason. Pure: it reads nothing but its arguments.
+ * ranking, and the plan (its reason text is reason.c's). Pure: it reads nothing but its
+ * arguments.
  */
 #include "search.h"
 
@@ -16,7 +17,7 @@ struct np_plan {
 	struct np_candidate *cands;
 	hwloc_bitmap_t *maps; /* 2 per candidate: nodes, cpus */
 	uint64_t examined;
-	char reason[256];
+	char reason[512];
 };
 
 static const char *const strategy_names[NP_STRATEGY_COUNT_] = {
@@ -232,8 +233,8 @@ int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const 
 }
 
 /* The ranking's comparison: the caller's when given (both public views are filled). */
-static int rank_cmp(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
-                    enum np__crit *ret_crit)
+int np__rank_cmp(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
+                 enum np__crit *ret_crit)
 {
 	int v;
 
@@ -311,7 +312,7 @@ int np__offer(struct np__search *s)
 		for (i = 0; i < s->nkept; i++)
 			if (same_set(c, s->kept[i]))
 				return 0;
-	if (s->nkept == s->cap && rank_cmp(s, c, s->kept[s->nkept - 1], NULL) >= 0)
+	if (s->nkept == s->cap && np__rank_cmp(s, c, s->kept[s->nkept - 1], NULL) >= 0)
 		return 0;
 	slot = take_slot(s);
 	if (!slot)
@@ -329,7 +330,7 @@ int np__offer(struct np__search *s)
 		}
 	}
 	/* Stable: the new set goes after every kept set it does not beat. */
-	for (i = s->nkept; i > 0 && rank_cmp(s, slot, s->kept[i - 1], NULL) < 0; i--)
+	for (i = s->nkept; i > 0 && np__rank_cmp(s, slot, s->kept[i - 1], NULL) < 0; i--)
 		s->kept[i] = s->kept[i - 1];
 	s->kept[i] = slot;
 	s->nkept++;
@@ -413,106 +414,6 @@ out:
 	free(w.stack);
 	free(w.suffix);
 	return r;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Reasons                                                                                       */
-/* ------------------------------------------------------------------------------------------ */
-
-/* Huge page sizes read best in the unit that makes them whole: 2 MiB, 1 GiB. */
-static char *size_short(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	unsigned u = 0;
-
-	while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >= 1024 && bytes % 1024 == 0) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)bytes, units[u]);
-	return buf;
-}
-
-void np__reason(struct np__search *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
-	va_end(ap);
-}
-
-static const char *plural(uint64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-static void reason_none(const struct np__search *s, char *buf, size_t len)
-{
-	const struct np_request *req = s->req;
-	char mem[32], hp[32], most[32] = "";
-
-	if (s->m == 0) {
-		snprintf(buf, len, "no allowed node has CPUs or free memory");
-		return;
-	}
-	if (req->max_nodes && req->max_nodes < s->m)
-		snprintf(most, sizeof(most), "at most %u ", req->max_nodes);
-	np_size_format(req->memory_bytes, mem, sizeof(mem));
-	if (s->need[NP__RES_HP])
-		snprintf(buf, len,
-		         "no set of %snodes has %s free, %u CPU%s and %llu free %s huge pages",
-		         most, mem, req->vcpus, plural(req->vcpus),
-		         (unsigned long long)req->hugepage_count,
-		         size_short(req->hugepage_size, hp, sizeof(hp)));
-	else
-		snprintf(buf, len, "no set of %snodes has %s free and %u CPU%s", most, mem,
-		         req->vcpus, plural(req->vcpus));
-}
-
-static const char *crit_text(enum np__crit c, enum np_strategy st)
-{
-	switch (c) {
-	case NP__CRIT_NODES:
-		return "fewest nodes";
-	case NP__CRIT_OVERCOMMIT:
-		return "not over-committed";
-	case NP__CRIT_DISTANCE:
-		return "closest";
-	case NP__CRIT_LOAD:
-		return "least loaded";
-	case NP__CRIT_FREE:
-		return "most free memory";
-	case NP__CRIT_IDS:
-		return "lowest node ids of equals";
-	case NP__CRIT_CALLER:
-		return "preferred by the caller's comparison";
-	case NP__CRIT_EQUAL:
-		break;
-	}
-	return st == NP_STRATEGY_XEN ? "first enumerated of equals" : "first of equals";
-}
-
-static void reason_best(const struct np__search *s, const struct np__cand *best, char *buf,
-                        size_t len)
-{
-	char why[160], mem[32], dist[40] = "";
-	enum np__crit crit = NP__CRIT_EQUAL;
-
-	if (s->why[0]) {
-		snprintf(why, sizeof(why), "%s", s->why);
-	} else if (s->nkept < 2) {
-		snprintf(why, sizeof(why), "the only fit");
-	} else {
-		rank_cmp(s, best, s->kept[1], &crit);
-		snprintf(why, sizeof(why), "%s", crit_text(crit, s->strategy));
-	}
-	if (best->n > 1)
-		snprintf(dist, sizeof(dist), ", mean distance %.2f", best->pub.mean_distance);
-	snprintf(buf, len, "%u node%s, %s (%llu vCPU%s on %llu CPU%s%s), %s free", best->n,
-	         plural(best->n), why, (unsigned long long)best->s.vcpus, plural(best->s.vcpus),
-	         (unsigned long long)best->s.ncpus, plural(best->s.ncpus), dist,
-	         np_size_format(best->s.free, mem, sizeof(mem)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -662,6 +563,13 @@ static int plan_build(struct np__search *s, np_plan **ret_plan)
 			goto out;
 		r = -ENOMEM;
 	}
+	/* Before the sets give their bitmaps away: the reason names the runner-up's nodes. */
+	if (n)
+		np__reason_best(s, s->kept[0], p->reason, sizeof(p->reason));
+	else if (s->reason[0])
+		snprintf(p->reason, sizeof(p->reason), "%s", s->reason);
+	else
+		np__reason_none(s, p->reason, sizeof(p->reason));
 	for (unsigned i = 0; i < n; i++) {
 		struct np__cand *c = s->kept[i];
 
@@ -672,12 +580,6 @@ static int plan_build(struct np__search *s, np_plan **ret_plan)
 		c->cpus = NULL;
 		p->n++;
 	}
-	if (n)
-		reason_best(s, s->kept[0], p->reason, sizeof(p->reason));
-	else if (s->reason[0])
-		snprintf(p->reason, sizeof(p->reason), "%s", s->reason);
-	else
-		reason_none(s, p->reason, sizeof(p->reason));
 	*ret_plan = p;
 	p = NULL;
 	r = 0;
@@ -709,8 +611,8 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.user_arg = opts->compare_arg;
 	s.allowed_cpus = req->allowed_cpus;
 	s.keep = opts->keep ? opts->keep : 1;
-	/* The runner-up names the reason; compact improves its best few grown sets. */
-	s.cap = s.keep < 4 ? 4 : s.keep;
+	/* The reason reads the first few sets; compact improves its best few grown sets. */
+	s.cap = s.keep < NP__REASON_WINDOW ? NP__REASON_WINDOW : s.keep;
 	s.cmp = s.strategy == NP_STRATEGY_XEN ? np__cmp_xen : np__cmp_compact;
 	s.need[NP__RES_MEM] = req->memory_bytes;
 	s.need[NP__RES_CPU] = req->vcpus;

@@ -145,6 +145,20 @@ static inline unsigned np__dist(const struct np__search *s, unsigned a, unsigned
 int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2);
 void np__reason(struct np__search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The ranking's comparison: the strategy's, or the caller's when given (search.c). */
+int np__rank_cmp(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
+                 enum np__crit *ret_crit);
+/*
+ * The reason text (reason.c). It reads the first NP__REASON_WINDOW ranked sets, which every
+ * ranking holds (s->cap is at least that), so it does not depend on what the caller keeps.
+ */
+#define NP__REASON_WINDOW 4
+/* Why `best` (s->kept[0], its public view filled) won: "2 nodes, closest (...); ...". */
+void np__reason_best(const struct np__search *s, const struct np__cand *best, char *buf,
+                     size_t len);
+/* Why nothing fits: "no set of nodes has 20 GiB free and 2 CPUs". */
+void np__reason_none(const struct np__search *s, char *buf, size_t len);
+
 /* The comparisons. */
 int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
                     enum np__crit *ret_crit);

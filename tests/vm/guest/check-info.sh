@@ -37,7 +37,7 @@ k=0
 for id in $ids; do
 	d=/sys/devices/system/node/node$id
 	p="nodes[$k]"
-	expect "info.node$id.id" "$(jget /tmp/info.flat "$p.id")" "$id"
+	expect "info.node$id.node" "$(jget /tmp/info.flat "$p.node")" "$id"
 	expect "info.node$id.cpus" "$(jget /tmp/info.flat "$p.cpus")" "$(cat $d/cpulist)"
 	kb=$(awk '$3 == "MemTotal:" { print $4 }' $d/meminfo)
 	expect "info.node$id.memory_bytes" "$(jget /tmp/info.flat "$p.memory_bytes")" $((kb * 1024))
@@ -57,8 +57,8 @@ for id in $ids; do
 	j=0
 	while [ $j -lt "$(jget /tmp/info.flat "$p.hugepages#")" ]; do
 		q="$p.hugepages[$j]"
-		got="$got${got:+ }$(jget /tmp/info.flat "$q.size_bytes"):$(jget /tmp/info.flat "$q.total")"
-		got="$got:$(jget /tmp/info.flat "$q.free")"
+		got="$got${got:+ }$(jget /tmp/info.flat "$q.size_bytes"):$(jget /tmp/info.flat "$q.total_pages")"
+		got="$got:$(jget /tmp/info.flat "$q.free_pages")"
 		j=$((j + 1))
 	done
 	expect "info.node$id.hugepages" "$got" "$hp"
@@ -77,15 +77,15 @@ for id in $ids; do
 done
 
 cpus=$(expand_list "$(cat /sys/devices/system/cpu/online)")
-expect info.cpus.count "$(jget /tmp/info.flat 'cpus#')" "$(echo "$cpus" | wc -w)"
+expect info.cpus.count "$(jget /tmp/info.flat 'cpu_topology#')" "$(echo "$cpus" | wc -w)"
 k=0
 bad=""
 for c in $cpus; do
 	t=/sys/devices/system/cpu/cpu$c/topology
 	node=$(ls -d /sys/devices/system/cpu/cpu$c/node* | sed 's/.*node//')
 	want="$c $(cat $t/core_id) $(cat $t/physical_package_id) $node"
-	got="$(jget /tmp/info.flat "cpus[$k].cpu") $(jget /tmp/info.flat "cpus[$k].core")"
-	got="$got $(jget /tmp/info.flat "cpus[$k].socket") $(jget /tmp/info.flat "cpus[$k].node")"
+	got="$(jget /tmp/info.flat "cpu_topology[$k].cpu") $(jget /tmp/info.flat "cpu_topology[$k].core")"
+	got="$got $(jget /tmp/info.flat "cpu_topology[$k].socket") $(jget /tmp/info.flat "cpu_topology[$k].node")"
 	[ "$got" = "$want" ] || bad="$bad cpu$c:[$got]!=[$want]"
 	k=$((k + 1))
 done

@@ -44,7 +44,7 @@ stop_all() {
 # ranks them: the best, and with it every runner-up that differs from it only by less than
 # 64 MiB of free memory (a tie that memory moving between the two commands may turn: the
 # guest's page cache, or the 64 MiB of the workload stopped just before), as "0 1|2 3".
-# Node count, CPUs, load and distance must still be the best's.
+# Node count, CPU count, load and distance must still be the best's (not the CPU list).
 planned() {
 	numaplace plan --json --explain "$@" | json >/tmp/planned.flat
 	awk -F= '
@@ -54,7 +54,7 @@ planned() {
 			key = substr($1, RLENGTH + 1)
 			if (key ~ /^nodes\[/) nodes[c] = nodes[c] (nodes[c] == "" ? "" : " ") $2
 			else if (key == "free_bytes") free[c] = $2
-			else if (key !~ /^nodes#/) other[c] = other[c] " " key "=" $2
+			else if (key !~ /^nodes#/ && key != "cpus") other[c] = other[c] " " key "=" $2
 		}
 		END {
 			out = nodes[0]
