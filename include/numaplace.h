@@ -8,7 +8,11 @@
  * - _new/_free pairs own heap objects; every _free accepts NULL.
  * - CPU and node sets are hwloc bitmaps holding OS indexes: kernel CPU numbers and kernel
  *   NUMA node ids (which may be sparse: 0,1,4,5,8,9,250...).
- * - The library never prints, never exits and never reads the environment.
+ * - The library never prints and never exits, and nothing it does depends on the environment.
+ *   One exception touches it: np_host_load() through hwloc (NP_SOURCE_LIVE and NP_SOURCE_SYSFS
+ *   without NP_HOST_FAST) sets HWLOC_FSROOT and HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES for the
+ *   duration of hwloc's discovery, under a lock, and restores their previous values (see
+ *   NP_SOURCE_SYSFS). hwloc itself reads its own HWLOC_* variables.
  */
 #ifndef NUMAPLACE_H
 #define NUMAPLACE_H
@@ -23,6 +27,19 @@ extern "C" {
 #endif
 
 #define NP_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Text describing the last failure of a library call in this thread (e.g. "cannot parse
+ * 'sys/devices/system/node/node3/meminfo' line 2", "state directory '/run/numaplace' is a
+ * symlink"), or "" if none. np_host_load() and np_ledger_open() clear it first; other calls
+ * set it when they fail and say so. Owned by the library, valid until the next call in this
+ * thread.
+ */
+const char *np_last_error(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Host snapshot                                                                                */
@@ -128,7 +145,7 @@ typedef struct np_host np_host;
  * Returns 0 and sets *ret_host (free with np_host_free()), or:
  * -EINVAL bad source (NULL arg where one is needed, unknown kind or flag combination);
  * -ENOENT the file or directory does not exist; -EBADMSG the XML, synthetic description or a
- * sysfs file could not be parsed (np_host_last_error() names what and where);
+ * sysfs file could not be parsed (np_last_error() names what and where);
  * -ENODEV no NUMA node with CPUs is usable; -E2BIG the source is past a limit above; -ENOMEM.
  *
  * What a source does not say is assumed, and the snapshot says so: no distances (10 local,
@@ -139,13 +156,6 @@ typedef struct np_host np_host;
  * A captured sysfs tree without any nodeN folder is one node 0 (a single-node machine).
  */
 int np_host_load(const struct np_source *src, np_host **ret_host);
-
-/**
- * Text describing the last np_host_load() failure in this thread (e.g. "cannot parse
- * 'sys/devices/system/node/node3/meminfo' line 2"), or "" if none. Owned by the library,
- * valid until the next call in this thread.
- */
-const char *np_host_last_error(void);
 
 void np_host_free(np_host *host);
 
@@ -228,6 +238,140 @@ int np_host_reserve(np_host *host, hwloc_const_cpuset_t cpus);
 hwloc_const_cpuset_t np_host_reserved_cpuset(const np_host *host);
 
 /* ------------------------------------------------------------------------------------------ */
+/* I/O devices and the nodes they are attached to (docs/devices.md)                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/** What a device is, from its PCI class. */
+enum np_device_kind {
+	NP_DEVICE_OTHER = 0,
+	NP_DEVICE_NETWORK,     /**< class 0x02 (Ethernet and others) */
+	NP_DEVICE_STORAGE,     /**< class 0x01 (NVMe, SATA, SCSI, RAID, virtio-blk) */
+	NP_DEVICE_GPU,         /**< class 0x03 (VGA, 3D controllers) */
+	NP_DEVICE_RDMA,        /**< class 0x0207 (InfiniBand) or a device with an RDMA name */
+	NP_DEVICE_ACCELERATOR, /**< class 0x12 (processing accelerators) */
+	NP_DEVICE_KIND_COUNT_
+};
+
+/** "other", "network", "storage", "gpu", "rdma", "accelerator"; NULL for an unknown value. */
+const char *np_device_kind_name(enum np_device_kind kind);
+
+/** One PCI device. Owned by its np_devices; valid until np_devices_free(). */
+struct np_device {
+	char address[16];               /**< PCI address, "0000:09:02.0" */
+	uint32_t pci_class;             /**< 24-bit class code (0x020000: Ethernet); on XML
+					     sources the programming interface byte is 0 */
+	uint16_t vendor;                /**< PCI vendor id (0: unknown) */
+	uint16_t device;                /**< PCI device id (0: unknown) */
+	enum np_device_kind kind;
+	int node;                       /**< kernel NUMA node id, or -1: unattached (the
+					     firmware or the source gives no node) */
+	hwloc_const_cpuset_t local_cpus; /**< CPUs the kernel or hwloc says are local (empty:
+					      unknown) */
+	const char *description;        /**< "vendor device" from pci.ids (NP_DEVICES_DESCRIBE),
+					     or NULL */
+	unsigned nnames;
+	const char *const *names;       /**< names users know it by: interfaces ("eth1"), block
+					     devices ("nvme0n1"), DRM cards ("card0"), RDMA devices
+					     ("mlx5_0"), hwloc OS devices ("cuda0"), GPU index
+					     ("gpu0") */
+};
+
+typedef struct np_devices np_devices;
+
+/** Flags for np_devices_load(). */
+enum np_devices_flags {
+	/** Fill np_device.description from pci.ids (libpci): costs a read of pci.ids. */
+	NP_DEVICES_DESCRIBE = 1u << 0,
+};
+
+/**
+ * Read the PCI devices of a host source (bridges left out), sorted by address: sysfs below
+ * the root for NP_SOURCE_LIVE and NP_SOURCE_SYSFS (sys/bus/pci/devices, sys/class/...), the
+ * I/O objects of an hwloc XML file, nothing for a synthetic description (0 devices). A
+ * source without PCI devices gives an empty list, not an error. src->flags is ignored.
+ * Returns 0 and *ret_devices (np_devices_free()), or -EINVAL (bad source or flags), -ENOENT
+ * (root or file missing), -EBADMSG (an unreadable file; np_host_last_error() says which),
+ * -ENOMEM.
+ */
+int np_devices_load(const struct np_source *src, unsigned flags, np_devices **ret_devices);
+void np_devices_free(np_devices *devices);
+unsigned np_devices_count(const np_devices *devices);
+/** Device `idx` (by address order), or NULL when out of range. */
+const struct np_device *np_devices_get(const np_devices *devices, unsigned idx);
+
+/**
+ * The device `text` names: a PCI address ("0000:09:02.0", or "09:02.0" in any domain), one of
+ * its names ("eth1"), a /dev path (the name after its last '/': "/dev/nvme0n1",
+ * "/dev/dri/card0"), or a GPU index ("gpu1" or "1"). Returns 0 and *ret_device; -ENOENT no
+ * such device; -ENOTUNIQ the text names two devices (*ret_device is the first); -EINVAL.
+ */
+int np_devices_find(const np_devices *devices, const char *text,
+                    const struct np_device **ret_device);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Memory kinds, tiers and what the firmware says memory costs (docs/devices.md)                */
+/* ------------------------------------------------------------------------------------------ */
+
+enum np_memory_kind {
+	NP_MEMORY_UNKNOWN = 0, /**< a node without CPUs nothing describes */
+	NP_MEMORY_DRAM,        /**< a node with CPUs, or hwloc's DRAM subtype */
+	NP_MEMORY_HBM,         /**< hwloc's MCDRAM or HBM subtype */
+	NP_MEMORY_FAR,         /**< CXL, NVM or other far memory: a node without CPUs in a slower
+				    tier, slower by HMAT than its initiator's own, or so named */
+	NP_MEMORY_GPU,         /**< GPU memory (hwloc's GPUMemory subtype) */
+	NP_MEMORY_KIND_COUNT_
+};
+
+/** "unknown", "dram", "hbm", "far", "gpu"; NULL for an unknown value. */
+const char *np_memory_kind_name(enum np_memory_kind kind);
+/** Parse a kind name; -EINVAL if unknown. */
+int np_memory_kind_parse(const char *name, enum np_memory_kind *ret_kind);
+
+/** What one initiator sees of a node's memory (HMAT; 0: not given). */
+struct np_memory_access {
+	int initiator;            /**< kernel node id of the initiator; -1 when the source names
+				       CPUs that are not one node's */
+	uint64_t read_bandwidth;  /**< MB/s */
+	uint64_t write_bandwidth; /**< MB/s */
+	uint64_t read_latency;    /**< ns */
+	uint64_t write_latency;   /**< ns */
+};
+
+/** A node's memory. Owned by its np_memory. */
+struct np_memory_node {
+	unsigned node; /**< kernel node id */
+	enum np_memory_kind kind;
+	int tier;      /**< the kernel's memory tier (memory_tierN), -1 when unknown */
+	unsigned naccess;
+	/** sysfs: the best initiators of node/nodeN/access0 (each with the same figures);
+	 *  XML: every initiator hwloc's bandwidth and latency attributes name */
+	const struct np_memory_access *access;
+};
+
+typedef struct np_memory np_memory;
+
+/**
+ * Read the kind, tier and access figures of every node of `host`, which was loaded from
+ * `src`: sysfs below the root for NP_SOURCE_LIVE and NP_SOURCE_SYSFS, hwloc's subtypes and
+ * memory attributes for NP_SOURCE_XML (from the host's own topology), kinds alone otherwise.
+ * Returns 0 and *ret_memory (np_memory_free()), or -EINVAL, -ENOENT, -EBADMSG (a sysfs file
+ * that cannot be parsed; np_host_last_error() names it), -ENOMEM.
+ */
+int np_memory_load(const struct np_source *src, const np_host *host, np_memory **ret_memory);
+void np_memory_free(np_memory *memory);
+/**
+ * The host's distances with HMAT where it is known: from initiator node i to node j, 10 x the
+ * read latency from i to j / the read latency of i's own memory (SLIT's scale: 10 is local),
+ * at least 10; every other entry is the host's distance. For np_request.costs.
+ * Returns the number of entries HMAT gave and *ret_costs (free(); NULL when the count is 0),
+ * or -ENOMEM.
+ */
+int np_memory_costs(const np_memory *memory, const np_host *host, unsigned **ret_costs);
+/** Entries: np_host_nnodes() of the host, in its index order. */
+unsigned np_memory_count(const np_memory *memory);
+const struct np_memory_node *np_memory_get(const np_memory *memory, unsigned idx);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Load: what is already placed on the host                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -296,6 +440,30 @@ struct np_request {
 	hwloc_const_cpuset_t allowed_cpus;   /**< NULL = every CPU of the host */
 	uint64_t hugepage_size;     /**< 0 = no huge pages needed */
 	uint64_t hugepage_count;    /**< pages of hugepage_size the candidate's nodes must have free */
+	/**
+	 * Nodes the chosen set must hold, every one (a device's node: `--near`); NULL = none.
+	 * A node outside the allowed or eligible nodes makes every set fail, with a reason.
+	 */
+	hwloc_const_nodeset_t near_nodes;
+	/**
+	 * Nodes the chosen set should be close to (`--near-prefer`); NULL = none. compact,
+	 * exhaustive and xen rank sets by the summed distance from the set to each of them, after
+	 * the node count and over-commitment; first-fit, spread and numad ignore it.
+	 */
+	hwloc_const_nodeset_t prefer_nodes;
+	/**
+	 * Nodes without CPUs a set may take for memory without counting as one of its nodes
+	 * (`--memory-spill`: far or CXL memory a workload may overflow onto before a remote
+	 * DRAM node); NULL = none. compact and exhaustive count a set's nodes without them;
+	 * the other strategies treat them as any node.
+	 */
+	hwloc_const_nodeset_t spill_nodes;
+	/**
+	 * Costs that replace the host's distances in the search (np_host_nnodes() squared, row
+	 * by host index, every value 1..65535; NULL = the SLIT distances): np_memory_costs()
+	 * makes them from HMAT latencies.
+	 */
+	const unsigned *costs;
 };
 
 /** Set every field to its default (no memory, 1 vCPU, automatic node counts, no limits). */
@@ -461,7 +629,7 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
 	     enum np_mem_policy *ret_policy);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Claims ledger                                                                                */
+/* Claims ledger: workloads, their claims, the placement transaction, moves                    */
 /* ------------------------------------------------------------------------------------------ */
 
 /**
@@ -469,7 +637,9 @@ int np_apply(const np_host *host, pid_t pid, const struct np_apply_req *req,
  * SQLite database (WAL journal) `ledger.db` in a state directory the caller chooses (see
  * docs/ledger.md for the schema and the transaction). Not thread-safe: one handle per thread.
  * Every ledger call may also return -ENOSPC when the state directory's file system is full
- * (nothing is changed then).
+ * (nothing is changed then). What became of a workload's process (gone, a zombie, its pid
+ * reused), what it has resident and whose it is are read from proc/ below
+ * np_ledger_opts.proc_root; the ledger itself only stores.
  */
 typedef struct np_ledger np_ledger;
 
@@ -478,6 +648,11 @@ struct np_node_bytes {
 	unsigned node; /**< kernel node id */
 	uint64_t bytes;
 };
+
+/** Bytes on node `node` in `a` (n entries, each node at most once), 0 when it is not there. */
+uint64_t np_node_bytes_get(const struct np_node_bytes *a, unsigned n, unsigned node);
+/** Bytes on all nodes of `a` (n entries), UINT64_MAX when the sum does not fit. */
+uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n);
 
 /** One workload of the ledger. Caller-owned: np_workload_init() / np_workload_release(). */
 struct np_workload {
@@ -540,17 +715,11 @@ void np_ledger_opts_init(struct np_ledger_opts *opts);
  * -EBADMSG the file is not an SQLite database or is corrupt (left untouched);
  * -EPROTO a database of another application or of an unknown schema version (never
  * rewritten); -EBUSY another process held it past the busy timeout; -EIO, -ENOMEM.
- * np_ledger_last_error() says which file and why.
+ * np_last_error() says which file and why.
  */
 int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger **ret_ledger);
 /** Close; rolls back a transaction still open. NULL is a no-op. */
 void np_ledger_close(np_ledger *ledger);
-
-/**
- * Text describing the last ledger failure in this thread, or "". Owned by the library, valid
- * until the next call in this thread.
- */
-const char *np_ledger_last_error(void);
 
 /**
  * Start the placement transaction (BEGIN IMMEDIATE: other writers wait up to the busy timeout)
@@ -602,14 +771,6 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
 
-/**
- * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
- * clock ticks after boot. It does not change across exec, so (pid, start time) names a
- * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
- * -EBADMSG an unreadable stat line.
- */
-int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
-
 /** Flags of np_ledger_list(). */
 enum np_ledger_list_flags {
 	NP_LEDGER_LIST_ALL = 1u << 0,      /**< the pruned history too, after the live ones */
@@ -623,10 +784,43 @@ enum np_ledger_list_flags {
  */
 int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_list);
 
+/**
+ * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
+ * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
+ * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
+ * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
+ * -EIO, -ENOMEM.
+ */
+int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
+
+/** One recorded move. */
+struct np_move {
+	char *name;          /**< the workload's name */
+	pid_t pid;
+	int64_t time;        /**< Unix time */
+	hwloc_bitmap_t from; /**< nodes before */
+	hwloc_bitmap_t to;   /**< nodes after */
+	char *reason;
+};
+
+/**
+ * The moves of the workloads the ledger still holds (live and history), oldest first.
+ * Returns the count and *ret_moves (np_moves_free()), or -errno.
+ */
+int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
+void np_moves_free(struct np_move *moves, unsigned n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Running processes: facts, migration                                                          */
 /* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Start time of process `pid` (0: the caller) on this host: field 22 of /proc/PID/stat, in
+ * clock ticks after boot. It does not change across exec, so (pid, start time) names a
+ * workload for as long as it lives. Returns 0 and *ret_start_time; -ESRCH no such process;
+ * -EBADMSG an unreadable stat line.
+ */
+int np_process_start_time(pid_t pid, uint64_t *ret_start_time);
 
 /** A process as /proc/PID/stat shows it. */
 struct np_process {
@@ -709,7 +903,7 @@ struct np_numastat {
  * "key value" lines only (a key a later kernel adds is skipped). Returns the number of nodes
  * and *ret_stats in the order of `nodes` (free()); -EINVAL for NULL, an empty or infinite set
  * or a node above 65535; -ENOENT and other read errors of a file; -EBADMSG or -ERANGE for a
- * file that is not a numastat; -ENOMEM. np_host_last_error() names the file and the line.
+ * file that is not a numastat; -ENOMEM. np_last_error() names the file and the line.
  */
 int np_numastat_read(const char *root, hwloc_const_nodeset_t nodes,
 		     struct np_numastat **ret_stats);
@@ -799,36 +993,6 @@ void np_rebalance_decision_release(struct np_rebalance_decision *decision);
 
 /** "fine", "move", "held", "no better", "deferred", "unplaced"; NULL for an unknown value. */
 const char *np_rebalance_verdict_name(enum np_rebalance_verdict v);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Moves in the ledger                                                                          */
-/* ------------------------------------------------------------------------------------------ */
-
-/**
- * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
- * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
- * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
- * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
- * -EIO, -ENOMEM.
- */
-int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
-
-/** One recorded move. */
-struct np_move {
-	char *name;          /**< the workload's name */
-	pid_t pid;
-	int64_t time;        /**< Unix time */
-	hwloc_bitmap_t from; /**< nodes before */
-	hwloc_bitmap_t to;   /**< nodes after */
-	char *reason;
-};
-
-/**
- * The moves of the workloads the ledger still holds (live and history), oldest first.
- * Returns the count and *ret_moves (np_moves_free()), or -errno.
- */
-int np_ledger_moves(np_ledger *ledger, struct np_move **ret_moves);
-void np_moves_free(struct np_move *moves, unsigned n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* QEMU command lines                                                                           */
@@ -1019,7 +1183,7 @@ void np_placement_release(struct np_placement *p);
  * NP_PLACE_MIGRATE, migrate. `ledger` NULL: nothing placed yet, a dry run only (-EINVAL
  * otherwise). The transaction is closed on return: committed when applied, else rolled back.
  * Returns 0 with *ret filled (also when nothing fits: ret->fit, ret->applied); or a negative
- * errno with ret->failed naming the step (np_ledger_last_error() says more for the ledger's):
+ * errno with ret->failed naming the step (np_last_error() says more for the ledger's):
  * the errors of np_target_read(), np_ledger_begin(), np_search(), np_apply() (-ESRCH: the
  * process exited), np_ledger_insert() (-EINVAL a bad name, -EEXIST a name taken),
  * np_ledger_move(), np_ledger_commit(); -ENOMEM. A migration's failure is not one: see

@@ -9,7 +9,7 @@
 # (libhwloc-plugins, with libxml2's XML parser) are not needed: docs/design.md.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
-libinih-dev libsqlite3-dev sqlite3 libnuma-dev numactl clang libclang-rt-14-dev valgrind
+libinih-dev libsqlite3-dev sqlite3 numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind
 gnuplot-nox numad libcairo2-dev zsh python3 bzip2 binutils"
 if [ "${1:-}" = --list ]; then
 	echo $pkgs

@@ -63,7 +63,7 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 		*ret_ledger = NULL;
 		r = 0;
 	} else if (r < 0) {
-		const char *why = np_ledger_last_error();
+		const char *why = np_last_error();
 
 		cli_error("cannot open the ledger in '%s': %s", dir, *why ? why : strerror(-r));
 	}
@@ -145,7 +145,7 @@ out:
 
 const char *cli_ledger_why(int err)
 {
-	const char *why = np_ledger_last_error();
+	const char *why = np_last_error();
 
 	return *why ? why : strerror(-err);
 }
@@ -173,7 +173,7 @@ bool cli_short_said(const struct np_placement *p, bool require, const char *anyw
 static int name_refused(const char *cmd, const char *name)
 {
 	static const char head[] = "invalid workload name '";
-	const char *why = np_ledger_last_error(), *rule = NULL;
+	const char *why = np_last_error(), *rule = NULL;
 	char *q;
 	int r;
 
@@ -194,7 +194,7 @@ int cli_place_failed(const char *cmd, const char *name, const struct np_placemen
 		if (r == -EINVAL && name)
 			return name_refused(cmd, name);
 		if (r == -EEXIST) {
-			cli_error("%s", np_ledger_last_error());
+			cli_error("%s", np_last_error());
 			return EXIT_FAIL;
 		}
 		/* fall through */
@@ -217,11 +217,13 @@ void cli_placing_init(struct cli_placing *c)
 }
 
 int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
-                        const struct cli_request_opts *ro, const char *state_dir,
+                        struct cli_request_opts *ro, const char *state_dir,
                         unsigned ledger_flags)
 {
 	int r = cli_host_load(ho, &c->host);
 
+	ro->src = &ho->src; /* --near, --memory-spill: devices and tiers of the same host */
+	c->ro = ro;
 	if (r == 0)
 		r = cli_request_build(cmd, c->host, ro, &c->req.request, c->sets);
 	if (r)
@@ -241,6 +243,8 @@ void cli_placing_release(struct cli_placing *c)
 	np_target_release(&c->target);
 	hwloc_bitmap_free(c->sets[0]);
 	hwloc_bitmap_free(c->sets[1]);
+	if (c->ro)
+		cli_request_opts_release(c->ro);
 	np_host_free(c->host);
 	cli_placing_init(c);
 }

@@ -43,7 +43,7 @@ extern const char cli_host_options_help[];
 /*
  * np_host_load() and then np_host_reserve() of the configuration's reserved-cpus: the snapshot
  * every command places on. Prints nothing; returns 0 or a negative errno (-ENODEV with
- * np_host_last_error() empty: every usable CPU is reserved).
+ * np_last_error() empty: every usable CPU is reserved).
  */
 int cli_host_read(const struct np_source *src, np_host **ret_host);
 /* cli_host_read(), printing a clear error on failure. Returns 0 or EXIT_FAIL. */
@@ -76,6 +76,53 @@ json_t *cli_json_int_array(hwloc_const_bitmap_t set);
 #define CLI_JSON_VERSION 1
 int cli_json_print(json_t *j, bool compact);
 
+/*
+ * --near DEVICE and --near-prefer DEVICE (cli-devices.c): the devices named, resolved to
+ * their nodes for the request (docs/devices.md). Devices are read only when one is named.
+ */
+#define CLI_NEAR_MAX 16
+struct cli_near {
+	unsigned n;
+	const char *text[CLI_NEAR_MAX]; /* as given */
+	bool prefer[CLI_NEAR_MAX];      /* --near-prefer */
+	const struct np_device *dev[CLI_NEAR_MAX]; /* resolved, owned by `devices` */
+	np_devices *devices;
+	hwloc_bitmap_t near_nodes, prefer_nodes;
+};
+/* Consume --near or --near-prefer at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
+int cli_near_option(const char *cmd, int argc, char **argv, int *i, struct cli_near *o);
+/*
+ * Read the devices of `src` (NULL: this host), find each one named and set req->near_nodes
+ * and req->prefer_nodes (owned by `o`). An unknown or ambiguous device, one without a node
+ * or on a node `h` lacks is a usage error naming it. Returns 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_near_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                     struct cli_near *o, struct np_request *req);
+/* "near: eth1 (0000:09:02.0, network) on node 1, required" per device, for --explain. */
+void cli_near_explain(const struct cli_near *o, FILE *f);
+json_t *cli_near_json(const struct cli_near *o);
+void cli_near_release(struct cli_near *o);
+
+/*
+ * --memory-spill TIER and --memory-kind KIND (cli-devices.c): the request's spill nodes (the
+ * nodes without CPUs of that kind or tier) and its allowed nodes narrowed to DRAM.
+ */
+struct cli_memory {
+	const char *spill; /* --memory-spill: far, cxl, hbm, gpu, or a tier number */
+	const char *kind;  /* --memory-kind: dram, any */
+	np_memory *memory;
+	hwloc_bitmap_t spill_nodes, kind_nodes;
+	unsigned *costs; /* HMAT in place of SLIT (np_memory_costs()), or NULL */
+};
+/*
+ * Fill req from the memory tiers of `src` (NULL: this host): the spill nodes and DRAM nodes
+ * when asked for (an unreadable tier is then an error), and always the HMAT costs where the
+ * firmware gives them (best effort). 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                       struct cli_memory *o, struct np_request *req);
+void cli_memory_release(struct cli_memory *o);
+
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {
 	uint64_t memory;
@@ -87,11 +134,17 @@ struct cli_request_opts {
 	uint64_t hugepage_size, hugepage_count;
 	struct np_search_opts search;
 	unsigned keep;         /* --keep N: candidates listed by --explain */
+	struct cli_near near;  /* --near, --near-prefer */
+	struct cli_memory mem; /* --memory-spill, --memory-kind */
+	const struct np_source *src; /* where --near's devices are read (NULL: this host) */
 };
 void cli_request_opts_init(struct cli_request_opts *o);
+/* Free what cli_request_build() resolved for --near; idempotent. */
+void cli_request_opts_release(struct cli_request_opts *o);
 /*
  * Try to consume one request option at argv[*i]: --memory SIZE, --vcpus N, --strategy NAME,
- * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE.
+ * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE, --near
+ * DEVICE, --near-prefer DEVICE.
  * Returns 1 if consumed, 0 if not one of them, -EXIT_USAGE after a usage error.
  */
 int cli_request_option(const char *cmd, int argc, char **argv, int *i,
@@ -102,7 +155,7 @@ extern const char cli_request_options_help[];
  * CPU that does not exist, or is not usable, is a clear error). `sets` receives the two
  * bitmaps the request points to (caller frees both). Returns 0 or EXIT_USAGE.
  */
-int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
+int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2]);
 
 /*
@@ -146,6 +199,7 @@ struct cli_placing {
 	struct np_target target;
 	struct np_placement placement;
 	np_ledger *ledger;
+	struct cli_request_opts *ro; /* what --near and --memory-spill resolved, released here */
 };
 void cli_placing_init(struct cli_placing *c);
 /*
@@ -154,7 +208,7 @@ void cli_placing_init(struct cli_placing *c);
  * `ledger_flags` (see cli_ledger_open()). Prints the error; returns 0, EXIT_USAGE or EXIT_FAIL.
  */
 int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
-                        const struct cli_request_opts *ro, const char *state_dir,
+                        struct cli_request_opts *ro, const char *state_dir,
                         unsigned ledger_flags);
 /* Close and free what `c` holds; idempotent. */
 void cli_placing_release(struct cli_placing *c);
@@ -176,6 +230,18 @@ uint64_t cli_pages(uint64_t bytes);
 
 /* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
 const char *cli_ledger_why(int err);
+
+/* PCI devices (cli-devices.c). Load printing the error: 0 or EXIT_FAIL. */
+int cli_devices_load(const struct np_source *src, unsigned flags, np_devices **ret);
+/* The devices table of info -n (node, device, kind, names); `full` adds class, local CPUs
+ * and the pci.ids description (info --devices). */
+void cli_devices_table(const np_devices *devs, bool full);
+json_t *cli_devices_json(const np_devices *devs);
+/* Memory kinds, tiers and HMAT figures: load printing the error (0 or EXIT_FAIL), info -n's
+ * memory_tiers table (left out when every node is DRAM with nothing more known), JSON. */
+int cli_memory_load(const struct np_source *src, const np_host *h, np_memory **ret);
+void cli_memory_table(const np_memory *m);
+json_t *cli_memory_json(const np_memory *m);
 
 /* Commands. */
 int cmd_info(int argc, char **argv);

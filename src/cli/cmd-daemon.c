@@ -656,7 +656,7 @@ static int interval(struct state *s)
 	r = cli_host_read(&s->o->host.src, &h);
 	if (r < 0) {
 		logmsg("cannot read %s: %s", s->o->host.source_given ? "the host" : "this host",
-		       *np_host_last_error() ? np_host_last_error() : strerror(-r));
+		       *np_last_error() ? np_last_error() : strerror(-r));
 		return 0;
 	}
 	r = node_busy(h, s, &busy);

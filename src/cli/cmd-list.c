@@ -19,14 +19,6 @@ static const char list_help[] =
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
 
-static uint64_t bytes_on(const struct np_node_bytes *a, unsigned n, unsigned node)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (a[i].node == node)
-			return a[i].bytes;
-	return 0;
-}
-
 /* Nodes a workload claims or has pages on. */
 static void memory_nodes(const struct np_workload *w, hwloc_bitmap_t set)
 {
@@ -53,14 +45,15 @@ static char *memory_text(const struct np_workload *w, hwloc_bitmap_t tmp)
 		char a[32], b[32], piece[96];
 		int n;
 
-		np_size_format(bytes_on(w->claimed, w->nclaimed, (unsigned)node), a, sizeof(a));
+		np_size_format(np_node_bytes_get(w->claimed, w->nclaimed, (unsigned)node), a,
+		               sizeof(a));
 		if (w->ended)
 			n = snprintf(piece, sizeof(piece), "%s%d:%s", len ? " " : "", node, a);
 		else
-			n = snprintf(
-			    piece, sizeof(piece), "%s%d:%s/%s", len ? " " : "", node, a,
-			    np_size_format(bytes_on(w->resident, w->nresident, (unsigned)node), b,
-			                   sizeof(b)));
+			n = snprintf(piece, sizeof(piece), "%s%d:%s/%s", len ? " " : "", node, a,
+			             np_size_format(np_node_bytes_get(w->resident, w->nresident,
+			                                              (unsigned)node),
+			                            b, sizeof(b)));
 		if (len + (size_t)n + 1 > cap) {
 			char *ns;
 

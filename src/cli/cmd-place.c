@@ -108,15 +108,6 @@ static int parse(int argc, char **argv, struct place_opts *o)
 	return 0;
 }
 
-static uint64_t bytes_total(const struct np_node_bytes *a, int n)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < n; i++)
-		sum += a[i].bytes;
-	return sum;
-}
-
 static json_t *node_bytes_json(const struct np_node_bytes *a, int n)
 {
 	json_t *arr = json_array();
@@ -177,7 +168,8 @@ static void migration_text(const struct np_migration *m, const struct np_target 
 
 	if (m->to_move == 0) {
 		printf("migrate: 0 pages to move (%s already on node%s %s)\n",
-		       np_size_format(bytes_total(t->resident, t->nresident), a, sizeof(a)),
+		       np_size_format(np_node_bytes_sum(t->resident, (unsigned)t->nresident), a,
+		                      sizeof(a)),
 		       hwloc_bitmap_weight(target) > 1 ? "s" : "", nodes ? nodes : "?");
 	} else if (dry_run) {
 		printf("migrate: would move %" PRIu64 " pages (%s) to node%s %s\n",

@@ -209,23 +209,6 @@ static int target_memory(const struct stat_target *t, struct np_node_bytes **ret
 	return n < 0 ? -1 : n;
 }
 
-static uint64_t bytes_on(const struct np_node_bytes *a, unsigned n, unsigned node)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (a[i].node == node)
-			return a[i].bytes;
-	return 0;
-}
-
-static uint64_t bytes_sum(const struct np_node_bytes *a, unsigned n)
-{
-	uint64_t s = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		s += a[i].bytes;
-	return s;
-}
-
 /* One table: counters since boot (prev NULL) or since prev, and the target's memory. */
 static void print_text(const struct np_numastat *s, const struct np_numastat *prev, unsigned n,
                        unsigned interval, const struct stat_target *t,
@@ -273,14 +256,15 @@ static void print_text(const struct np_numastat *s, const struct np_numastat *pr
 	printf("\nMiB of %s\n", t->what);
 	printf("%-*s", lw, "resident");
 	for (unsigned i = 0; i < n; i++)
-		printf(" %*.2f", w, (double)bytes_on(res, nres, s[i].node) / MIB);
-	printf(" %*.2f\n", w, (double)bytes_sum(res, nres) / MIB);
+		printf(" %*.2f", w, (double)np_node_bytes_get(res, nres, s[i].node) / MIB);
+	printf(" %*.2f\n", w, (double)np_node_bytes_sum(res, nres) / MIB);
 	if (!t->name)
 		return;
 	printf("%-*s", lw, "claimed");
 	for (unsigned i = 0; i < n; i++)
-		printf(" %*.2f", w, (double)bytes_on(t->claimed, t->nclaimed, s[i].node) / MIB);
-	printf(" %*.2f\n", w, (double)bytes_sum(t->claimed, t->nclaimed) / MIB);
+		printf(" %*.2f", w,
+		       (double)np_node_bytes_get(t->claimed, t->nclaimed, s[i].node) / MIB);
+	printf(" %*.2f\n", w, (double)np_node_bytes_sum(t->claimed, t->nclaimed) / MIB);
 }
 
 static json_t *stat_json(const struct np_numastat *s, unsigned n, const struct stat_target *t,
@@ -309,17 +293,17 @@ static json_t *stat_json(const struct np_numastat *s, unsigned n, const struct s
 	mem = json_array();
 	for (unsigned i = 0; i < n; i++) {
 		json_t *o = json_pack("{s:i,s:I}", "node", (int)s[i].node, "resident_bytes",
-		                      (json_int_t)bytes_on(res, nres, s[i].node));
+		                      (json_int_t)np_node_bytes_get(res, nres, s[i].node));
 
 		if (t->name)
-			json_object_set_new(
-			    o, "claimed_bytes",
-			    json_integer((json_int_t)bytes_on(t->claimed, t->nclaimed, s[i].node)));
+			json_object_set_new(o, "claimed_bytes",
+			                    json_integer((json_int_t)np_node_bytes_get(
+			                        t->claimed, t->nclaimed, s[i].node)));
 		json_array_append_new(mem, o);
 	}
 	proc = json_pack("{s:i,s:o,s:o,s:I}", "pid", (int)t->pid, "name",
 	                 t->name ? json_string(t->name) : json_null(), "memory", mem,
-	                 "resident_bytes", (json_int_t)bytes_sum(res, nres));
+	                 "resident_bytes", (json_int_t)np_node_bytes_sum(res, nres));
 	json_object_set_new(root, "process", proc);
 	return root;
 }
@@ -334,7 +318,7 @@ static int one_round(const struct stat_opts *o, const np_host *h, const struct s
 
 	n = np_numastat_read(o->root, np_host_nodeset(h), &s);
 	if (n < 0) {
-		const char *why = np_host_last_error();
+		const char *why = np_last_error();
 
 		cli_error("%s", *why ? why : strerror(-n));
 		return EXIT_FAIL;

@@ -1,4 +1,4 @@
-/* error.c - the per-thread text behind np_host_last_error(). */
+/* error.c - the per-thread text behind np_last_error(), shared by every layer. */
 #include "internal.h"
 
 #include <stdarg.h>
@@ -20,7 +20,7 @@ void np__clear_error(void)
 	last_error[0] = '\0';
 }
 
-const char *np_host_last_error(void)
+const char *np_last_error(void)
 {
 	return last_error;
 }

@@ -58,7 +58,7 @@ struct np__build_extra {
 int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
 		   const struct np__build_extra *extra, np_host **ret_host);
 
-/* Record the text np_host_last_error() returns (printf-like). Thread-local. */
+/* Record the text np_last_error() returns (printf-like). Thread-local. */
 void np__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void np__clear_error(void);
 
@@ -76,7 +76,7 @@ int np__xml_check_syntax(const char *path, char *text, size_t *len);
 
 /*
  * Why a kernel-file parser failed: a static text and the 1-based line it concerns (0: the text
- * as a whole). The loaders turn it into np_host_last_error().
+ * as a whole). The loaders turn it into np_last_error().
  */
 struct np__parse_error {
 	const char *what;
@@ -197,5 +197,53 @@ int np__host_load_objects(const struct np_source *src, np_host **ret_host);
 
 /* The NP_HOST_FAST loader: node-level facts straight from sysfs below `root_path`. */
 int np__host_load_fast(const char *root_path, unsigned flags, np_host **ret_host);
+
+/* ---- The ledger's seam: what it stores (ledger/) and what it is told of processes (live/) ---- */
+
+/* What became of the process of a ledger row, as a probe sees it. */
+enum np__liveness {
+	NP__ALIVE = 0,  /* still the workload, or no evidence either way: the claim stays */
+	NP__EXITED,     /* gone, or a zombie (its memory is given back) */
+	NP__PID_REUSED, /* the pid names another process now (another start time) */
+};
+
+/*
+ * How the ledger learns about the processes behind its rows. The ledger stores and does not
+ * probe: np_ledger_open() (live/ledger-probe.c) gives it one that reads /proc below the
+ * options' proc_root; the unit tests give it a table, and need no /proc at all.
+ */
+struct np__ledger_probe {
+	/* enum np__liveness of the process (pid, start_time), or -ENOMEM (nothing decided) */
+	int (*liveness)(void *arg, pid_t pid, uint64_t start_time);
+	/*
+	 * Memory of `pid` resident per node: the count and *ret_nodes (sorted by node, free()),
+	 * -ENOENT or -ESRCH when the process is gone, -ENOMEM; any other error counts nothing
+	 * as resident.
+	 */
+	int (*resident)(void *arg, pid_t pid, struct np_node_bytes **ret_nodes);
+	/*
+	 * Whether the caller may drop `pid`'s claim: 0; -EPERM with *ret_uid its owner
+	 * ((uid_t)-1 when unknown); -ENOENT gone; -ENOMEM (as np__proc_may_manage()).
+	 */
+	int (*may_manage)(void *arg, pid_t pid, uid_t *ret_uid);
+	void (*release)(void *arg); /* by np_ledger_close(); NULL: nothing to release */
+	void *arg;
+};
+
+/*
+ * np_ledger_open() with the probe given (copied). On success the ledger owns probe->arg and
+ * np_ledger_close() releases it; on failure the caller still does. -EINVAL when a callback
+ * other than release is NULL.
+ */
+int np__ledger_open(const char *dir, const struct np_ledger_opts *opts,
+		    const struct np__ledger_probe *probe, np_ledger **ret_ledger);
+
+/*
+ * The checks an XML file passes before hwloc reads it (hwloc 2.9 crashes on some malformed
+ * files; host-hwloc.c). 0 with *ret_text (the checked, normalised bytes for
+ * hwloc_topology_set_xmlbuffer(), *ret_len of them and a final '\0'; free() it), or -errno
+ * with the error recorded.
+ */
+int np__xml_check(const char *path, char **ret_text, size_t *ret_len);
 
 #endif /* NUMAPLACE_INTERNAL_H */

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0)
 		fuzz_check_host(h);
 	else
-		FUZZ_CHECK(h == NULL && *np_host_last_error() != '\0');
+		FUZZ_CHECK(h == NULL && *np_last_error() != '\0');
 	np_host_free(h);
 out:
 	free(s);

@@ -37,7 +37,7 @@ static np_host *load(enum np_source_kind kind, const char *arg, unsigned flags)
 	np_host *h = NULL;
 
 	if (np_host_load(&src, &h) != 0)
-		fail_msg("np_host_load(%s, %#x): %s", arg, flags, np_host_last_error());
+		fail_msg("np_host_load(%s, %#x): %s", arg, flags, np_last_error());
 	return h;
 }
 
@@ -50,10 +50,10 @@ static void assert_load_fails(enum np_source_kind kind, const char *arg, unsigne
 
 	if (r != expected)
 		fail_msg("np_host_load(%s, %#x) = %d, expected %d (%s)", arg, flags, r, expected,
-		         np_host_last_error());
+		         np_last_error());
 	assert_ptr_equal(h, (np_host *)0x1);
-	if (!strstr(np_host_last_error(), message_part))
-		fail_msg("error \"%s\" does not name \"%s\"", np_host_last_error(), message_part);
+	if (!strstr(np_last_error(), message_part))
+		fail_msg("error \"%s\" does not name \"%s\"", np_last_error(), message_part);
 }
 
 static void assert_cpus(hwloc_const_bitmap_t set, const char *expected)

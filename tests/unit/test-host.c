@@ -42,9 +42,9 @@ static np_host *load(enum np_source_kind kind, const char *arg, unsigned flags)
 
 	if (r != 0)
 		fail_msg("np_host_load(%d, %s, %#x) = %d: %s", (int)kind, arg ? arg : "NULL", flags,
-		         r, np_host_last_error());
+		         r, np_last_error());
 	assert_non_null(h);
-	assert_string_equal(np_host_last_error(), "");
+	assert_string_equal(np_last_error(), "");
 	return h;
 }
 
@@ -531,10 +531,10 @@ static void assert_load_fails(enum np_source_kind kind, const char *arg, unsigne
 
 	if (r != expected)
 		fail_msg("np_host_load(%d, %s, %#x) = %d, expected %d (%s)", (int)kind,
-		         arg ? arg : "NULL", flags, r, expected, np_host_last_error());
+		         arg ? arg : "NULL", flags, r, expected, np_last_error());
 	assert_ptr_equal(h, (np_host *)0x1); /* untouched */
-	if (message_part && !strstr(np_host_last_error(), message_part))
-		fail_msg("error \"%s\" does not name \"%s\"", np_host_last_error(), message_part);
+	if (message_part && !strstr(np_last_error(), message_part))
+		fail_msg("error \"%s\" does not name \"%s\"", np_last_error(), message_part);
 }
 
 static void test_bad_sources(void **state)

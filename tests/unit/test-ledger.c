@@ -118,7 +118,7 @@ static int open_err(const char *dir, unsigned flags)
 	o.flags = flags;
 	r = np_ledger_open(dir, &o, &l);
 	assert_ptr_equal(l, (np_ledger *)0x1); /* untouched on failure */
-	assert_true(*np_ledger_last_error() != '\0');
+	assert_true(*np_last_error() != '\0');
 	return r;
 }
 
@@ -243,7 +243,7 @@ static void test_unknown_version(void **state)
 	set_pragma("PRAGMA user_version=3");
 	before = slurp(dbpath, &n1);
 	assert_int_equal(open_err(sdir, 0), -EPROTO);
-	assert_non_null(strstr(np_ledger_last_error(), "schema version 3"));
+	assert_non_null(strstr(np_last_error(), "schema version 3"));
 	after = slurp(dbpath, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
@@ -396,7 +396,12 @@ static void test_corrupt_db(void **state)
 	assert_int_equal(write(fd, garbage, sizeof(garbage)), (ssize_t)sizeof(garbage));
 	close(fd);
 	assert_int_equal(open_err(sdir, 0), -EBADMSG);
-	assert_non_null(strstr(np_ledger_last_error(), "untouched"));
+	assert_non_null(strstr(np_last_error(), "untouched"));
+	/* what is wrong with the file, not SQLite's "not an error" of the rollback since */
+	assert_non_null(
+	    strstr(np_last_error(),
+	           "is not a numaplace ledger: not an SQLite database (left untouched)"));
+	assert_null(strstr(np_last_error(), "not an error"));
 	after = slurp(dbpath, &n);
 	assert_int_equal(n, sizeof(garbage));
 	assert_memory_equal(after, garbage, n);
@@ -405,6 +410,40 @@ static void test_corrupt_db(void **state)
 	assert_int_equal(stat(path, &st), -1);
 	snprintf(path, sizeof(path), "%s-journal", dbpath);
 	assert_int_equal(stat(path, &st), -1);
+}
+
+/* An SQLite database whose first page (the schema's) is damaged: corrupt, not another format. */
+static void test_corrupt_sqlite(void **state)
+{
+	char *before, *after;
+	size_t n, m;
+	sqlite3 *db;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(mkdir(sdir, 0700), 0);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(chmod(dbpath, 0600), 0);
+	/* the b-tree page header of page 1, right after the 100-byte file header */
+	f = fopen(dbpath, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 100, SEEK_SET), 0);
+	assert_int_equal(fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, f), 8);
+	fclose(f);
+	before = slurp(dbpath, &n);
+	assert_int_equal(open_err(sdir, 0), -EBADMSG);
+	assert_non_null(
+	    strstr(np_last_error(),
+	           "is not a numaplace ledger: a corrupt SQLite database (left untouched)"));
+	after = slurp(dbpath, &m);
+	assert_int_equal(m, n);
+	assert_memory_equal(after, before, n);
+	free(before);
+	free(after);
 }
 
 static void test_permissions(void **state)
@@ -418,7 +457,7 @@ static void test_permissions(void **state)
 	assert_int_equal(mkdir(sdir, 0700), 0);
 	assert_int_equal(chmod(sdir, 0770), 0);
 	assert_int_equal(open_err(sdir, 0), -EACCES);
-	assert_non_null(strstr(np_ledger_last_error(), "writable by group or others"));
+	assert_non_null(strstr(np_last_error(), "writable by group or others"));
 	assert_int_equal(chmod(sdir, 0702), 0);
 	assert_int_equal(open_err(sdir, 0), -EACCES);
 	assert_int_equal(chmod(sdir, 0700), 0);
@@ -458,7 +497,7 @@ static void test_permissions(void **state)
 	assert_non_null(nobody);
 	assert_int_equal(chown(dbpath, nobody->pw_uid, nobody->pw_gid), 0);
 	assert_int_equal(open_err(sdir, 0), -EPERM);
-	assert_non_null(strstr(np_ledger_last_error(), "owned by uid"));
+	assert_non_null(strstr(np_last_error(), "owned by uid"));
 	assert_int_equal(chown(dbpath, 0, 0), 0);
 	assert_int_equal(chown(sdir, nobody->pw_uid, nobody->pw_gid), 0);
 	assert_int_equal(open_err(sdir, 0), -EPERM);
@@ -496,7 +535,7 @@ static int forget_as_nobody(uid_t uid, gid_t gid)
 	    np_ledger_commit(l) < 0)
 		return 3;
 	r = np_ledger_forget(l, "roots", 0);
-	if (r != -EPERM || !strstr(np_ledger_last_error(), "belongs to uid 0: only root"))
+	if (r != -EPERM || !strstr(np_last_error(), "belongs to uid 0: only root"))
 		return 4;
 	if (np_ledger_forget(l, NULL, 3000) != -EPERM)
 		return 5;
@@ -961,6 +1000,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_db, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_sqlite, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_insert_list_forget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forget_foreign, setup, teardown),

@@ -101,7 +101,7 @@ static void test_read_fixture(void **state)
 	sysfs_root("sparse", root, sizeof(root));
 	assert_int_equal(hwloc_bitmap_list_sscanf(nodes, "0-1,4-5"), 0);
 	if (np_numastat_read(root, nodes, &s) != 4)
-		fail_msg("%s", np_host_last_error());
+		fail_msg("%s", np_last_error());
 	assert_int_equal(s[0].node, 0);
 	assert_int_equal(s[0].numa_hit, 262144); /* (4 GiB - 3 GiB) / 4 KiB + 100 x node id */
 	assert_int_equal(s[0].numa_miss, 0);
@@ -137,7 +137,7 @@ static void test_read_errors(void **state)
 	hwloc_bitmap_set(nodes, 2);
 	assert_int_equal(np_numastat_read(root, nodes, &s), -ENOENT);
 	assert_non_null(
-	    strstr(np_host_last_error(),
+	    strstr(np_last_error(),
 	           "sysfs/sparse/sys/devices/system/node/node2/numastat': No such file"));
 	assert_int_equal(np_numastat_read("/nonexistent-root", nodes, &s), -ENOENT);
 	assert_ptr_equal(s, (void *)&s); /* untouched */
@@ -163,7 +163,7 @@ static void test_read_bad_file(void **state)
 	fclose(f);
 	hwloc_bitmap_only(nodes, 3);
 	assert_int_equal(np_numastat_read(dir, nodes, &s), -EBADMSG);
-	assert_non_null(strstr(np_host_last_error(), "node3/numastat' line 2: malformed value"));
+	assert_non_null(strstr(np_last_error(), "node3/numastat' line 2: malformed value"));
 	assert_null(s);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);

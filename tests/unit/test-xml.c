@@ -46,14 +46,14 @@ static void assert_refused(const char *text, const char *message)
 
 	if (r != -EBADMSG)
 		fail_msg("accepted: %s", text);
-	if (strcmp(np_host_last_error(), message) != 0)
-		fail_msg("error \"%s\", expected \"%s\"", np_host_last_error(), message);
+	if (strcmp(np_last_error(), message) != 0)
+		fail_msg("error \"%s\", expected \"%s\"", np_last_error(), message);
 }
 
 static void assert_accepted(const char *text)
 {
 	if (check(text, strlen(text), NULL, NULL) != 0)
-		fail_msg("refused (%s): %s", np_host_last_error(), text);
+		fail_msg("refused (%s): %s", np_last_error(), text);
 }
 
 static void test_refused(void **state)
@@ -151,7 +151,7 @@ static void test_nul(void **state)
 
 	(void)state;
 	assert_int_equal(check(text, sizeof(text) - 1, NULL, NULL), -EBADMSG);
-	assert_string_equal(np_host_last_error(),
+	assert_string_equal(np_last_error(),
 	                    "cannot parse 't.xml' line 5: not an hwloc XML topology: a NUL byte");
 }
 
@@ -204,7 +204,7 @@ static void test_load(void **state)
 	assert_int_equal(np_host_load(&src, &a), 0);
 	snprintf(path, sizeof(path), "%s/xml/synthetic-2n-crlf.xml", FIXTURES);
 	if (np_host_load(&src, &b) != 0)
-		fail_msg("%s", np_host_last_error());
+		fail_msg("%s", np_last_error());
 	assert_int_equal(np_host_nnodes(a), np_host_nnodes(b));
 	assert_int_equal(np_host_ncpus(a), np_host_ncpus(b));
 	for (unsigned i = 0; i < np_host_nnodes(a); i++) {
@@ -220,15 +220,14 @@ static void test_load(void **state)
 	snprintf(path, sizeof(path), "%s/bad/malformed.xml", FIXTURES);
 	assert_int_equal(np_host_load(&src, &b), -EBADMSG);
 	assert_ptr_equal(b, (np_host *)0x1);
-	assert_non_null(strstr(np_host_last_error(), "/bad/malformed.xml' line 9: not an hwloc XML "
-	                                             "topology: the file ends inside the tag "
-	                                             "<object>"));
+	assert_non_null(strstr(np_last_error(), "/bad/malformed.xml' line 9: not an hwloc XML "
+	                                        "topology: the file ends inside the tag "
+	                                        "<object>"));
 	snprintf(path, sizeof(path), "%s/bad/duplicate-attribute.xml", FIXTURES);
 	assert_int_equal(np_host_load(&src, &b), -EBADMSG);
-	assert_non_null(strstr(np_host_last_error(),
-	                       "/bad/duplicate-attribute.xml' line 10: not an "
-	                       "hwloc XML topology: attribute gp_index given "
-	                       "twice"));
+	assert_non_null(strstr(np_last_error(), "/bad/duplicate-attribute.xml' line 10: not an "
+	                                        "hwloc XML topology: attribute gp_index given "
+	                                        "twice"));
 }
 
 int main(void)

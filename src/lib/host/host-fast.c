@@ -9,7 +9,7 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <numaif.h>
+#include <linux/mempolicy.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>

@@ -584,3 +584,8 @@ int np_host_load(const struct np_source *src, np_host **ret_host)
 		return load_hwloc_sysfs(src, ret_host);
 	return np__host_load_objects(src, ret_host);
 }
+
+int np__xml_check(const char *path, char **ret_text, size_t *ret_len)
+{
+	return xml_check(path, ret_text, ret_len);
+}

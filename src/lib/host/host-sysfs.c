@@ -723,7 +723,7 @@ int np__sysfs_host_build(const struct np__root *root, unsigned flags,
 	if (r == 0)
 		r = kept_build(root, &n, extra, ret_host);
 out:
-	if (r == -E2BIG && !*np_host_last_error())
+	if (r == -E2BIG && !*np_last_error())
 		np__set_error("cannot load '%s': more than the limit of %u CPUs", root->path,
 		              NP_HOST_MAX_PUS);
 	for (unsigned i = 0; i < n.nids && n.specs; i++)

@@ -175,13 +175,13 @@ int np_target_read(struct np_target *target)
 	return r;
 }
 
-/* Sum of a per-node list, and of its part on nodes outside `nodes` (NULL: none). */
+/* The part of a per-node list on nodes outside `nodes`. */
 static uint64_t bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset_t nodes)
 {
 	uint64_t sum = 0;
 
 	for (int i = 0; i < n; i++)
-		if (!nodes || !hwloc_bitmap_isset(nodes, a[i].node))
+		if (!hwloc_bitmap_isset(nodes, a[i].node))
 			sum += a[i].bytes;
 	return sum;
 }
@@ -212,11 +212,9 @@ static int give_back(const np_host *h, np_load *load, const struct np_target *t,
 	}
 	for (unsigned k = 0; own && k < own->nclaimed; k++) {
 		int idx = np_host_node_idx(h, own->claimed[k].node);
-		uint64_t resident = 0;
+		uint64_t resident =
+		    np_node_bytes_get(res, (unsigned)t->nresident, own->claimed[k].node);
 
-		for (int i = 0; i < t->nresident; i++)
-			if (res[i].node == own->claimed[k].node)
-				resident = res[i].bytes;
 		if (idx >= 0 && own->claimed[k].bytes > resident)
 			c.bytes[idx] += own->claimed[k].bytes - resident;
 	}
@@ -360,7 +358,7 @@ static void measure(struct step *s)
 
 	s->ret->memory_bytes = s->req->request.memory_bytes;
 	if ((s->req->flags & NP_PLACE_MEASURE_MEMORY) && t->kind == NP_TARGET_PID)
-		s->ret->memory_bytes = bytes_off(t->resident, t->nresident, NULL);
+		s->ret->memory_bytes = np_node_bytes_sum(t->resident, (unsigned)t->nresident);
 	s->ret->vcpus = s->req->request.vcpus;
 	if (s->ret->vcpus)
 		return;

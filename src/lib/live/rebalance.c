@@ -99,23 +99,6 @@ static double over(double util, double limit)
 	return util > limit ? util - limit : 0;
 }
 
-static uint64_t bytes_on(const struct np_node_bytes *a, unsigned n, unsigned node)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (a[i].node == node)
-			return a[i].bytes;
-	return 0;
-}
-
-static uint64_t sum_bytes(const struct np_node_bytes *a, unsigned n)
-{
-	uint64_t s = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		s += a[i].bytes;
-	return s;
-}
-
 /*
  * The load a move of workload `self` is searched on: the base (the kernel's free memory), minus
  * what the other workloads' claims still reserve (claimed minus resident, per node, as
@@ -147,7 +130,8 @@ static int load_for(const np_host *h, const np_load *base, const struct np_rebal
 			continue;
 		for (unsigned i = 0; i < o->nclaimed; i++) {
 			int idx = np_host_node_idx(h, o->claimed[i].node);
-			uint64_t res = bytes_on(o->resident, o->nresident, o->claimed[i].node);
+			uint64_t res =
+			    np_node_bytes_get(o->resident, o->nresident, o->claimed[i].node);
 
 			if (idx >= 0 && o->claimed[i].bytes > res)
 				owed[idx] += o->claimed[i].bytes - res;
@@ -205,7 +189,8 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
                  const struct np_rebalance_params *p, struct judged *j)
 {
 	const struct np_rebalance_workload *w = &ws[self];
-	uint64_t total = sum_bytes(w->resident, w->nresident), off = 0, need, best_there = 0;
+	uint64_t total = np_node_bytes_sum(w->resident, w->nresident), off = 0, need,
+	         best_there = 0;
 	unsigned ncpus, best = 0;
 	double cur_busy, util, remote, cost, best_cost = 0, *excl = NULL;
 	struct np_search_opts so;
@@ -260,7 +245,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	r = load_for(h, load, ws, n, self, &l);
 	if (r < 0)
 		goto out;
-	need = sum_bytes(w->claimed, w->nclaimed);
+	need = np_node_bytes_sum(w->claimed, w->nclaimed);
 	np_request_init(&req);
 	req.memory_bytes = need > total ? need : total;
 	req.vcpus = w->vcpus ? w->vcpus : 1;

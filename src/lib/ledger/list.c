@@ -1,0 +1,162 @@
+/*
+ * list.c - the workloads read back from the ledger: np_ledger_list() and the np_workload
+ * lifecycle.
+ */
+#include "ledger.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+void np_workload_init(struct np_workload *w)
+{
+	memset(w, 0, sizeof(*w));
+}
+
+void np_workload_release(struct np_workload *w)
+{
+	if (!w)
+		return;
+	free(w->name);
+	hwloc_bitmap_free(w->nodes);
+	hwloc_bitmap_free(w->cpus);
+	free(w->claimed);
+	free(w->resident);
+	free(w->strategy);
+	free(w->policy);
+	free(w->cmdline);
+	free(w->end_reason);
+	memset(w, 0, sizeof(*w));
+}
+
+void np_workloads_free(struct np_workload *list, unsigned n)
+{
+	if (!list)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		np_workload_release(&list[i]);
+	free(list);
+}
+
+/* Fill one workload from a row of the list query. */
+static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct np_workload *w)
+{
+	const char *nodes = (const char *)sqlite3_column_text(st, 3);
+	const char *cpus = (const char *)sqlite3_column_text(st, 4);
+	const char *claimed = (const char *)sqlite3_column_text(st, 5);
+	int n;
+
+	w->name = np__column_dup(st, 0);
+	w->pid = (pid_t)sqlite3_column_int64(st, 1);
+	w->start_time = (uint64_t)sqlite3_column_int64(st, 2);
+	w->nodes = hwloc_bitmap_alloc();
+	w->cpus = hwloc_bitmap_alloc();
+	w->vcpus = (unsigned)sqlite3_column_int64(st, 6);
+	w->strategy = np__column_dup(st, 7);
+	w->policy = np__column_dup(st, 8);
+	w->created = sqlite3_column_int64(st, 9);
+	w->cmdline = np__column_dup(st, 10);
+	w->ended = sqlite3_column_int64(st, 11);
+	if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+		w->end_reason = np__column_dup(st, 12);
+		if (!w->end_reason)
+			return -ENOMEM;
+	}
+	if (!w->name || !w->nodes || !w->cpus || !w->strategy || !w->policy || !w->cmdline)
+		return -ENOMEM;
+	if (!nodes || !cpus || !claimed ||
+	    (*nodes && hwloc_bitmap_list_sscanf(w->nodes, nodes) < 0) ||
+	    (*cpus && hwloc_bitmap_list_sscanf(w->cpus, cpus) < 0))
+		return np__ledger_fail(l, SQLITE_CORRUPT, "node or CPU list");
+	n = np__claimed_parse(claimed, &w->claimed);
+	if (n < 0)
+		return n == -ENOMEM ? n : np__ledger_fail(l, SQLITE_CORRUPT, "claimed");
+	w->nclaimed = (unsigned)n;
+	w->moves = (unsigned)sqlite3_column_int64(st, 13);
+	w->last_move = sqlite3_column_int64(st, 14);
+	if ((flags & NP_LEDGER_LIST_RESIDENT) && !w->ended) {
+		struct np_node_bytes *res = NULL;
+		int nres = l->probe.resident(l->probe.arg, w->pid, &res);
+
+		if (nres == -ENOMEM)
+			return nres;
+		if (nres > 0) {
+			w->resident = res;
+			w->nresident = (unsigned)nres;
+		} else {
+			free(res);
+		}
+	}
+	return 0;
+}
+
+struct list_arg {
+	unsigned flags;
+	struct np_workload *list;
+	unsigned n;
+};
+
+static int do_list(np_ledger *l, void *arg)
+{
+	struct list_arg *a = arg;
+	sqlite3_stmt *st = NULL;
+	unsigned cap = 0;
+	int r, rc;
+
+#define LIST_COLUMNS                                                                               \
+	"SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy, policy, created,"    \
+	" cmdline, ended, end_reason,"                                                             \
+	" (SELECT count(*) FROM move m WHERE m.workload = workload.id),"                           \
+	" (SELECT max(time) FROM move m WHERE m.workload = workload.id) FROM workload"
+	r = np__ledger_prepare(l,
+	                       (a->flags & NP_LEDGER_LIST_ALL)
+	                           ? LIST_COLUMNS " ORDER BY ended IS NOT NULL, created, id"
+	                           : LIST_COLUMNS " WHERE ended IS NULL ORDER BY created, id",
+	                       &st);
+#undef LIST_COLUMNS
+	if (r < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct np_workload *nl = np__ledger_grow(a->list, a->n, &cap, sizeof(*nl), 8);
+
+		if (!nl) {
+			r = -ENOMEM;
+			goto out;
+		}
+		a->list = nl;
+		np_workload_init(&a->list[a->n]);
+		a->n++;
+		r = read_workload(l, st, a->flags, &a->list[a->n - 1]);
+		if (r < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = np__ledger_fail(l, rc, "read workloads");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int np_ledger_list(np_ledger *l, unsigned flags, struct np_workload **ret_list)
+{
+	struct list_arg a = {flags, NULL, 0};
+	int r;
+
+	if (!l || !ret_list)
+		return -EINVAL;
+	r = np__ledger_with_tx(l, do_list, &a);
+	if (r < 0) {
+		np_workloads_free(a.list, a.n);
+		return r;
+	}
+	if (a.n > INT_MAX) {
+		np_workloads_free(a.list, a.n);
+		return -ERANGE;
+	}
+	*ret_list = a.list;
+	return (int)a.n;
+}
