@@ -525,17 +525,22 @@ static int load_xml(const char *path, np_devices *d)
 {
 	hwloc_topology_t topo = NULL;
 	hwloc_obj_t obj = NULL;
+	char *xml = NULL;
+	size_t xml_len = 0;
 	int r;
 
-	r = np__xml_check(path);
+	r = np__xml_check(path, &xml, &xml_len);
 	if (r < 0)
 		return r;
-	if (hwloc_topology_init(&topo) < 0)
+	if (hwloc_topology_init(&topo) < 0) {
+		free(xml);
 		return -ENOMEM;
+	}
 	hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_ALL);
 	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_BRIDGE, HWLOC_TYPE_FILTER_KEEP_NONE);
 	hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
-	if (hwloc_topology_set_xml(topo, path) < 0 || hwloc_topology_load(topo) < 0) {
+	if (hwloc_topology_set_xmlbuffer(topo, xml, (int)xml_len + 1) < 0 ||
+	    hwloc_topology_load(topo) < 0) {
 		np__set_error("cannot parse '%s': not an hwloc XML topology", path);
 		r = -EBADMSG;
 		goto out;
@@ -557,6 +562,7 @@ static int load_xml(const char *path, np_devices *d)
 			r = dev_name(e, obj->name);
 	}
 out:
+	free(xml);
 	hwloc_topology_destroy(topo);
 	return r;
 }
