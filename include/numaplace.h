@@ -238,6 +238,140 @@ int np_host_reserve(np_host *host, hwloc_const_cpuset_t cpus);
 hwloc_const_cpuset_t np_host_reserved_cpuset(const np_host *host);
 
 /* ------------------------------------------------------------------------------------------ */
+/* I/O devices and the nodes they are attached to (docs/devices.md)                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/** What a device is, from its PCI class. */
+enum np_device_kind {
+	NP_DEVICE_OTHER = 0,
+	NP_DEVICE_NETWORK,     /**< class 0x02 (Ethernet and others) */
+	NP_DEVICE_STORAGE,     /**< class 0x01 (NVMe, SATA, SCSI, RAID, virtio-blk) */
+	NP_DEVICE_GPU,         /**< class 0x03 (VGA, 3D controllers) */
+	NP_DEVICE_RDMA,        /**< class 0x0207 (InfiniBand) or a device with an RDMA name */
+	NP_DEVICE_ACCELERATOR, /**< class 0x12 (processing accelerators) */
+	NP_DEVICE_KIND_COUNT_
+};
+
+/** "other", "network", "storage", "gpu", "rdma", "accelerator"; NULL for an unknown value. */
+const char *np_device_kind_name(enum np_device_kind kind);
+
+/** One PCI device. Owned by its np_devices; valid until np_devices_free(). */
+struct np_device {
+	char address[16];               /**< PCI address, "0000:09:02.0" */
+	uint32_t pci_class;             /**< 24-bit class code (0x020000: Ethernet); on XML
+					     sources the programming interface byte is 0 */
+	uint16_t vendor;                /**< PCI vendor id (0: unknown) */
+	uint16_t device;                /**< PCI device id (0: unknown) */
+	enum np_device_kind kind;
+	int node;                       /**< kernel NUMA node id, or -1: unattached (the
+					     firmware or the source gives no node) */
+	hwloc_const_cpuset_t local_cpus; /**< CPUs the kernel or hwloc says are local (empty:
+					      unknown) */
+	const char *description;        /**< "vendor device" from pci.ids (NP_DEVICES_DESCRIBE),
+					     or NULL */
+	unsigned nnames;
+	const char *const *names;       /**< names users know it by: interfaces ("eth1"), block
+					     devices ("nvme0n1"), DRM cards ("card0"), RDMA devices
+					     ("mlx5_0"), hwloc OS devices ("cuda0"), GPU index
+					     ("gpu0") */
+};
+
+typedef struct np_devices np_devices;
+
+/** Flags for np_devices_load(). */
+enum np_devices_flags {
+	/** Fill np_device.description from pci.ids (libpci): costs a read of pci.ids. */
+	NP_DEVICES_DESCRIBE = 1u << 0,
+};
+
+/**
+ * Read the PCI devices of a host source (bridges left out), sorted by address: sysfs below
+ * the root for NP_SOURCE_LIVE and NP_SOURCE_SYSFS (sys/bus/pci/devices, sys/class/...), the
+ * I/O objects of an hwloc XML file, nothing for a synthetic description (0 devices). A
+ * source without PCI devices gives an empty list, not an error. src->flags is ignored.
+ * Returns 0 and *ret_devices (np_devices_free()), or -EINVAL (bad source or flags), -ENOENT
+ * (root or file missing), -EBADMSG (an unreadable file; np_host_last_error() says which),
+ * -ENOMEM.
+ */
+int np_devices_load(const struct np_source *src, unsigned flags, np_devices **ret_devices);
+void np_devices_free(np_devices *devices);
+unsigned np_devices_count(const np_devices *devices);
+/** Device `idx` (by address order), or NULL when out of range. */
+const struct np_device *np_devices_get(const np_devices *devices, unsigned idx);
+
+/**
+ * The device `text` names: a PCI address ("0000:09:02.0", or "09:02.0" in any domain), one of
+ * its names ("eth1"), a /dev path (the name after its last '/': "/dev/nvme0n1",
+ * "/dev/dri/card0"), or a GPU index ("gpu1" or "1"). Returns 0 and *ret_device; -ENOENT no
+ * such device; -ENOTUNIQ the text names two devices (*ret_device is the first); -EINVAL.
+ */
+int np_devices_find(const np_devices *devices, const char *text,
+                    const struct np_device **ret_device);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Memory kinds, tiers and what the firmware says memory costs (docs/devices.md)                */
+/* ------------------------------------------------------------------------------------------ */
+
+enum np_memory_kind {
+	NP_MEMORY_UNKNOWN = 0, /**< a node without CPUs nothing describes */
+	NP_MEMORY_DRAM,        /**< a node with CPUs, or hwloc's DRAM subtype */
+	NP_MEMORY_HBM,         /**< hwloc's MCDRAM or HBM subtype */
+	NP_MEMORY_FAR,         /**< CXL, NVM or other far memory: a node without CPUs in a slower
+				    tier, slower by HMAT than its initiator's own, or so named */
+	NP_MEMORY_GPU,         /**< GPU memory (hwloc's GPUMemory subtype) */
+	NP_MEMORY_KIND_COUNT_
+};
+
+/** "unknown", "dram", "hbm", "far", "gpu"; NULL for an unknown value. */
+const char *np_memory_kind_name(enum np_memory_kind kind);
+/** Parse a kind name; -EINVAL if unknown. */
+int np_memory_kind_parse(const char *name, enum np_memory_kind *ret_kind);
+
+/** What one initiator sees of a node's memory (HMAT; 0: not given). */
+struct np_memory_access {
+	int initiator;            /**< kernel node id of the initiator; -1 when the source names
+				       CPUs that are not one node's */
+	uint64_t read_bandwidth;  /**< MB/s */
+	uint64_t write_bandwidth; /**< MB/s */
+	uint64_t read_latency;    /**< ns */
+	uint64_t write_latency;   /**< ns */
+};
+
+/** A node's memory. Owned by its np_memory. */
+struct np_memory_node {
+	unsigned node; /**< kernel node id */
+	enum np_memory_kind kind;
+	int tier;      /**< the kernel's memory tier (memory_tierN), -1 when unknown */
+	unsigned naccess;
+	/** sysfs: the best initiators of node/nodeN/access0 (each with the same figures);
+	 *  XML: every initiator hwloc's bandwidth and latency attributes name */
+	const struct np_memory_access *access;
+};
+
+typedef struct np_memory np_memory;
+
+/**
+ * Read the kind, tier and access figures of every node of `host`, which was loaded from
+ * `src`: sysfs below the root for NP_SOURCE_LIVE and NP_SOURCE_SYSFS, hwloc's subtypes and
+ * memory attributes for NP_SOURCE_XML (from the host's own topology), kinds alone otherwise.
+ * Returns 0 and *ret_memory (np_memory_free()), or -EINVAL, -ENOENT, -EBADMSG (a sysfs file
+ * that cannot be parsed; np_host_last_error() names it), -ENOMEM.
+ */
+int np_memory_load(const struct np_source *src, const np_host *host, np_memory **ret_memory);
+void np_memory_free(np_memory *memory);
+/**
+ * The host's distances with HMAT where it is known: from initiator node i to node j, 10 x the
+ * read latency from i to j / the read latency of i's own memory (SLIT's scale: 10 is local),
+ * at least 10; every other entry is the host's distance. For np_request.costs.
+ * Returns the number of entries HMAT gave and *ret_costs (free(); NULL when the count is 0),
+ * or -ENOMEM.
+ */
+int np_memory_costs(const np_memory *memory, const np_host *host, unsigned **ret_costs);
+/** Entries: np_host_nnodes() of the host, in its index order. */
+unsigned np_memory_count(const np_memory *memory);
+const struct np_memory_node *np_memory_get(const np_memory *memory, unsigned idx);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Load: what is already placed on the host                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -306,6 +440,30 @@ struct np_request {
 	hwloc_const_cpuset_t allowed_cpus;   /**< NULL = every CPU of the host */
 	uint64_t hugepage_size;     /**< 0 = no huge pages needed */
 	uint64_t hugepage_count;    /**< pages of hugepage_size the candidate's nodes must have free */
+	/**
+	 * Nodes the chosen set must hold, every one (a device's node: `--near`); NULL = none.
+	 * A node outside the allowed or eligible nodes makes every set fail, with a reason.
+	 */
+	hwloc_const_nodeset_t near_nodes;
+	/**
+	 * Nodes the chosen set should be close to (`--near-prefer`); NULL = none. compact,
+	 * exhaustive and xen rank sets by the summed distance from the set to each of them, after
+	 * the node count and over-commitment; first-fit, spread and numad ignore it.
+	 */
+	hwloc_const_nodeset_t prefer_nodes;
+	/**
+	 * Nodes without CPUs a set may take for memory without counting as one of its nodes
+	 * (`--memory-spill`: far or CXL memory a workload may overflow onto before a remote
+	 * DRAM node); NULL = none. compact and exhaustive count a set's nodes without them;
+	 * the other strategies treat them as any node.
+	 */
+	hwloc_const_nodeset_t spill_nodes;
+	/**
+	 * Costs that replace the host's distances in the search (np_host_nnodes() squared, row
+	 * by host index, every value 1..65535; NULL = the SLIT distances): np_memory_costs()
+	 * makes them from HMAT latencies.
+	 */
+	const unsigned *costs;
 };
 
 /** Set every field to its default (no memory, 1 vCPU, automatic node counts, no limits). */
@@ -869,7 +1027,16 @@ enum np_target_kind {
 	NP_TARGET_SELF = 0,
 	/** A running process (place --pid, the daemon). */
 	NP_TARGET_PID,
-	/* a cgroup: the next kind */
+	/** A cgroup v2 group (place --cgroup): placed by its cpuset (docs/cgroups.md). */
+	NP_TARGET_CGROUP,
+};
+
+/** How NP_TARGET_CGROUP's `cgroup` names the group (docs/cgroups.md). */
+enum np_group_name {
+	NP_GROUP_PATH = 0,  /**< its path, absolute under the cgroup2 mount or relative to it */
+	NP_GROUP_UNIT,      /**< a systemd unit ("web.service"; "web" is web.service) */
+	NP_GROUP_CONTAINER, /**< a podman, docker, containerd or CRI-O container's ID or prefix */
+	NP_GROUP_VM,        /**< a libvirt domain's name (machine-qemu\x2dN\x2dNAME.scope) */
 };
 
 /** A target: its kind and identity, then what np_target_read() measured. Caller-owned. */
@@ -888,11 +1055,30 @@ struct np_target {
 	struct np_node_bytes *resident; /**< NP_TARGET_PID: resident memory per node */
 	int nresident;
 	char *cmdline;            /**< its command line as text (shell-quoted where needed) */
+	/**
+	 * NP_TARGET_CGROUP: the group, absolute under the cgroup2 mount or relative to it, and the
+	 * directory holding proc/self/mountinfo and the mount (NULL: "/"; a plain-file tree in tests)
+	 */
+	const char *cgroup;
+	const char *root;
+	enum np_group_name cgroup_name; /**< what `cgroup` is: a path (0) or a name */
+	/* NP_TARGET_CGROUP, filled by np_target_read(): resident above is memory.numa_stat's */
+	char *cgroup_path;        /**< relative to the mount ("system.slice/web.service") */
+	char *cgroup_mount;       /**< the mount ("/sys/fs/cgroup") */
+	uint64_t cgroup_id;       /**< the inode of its directory (a new group, a new id) */
+	uint64_t memory_current;  /**< memory.current */
+	unsigned cpu_max_vcpus;   /**< cpu.max's quota / period rounded up; 0: no limit */
+	unsigned threads;         /**< threads of the group and the groups below it */
+	unsigned nprocs;          /**< their processes */
+	void *group;              /**< private: the open group and what its cpuset replaced */
 };
 
 /** Zero every field (kind NP_TARGET_SELF). */
 void np_target_init(struct np_target *target);
-/** Free what np_target_read() filled in and zero it (kind, pid and argv stay); idempotent. */
+/**
+ * Free what np_target_read() filled in and zero it (kind, pid, argv, cgroup, root and
+ * cgroup_name stay); idempotent.
+ */
 void np_target_release(struct np_target *target);
 
 /**
@@ -904,6 +1090,13 @@ void np_target_release(struct np_target *target);
  * -EINVAL a kernel thread (process.kernel_thread) or pid <= 0; -EPERM the process of another
  * user while the caller's real uid is not 0 (process.uid is its owner); -EACCES its numa_maps
  * may not be read; -EBADMSG, -ENOMEM.
+ * CGROUP: the group found by its name (cgroup_name; -ENOENT none, -ENOTUNIQ more than one,
+ * listed in the message), opened below its mount and checked (it can be given a cpuset by this
+ * caller), then memory.current, memory.numa_stat (resident), cpu.max, its threads and
+ * processes; np_last_error() names what was wrong: -ENODEV no cgroup2 mount, -EMEDIUMTYPE
+ * cgroup v1 only, -EXDEV a path outside the mount, -ELOOP a symlink on the way, -ENOENT no
+ * such group (or it vanished), -EINVAL the root group or a threaded one, -EOPNOTSUPP the
+ * cpuset controller not offered, -EACCES not root and not delegated; -EBADMSG, -ENOMEM.
  */
 int np_target_read(struct np_target *target);
 
@@ -919,9 +1112,16 @@ enum np_place_flags {
 	 * placed.
 	 */
 	NP_PLACE_REQUIRE = 1u << 1,
-	/** NP_TARGET_PID: move its pages to the chosen nodes after the commit (a dry run counts). */
+	/**
+	 * NP_TARGET_PID: move its pages to the chosen nodes after the commit (a dry run counts).
+	 * A group's pages always move (writing cpuset.mems migrates them); its migration is reported
+	 * with or without this flag.
+	 */
 	NP_PLACE_MIGRATE = 1u << 2,
-	/** Memory = the target's resident memory (NP_TARGET_PID), not request.memory_bytes. */
+	/**
+	 * Memory = the target's resident memory (NP_TARGET_PID; a group's memory.current), not
+	 * request.memory_bytes.
+	 */
 	NP_PLACE_MEASURE_MEMORY = 1u << 3,
 	/** A recorded target keeps its recorded strategy (a rebalancer's move). */
 	NP_PLACE_KEEP_STRATEGY = 1u << 4,
@@ -931,7 +1131,7 @@ enum np_place_flags {
 struct np_place_req {
 	/**
 	 * What the search looks for. vcpus 0: NP_TARGET_PID's threads, at most the host's CPUs
-	 * (SELF: 1).
+	 * (SELF: 1; a group: cpu.max's CPUs, else its threads).
 	 */
 	struct np_request request;
 	struct np_search_opts search;
@@ -973,7 +1173,8 @@ enum np_place_step {
 	NP_PLACE_STEP_SEARCH, /**< np_search() */
 	NP_PLACE_STEP_CLAIM,  /**< the claim, the texts to record (-ENOMEM) */
 	NP_PLACE_STEP_BIND,   /**< np_apply() */
-	NP_PLACE_STEP_RECORD, /**< np_ledger_insert() or np_ledger_move() */
+	NP_PLACE_STEP_RECORD, /**< np_ledger_insert() or np_ledger_move() (a group's cpuset put
+				   back) */
 	NP_PLACE_STEP_COMMIT, /**< np_ledger_commit() */
 };
 

@@ -1,11 +1,20 @@
 #!/bin/sh
 # Install numaplace's build and test dependencies from Debian 12's archive (idempotent).
+# `sh scripts/deps.sh --list` prints the packages instead (scripts/check-deps.sh compares what
+# the suite uses with them).
 # libcairo2-dev draws `info --svg/--png`; zsh runs the zsh completion's test. numad is only
-# compared against (`advise` prints what `numad -w` prints); the vm suite installs QEMU itself.
+# compared against (`advise` prints what `numad -w` prints); python3 reads the JSON of the CLI
+# tests, bzip2 unpacks the captures of real machines beside the source tree, binutils' readelf
+# the vm suite's guest programs; the vm suite installs QEMU and cpio itself. hwloc's plugins
+# (libhwloc-plugins, with libxml2's XML parser) are not needed: docs/design.md.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
-libinih-dev libsqlite3-dev sqlite3 numactl clang libclang-rt-14-dev valgrind gnuplot-nox numad
-libcairo2-dev zsh"
+libinih-dev libsqlite3-dev sqlite3 numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind
+gnuplot-nox numad libcairo2-dev zsh python3 bzip2 binutils"
+if [ "${1:-}" = --list ]; then
+	echo $pkgs
+	exit 0
+fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

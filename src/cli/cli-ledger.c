@@ -237,11 +237,13 @@ void cli_placing_init(struct cli_placing *c)
 }
 
 int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
-                        const struct cli_request_opts *ro, const char *state_dir,
+                        struct cli_request_opts *ro, const char *state_dir,
                         unsigned ledger_flags)
 {
 	int r = cli_host_load(ho, &c->host);
 
+	ro->src = &ho->src; /* --near, --memory-spill: devices and tiers of the same host */
+	c->ro = ro;
 	if (r == 0)
 		r = cli_request_build(cmd, c->host, ro, &c->req.request, c->sets);
 	if (r)
@@ -261,6 +263,8 @@ void cli_placing_release(struct cli_placing *c)
 	np_target_release(&c->target);
 	hwloc_bitmap_free(c->sets[0]);
 	hwloc_bitmap_free(c->sets[1]);
+	if (c->ro)
+		cli_request_opts_release(c->ro);
 	np_host_free(c->host);
 	cli_placing_init(c);
 }

@@ -345,7 +345,15 @@ const char cli_request_options_help[] =
 	"  --max-nodes N         at most N nodes (default: no limit)\n"
 	"  --nodes LIST          only these nodes, kernel list syntax (0-3,8)\n"
 	"  --cpus LIST           only these CPUs\n"
-	"  --hugepages COUNTxSIZE  huge pages the nodes must have free, e.g. 512x2M\n";
+	"  --hugepages COUNTxSIZE  huge pages the nodes must have free, e.g. 512x2M\n"
+	"  --near DEVICE         the nodes chosen must hold DEVICE's node (repeatable): a PCI\n"
+	"                        address, an interface or block device name, a /dev path or a\n"
+	"                        GPU index (gpu0, 0); numaplace info --devices lists them\n"
+	"  --near-prefer DEVICE  prefer nodes close to DEVICE's node (repeatable)\n"
+	"  --memory-spill TIER   let the memory overflow onto nodes without CPUs of this kind\n"
+	"                        or tier (far, cxl, hbm, gpu, or a tier number) before a\n"
+	"                        remote DRAM node\n"
+	"  --memory-kind KIND    dram: memory on DRAM nodes only; any (default)\n";
 
 static int parse_hugepages(const char *cmd, const char *v, struct cli_request_opts *o)
 {
@@ -433,8 +441,16 @@ int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cl
 	}
 	if ((err = VALUE("--hugepages")) != 0)
 		return err < 0 || parse_hugepages(cmd, v, o) ? -EXIT_USAGE : 1;
+	if ((err = VALUE("--memory-spill")) != 0) {
+		o->mem.spill = v;
+		return err < 0 ? -EXIT_USAGE : 1;
+	}
+	if ((err = VALUE("--memory-kind")) != 0) {
+		o->mem.kind = v;
+		return err < 0 ? -EXIT_USAGE : 1;
+	}
 #undef VALUE
-	return 0;
+	return cli_near_option(cmd, argc, argv, i, &o->near);
 }
 
 /* Whether the CPUs `bad` asked for are all among the configuration's reserved ones. */
@@ -479,9 +495,11 @@ static int parse_host_list(const char *cmd, const char *opt, const char *list,
 	return EXIT_OK;
 }
 
-int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
+int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2])
 {
+	int r;
+
 	sets[0] = sets[1] = NULL;
 	np_request_init(req);
 	req->memory_bytes = o->memory;
@@ -507,5 +525,14 @@ int cli_request_build(const char *cmd, const np_host *host, const struct cli_req
 			return EXIT_USAGE;
 		req->allowed_cpus = sets[1];
 	}
-	return EXIT_OK;
+	r = cli_near_resolve(cmd, o->src, host, &o->near, req);
+	if (r == 0)
+		r = cli_memory_resolve(cmd, o->src, host, &o->mem, req);
+	return r;
+}
+
+void cli_request_opts_release(struct cli_request_opts *o)
+{
+	cli_near_release(&o->near);
+	cli_memory_release(&o->mem);
 }

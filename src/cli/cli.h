@@ -51,12 +51,12 @@ int cli_host_load(const struct cli_host_opts *o, np_host **ret_host);
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE"; NULL if argv[*i] is not it. */
 const char *cli_opt_value(const char *cmd, const char *name, int argc, char **argv, int *i,
-			  int *ret_err);
+                          int *ret_err);
 
 /* Parse helpers that print a clear error naming the option. Return 0 or EXIT_USAGE. */
 int cli_parse_size(const char *cmd, const char *opt, const char *s, uint64_t *ret);
 int cli_parse_uint(const char *cmd, const char *opt, const char *s, unsigned min, unsigned max,
-		   unsigned *ret);
+                   unsigned *ret);
 
 /* Node set and CPU set as kernel list strings ("0-3,8"); caller frees. */
 char *cli_list_string(hwloc_const_bitmap_t set);
@@ -76,33 +76,85 @@ json_t *cli_json_int_array(hwloc_const_bitmap_t set);
 #define CLI_JSON_VERSION 1
 int cli_json_print(json_t *j, bool compact);
 
+/*
+ * --near DEVICE and --near-prefer DEVICE (cli-devices.c): the devices named, resolved to
+ * their nodes for the request (docs/devices.md). Devices are read only when one is named.
+ */
+#define CLI_NEAR_MAX 16
+struct cli_near {
+	unsigned n;
+	const char *text[CLI_NEAR_MAX]; /* as given */
+	bool prefer[CLI_NEAR_MAX];      /* --near-prefer */
+	const struct np_device *dev[CLI_NEAR_MAX]; /* resolved, owned by `devices` */
+	np_devices *devices;
+	hwloc_bitmap_t near_nodes, prefer_nodes;
+};
+/* Consume --near or --near-prefer at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
+int cli_near_option(const char *cmd, int argc, char **argv, int *i, struct cli_near *o);
+/*
+ * Read the devices of `src` (NULL: this host), find each one named and set req->near_nodes
+ * and req->prefer_nodes (owned by `o`). An unknown or ambiguous device, one without a node
+ * or on a node `h` lacks is a usage error naming it. Returns 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_near_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                     struct cli_near *o, struct np_request *req);
+/* "near: eth1 (0000:09:02.0, network) on node 1, required" per device, for --explain. */
+void cli_near_explain(const struct cli_near *o, FILE *f);
+json_t *cli_near_json(const struct cli_near *o);
+void cli_near_release(struct cli_near *o);
+
+/*
+ * --memory-spill TIER and --memory-kind KIND (cli-devices.c): the request's spill nodes (the
+ * nodes without CPUs of that kind or tier) and its allowed nodes narrowed to DRAM.
+ */
+struct cli_memory {
+	const char *spill; /* --memory-spill: far, cxl, hbm, gpu, or a tier number */
+	const char *kind;  /* --memory-kind: dram, any */
+	np_memory *memory;
+	hwloc_bitmap_t spill_nodes, kind_nodes;
+	unsigned *costs; /* HMAT in place of SLIT (np_memory_costs()), or NULL */
+};
+/*
+ * Fill req from the memory tiers of `src` (NULL: this host): the spill nodes and DRAM nodes
+ * when asked for (an unreadable tier is then an error), and always the HMAT costs where the
+ * firmware gives them (best effort). 0, EXIT_USAGE or EXIT_FAIL.
+ */
+int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
+                       struct cli_memory *o, struct np_request *req);
+void cli_memory_release(struct cli_memory *o);
+
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {
 	uint64_t memory;
 	bool memory_given;
-	unsigned vcpus;        /* 0: not given */
+	unsigned vcpus; /* 0: not given */
 	unsigned min_nodes, max_nodes;
-	const char *nodes;     /* --nodes LIST, resolved against the host later */
-	const char *cpus;      /* --cpus LIST */
+	const char *nodes; /* --nodes LIST, resolved against the host later */
+	const char *cpus;  /* --cpus LIST */
 	uint64_t hugepage_size, hugepage_count;
 	struct np_search_opts search;
 	unsigned keep;         /* --keep N: candidates listed by --explain */
+	struct cli_near near;  /* --near, --near-prefer */
+	struct cli_memory mem; /* --memory-spill, --memory-kind */
+	const struct np_source *src; /* where --near's devices are read (NULL: this host) */
 };
 void cli_request_opts_init(struct cli_request_opts *o);
+/* Free what cli_request_build() resolved for --near; idempotent. */
+void cli_request_opts_release(struct cli_request_opts *o);
 /*
  * Try to consume one request option at argv[*i]: --memory SIZE, --vcpus N, --strategy NAME,
- * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE.
+ * --min-nodes N, --max-nodes N, --nodes LIST, --cpus LIST, --hugepages COUNTxSIZE, --near
+ * DEVICE, --near-prefer DEVICE.
  * Returns 1 if consumed, 0 if not one of them, -EXIT_USAGE after a usage error.
  */
-int cli_request_option(const char *cmd, int argc, char **argv, int *i,
-		       struct cli_request_opts *o);
+int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cli_request_opts *o);
 extern const char cli_request_options_help[];
 /*
  * Fill `req` from `o` for `host`: node and CPU lists are checked against the host (a node or
  * CPU that does not exist, or is not usable, is a clear error). `sets` receives the two
  * bitmaps the request points to (caller frees both). Returns 0 or EXIT_USAGE.
  */
-int cli_request_build(const char *cmd, const np_host *host, const struct cli_request_opts *o,
+int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
 		      struct np_request *req, hwloc_bitmap_t sets[2]);
 
 /*
@@ -143,7 +195,7 @@ struct cli_node_claims {
  * the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
-		    struct cli_node_claims **ret_claims);
+                    struct cli_node_claims **ret_claims);
 /* What run and place hold while they place. cli_placing_init(), cli_placing_release(). */
 struct cli_placing {
 	np_host *host;
@@ -152,6 +204,7 @@ struct cli_placing {
 	struct np_target target;
 	struct np_placement placement;
 	np_ledger *ledger;
+	struct cli_request_opts *ro; /* what --near and --memory-spill resolved, released here */
 };
 void cli_placing_init(struct cli_placing *c);
 /*
@@ -160,7 +213,7 @@ void cli_placing_init(struct cli_placing *c);
  * `ledger_flags` (see cli_ledger_open()). Prints the error; returns 0, EXIT_USAGE or EXIT_FAIL.
  */
 int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
-                        const struct cli_request_opts *ro, const char *state_dir,
+                        struct cli_request_opts *ro, const char *state_dir,
                         unsigned ledger_flags);
 /* Close and free what `c` holds; idempotent. */
 void cli_placing_release(struct cli_placing *c);
@@ -180,8 +233,43 @@ int cli_place_failed(const char *cmd, const char *name, const struct np_placemen
 /* Bytes in base pages (sysconf(_SC_PAGESIZE)). */
 uint64_t cli_pages(uint64_t bytes);
 
+/* The options of `numaplace place` (cmd-place.c); a group is placed by cmd-place-cgroup.c. */
+struct cli_place_opts {
+	struct cli_host_opts host;
+	struct cli_request_opts req;
+	const char *name;
+	const char *state_dir;
+	pid_t pid;
+	const char *cgroup; /* --cgroup PATH, or the name of --unit, --container, --vm */
+	enum np_group_name cgroup_name;
+	const char *cgroup_opt;  /* the option that gave it */
+	const char *cgroup_root; /* --cgroup-root DIR */
+	bool migrate, dry_run, json;
+};
+/* place --cgroup: read, place and print the group. Returns the exit code. */
+int cli_place_group(struct cli_place_opts *o, struct cli_placing *c);
+/* Memory per node as JSON ([{"node":0,"bytes":N}]) and text ("0: 1.2 GiB, 1: 300 MiB"). */
+json_t *cli_node_bytes_json(const struct np_node_bytes *a, int n);
+void cli_node_bytes_text(const struct np_node_bytes *a, int n, char *buf, size_t len);
+/* A migration: target->resident before, the nodes moved to. */
+json_t *cli_migration_json(const struct np_migration *m, const struct np_target *t, bool dry_run);
+void cli_migration_text(const struct np_migration *m, const struct np_target *t,
+                        hwloc_const_nodeset_t target, bool dry_run);
+
 /* Why a ledger call failed with `err`: the ledger's own message, else strerror(-err). */
 const char *cli_ledger_why(int err);
+
+/* PCI devices (cli-devices.c). Load printing the error: 0 or EXIT_FAIL. */
+int cli_devices_load(const struct np_source *src, unsigned flags, np_devices **ret);
+/* The devices table of info -n (node, device, kind, names); `full` adds class, local CPUs
+ * and the pci.ids description (info --devices). */
+void cli_devices_table(const np_devices *devs, bool full);
+json_t *cli_devices_json(const np_devices *devs);
+/* Memory kinds, tiers and HMAT figures: load printing the error (0 or EXIT_FAIL), info -n's
+ * memory_tiers table (left out when every node is DRAM with nothing more known), JSON. */
+int cli_memory_load(const struct np_source *src, const np_host *h, np_memory **ret);
+void cli_memory_table(const np_memory *m);
+json_t *cli_memory_json(const np_memory *m);
 
 /* Commands. */
 int cmd_info(int argc, char **argv);

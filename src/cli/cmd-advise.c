@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char advise_help[] =
-    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--state-dir DIR]\n"
+    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--near DEVICE] [--state-dir DIR]\n"
     "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n\n"
     "Print the nodes a workload of NCPUS CPUs and MB mebibytes of memory should go to, in\n"
     "kernel list syntax on one line (e.g. 0-1,4), as 'numad -w NCPUS:MB' does, given the\n"
@@ -24,6 +24,8 @@ static const char advise_help[] =
     "host source it answers for that host, with nothing placed on it (the ledger is this\n"
     "machine's).\n\n"
     "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
+    "  --near DEVICE         the nodes must hold DEVICE's node (repeatable; see plan)\n"
+    "  --near-prefer DEVICE  prefer nodes close to DEVICE's node (repeatable)\n"
     "  -h, --help            show this help\n\n";
 
 /*
@@ -70,7 +72,7 @@ static int parse_request(const char *s, unsigned *ret_cpus, uint64_t *ret_mb)
 
 /* Answer one request on stdout: the node list and a newline. Returns an exit status. */
 static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
-                  enum np_strategy strategy, const char *state_dir)
+                  enum np_strategy strategy, const char *state_dir, struct cli_near *near)
 {
 	struct np_search_opts so;
 	struct np_request req;
@@ -92,6 +94,9 @@ static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
 	np_request_init(&req);
 	req.vcpus = cpus;
 	req.memory_bytes = mb << 20;
+	r = cli_near_resolve("advise", &ho->src, h, near, &req);
+	if (r)
+		goto out;
 	np_search_opts_init(&so);
 	so.strategy = strategy;
 	r = np_search(h, load, &req, &so, &plan);
@@ -117,6 +122,7 @@ static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
 	r = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	free(list);
+	cli_near_release(near);
 	np_plan_free(plan);
 	np_load_free(load);
 	np_host_free(h);
@@ -128,6 +134,7 @@ int cmd_advise(int argc, char **argv)
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false};
 	enum np_strategy strategy = cli_config()->strategy;
 	const char *state_dir = NULL, *request = NULL, *v;
+	struct cli_near near = {0};
 	unsigned cpus;
 	uint64_t mb;
 	int r, err;
@@ -153,7 +160,8 @@ int cmd_advise(int argc, char **argv)
 		if (err)
 			return err;
 		if ((r = cli_state_option("advise", argc, argv, &i, &state_dir)) != 0 ||
-		    (r = cli_host_option("advise", argc, argv, &i, &ho)) != 0) {
+		    (r = cli_host_option("advise", argc, argv, &i, &ho)) != 0 ||
+		    (r = cli_near_option("advise", argc, argv, &i, &near)) != 0) {
 			if (r < 0)
 				return -r;
 			continue;
@@ -169,7 +177,7 @@ int cmd_advise(int argc, char **argv)
 		    "advise", "'%s': expected NCPUS[:MB], e.g. 4:8192 (4 CPUs, 8 GiB)", request);
 	if (ho.source_given && ho.src.kind != NP_SOURCE_SYSFS)
 		ho.src.flags &= ~(unsigned)NP_HOST_FAST; /* hwloc reads XML and synthetic hosts */
-	return advise(&ho, cpus, mb, strategy, state_dir);
+	return advise(&ho, cpus, mb, strategy, state_dir, &near);
 }
 
 /*
@@ -180,6 +188,7 @@ int cmd_advise(int argc, char **argv)
 int numad_main(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false};
+	struct cli_near none = {0};
 	const char *request = NULL;
 	unsigned cpus;
 	uint64_t mb;
@@ -220,5 +229,5 @@ int numad_main(int argc, char **argv)
 		fprintf(stderr, "Can't parse arg value(s): %s\n", request);
 		return EXIT_FAIL;
 	}
-	return advise(&ho, cpus, mb, cli_config()->strategy, NULL);
+	return advise(&ho, cpus, mb, cli_config()->strategy, NULL, &none);
 }

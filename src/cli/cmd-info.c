@@ -9,8 +9,8 @@
 #define MIB (1024 * 1024)
 
 static const char info_help[] =
-    "usage: numaplace info [--short | -n] [--cpus] [--json] [--svg FILE] [--png FILE]\n"
-    "                      [HOST SOURCE]\n\n"
+    "usage: numaplace info [--short | -n] [--cpus] [--devices] [--json] [--svg FILE]\n"
+    "                      [--png FILE] [HOST SOURCE]\n\n"
     "Show the NUMA topology numaplace places on. Without -n (or with --short): one\n"
     "screen, as 'numactl --hardware' gives it: every node with its CPU list, size and\n"
     "free memory, and the distance matrix. With -n: the tables of 'xl info -n'\n"
@@ -21,6 +21,10 @@ static const char info_help[] =
     "--cpus. Distances are the firmware's (SLIT) figures, 10 for a node to itself.\n\n"
     "  --short         the one-screen view (the default)\n"
     "  -n, --numa      print the per-node tables of 'xl info -n'\n"
+    "                  (then the PCI devices by node and the memory tiers: each node's\n"
+    "                  kind, kernel tier, HMAT bandwidth and latency; docs/devices.md)\n"
+    "  --devices       list every PCI device: node, kind, class, local CPUs, names and\n"
+    "                  the vendor and device from pci.ids\n"
     "  --cpus          also print the cpu_topology table (one line per CPU)\n"
     "  --json          print everything as one JSON document (docs/json.md)\n"
     "  --svg FILE      draw the nodes (CPUs, memory, free, claims per workload) and the\n"
@@ -377,6 +381,9 @@ int cmd_info(int argc, char **argv)
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
 	bool numa = false, json = false, cpus = false;
 	const char *draw[2] = {NULL, NULL}; /* --svg, --png */
+	bool devices = false;
+	np_devices *devs = NULL;
+	np_memory *mem = NULL;
 	struct cli_node_claims *claims = NULL;
 	const char *state_dir = NULL;
 	np_load *load = NULL;
@@ -399,6 +406,8 @@ int cmd_info(int argc, char **argv)
 			cpus = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--devices") == 0) {
+			devices = true;
 		} else if ((r = info_draw_option(argc, argv, &i, draw)) != 0) {
 			if (r < 0)
 				return -r;
@@ -424,12 +433,26 @@ int cmd_info(int argc, char **argv)
 			                  k ? CLI_RENDER_PNG : CLI_RENDER_SVG);
 	if (r || ((draw[0] || draw[1]) && !numa && !json))
 		goto out; /* a picture alone replaces the summary */
+	/* Devices are read only when asked for; pci.ids only for the full list and JSON. */
+	if (numa || json || devices) {
+		r = cli_devices_load(&ho.src, json || devices ? NP_DEVICES_DESCRIBE : 0, &devs);
+		if (r == 0 && (numa || json))
+			r = cli_memory_load(&ho.src, h, &mem);
+		if (r)
+			goto out;
+	}
 	if (json) {
 		json_t *j = host_json(h);
 
 		if (j && claims)
 			json_object_set_new(j, "placement", claims_json(h, claims));
+		if (j)
+			json_object_set_new(j, "devices", cli_devices_json(devs));
+		if (j)
+			json_object_set_new(j, "memory", cli_memory_json(mem));
 		r = cli_json_print(j, false);
+	} else if (devices && !numa) {
+		cli_devices_table(devs, true);
 	} else {
 		print_summary(h);
 		if (numa)
@@ -438,10 +461,16 @@ int cmd_info(int argc, char **argv)
 			print_short(h);
 		if (numa && claims)
 			print_claims(h, claims);
+		if (numa)
+			cli_devices_table(devs, devices);
+		if (numa)
+			cli_memory_table(mem);
 		if (cpus)
 			print_cpu_topology(h);
 	}
 out:
+	np_devices_free(devs);
+	np_memory_free(mem);
 	free(claims);
 	np_load_free(load);
 	np_host_free(h);

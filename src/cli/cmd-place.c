@@ -20,15 +20,27 @@
 #include <unistd.h>
 
 static const char place_help[] =
-    "usage: numaplace place --pid PID [--memory SIZE] [--vcpus N] [--strategy S]\n"
+    "usage: numaplace place --pid PID | --cgroup PATH | --unit NAME | --container ID |\n"
+    "                       --vm NAME [--memory SIZE] [--vcpus N] [--strategy S]\n"
+    "                       [--cgroup-root DIR]\n"
     "                       [--nodes LIST | --cpus LIST] [--name NAME] [--migrate]\n"
     "                       [--dry-run] [--json] [--state-dir DIR]\n\n"
     "Adopt a running process: choose nodes for it as 'numaplace run' would, counting its\n"
     "own memory as already present where it lies, record its claim in the ledger and bind\n"
     "every thread to the chosen nodes' CPUs. A process already in the ledger is moved (its\n"
     "row keeps its name; 'numaplace list' counts the move). Exit status 3 when no placement\n"
-    "fits (nothing is changed).\n\n"
+    "fits (nothing is changed). A cgroup v2 group is placed by its cpuset (cpuset.cpus,\n"
+    "cpuset.mems), which covers every member and child and moves its pages.\n\n"
     "  --pid PID             the process (not a kernel thread; another user's only as root)\n"
+    "  --cgroup PATH         a cgroup v2 group, absolute under the cgroup mount or relative\n"
+    "                        to it (memory: its memory.current; vCPUs: cpu.max, else its\n"
+    "                        threads); --dry-run only until the ledger records groups\n"
+    "  --unit NAME           the group of a systemd unit (NAME.service when NAME has no\n"
+    "                        suffix), found below system.slice or user.slice\n"
+    "  --container ID        the group of a podman, docker, containerd or CRI-O container\n"
+    "                        (an ID or a prefix matching one container)\n"
+    "  --vm NAME             the group of a libvirt VM (machine-qemu\\x2dN\\x2dNAME.scope)\n"
+    "  --cgroup-root DIR     read the cgroup mount below DIR (DIR/proc/self/mountinfo)\n"
     "  --memory SIZE         memory it needs (default: its resident memory, from\n"
     "                        /proc/PID/numa_maps, huge pages included)\n"
     "  --vcpus N             CPUs it needs (default: its number of threads)\n"
@@ -39,16 +51,38 @@ static const char place_help[] =
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
 
-struct place_opts {
-	struct cli_host_opts host;
-	struct cli_request_opts req;
-	const char *name;
-	const char *state_dir;
-	pid_t pid;
-	bool migrate, dry_run, json;
-};
+/* --cgroup PATH, --unit NAME, --container ID, --vm NAME: 1 consumed, 0 not one, -EXIT_USAGE. */
+static int group_option(int argc, char **argv, int *i, struct cli_place_opts *o)
+{
+	static const struct {
+		const char *opt;
+		enum np_group_name kind;
+	} opts[] = {{"--cgroup", NP_GROUP_PATH},
+	            {"--unit", NP_GROUP_UNIT},
+	            {"--container", NP_GROUP_CONTAINER},
+	            {"--vm", NP_GROUP_VM}};
+	const char *v;
+	int err;
 
-static int parse(int argc, char **argv, struct place_opts *o)
+	for (unsigned k = 0; k < sizeof(opts) / sizeof(*opts); k++) {
+		if ((v = cli_opt_value("place", opts[k].opt, argc, argv, i, &err)) == NULL) {
+			if (err)
+				return -err;
+			continue;
+		}
+		if (o->cgroup)
+			return -cli_usage_error("place",
+			                        "give one of --cgroup, --unit, --container "
+			                        "and --vm");
+		o->cgroup = v;
+		o->cgroup_name = opts[k].kind;
+		o->cgroup_opt = opts[k].opt;
+		return 1;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct cli_place_opts *o)
 {
 	unsigned pid = 0;
 	int r, err;
@@ -88,6 +122,17 @@ static int parse(int argc, char **argv, struct place_opts *o)
 		}
 		if (err)
 			return -err;
+		if ((r = group_option(argc, argv, &i, o)) != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if ((v = cli_opt_value("place", "--cgroup-root", argc, argv, &i, &err)) != NULL) {
+			o->cgroup_root = v;
+			continue;
+		}
+		if (err)
+			return -err;
 		if ((r = cli_request_option("place", argc, argv, &i, &o->req)) != 0 ||
 		    (r = cli_host_option("place", argc, argv, &i, &o->host)) != 0 ||
 		    (r = cli_state_option("place", argc, argv, &i, &o->state_dir)) != 0) {
@@ -97,8 +142,14 @@ static int parse(int argc, char **argv, struct place_opts *o)
 		}
 		return -cli_usage_error("place", "unknown argument '%s'", a);
 	}
-	if (!o->pid)
-		return -cli_usage_error("place", "--pid is required");
+	if (o->pid && o->cgroup)
+		return -cli_usage_error("place", "give --pid or %s, not both", o->cgroup_opt);
+	if (!o->pid && !o->cgroup)
+		return -cli_usage_error(
+		    "place", "--pid or --cgroup (--unit, --container, --vm) is required");
+	if (o->cgroup_root && !o->cgroup)
+		return -cli_usage_error("place", "--cgroup-root needs a group (--cgroup, --unit, "
+		                                 "--container, --vm)");
 	if (o->req.nodes && o->req.cpus)
 		return -cli_usage_error("place", "give --nodes or --cpus, not both");
 	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
@@ -108,7 +159,7 @@ static int parse(int argc, char **argv, struct place_opts *o)
 	return 0;
 }
 
-static json_t *node_bytes_json(const struct np_node_bytes *a, int n)
+json_t *cli_node_bytes_json(const struct np_node_bytes *a, int n)
 {
 	json_t *arr = json_array();
 
@@ -119,7 +170,7 @@ static json_t *node_bytes_json(const struct np_node_bytes *a, int n)
 }
 
 /* "0: 1.2 GiB, 1: 300 MiB" ("none" for no memory). */
-static void node_bytes_text(const struct np_node_bytes *a, int n, char *buf, size_t len)
+void cli_node_bytes_text(const struct np_node_bytes *a, int n, char *buf, size_t len)
 {
 	size_t k = 0;
 
@@ -141,15 +192,16 @@ uint64_t cli_pages(uint64_t bytes)
 	return bytes / (uint64_t)(page > 0 ? page : 4096);
 }
 
-static json_t *migration_json(const struct np_migration *m, const struct np_target *t, bool dry_run)
+json_t *cli_migration_json(const struct np_migration *m, const struct np_target *t, bool dry_run)
 {
 	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
-	json_t *j = json_pack("{s:o,s:I,s:I}", "before", node_bytes_json(t->resident, t->nresident),
-	                      "to_move_bytes", (json_int_t)m->to_move, "to_move_pages",
-	                      (json_int_t)cli_pages(m->to_move));
+	json_t *j =
+	    json_pack("{s:o,s:I,s:I}", "before", cli_node_bytes_json(t->resident, t->nresident),
+	              "to_move_bytes", (json_int_t)m->to_move, "to_move_pages",
+	              (json_int_t)cli_pages(m->to_move));
 
 	if (!dry_run) {
-		json_object_set_new(j, "after", node_bytes_json(m->after, m->nafter));
+		json_object_set_new(j, "after", cli_node_bytes_json(m->after, m->nafter));
 		json_object_set_new(j, "moved_bytes", json_integer((json_int_t)moved));
 		json_object_set_new(j, "moved_pages", json_integer((json_int_t)cli_pages(moved)));
 		json_object_set_new(j, "not_moved_bytes", json_integer((json_int_t)m->stuck));
@@ -160,8 +212,8 @@ static json_t *migration_json(const struct np_migration *m, const struct np_targ
 	return j;
 }
 
-static void migration_text(const struct np_migration *m, const struct np_target *t,
-                           hwloc_const_nodeset_t target, bool dry_run)
+void cli_migration_text(const struct np_migration *m, const struct np_target *t,
+                        hwloc_const_nodeset_t target, bool dry_run)
 {
 	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
 	char *nodes = cli_list_string(target), a[32], b[32];
@@ -219,8 +271,8 @@ static int refused(pid_t pid, const struct np_target *t, int r)
  * The warnings and errors of np_place()'s result `r`, in the order the placement met them.
  * Returns the exit code, or -1 when the placement is to be printed.
  */
-static int said(const struct place_opts *o, const struct np_target *t, const struct np_placement *p,
-                int r)
+static int said(const struct cli_place_opts *o, const struct np_target *t,
+                const struct np_placement *p, int r)
 {
 	bool chosen = r == 0 || p->failed >= NP_PLACE_STEP_BIND;
 
@@ -260,7 +312,7 @@ static int said(const struct place_opts *o, const struct np_target *t, const str
 	return EXIT_FAIL;
 }
 
-static int print_json(const struct place_opts *o, const struct np_target *t,
+static int print_json(const struct cli_place_opts *o, const struct np_target *t,
                       const struct np_placement *p)
 {
 	char *c = cli_list_string(p->cpus);
@@ -275,20 +327,20 @@ static int print_json(const struct place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "memory_bytes", json_integer((json_int_t)p->memory_bytes));
 	json_object_set_new(j, "vcpus", json_integer(p->vcpus));
 	json_object_set_new(j, "threads", json_integer(p->threads));
-	json_object_set_new(j, "resident", node_bytes_json(t->resident, t->nresident));
+	json_object_set_new(j, "resident", cli_node_bytes_json(t->resident, t->nresident));
 	json_object_set_new(j, "reason", json_string(p->reason));
 	if (o->migrate)
-		json_object_set_new(j, "migrate", migration_json(&p->migration, t, o->dry_run));
+		json_object_set_new(j, "migrate", cli_migration_json(&p->migration, t, o->dry_run));
 	free(c);
 	return cli_json_print(j, false);
 }
 
-static void print_text(const struct place_opts *o, const struct np_target *t,
+static void print_text(const struct cli_place_opts *o, const struct np_target *t,
                        const struct np_placement *p)
 {
 	char *n = cli_list_string(p->nodes), *c = cli_list_string(p->cpus), where[256], sz[32];
 
-	node_bytes_text(t->resident, t->nresident, where, sizeof(where));
+	cli_node_bytes_text(t->resident, t->nresident, where, sizeof(where));
 	printf("%s pid %d (%s) on node%s %s, cpus %s: %s\n",
 	       o->dry_run ? "would place" : (p->moved ? "moved" : "placed"), (int)o->pid,
 	       p->name ? p->name : t->process.comm, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "",
@@ -298,14 +350,14 @@ static void print_text(const struct place_opts *o, const struct np_target *t,
 	       p->vcpus == 1 ? "" : "s", p->vcpus_capped ? " (the host's CPUs)" : "", p->threads,
 	       p->threads == 1 ? "" : "s", o->dry_run ? "would be bound" : "bound");
 	if (o->migrate)
-		migration_text(&p->migration, t, p->nodes, o->dry_run);
+		cli_migration_text(&p->migration, t, p->nodes, o->dry_run);
 	free(n);
 	free(c);
 }
 
 int cmd_place(int argc, char **argv)
 {
-	struct place_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
+	struct cli_place_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
 	struct cli_placing c;
 	struct np_placement *p = &c.placement;
 	int r;
@@ -317,6 +369,10 @@ int cmd_place(int argc, char **argv)
 		return -r;
 	if (r == 1)
 		return EXIT_OK;
+	if (o.cgroup) {
+		r = cli_place_group(&o, &c);
+		goto out;
+	}
 
 	/* the process first: a refusal needs no host and no ledger */
 	c.target.kind = NP_TARGET_PID;

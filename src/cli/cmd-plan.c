@@ -132,6 +132,7 @@ int cmd_plan(int argc, char **argv)
 	r = cli_host_load(&ho, &h);
 	if (r)
 		return r;
+	ro.src = &ho.src;
 	r = cli_request_build("plan", h, &ro, &req, sets);
 	if (r)
 		goto out;
@@ -147,10 +148,20 @@ int cmd_plan(int argc, char **argv)
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if (json)
-		r = cli_json_print(plan_json(plan, explain), false);
-	else
+	if (json) {
+		json_t *j = plan_json(plan, explain);
+
+		if (j && ro.near.n)
+			json_object_set_new(j, "near", cli_near_json(&ro.near));
+		r = cli_json_print(j, false);
+	} else {
 		print_plan(plan, explain);
+		if (explain)
+			cli_near_explain(&ro.near, stdout);
+		if (explain && req.costs)
+			printf("distances: HMAT read latencies where the firmware gives them (10 = "
+			       "local), SLIT elsewhere\n");
+	}
 	if (r == EXIT_OK && !np_plan_best(plan)) {
 		if (!json)
 			cli_error("no placement fits: %s", np_plan_reason(plan));
@@ -161,6 +172,7 @@ out:
 	np_plan_free(plan);
 	hwloc_bitmap_free(sets[0]);
 	hwloc_bitmap_free(sets[1]);
+	cli_request_opts_release(&ro);
 	np_host_free(h);
 	return r;
 }

@@ -87,6 +87,13 @@ void np__clear_error(void);
 
 /* ---- Host loaders (host-sysfs.c, host-hwloc.c) and the kernel-file parsers (parse.c) ---- */
 
+/*
+ * Check that text (len bytes and a final '\0') is a well-formed XML document whose root is
+ * <topology>, and normalise in place what hwloc's minimal parser does not read (host-xml.c;
+ * *len may shrink). Returns 0, or -EBADMSG with the error naming path, the line and what.
+ */
+int np__xml_check_syntax(const char *path, char *text, size_t *len);
+
 /* Highest CPU number a parser accepts (far above any kernel's NR_CPUS). */
 #define NP__MAX_CPU_ID 1048575u
 
@@ -253,5 +260,13 @@ struct np__ledger_probe {
  */
 int np__ledger_open(const char *dir, const struct np_ledger_opts *opts,
 		    const struct np__ledger_probe *probe, np_ledger **ret_ledger);
+
+/*
+ * The checks an XML file passes before hwloc reads it (hwloc 2.9 crashes on some malformed
+ * files; host-hwloc.c). 0 with *ret_text (the checked, normalised bytes for
+ * hwloc_topology_set_xmlbuffer(), *ret_len of them and a final '\0'; free() it), or -errno
+ * with the error recorded.
+ */
+int np__xml_check(const char *path, char **ret_text, size_t *ret_len);
 
 #endif /* NUMAPLACE_INTERNAL_H */

@@ -2,6 +2,8 @@
 # Golden CLI tests. Each case is tests/cli/cases/NAME.args: one line of arguments to numaplace
 # (@FIXTURES@ is replaced by the fixtures folder), an optional NAME.stdin fed to it, and
 # NAME.out: the expected stdout, then "--- stderr", stderr, then "--- exit N".
+# An optional third argument keeps only the cases whose arguments contain that text (".xml":
+# the cases that read an XML topology, which run again under each of hwloc's XML parsers).
 # NUMAPLACE_REGEN=1 rewrites every NAME.out from the current output (review the diff).
 # NUMAPLACE_TEST_WRAPPER, when set, prefixes every numaplace command (e.g. valgrind and its
 # options: any report on stderr then fails the case).
@@ -12,6 +14,7 @@ export NUMAPLACE_CONFIG=
 unset NUMAPLACE_STATE_DIR
 exe=$1
 dir=$2
+only=${3:-}
 fixtures=$(cd "$dir/../fixtures" && pwd)
 pass=0
 fail=0
@@ -20,6 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 for args_file in "$dir"/cases/*.args; do
 	name=$(basename "$args_file" .args)
+	[ -n "$only" ] && ! grep -qF -- "$only" "$args_file" && continue
 	args=$(sed "s|@FIXTURES@|$fixtures|g" "$args_file")
 	stdin=/dev/null
 	[ -f "$dir/cases/$name.stdin" ] && stdin="$dir/cases/$name.stdin"

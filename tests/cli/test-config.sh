@@ -264,15 +264,16 @@ sys.exit(int(sys.argv[1]) in s)' "$first"; then
 		bad "run: bound to the reserved CPU $first: $(cat "$tmp/out")"
 	else ok; fi
 	expect 0 "advise, one CPU reserved" -- "$np" --config "$tmp/one.conf" advise 1:64
-	# the daemon adopts a process (a name of its own: no other process is touched) onto the
-	# CPUs left
-	cp "$(command -v sleep)" "$tmp/npcfgsleep"
-	"$tmp/npcfgsleep" 30 &
+	# the daemon adopts a process (a name of its own, with this run's pid: no other process,
+	# not even another run of this test, is touched) onto the CPUs left
+	sleeper=npcfg$$
+	cp "$(command -v sleep)" "$tmp/$sleeper"
+	"$tmp/$sleeper" 30 &
 	spid=$!
-	printf '[placement]\nreserved-cpus = %s\n[daemon]\nadopt-threshold = 1K\nadopt-only = npcfgsleep\n' \
-		"$first" >"$tmp/adopt.conf"
+	printf '[placement]\nreserved-cpus = %s\n[daemon]\nadopt-threshold = 1K\nadopt-only = %s\n' \
+		"$first" "$sleeper" >"$tmp/adopt.conf"
 	expect 0 "daemon adopts, one CPU reserved" -- "$np" --config "$tmp/adopt.conf" daemon --once
-	grep_err "adopt" "daemon adopts"
+	grep_err "$sleeper-$spid (pid $spid): adopted on node 0" "daemon adopts"
 	got=$(grep Cpus_allowed_list "/proc/$spid/status" | cut -f2)
 	want=$("$np" --config "$tmp/one.conf" info --json | python3 -c 'import json,sys
 print([n["cpus"] for n in json.load(sys.stdin)["nodes"] if n["node"] == 0][0])')

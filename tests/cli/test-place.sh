@@ -103,6 +103,8 @@ expect 1 "no such process" -- "$np" place --pid "$gone"
 grep_err "no process with pid $gone" "no such process"
 expect 1 "kernel thread" -- "$np" place --pid 2
 grep_err "pid 2 is a kernel thread ('kthreadd')" "kernel thread"
+expect 2 "unknown device" -- "$np" place --pid $$ --near eth-nonexistent
+grep_err "'eth-nonexistent': no such device" "unknown device"
 sh -c 'sleep 0 & echo $! >"$1"; exec sleep 30' sh "$tmp/zombie" >/dev/null 2>&1 &
 zparent=$!
 i=0
@@ -122,7 +124,7 @@ else
 	echo "note: not root; another user's process not checked"
 fi
 expect 2 "no --pid" -- "$np" place --memory 1G
-grep_err "--pid is required" "no --pid"
+grep_err "--pid or --cgroup (--unit, --container, --vm) is required" "no --pid"
 expect 2 "bad pid" -- "$np" place --pid x
 same_ledger "refusals"
 [ "$(affinities "$hpid" | sort -u)" = "$first_cpu" ] && ok || bad "refusals: affinity unchanged"

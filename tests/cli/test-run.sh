@@ -93,6 +93,11 @@ expect 2 "no --memory" -- "$np" run -- true
 expect 2 "bad size" -- "$np" run --memory 12 -- true
 grep_err "not a size" "bad size"
 expect 2 "bad size unit" -- "$np" run --memory 1X -- true
+# --near: a device this host does not have is refused before anything runs or is recorded
+expect 2 "unknown device" -- "$np" run --memory 64M --near eth-nonexistent -- true
+grep_err "'eth-nonexistent': no such device" "unknown device"
+expect 2 "no such spill tier" -- "$np" run --memory 64M --memory-spill tier9999 -- true
+grep_err "no node without CPUs is of that kind or tier" "no such spill tier"
 expect 2 "unknown node" -- "$np" run --memory 64M --nodes 999 -- true
 grep_err "node 999 not on this host" "unknown node"
 expect 2 "bad policy" -- "$np" run --memory 64M --mem-policy strict -- true

@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -281,6 +282,36 @@ static void test_refusals(void **state)
 	np_host_free(h);
 }
 
+/*
+ * The program name the ledger gives this process: the base name of its first argument, read
+ * as np_target_read() reads it, relative to a /proc directory (valgrind shows a process its
+ * own command line at the paths /proc/self/cmdline and /proc/PID/cmdline, and valgrind's
+ * program to a read relative to /proc).
+ */
+static bool program_of_self(char *buf, size_t size)
+{
+	char line[256] = "", rel[32];
+	const char *prog;
+	ssize_t n = -1;
+	int dir, fd;
+
+	snprintf(rel, sizeof(rel), "%d/cmdline", (int)getpid());
+	dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = dir >= 0 ? openat(dir, rel, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0)
+		n = read(fd, line, sizeof(line) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (dir >= 0)
+		close(dir);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	prog = strrchr(line, '/') ? strrchr(line, '/') + 1 : line;
+	snprintf(buf, size, "%s", prog);
+	return *buf != '\0';
+}
+
 /* In a child: placed, recorded, moved, then a dry run names the recorded row. */
 static int placed_and_moved(void)
 {
@@ -289,7 +320,7 @@ static int placed_and_moved(void)
 	struct np_place_req req;
 	struct np_placement p;
 	struct np_target t;
-	char name[64];
+	char name[300], prog[256];
 
 	target_pid(&t);
 	np_place_req_init(&req);
@@ -298,7 +329,10 @@ static int placed_and_moved(void)
 	np_placement_init(&p);
 	if (np_place(h, l, &t, &req, &p) != 0 || !p.applied || p.moved)
 		return 1;
-	snprintf(name, sizeof(name), "test-place-%d", (int)getpid());
+	/* the name is the program's and the pid */
+	if (!program_of_self(prog, sizeof(prog)))
+		return 8;
+	snprintf(name, sizeof(name), "%s-%d", prog, (int)getpid());
 	if (!p.name || strcmp(p.name, name) != 0)
 		return 2;
 	if (!p.migration.done || p.migration.err || p.migration.stuck > p.migration.to_move)

@@ -17,7 +17,15 @@
 #                        with a remote distance <= 10)       (10 / 20 in a pair / 30)
 #   --checks LIST        guest checks to run, in order (tests/vm/guest/check-NAME.sh),
 #                        comma-separated             (those in tests/vm/guest/checks)
+#   --cgroup-apply BIN   the cpuset writer check-cgroup.sh runs (np-cgroup-apply)
 #   --timeout SEC        hard limit on the QEMU run                               (240)
+#   --qemu-args ARGS     more QEMU arguments, split at spaces, after the topology's (e.g.
+#                        "-machine hmat=on -numa hmat-lb,..." or PCI devices); the guest
+#                        finds them in VM_QEMU_ARGS
+#   --node-opts LIST     more -numa node options per node, ';'-separated, e.g. ";;;initiator=2"
+#                        (HMAT needs an initiator for a node without CPUs)
+#   --modules LIST       kernel modules of the kernel package to load in the guest, in
+#                        order, comma-separated (e.g. failover,net_failover,virtio_net)
 #   --no-skip            fail (status 99) instead of skipping when QEMU cannot run
 #   --keep               keep the initramfs tree in the work dir
 #   --dry-run            prepare everything, print the QEMU command, do not boot
@@ -38,6 +46,7 @@ QEMU_BIN=${QEMU:-qemu-system-x86_64}
 NUMAPLACE=""
 BUILD_DIR=""
 TOUCHER=""
+CGROUP_APPLY=""
 NAME=vm
 NODES=4
 CPUS=2
@@ -45,6 +54,9 @@ MEM=512
 DIST=""
 CHECKS=""
 TIMEOUT=240
+QEMU_ARGS=""
+NODE_OPTS=""
+MODULES=""
 KEEP=0
 DRY_RUN=0
 NO_SKIP=0
@@ -64,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--numaplace) NUMAPLACE=$2; shift 2 ;;
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--toucher) TOUCHER=$2; shift 2 ;;
+	--cgroup-apply) CGROUP_APPLY=$2; shift 2 ;;
 	--name) NAME=$2; shift 2 ;;
 	--nodes) NODES=$2; shift 2 ;;
 	--cpus) CPUS=$2; shift 2 ;;
@@ -71,6 +84,9 @@ while [ $# -gt 0 ]; do
 	--dist) DIST=$2; shift 2 ;;
 	--checks) CHECKS=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
+	--qemu-args) QEMU_ARGS=$2; shift 2 ;;
+	--modules) MODULES=$2; shift 2 ;;
+	--node-opts) NODE_OPTS=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
 	--no-skip) NO_SKIP=1; shift ;;
 	--dry-run) DRY_RUN=1; shift ;;
@@ -282,6 +298,32 @@ chmod 755 "$BUSYBOX"
 # Debian's numad, for the advise check to compare with (numaplace answers `numad -w`).
 NUMAD=$(fetch numad) || die "cannot get numad"
 chmod 755 "$NUMAD"
+
+# fetch_modules: the .ko files of --modules from the kernel's own package, cached beside its
+# vmlinuz (the whole package is unpacked once, in a scratch directory).
+fetch_modules() {
+	local dir tmp m f missing=0
+	dir=$(dirname "$KERNEL")/modules
+	for m in ${MODULES//,/ }; do [ -s "$dir/$m.ko" ] || missing=1; done
+	[ $missing -eq 1 ] || { echo "$dir"; return 0; }
+	say "fetching the modules $MODULES of $(kernel_pkg)"
+	tmp=$(mktemp -d "$CACHE/deb.XXXXXX")
+	id _apt >/dev/null 2>&1 && chown _apt "$tmp" 2>/dev/null || true
+	(cd "$tmp" && apt-get download -qq "$(kernel_pkg)" >&2) || { rm -rf "$tmp"; return 1; }
+	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+	mkdir -p "$dir"
+	for m in ${MODULES//,/ }; do
+		f=$(find "$tmp/x/lib/modules" -name "$m.ko" | head -n 1)
+		[ -n "$f" ] || { say "no module $m in $(kernel_pkg)"; rm -rf "$tmp"; return 1; }
+		cp "$f" "$dir/$m.ko"
+	done
+	rm -rf "$tmp"
+	echo "$dir"
+}
+MODDIR=""
+if [ -n "$MODULES" ]; then
+	MODDIR=$(fetch_modules) || die "cannot get the kernel modules $MODULES"
+fi
 flock -u 9
 
 # --------------------------------------------------------------------------- initramfs
@@ -319,12 +361,22 @@ copy_elf() {
 }
 copy_elf "$NUMAPLACE" numaplace
 copy_elf "$TOUCHER" toucher
+[ -z "$CGROUP_APPLY" ] || copy_elf "$CGROUP_APPLY" np-cgroup-apply
 copy_elf "$NUMAD" numad
 # numaplace's numad entry point: numaplace started under the name numad.
 mkdir -p "$R/usr/libexec/numaplace" "$R/var/log" "$R/var/run"
 ln -s /usr/bin/numaplace "$R/usr/libexec/numaplace/numad"
 
 cp "$HERE"/guest/*.sh "$HERE"/guest/*.awk "$R/test/"
+# The PCI names numaplace info --devices shows (Debian's pci.ids), when the host has them.
+if [ -r /usr/share/misc/pci.ids ]; then
+	mkdir -p "$R/usr/share/misc"
+	cp /usr/share/misc/pci.ids "$R/usr/share/misc/"
+fi
+if [ -n "$MODDIR" ]; then
+	mkdir -p "$R/lib/modules"
+	for m in ${MODULES//,/ }; do cp "$MODDIR/$m.ko" "$R/lib/modules/"; done
+fi
 cp "$HERE/guest/init" "$R/init"
 chmod 755 "$R/init" "$R"/test/*.sh
 # The kernel's own initramfs has /dev/console; these help if devtmpfs is not mounted yet.
@@ -338,7 +390,9 @@ mknod -m 666 "$R/dev/null" c 1 3 2>/dev/null || true
 	echo "VM_MEM_MB='$(IFS=';'; echo "${NODE_MEM[*]}")'"
 	echo "VM_DIST='$DIST_ROWS'"
 	echo "VM_CHECKS='${CHECKS//,/ }'"
-	echo "export VM_NAME VM_NODES VM_CPULISTS VM_MEM_MB VM_DIST VM_CHECKS"
+	echo "VM_QEMU_ARGS='$QEMU_ARGS'"
+	echo "VM_MODULES='${MODULES//,/ }'"
+	echo "export VM_NAME VM_NODES VM_CPULISTS VM_MEM_MB VM_DIST VM_CHECKS VM_QEMU_ARGS VM_MODULES"
 } >"$R/etc/vm-topology.env"
 
 # Uncompressed: inflating costs more than copying under emulation.
@@ -369,6 +423,8 @@ for ((i = 0; i < NODES; i++)); do
 	if [ "$c" -eq 1 ]; then arg+=",cpus=$cpu"
 	elif [ "$c" -gt 1 ]; then arg+=",cpus=$cpu-$((cpu + c - 1))"; fi
 	cpu=$((cpu + c))
+	extra=$(echo "$NODE_OPTS" | awk -F';' -v i=$i '{ print $(i + 1) }')
+	[ -z "$extra" ] || arg+=",$extra"
 	QCMD+=(-numa "$arg")
 done
 for ((i = 0; i < NODES; i++)); do
@@ -376,6 +432,8 @@ for ((i = 0; i < NODES; i++)); do
 		[ $i -eq $j ] || QCMD+=(-numa "dist,src=$i,dst=$j,val=${DMAT[i * NODES + j]}")
 	done
 done
+# shellcheck disable=SC2206 # split at spaces on purpose
+[ -z "$QEMU_ARGS" ] || QCMD+=($QEMU_ARGS)
 
 say "kernel $KERNEL"
 say "topology: $NODES nodes, CPUs $(IFS=,; echo "${NODE_CPUS[*]}"), MiB $(IFS=,; echo "${NODE_MEM[*]}"), distances $DIST_ROWS"

@@ -87,7 +87,7 @@ out:
  *   ",0x2" fails an assertion in hwloc_bitmap_sscanf() and aborts.
  * Every attribute named *cpuset or *nodeset of every start tag is checked. At a tag this scan
  * cannot read (an attribute without '=' or quotes, a truncated file) it stops: that is not
- * well-formed XML, which hwloc's parser refuses with its own error.
+ * well-formed XML, which np__xml_check_syntax() has refused before.
  */
 
 static bool xml_space(char c)
@@ -218,7 +218,12 @@ static int xml_counts_check(const char *path, const struct xml_counts *c)
 	return 0;
 }
 
-static int xml_check(const char *path)
+/*
+ * Read the file whole, check it (np__xml_check_syntax(), then the crashes and limits above) and
+ * return the checked text: hwloc reads that buffer, not the file again, which may have changed
+ * since.
+ */
+static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 {
 	struct xml_counts counts = {0, 0, 0};
 	char *text = NULL, *t;
@@ -267,6 +272,9 @@ static int xml_check(const char *path)
 		len += (size_t)n;
 	}
 	text[len] = '\0';
+	r = np__xml_check_syntax(path, text, &len);
+	if (r < 0)
+		goto out;
 	for (p = text; (p = strchr(p, '<'));) {
 		const char *stop = NULL;
 
@@ -304,10 +312,29 @@ static int xml_check(const char *path)
 		p = stop + 3;
 	}
 	r = xml_counts_check(path, &counts);
+	if (r < 0)
+		goto out;
+	*ret_text = text;
+	*ret_len = len;
+	text = NULL;
 out:
 	free(text);
 	close(fd);
 	return r;
+}
+
+/*
+ * Well-formed XML (xml_check()) that hwloc's parser, either of them, refused: hwloc says
+ * neither where nor why, so neither can this message. Returns -ENOMEM or -EBADMSG.
+ */
+static int xml_refused(const char *path, int r)
+{
+	if (r == -ENOMEM) {
+		np__set_error("cannot load '%s': %s", path, strerror(ENOMEM));
+		return r;
+	}
+	np__set_error("cannot parse '%s': not an hwloc XML topology", path);
+	return -EBADMSG;
 }
 
 /* Create and load the topology of `src`. Records the error on failure. */
@@ -315,6 +342,8 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 {
 	unsigned long hflags = 0;
 	hwloc_topology_t topo = NULL;
+	char *xml = NULL;
+	size_t xml_len = 0;
 	int r;
 
 	if (hwloc_topology_init(&topo) < 0)
@@ -343,12 +372,12 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 
 	switch (src->kind) {
 	case NP_SOURCE_XML:
-		r = xml_check(src->arg);
+		r = xml_check(src->arg, &xml, &xml_len);
 		if (r < 0)
 			goto out;
-		if (hwloc_topology_set_xml(topo, src->arg) < 0) {
-			np__set_error("cannot parse '%s': not an hwloc XML topology", src->arg);
-			r = -EBADMSG;
+		/* the length counts the final '\0', as hwloc's own exports do */
+		if (hwloc_topology_set_xmlbuffer(topo, xml, (int)xml_len + 1) < 0) {
+			r = xml_refused(src->arg, errno == ENOMEM ? -ENOMEM : -EBADMSG);
 			goto out;
 		}
 		break;
@@ -377,6 +406,10 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 		r = load_with_fsroot(topo, "/");
 	else
 		r = hwloc_topology_load(topo) < 0 ? (errno ? -errno : -EINVAL) : 0;
+	if (r < 0 && src->kind == NP_SOURCE_XML) {
+		r = xml_refused(src->arg, r);
+		goto out;
+	}
 	if (r < 0) {
 		if (src->kind == NP_SOURCE_LIVE)
 			np__set_error("cannot discover the host topology: %s", strerror(-r));
@@ -389,6 +422,7 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 	topo = NULL;
 	r = 0;
 out:
+	free(xml);
 	if (topo)
 		hwloc_topology_destroy(topo);
 	return r;
@@ -549,4 +583,9 @@ int np_host_load(const struct np_source *src, np_host **ret_host)
 	if (src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS)
 		return load_hwloc_sysfs(src, ret_host);
 	return np__host_load_objects(src, ret_host);
+}
+
+int np__xml_check(const char *path, char **ret_text, size_t *ret_len)
+{
+	return xml_check(path, ret_text, ret_len);
 }

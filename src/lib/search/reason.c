@@ -38,7 +38,7 @@ static const char *plural(uint64_t n)
 void np__reason_none(const struct np__search *s, char *buf, size_t len)
 {
 	const struct np_request *req = s->req;
-	char mem[32], hp[32], most[32] = "";
+	char mem[32], hp[32], most[32] = "", near[96] = "";
 
 	if (s->m == 0) {
 		snprintf(buf, len, "no allowed node has CPUs or free memory");
@@ -46,15 +46,17 @@ void np__reason_none(const struct np__search *s, char *buf, size_t len)
 	}
 	if (req->max_nodes && req->max_nodes < s->m)
 		snprintf(most, sizeof(most), "at most %u ", req->max_nodes);
+	if (s->need[NP__RES_NEAR] && np__reason_near(s, buf, len, near, sizeof(near)))
+		return;
 	np_size_format(req->memory_bytes, mem, sizeof(mem));
 	if (s->need[NP__RES_HP])
 		snprintf(buf, len,
-		         "no set of %snodes has %s free, %u CPU%s and %llu free %s huge pages",
-		         most, mem, req->vcpus, plural(req->vcpus),
+		         "no set of %snodes%s has %s free, %u CPU%s and %llu free %s huge pages",
+		         most, near, mem, req->vcpus, plural(req->vcpus),
 		         (unsigned long long)req->hugepage_count,
 		         size_short(req->hugepage_size, hp, sizeof(hp)));
 	else
-		snprintf(buf, len, "no set of %snodes has %s free and %u CPU%s", most, mem,
+		snprintf(buf, len, "no set of %snodes%s has %s free and %u CPU%s", most, near, mem,
 		         req->vcpus, plural(req->vcpus));
 }
 
@@ -82,6 +84,8 @@ static const char *crit_text(enum np__crit c, enum np_strategy st, bool qualifie
 		return "fewest nodes";
 	case NP__CRIT_OVERCOMMIT:
 		return "not over-committed";
+	case NP__CRIT_PREFER:
+		return "nearest the preferred nodes";
 	case NP__CRIT_DISTANCE:
 		return "closest";
 	case NP__CRIT_LOAD:
@@ -106,6 +110,8 @@ static const char *crit_among(enum np__crit c)
 		return "of the smallest sets";
 	case NP__CRIT_OVERCOMMIT:
 		return "of the sets not over-committed";
+	case NP__CRIT_PREFER:
+		return "of the sets nearest the preferred nodes";
 	case NP__CRIT_DISTANCE:
 		return "of the closest";
 	case NP__CRIT_LOAD:
@@ -125,7 +131,11 @@ static bool better_on(const struct np__search *s, enum np__crit c, const struct 
 
 	switch (c) {
 	case NP__CRIT_NODES:
-		return x->n < best->n;
+		/* spill nodes do not count (docs/devices.md) */
+		return x->n - x->s.spill < best->n - best->s.spill ||
+		       (x->n - x->s.spill == best->n - best->s.spill && x->n < best->n);
+	case NP__CRIT_PREFER:
+		return np__cmp_prefer(s, x, best) < 0;
 	case NP__CRIT_OVERCOMMIT:
 		return np__add_sat(x->s.vcpus, r) <= x->s.ncpus &&
 		       np__add_sat(best->s.vcpus, r) > best->s.ncpus;
@@ -166,7 +176,10 @@ static void crit_figures(const struct np__search *s, enum np__crit c, const stru
 		hwloc_bitmap_list_snprintf(who, sizeof(who), b->nodes);
 	switch (c) {
 	case NP__CRIT_NODES:
-		snprintf(buf, len, " (%u against %u nodes for %s)", a->n, b->n, who);
+		/* spill nodes do not count */
+		snprintf(buf, len, " (%llu against %llu nodes for %s)",
+		         (unsigned long long)(a->n - a->s.spill),
+		         (unsigned long long)(b->n - b->s.spill), who);
 		break;
 	case NP__CRIT_OVERCOMMIT:
 		snprintf(buf, len, " (%s would hold %llu vCPUs on %llu CPUs)", who,
@@ -226,7 +239,7 @@ static void reason_decision(const struct np__search *s, const struct np__cand *b
 
 void np__reason_best(const struct np__search *s, const struct np__cand *best, char *buf, size_t len)
 {
-	char why[256], mem[32], dist[40] = "";
+	char why[256], mem[32], dist[40] = "", spill[40] = "";
 
 	if (s->why[0])
 		snprintf(why, sizeof(why), "%s", s->why);
@@ -236,8 +249,12 @@ void np__reason_best(const struct np__search *s, const struct np__cand *best, ch
 		reason_decision(s, best, why, sizeof(why));
 	if (best->n > 1)
 		snprintf(dist, sizeof(dist), ", mean distance %.2f", best->pub.mean_distance);
-	snprintf(buf, len, "%u node%s, %s; %s free, %llu CPU%s, %llu vCPU%s already placed%s",
-	         best->n, plural(best->n), why, np_size_format(best->s.free, mem, sizeof(mem)),
-	         (unsigned long long)best->s.ncpus, plural(best->s.ncpus),
-	         (unsigned long long)best->s.vcpus, plural(best->s.vcpus), dist);
+	if (best->s.spill)
+		snprintf(spill, sizeof(spill), " (%llu for spill)",
+		         (unsigned long long)best->s.spill);
+	snprintf(buf, len, "%u node%s%s, %s; %s free, %llu CPU%s, %llu vCPU%s already placed%s",
+	         best->n, plural(best->n), spill, why,
+	         np_size_format(best->s.free, mem, sizeof(mem)), (unsigned long long)best->s.ncpus,
+	         plural(best->s.ncpus), (unsigned long long)best->s.vcpus, plural(best->s.vcpus),
+	         dist);
 }

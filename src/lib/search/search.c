@@ -78,6 +78,8 @@ void np__sums_add(const struct np__search *s, const struct np__sums *in, const u
 	o.ncpus = np__add_sat(o.ncpus, e->ncpus);
 	o.vcpus = np__add_sat(o.vcpus, e->vcpus);
 	o.hp = np__add_sat(o.hp, e->hp);
+	o.near = np__add_sat(o.near, e->near);
+	o.spill = np__add_sat(o.spill, e->spill);
 	o.dist = np__add_sat(o.dist, d);
 	if (n == 0 || e->diag < o.min_diag)
 		o.min_diag = e->diag;
@@ -202,6 +204,10 @@ static int set_crit(enum np__crit *ret_crit, enum np__crit c, int v)
 int np__cmp_xen(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
                 enum np__crit *ret_crit)
 {
+	int v = np__cmp_prefer(s, a, b);
+
+	if (v)
+		return set_crit(ret_crit, NP__CRIT_PREFER, v);
 	if (a->s.vcpus != b->s.vcpus)
 		return set_crit(ret_crit, NP__CRIT_LOAD, CMP3(a->s.vcpus, b->s.vcpus));
 	return set_crit(ret_crit, NP__CRIT_FREE, CMP3(b->s.free, a->s.free));
@@ -214,11 +220,18 @@ int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const 
 	         lb = np__add_sat(b->s.vcpus, r);
 	int v;
 
+	/* Spill nodes (memory a workload may overflow onto) do not count as nodes. */
+	if (a->n - a->s.spill != b->n - b->s.spill)
+		return set_crit(ret_crit, NP__CRIT_NODES,
+		                CMP3(a->n - a->s.spill, b->n - b->s.spill));
 	if (a->n != b->n)
 		return set_crit(ret_crit, NP__CRIT_NODES, CMP3(a->n, b->n));
 	v = CMP3(la > a->s.ncpus, lb > b->s.ncpus);
 	if (v)
 		return set_crit(ret_crit, NP__CRIT_OVERCOMMIT, v);
+	v = np__cmp_prefer(s, a, b);
+	if (v)
+		return set_crit(ret_crit, NP__CRIT_PREFER, v);
 	if (a->s.dist != b->s.dist)
 		return set_crit(ret_crit, NP__CRIT_DISTANCE, CMP3(a->s.dist, b->s.dist));
 	v = np__ratio_cmp(la, a->s.ncpus, lb, b->s.ncpus);
@@ -433,6 +446,15 @@ static int check(const np_host *host, const np_load *load, const struct np_reque
 		return -EINVAL;
 	if (req->hugepage_count && !req->hugepage_size)
 		return -EINVAL;
+	if (req->near_nodes && !hwloc_bitmap_isincluded(req->near_nodes, host->nodeset))
+		return -EINVAL;
+	if (req->prefer_nodes && !hwloc_bitmap_isincluded(req->prefer_nodes, host->nodeset))
+		return -EINVAL;
+	if (req->spill_nodes && !hwloc_bitmap_isincluded(req->spill_nodes, host->nodeset))
+		return -EINVAL;
+	for (size_t i = 0; req->costs && i < (size_t)host->nnodes * host->nnodes; i++)
+		if (req->costs[i] == 0 || req->costs[i] > 65535)
+			return -EINVAL;
 	if (load && load->host != host)
 		return -EINVAL;
 	if (opts && (unsigned)opts->strategy >= NP_STRATEGY_COUNT_)
@@ -497,7 +519,10 @@ static int eligible(struct np__search *s, const np_load *load)
 		e->vcpus = load ? load->vcpus[i] : 0;
 		e->hp = req->hugepage_size ? hugepages_free(node, req->hugepage_size) : 0;
 		e->memory = node->memory_bytes;
-		e->diag = h->dist[(size_t)i * h->nnodes + i];
+		e->near = req->near_nodes && hwloc_bitmap_isset(req->near_nodes, node->id);
+		e->spill = req->spill_nodes && node->ncpus == 0 &&
+		           hwloc_bitmap_isset(req->spill_nodes, node->id);
+		e->diag = s->dist[(size_t)i * h->nnodes + i];
 		if (s->strategy == NP_STRATEGY_XEN ? e->ncpus == 0
 		                                   : e->ncpus == 0 && e->free == 0 && e->hp == 0)
 			continue;
@@ -537,6 +562,7 @@ static void search_release(struct np__search *s)
 	for (unsigned q = 0; q < NP__NRES; q++)
 		free(s->order[q]);
 	free(s->scratch.pos);
+	free(s->prefer);
 	hwloc_bitmap_free(s->scratch.nodes);
 	hwloc_bitmap_free(s->scratch.cpus);
 }
@@ -610,6 +636,7 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.user_cmp = opts->compare;
 	s.user_arg = opts->compare_arg;
 	s.allowed_cpus = req->allowed_cpus;
+	s.dist = req->costs ? req->costs : host->dist;
 	s.keep = opts->keep ? opts->keep : 1;
 	/* The reason reads the first few sets; compact improves its best few grown sets. */
 	s.cap = s.keep < NP__REASON_WINDOW ? NP__REASON_WINDOW : s.keep;
@@ -617,7 +644,10 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.need[NP__RES_MEM] = req->memory_bytes;
 	s.need[NP__RES_CPU] = req->vcpus;
 	s.need[NP__RES_HP] = req->hugepage_size ? req->hugepage_count : 0;
+	s.need[NP__RES_NEAR] = req->near_nodes ? (uint64_t)hwloc_bitmap_weight(req->near_nodes) : 0;
 	r = eligible(&s, load);
+	if (r == 0)
+		r = np__prefer_init(&s);
 	if (r < 0)
 		goto out;
 	s.min_nodes = req->min_nodes ? req->min_nodes : 1;

@@ -23,6 +23,8 @@ struct np__enode {
 	uint64_t vcpus;  /* load */
 	uint64_t hp;     /* free huge pages of the requested size */
 	uint64_t memory; /* MemTotal of the node */
+	uint64_t near;   /* 1 for a node of the request's near_nodes */
+	uint64_t spill;  /* 1 for a node of the request's spill_nodes */
 	unsigned diag;   /* distance to itself */
 };
 
@@ -32,6 +34,8 @@ struct np__sums {
 	uint64_t ncpus;
 	uint64_t vcpus;
 	uint64_t hp;
+	uint64_t near;     /* nodes of near_nodes in the set */
+	uint64_t spill;    /* nodes of spill_nodes in the set (not counted as nodes) */
 	uint64_t dist;     /* sum of distance(i,j) over ordered pairs, i = j included */
 	unsigned min_diag; /* smallest distance(i,i) in the set */
 };
@@ -52,6 +56,7 @@ enum np__crit {
 	NP__CRIT_EQUAL = 0,
 	NP__CRIT_NODES,
 	NP__CRIT_OVERCOMMIT,
+	NP__CRIT_PREFER,
 	NP__CRIT_DISTANCE,
 	NP__CRIT_LOAD,
 	NP__CRIT_FREE,
@@ -59,22 +64,45 @@ enum np__crit {
 	NP__CRIT_CALLER,
 };
 
-/* The resources a set must hold. */
+/*
+ * The resources a set must hold. The request's near_nodes are one: each of its nodes holds 1,
+ * the request needs them all, so the size bound, the pruning and the compact growth keep a
+ * set able to reach them as they do for memory (docs/devices.md).
+ */
 enum np__res {
 	NP__RES_MEM = 0,
 	NP__RES_CPU,
 	NP__RES_HP,
+	NP__RES_NEAR,
 	NP__NRES,
 };
 
 static inline uint64_t np__res_of(const struct np__enode *e, enum np__res r)
 {
-	return r == NP__RES_MEM ? e->free : r == NP__RES_CPU ? e->ncpus : e->hp;
+	switch (r) {
+	case NP__RES_MEM:
+		return e->free;
+	case NP__RES_CPU:
+		return e->ncpus;
+	case NP__RES_HP:
+		return e->hp;
+	default:
+		return e->near;
+	}
 }
 
 static inline uint64_t np__sum_of(const struct np__sums *x, enum np__res r)
 {
-	return r == NP__RES_MEM ? x->free : r == NP__RES_CPU ? x->ncpus : x->hp;
+	switch (r) {
+	case NP__RES_MEM:
+		return x->free;
+	case NP__RES_CPU:
+		return x->ncpus;
+	case NP__RES_HP:
+		return x->hp;
+	default:
+		return x->near;
+	}
 }
 
 static inline uint64_t np__add_sat(uint64_t a, uint64_t b)
@@ -95,6 +123,9 @@ struct np__search {
 	np_compare_fn user_cmp;
 	void *user_arg;
 	hwloc_const_cpuset_t allowed_cpus; /* NULL: every CPU */
+	const unsigned *dist; /* the request's costs, else the host's distances */
+	unsigned *prefer;                  /* host indexes of the request's prefer_nodes */
+	unsigned nprefer;
 
 	unsigned m;              /* eligible nodes */
 	struct np__enode *nodes; /* m entries */
@@ -139,7 +170,7 @@ unsigned np__size_bound(const struct np__search *s);
 /* Distance from host index a to host index b. */
 static inline unsigned np__dist(const struct np__search *s, unsigned a, unsigned b)
 {
-	return s->host->dist[(size_t)a * s->host->nnodes + b];
+	return s->dist[(size_t)a * s->host->nnodes + b];
 }
 /* Exact three-way comparison of a1/b1 with a2/b2 (b = 0 counts as infinite). */
 int np__ratio_cmp(uint64_t a1, uint64_t b1, uint64_t a2, uint64_t b2);
@@ -158,6 +189,16 @@ void np__reason_best(const struct np__search *s, const struct np__cand *best, ch
                      size_t len);
 /* Why nothing fits: "no set of nodes has 20 GiB free and 2 CPUs". */
 void np__reason_none(const struct np__search *s, char *buf, size_t len);
+/* Devices and memory tiers (constraints.c). */
+/* The request's prefer_nodes as host indexes into s->prefer. 0 or -ENOMEM. */
+int np__prefer_init(struct np__search *s);
+/* Nearer the preferred nodes first (0 when the request prefers none). */
+int np__cmp_prefer(const struct np__search *s, const struct np__cand *a, const struct np__cand *b);
+/*
+ * Why nothing fits a request with near nodes: true with the reason in buf when one of them
+ * can be in no set (not allowed, nothing to give); false with " holding node(s) N" in near.
+ */
+bool np__reason_near(const struct np__search *s, char *buf, size_t len, char *near, size_t nlen);
 
 /* The comparisons. */
 int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,

@@ -322,7 +322,7 @@ static int grow_init(const struct np__search *s, unsigned k, struct grow *g)
 		}
 	}
 	for (size_t i = 0; i < m; i++) {
-		const unsigned *row = &s->host->dist[(size_t)s->nodes[i].idx * s->host->nnodes];
+		const unsigned *row = &s->dist[(size_t)s->nodes[i].idx * s->host->nnodes];
 		uint64_t *out = &g->dsym[i * m];
 
 		g->zkey[i] = mix64(i);
@@ -489,6 +489,8 @@ static int improve(struct np__search *s, struct grow *g, const unsigned *start, 
 				t.ncpus = cur.ncpus - eu->ncpus + ew->ncpus;
 				t.vcpus = cur.vcpus - eu->vcpus + ew->vcpus;
 				t.hp = cur.hp - eu->hp + ew->hp;
+				t.near = cur.near - eu->near + ew->near;
+				t.spill = cur.spill - eu->spill + ew->spill;
 				t.dist = cur.dist - out + ew->diag + din[w] - urow[w];
 				s->examined++;
 				if (!np__fits(s, &t, k) || !better(s, &t, &cur))

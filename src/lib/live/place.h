@@ -1,0 +1,33 @@
+/*
+ * place.h - what the placement step (place.c) shares with its group target (place-cgroup.c).
+ * Private to the library.
+ */
+#ifndef NUMAPLACE_PLACE_H
+#define NUMAPLACE_PLACE_H
+
+#include "internal.h"
+
+/* The part of a per-node list on nodes outside `nodes`. */
+uint64_t np__bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset_t nodes);
+
+/*
+ * NP_TARGET_CGROUP: open, check and measure target->cgroup (np_target_read()); free what that
+ * filled in (np_target_release()).
+ */
+int np__target_group_read(struct np_target *t);
+void np__target_group_free(struct np_target *t);
+
+/*
+ * Give the group its cpuset: `cpus`, and the nodes of `nodes` that have memory. On failure
+ * nothing is left changed; np__target_group_unbind() puts back a cpuset written (a record or
+ * commit that failed after it).
+ */
+int np__target_group_bind(const np_host *h, struct np_target *t, hwloc_const_nodeset_t nodes,
+                          hwloc_const_cpuset_t cpus);
+void np__target_group_unbind(struct np_target *t);
+
+/* What moved: memory.numa_stat after, against target->resident before. */
+void np__target_group_migration(const np_host *h, const struct np_target *t,
+                                hwloc_const_nodeset_t nodes, struct np_migration *m);
+
+#endif /* NUMAPLACE_PLACE_H */
