@@ -71,6 +71,26 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+int cli_ledger_workloads(const char *dir, struct np_workload **ret_list, int *ret_n)
+{
+	np_ledger *ledger = NULL;
+	int n = 0;
+
+	*ret_list = NULL;
+	*ret_n = 0;
+	if (cli_ledger_open(dir, NP_LEDGER_NO_CREATE, &ledger))
+		return EXIT_FAIL;
+	if (ledger)
+		n = np_ledger_list(ledger, 0, ret_list);
+	np_ledger_close(ledger);
+	if (n < 0) {
+		cli_error("cannot read the ledger: %s", cli_ledger_why(-n));
+		return EXIT_FAIL;
+	}
+	*ret_n = n;
+	return EXIT_OK;
+}
+
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
                     struct cli_node_claims **ret_claims)
 {

@@ -175,6 +175,12 @@ extern const char cli_state_options_help[];
  * and 0 when there is no ledger yet. Prints the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger);
+/*
+ * The workloads of the ledger of `dir` (see cli_ledger_open(); never created here) into
+ * *ret_list and *ret_n (np_workloads_free()): none when there is no ledger yet. Prints the
+ * error; returns 0 or EXIT_FAIL.
+ */
+int cli_ledger_workloads(const char *dir, struct np_workload **ret_list, int *ret_n);
 /* What the ledger holds on one node of a host. */
 struct cli_node_claims {
 	uint64_t claimed;     /* memory claimed by live workloads */

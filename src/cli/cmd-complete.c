@@ -16,19 +16,11 @@ static const char complete_help[] =
 
 static int names(const char *state_dir)
 {
-	struct np_workload *list = NULL;
-	np_ledger *ledger = NULL;
-	int n = 0;
+	struct np_workload *list;
+	int n;
 
-	if (cli_ledger_open(state_dir, NP_LEDGER_NO_CREATE, &ledger))
+	if (cli_ledger_workloads(state_dir, &list, &n))
 		return EXIT_FAIL;
-	if (ledger)
-		n = np_ledger_list(ledger, 0, &list);
-	np_ledger_close(ledger);
-	if (n < 0) {
-		cli_error("cannot read the ledger: %s", cli_ledger_why(-n));
-		return EXIT_FAIL;
-	}
 	for (int i = 0; i < n; i++)
 		printf("%s\n", list[i].name);
 	np_workloads_free(list, (unsigned)n);

@@ -16,21 +16,13 @@
 static int ledger_claims(const char *state_dir, struct np_workload **ret_list, int *ret_n,
                          struct cli_render_claim **ret_claims, unsigned *ret_nc)
 {
-	struct np_workload *list = NULL;
+	struct np_workload *list;
 	struct cli_render_claim *c = NULL;
-	np_ledger *ledger = NULL;
 	unsigned nc = 0, total = 0;
-	int n = 0;
+	int n;
 
-	if (cli_ledger_open(state_dir, NP_LEDGER_NO_CREATE, &ledger))
+	if (cli_ledger_workloads(state_dir, &list, &n))
 		return EXIT_FAIL;
-	if (ledger)
-		n = np_ledger_list(ledger, 0, &list);
-	np_ledger_close(ledger);
-	if (n < 0) {
-		cli_error("cannot read the ledger: %s", cli_ledger_why(-n));
-		return EXIT_FAIL;
-	}
 	for (int i = 0; i < n; i++)
 		total += list[i].nclaimed;
 	if (total && !(c = calloc(total, sizeof(*c)))) {

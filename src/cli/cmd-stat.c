@@ -136,20 +136,11 @@ static int nodes_load(const struct stat_opts *o, np_host **ret_host)
 /* The workload NAME of the ledger: its pid and its claim. */
 static int target_workload(const struct stat_opts *o, struct stat_target *t)
 {
-	struct np_workload *list = NULL;
-	np_ledger *ledger = NULL;
-	int n = 0, r = EXIT_FAIL;
+	struct np_workload *list;
+	int n, r = EXIT_FAIL;
 
-	if (cli_ledger_open(o->state_dir, NP_LEDGER_NO_CREATE, &ledger))
+	if (cli_ledger_workloads(o->state_dir, &list, &n))
 		return EXIT_FAIL;
-	if (ledger) {
-		n = np_ledger_list(ledger, 0, &list);
-		if (n < 0) {
-			cli_error("cannot read the ledger: %s", cli_ledger_why(-n));
-			np_ledger_close(ledger);
-			return EXIT_FAIL;
-		}
-	}
 	for (int i = 0; i < n; i++) {
 		struct np_workload *w = &list[i];
 
@@ -170,7 +161,6 @@ static int target_workload(const struct stat_opts *o, struct stat_target *t)
 		cli_error("no live workload named '%s' in the ledger (see 'numaplace list')",
 		          o->name);
 	np_workloads_free(list, (unsigned)n);
-	np_ledger_close(ledger);
 	return r;
 }
 

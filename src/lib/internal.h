@@ -8,6 +8,8 @@
 #include "numaplace.h"
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #define NP__LOCAL_DISTANCE 10
 #define NP__REMOTE_DISTANCE 20
@@ -57,6 +59,27 @@ struct np__build_extra {
  */
 int np__host_build(unsigned nnodes, const struct np_node_spec *nodes, const unsigned *distances,
 		   const struct np__build_extra *extra, np_host **ret_host);
+
+/*
+ * Room for one more element in an array `arr` of `n` used of *cap elements of `size` bytes:
+ * arr itself while there is room, else arr grown to twice its capacity (`first` when empty).
+ * NULL when out of memory (arr and *cap untouched, arr still the caller's).
+ */
+static inline void *np__grow(void *arr, unsigned n, unsigned *cap, size_t size, unsigned first)
+{
+	unsigned c;
+	void *na;
+
+	if (n < *cap)
+		return arr;
+	c = *cap ? *cap * 2 : first;
+	if (c <= *cap || c > SIZE_MAX / size)
+		return NULL;
+	na = realloc(arr, c * size);
+	if (na)
+		*cap = c;
+	return na;
+}
 
 /* Record the text np_last_error() returns (printf-like). Thread-local. */
 void np__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

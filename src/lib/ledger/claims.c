@@ -48,7 +48,7 @@ static int live_add(np_ledger *l, const struct np__live *row)
 	struct np__live *n = NULL;
 
 	if (row->name && row->nodes && row->claimed)
-		n = np__ledger_grow(l->live, l->nlive, &l->caplive, sizeof(*n), 16);
+		n = np__grow(l->live, l->nlive, &l->caplive, sizeof(*n), 16);
 	if (!n) {
 		live_row_free(row);
 		return -ENOMEM;

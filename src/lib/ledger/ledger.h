@@ -88,13 +88,6 @@ int np__claimed_parse(const char *s, struct np_node_bytes **ret_arr);
 int np__placement_text(const struct np_workload *w, char **ret_claimed, char **ret_nodes,
                        char **ret_cpus);
 
-/*
- * Room for one more element in an array `arr` of `n` used of *cap elements of `size` bytes:
- * arr itself while there is room, else arr grown to twice its capacity (`first` when empty).
- * NULL when out of memory (arr and *cap untouched, arr still the caller's).
- */
-void *np__ledger_grow(void *arr, unsigned n, unsigned *cap, size_t size, unsigned first);
-
 /* ---- claims.c ---- */
 
 void np__live_clear(np_ledger *l);

@@ -118,7 +118,7 @@ static int do_list(np_ledger *l, void *arg)
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct np_workload *nl = np__ledger_grow(a->list, a->n, &cap, sizeof(*nl), 8);
+		struct np_workload *nl = np__grow(a->list, a->n, &cap, sizeof(*nl), 8);
 
 		if (!nl) {
 			r = -ENOMEM;

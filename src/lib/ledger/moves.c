@@ -131,7 +131,7 @@ static int do_moves(np_ledger *l, void *arg)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *from = (const char *)sqlite3_column_text(st, 3);
 		const char *to = (const char *)sqlite3_column_text(st, 4);
-		struct np_move *m, *nl = np__ledger_grow(a->list, a->n, &cap, sizeof(*nl), 8);
+		struct np_move *m, *nl = np__grow(a->list, a->n, &cap, sizeof(*nl), 8);
 
 		if (!nl) {
 			r = -ENOMEM;

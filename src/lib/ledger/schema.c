@@ -174,22 +174,6 @@ char *np__column_dup(sqlite3_stmt *st, int col)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-void *np__ledger_grow(void *arr, unsigned n, unsigned *cap, size_t size, unsigned first)
-{
-	unsigned c;
-	void *na;
-
-	if (n < *cap)
-		return arr;
-	c = *cap ? *cap * 2 : first;
-	if (c <= *cap || c > SIZE_MAX / size)
-		return NULL;
-	na = realloc(arr, c * size);
-	if (na)
-		*cap = c;
-	return na;
-}
-
 /*
  * The claimed column: memory per node as text, "node:bytes" pairs by node id
  * ("0:1073741824,2:536870912"; "" for none).
@@ -222,7 +206,7 @@ int np__claimed_parse(const char *s, struct np_node_bytes **ret_arr)
 		bytes = strtoull(p, &end, 10);
 		if (errno || bytes > INT64_MAX || (*end != ',' && *end))
 			goto out;
-		na = np__ledger_grow(arr, n, &cap, sizeof(*na), 4);
+		na = np__grow(arr, n, &cap, sizeof(*na), 4);
 		if (!na) {
 			r = -ENOMEM;
 			goto out;

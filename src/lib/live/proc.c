@@ -168,6 +168,7 @@ static int add_node_bytes(struct np_node_bytes **arr, unsigned *n, unsigned *cap
                           uint64_t bytes)
 {
 	unsigned lo = 0, hi = *n;
+	struct np_node_bytes *na;
 
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
@@ -183,15 +184,10 @@ static int add_node_bytes(struct np_node_bytes **arr, unsigned *n, unsigned *cap
 		(*arr)[lo].bytes += bytes;
 		return 0;
 	}
-	if (*n == *cap) {
-		unsigned ncap = *cap ? *cap * 2 : 4;
-		struct np_node_bytes *na = realloc(*arr, ncap * sizeof(*na));
-
-		if (!na)
-			return -ENOMEM;
-		*arr = na;
-		*cap = ncap;
-	}
+	na = np__grow(*arr, *n, cap, sizeof(**arr), 4);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
 	memmove(&(*arr)[lo + 1], &(*arr)[lo], (*n - lo) * sizeof(**arr));
 	(*arr)[lo].node = node;
 	(*arr)[lo].bytes = bytes;
@@ -393,15 +389,12 @@ int np__proc_threads(int rootfd, pid_t pid, pid_t **ret_tids)
 			r = -EBADMSG;
 			goto out;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			ntids = realloc(tids, cap * sizeof(*tids));
-			if (!ntids) {
-				r = -ENOMEM;
-				goto out;
-			}
-			tids = ntids;
+		ntids = np__grow(tids, n, &cap, sizeof(*tids), 16);
+		if (!ntids) {
+			r = -ENOMEM;
+			goto out;
 		}
+		tids = ntids;
 		tids[n++] = (pid_t)v;
 	}
 	if (errno) {
@@ -570,15 +563,12 @@ int np_process_list(struct np_process **ret_list)
 			continue; /* exited since the directory was read */
 		if (r < 0)
 			goto out;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			nl = realloc(list, cap * sizeof(*nl));
-			if (!nl) {
-				r = -ENOMEM;
-				goto out;
-			}
-			list = nl;
+		nl = np__grow(list, n, &cap, sizeof(*nl), 256);
+		if (!nl) {
+			r = -ENOMEM;
+			goto out;
 		}
+		list = nl;
 		r = process_fill(fd, &st, false, &list[n]);
 		if (r == -ESRCH)
 			continue;
@@ -625,6 +615,7 @@ static int cpu_line(const char *p, const char *end, struct np_cpu_time **arr, un
                     unsigned *cap)
 {
 	uint64_t cpu, v[10] = {0}, busy, total;
+	struct np_cpu_time *na;
 	unsigned k = 0;
 
 	if (parse_u64(&p, NP__MAX_CPU_ID, &cpu) < 0)
@@ -643,15 +634,10 @@ static int cpu_line(const char *p, const char *end, struct np_cpu_time **arr, un
 	total = busy + v[3] + v[4];
 	if (*n && (*arr)[*n - 1].cpu >= cpu)
 		return -EBADMSG;
-	if (*n == *cap) {
-		unsigned ncap = *cap ? *cap * 2 : 64;
-		struct np_cpu_time *na = realloc(*arr, ncap * sizeof(*na));
-
-		if (!na)
-			return -ENOMEM;
-		*arr = na;
-		*cap = ncap;
-	}
+	na = np__grow(*arr, *n, cap, sizeof(**arr), 64);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
 	(*arr)[*n].cpu = (unsigned)cpu;
 	(*arr)[*n].busy = busy;
 	(*arr)[*n].total = total;

@@ -79,15 +79,39 @@ static int parse_size(const char *s, const char *end, uint64_t *ret)
 	return *ret ? 0 : -EINVAL;
 }
 
-/* One key=value item of -smp, into vals[] at the key's index in keys[]. */
-static int smp_item(const char *k, const char *ke, const char *v, const char *ve, uint64_t *vals)
+/*
+ * Each comma-separated item of a QEMU option value, [p, end) with `eq` at its '=' (NULL when
+ * it has none), through fn() (`first` for the first item). Stops at fn()'s first error.
+ */
+static int opt_each(const char *s,
+                    int (*fn)(const char *p, const char *eq, const char *end, bool first,
+                              void *arg),
+                    void *arg)
+{
+	for (const char *p = s;;) {
+		const char *end = strchrnul(p, ','), *eq = memchr(p, '=', (size_t)(end - p));
+		int r = fn(p, eq, end, p == s, arg);
+
+		if (r < 0)
+			return r;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+/* One item of -smp: a key=value into vals[] at the key's index in keys[], or the first count. */
+static int smp_item(const char *k, const char *eq, const char *end, bool first, void *arg)
 {
 	static const char *const keys[] = {"cpus",  "maxcpus", "sockets", "dies",    "clusters",
 	                                   "cores", "threads", "books",   "drawers", "modules"};
+	uint64_t *vals = arg;
 
+	if (!eq)
+		return first ? parse_count(k, end, &vals[0]) : -EINVAL;
 	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if ((size_t)(ke - k) == strlen(keys[i]) && !strncmp(k, keys[i], (size_t)(ke - k)))
-			return parse_count(v, ve, &vals[i]);
+		if ((size_t)(eq - k) == strlen(keys[i]) && !strncmp(k, keys[i], (size_t)(eq - k)))
+			return parse_count(eq + 1, end, &vals[i]);
 	return -EINVAL;
 }
 
@@ -96,24 +120,10 @@ static int parse_smp(const char *s, unsigned *ret_vcpus)
 	/* cpus, maxcpus, then the topology: sockets dies clusters cores threads books drawers
 	 * modules */
 	uint64_t vals[10] = {0}, cpus;
-	bool first = true;
-	int r;
+	int r = opt_each(s, smp_item, vals);
 
-	for (const char *p = s;; first = false) {
-		const char *end = strchrnul(p, ','), *eq = memchr(p, '=', (size_t)(end - p));
-
-		if (eq)
-			r = smp_item(p, eq, eq + 1, end, vals);
-		else if (first)
-			r = parse_count(p, end, &vals[0]);
-		else
-			r = -EINVAL;
-		if (r < 0)
-			return r;
-		if (!*end)
-			break;
-		p = end + 1;
-	}
+	if (r < 0)
+		return r;
 	cpus = vals[0];
 	if (!cpus)
 		cpus = vals[1];
@@ -128,37 +138,43 @@ static int parse_smp(const char *s, unsigned *ret_vcpus)
 	return 0;
 }
 
+/* What -m says: its size, and whether it said one. */
+struct m_value {
+	uint64_t size;
+	bool have;
+};
+
+/* One item of -m: the first size, size=, or maxmem= and slots= (checked, not kept). */
+static int m_item(const char *p, const char *eq, const char *end, bool first, void *arg)
+{
+	struct m_value *m = arg;
+	uint64_t ignored;
+
+	if (!eq && first) {
+		m->have = true;
+		return parse_size(p, end, &m->size);
+	}
+	if (eq && eq - p == 4 && !strncmp(p, "size", 4)) {
+		m->have = true;
+		return parse_size(eq + 1, end, &m->size);
+	}
+	if (eq && eq - p == 6 && !strncmp(p, "maxmem", 6))
+		return parse_size(eq + 1, end, &ignored);
+	if (eq && eq - p == 5 && !strncmp(p, "slots", 5))
+		return parse_count(eq + 1, end, &ignored);
+	return -EINVAL;
+}
+
 static int parse_m(const char *s, uint64_t *ret_bytes)
 {
-	uint64_t size = 0, ignored;
-	bool first = true, have = false;
-	int r;
+	struct m_value m = {0, false};
+	int r = opt_each(s, m_item, &m);
 
-	for (const char *p = s;; first = false) {
-		const char *end = strchrnul(p, ','), *eq = memchr(p, '=', (size_t)(end - p));
-
-		if (!eq && first) {
-			r = parse_size(p, end, &size);
-			have = true;
-		} else if (eq && eq - p == 4 && !strncmp(p, "size", 4)) {
-			r = parse_size(eq + 1, end, &size);
-			have = true;
-		} else if (eq && eq - p == 6 && !strncmp(p, "maxmem", 6)) {
-			r = parse_size(eq + 1, end, &ignored);
-		} else if (eq && eq - p == 5 && !strncmp(p, "slots", 5)) {
-			r = parse_count(eq + 1, end, &ignored);
-		} else {
-			r = -EINVAL;
-		}
-		if (r < 0)
-			return r;
-		if (!*end)
-			break;
-		p = end + 1;
-	}
-	if (!have)
+	if (r < 0)
+		return r;
+	if (!m.have)
 		return -EINVAL;
-	*ret_bytes = size;
+	*ret_bytes = m.size;
 	return 0;
 }
 

@@ -184,103 +184,65 @@ struct judged {
 	char reason[512];
 };
 
-static int judge(const np_host *h, const np_load *load, const double *busy,
-                 const struct np_rebalance_workload *ws, unsigned n, unsigned self,
-                 const struct np_rebalance_params *p, struct judged *j)
-{
-	const struct np_rebalance_workload *w = &ws[self];
-	uint64_t total = np_node_bytes_sum(w->resident, w->nresident), off = 0, need,
-	         best_there = 0;
-	unsigned ncpus, best = 0;
-	double cur_busy, util, remote, cost, best_cost = 0, *excl = NULL;
-	struct np_search_opts so;
-	struct np_request req;
-	const char *why;
-	char *list = NULL, sz[32], *cand = NULL;
-	np_load *l = NULL;
-	np_plan *plan = NULL;
-	hwloc_bitmap_t own = NULL;
-	bool spilled, overloaded, found = false;
-	int r = 0, pos;
+/* What judge() finds of a workload where it is now. */
+struct look {
+	uint64_t total; /* bytes resident */
+	unsigned ncpus; /* CPUs of its nodes */
+	bool spilled, overloaded;
+	int pos; /* length of the reason so far */
+};
 
-	if (hwloc_bitmap_iszero(w->nodes)) {
-		j->verdict = NP_REBALANCE_UNPLACED;
-		snprintf(j->reason, sizeof(j->reason), "placed on no node: nothing to keep");
-		return 0;
-	}
+/*
+ * Where `w` stands on its nodes: memory off them, their CPUs' use, its cost (j->cost) and the
+ * start of j->reason. Returns 0 or -ENOMEM.
+ */
+static int look_at(const np_host *h, const double *busy, const struct np_rebalance_workload *w,
+                   const struct np_rebalance_params *p, struct judged *j, struct look *lk)
+{
+	uint64_t off = 0;
+	double cur_busy, util, remote;
+	char *list = NULL, sz[32];
+
+	lk->total = np_node_bytes_sum(w->resident, w->nresident);
 	for (unsigned i = 0; i < w->nresident; i++)
 		if (!hwloc_bitmap_isset(w->nodes, w->resident[i].node))
 			off += w->resident[i].bytes;
-	set_cpus(h, w->nodes, busy, &ncpus, &cur_busy);
-	util = ncpus ? cur_busy / ncpus : 0;
-	remote = total ? (double)off / (double)total : 0;
-	spilled = off >= p->min_spill_bytes && remote >= p->spill;
-	overloaded = busy && util > p->overload;
-	cost = remote + (busy ? over(util, p->overload) : 0);
-	j->cost = cost;
-	if (hwloc_bitmap_list_asprintf(&list, w->nodes) < 0) {
-		list = NULL;
-		r = -ENOMEM;
-		goto out;
-	}
-	pos = snprintf(j->reason, sizeof(j->reason), "%.0f%% (%s) of its memory off node%s %s",
-	               remote * 100, np_size_format(off, sz, sizeof(sz)),
-	               hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", list);
-	if (busy && pos > 0 && (size_t)pos < sizeof(j->reason))
-		pos += snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
-		                ", CPUs %.0f%% busy", util * 100);
-	if (!spilled && !overloaded) {
-		j->verdict = NP_REBALANCE_FINE;
-		goto out;
-	}
-	why = spilled && overloaded ? "spilled and overloaded" : spilled ? "spilled" : "overloaded";
-	if (p->now - w->last_move < p->min_gap) {
-		j->verdict = NP_REBALANCE_HELD;
-		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
-		         ": %s, but placed or moved %" PRId64 " s ago (min gap %" PRId64 " s)", why,
-		         p->now - w->last_move, p->min_gap);
-		goto out;
-	}
+	set_cpus(h, w->nodes, busy, &lk->ncpus, &cur_busy);
+	util = lk->ncpus ? cur_busy / lk->ncpus : 0;
+	remote = lk->total ? (double)off / (double)lk->total : 0;
+	lk->spilled = off >= p->min_spill_bytes && remote >= p->spill;
+	lk->overloaded = busy && util > p->overload;
+	j->cost = remote + (busy ? over(util, p->overload) : 0);
+	if (hwloc_bitmap_list_asprintf(&list, w->nodes) < 0)
+		return -ENOMEM;
+	lk->pos = snprintf(j->reason, sizeof(j->reason), "%.0f%% (%s) of its memory off node%s %s",
+	                   remote * 100, np_size_format(off, sz, sizeof(sz)),
+	                   hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", list);
+	if (busy && lk->pos > 0 && (size_t)lk->pos < sizeof(j->reason))
+		lk->pos += snprintf(j->reason + lk->pos, sizeof(j->reason) - (size_t)lk->pos,
+		                    ", CPUs %.0f%% busy", util * 100);
+	free(list);
+	return 0;
+}
 
-	r = load_for(h, load, ws, n, self, &l);
-	if (r < 0)
-		goto out;
-	need = np_node_bytes_sum(w->claimed, w->nclaimed);
-	np_request_init(&req);
-	req.memory_bytes = need > total ? need : total;
-	req.vcpus = w->vcpus ? w->vcpus : 1;
-	/* its policy keeps sending new pages to its nodes: only they are a remedy */
-	if (w->policy_pinned) {
-		own = hwloc_bitmap_alloc();
-		if (!own) {
-			r = -ENOMEM;
-			goto out;
-		}
-		hwloc_bitmap_and(own, w->nodes, np_host_nodeset(h));
-		if (hwloc_bitmap_iszero(own)) {
-			j->verdict = NP_REBALANCE_NO_BETTER;
-			snprintf(
-			    j->reason + pos, sizeof(j->reason) - (size_t)pos,
-			    ": %s, but its memory policy holds it to nodes this host no longer has",
-			    why);
-			goto out;
-		}
-		req.allowed_nodes = own;
-		req.min_nodes = req.max_nodes = (unsigned)hwloc_bitmap_weight(own);
-	}
-	np_search_opts_init(&so);
-	so.strategy = p->strategy;
-	so.keep = KEEP_CANDIDATES;
-	r = np_search(h, l, &req, &so, &plan);
-	if (r < 0)
-		goto out;
+/*
+ * The candidate of `plan` with the least cost for `w` (*ret_best, *ret_cost), its CPU use
+ * moved there from its nodes (of `ncpus` CPUs). Returns 1, 0 when the plan has none, or
+ * -ENOMEM.
+ */
+static int best_candidate(const np_host *h, const np_plan *plan, const double *busy,
+                          const struct np_rebalance_workload *w, unsigned ncpus, double overload,
+                          unsigned *ret_best, double *ret_cost)
+{
+	uint64_t best_there = 0;
+	double best_cost = 0, *excl;
+	unsigned best = 0;
+	bool found = false;
 
 	/* busy CPUs per node without this workload: its use leaves its nodes, spread by CPUs */
 	excl = calloc(h->nnodes, sizeof(*excl));
-	if (!excl) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!excl)
+		return -ENOMEM;
 	for (unsigned i = 0; busy && i < h->nnodes; i++) {
 		excl[i] = busy[i];
 		if (hwloc_bitmap_isset(w->nodes, h->nodes[i].id) && ncpus)
@@ -298,7 +260,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 				cn += h->nodes[i].ncpus;
 				cb += excl[i];
 			}
-		cc = busy && cn ? over((cb + w->cpu) / cn, p->overload) : 0;
+		cc = busy && cn ? over((cb + w->cpu) / cn, overload) : 0;
 		uint64_t there = 0;
 
 		for (unsigned i = 0; i < w->nresident; i++)
@@ -318,12 +280,116 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 			found = true;
 		}
 	}
-	if (!found) {
+	free(excl);
+	*ret_best = best;
+	*ret_cost = best_cost;
+	return found;
+}
+
+/*
+ * The candidates for ws[self] (*ret_plan) on the load without it (*ret_load), both for the
+ * caller to free. Returns 0, 1 when its memory policy holds it to nodes the host no longer
+ * has (nothing searched), or -errno.
+ */
+static int search_for(const np_host *h, const np_load *load, const struct np_rebalance_workload *ws,
+                      unsigned n, unsigned self, const struct np_rebalance_params *p,
+                      uint64_t total, np_load **ret_load, np_plan **ret_plan)
+{
+	const struct np_rebalance_workload *w = &ws[self];
+	uint64_t need;
+	struct np_search_opts so;
+	struct np_request req;
+	hwloc_bitmap_t own = NULL;
+	int r;
+
+	r = load_for(h, load, ws, n, self, ret_load);
+	if (r < 0)
+		return r;
+	need = np_node_bytes_sum(w->claimed, w->nclaimed);
+	np_request_init(&req);
+	req.memory_bytes = need > total ? need : total;
+	req.vcpus = w->vcpus ? w->vcpus : 1;
+	/* its policy keeps sending new pages to its nodes: only they are a remedy */
+	if (w->policy_pinned) {
+		own = hwloc_bitmap_alloc();
+		if (!own)
+			return -ENOMEM;
+		hwloc_bitmap_and(own, w->nodes, np_host_nodeset(h));
+		if (hwloc_bitmap_iszero(own)) {
+			hwloc_bitmap_free(own);
+			return 1;
+		}
+		req.allowed_nodes = own;
+		req.min_nodes = req.max_nodes = (unsigned)hwloc_bitmap_weight(own);
+	}
+	np_search_opts_init(&so);
+	so.strategy = p->strategy;
+	so.keep = KEEP_CANDIDATES;
+	r = np_search(h, *ret_load, &req, &so, ret_plan);
+	hwloc_bitmap_free(own);
+	return r;
+}
+
+static int judge(const np_host *h, const np_load *load, const double *busy,
+                 const struct np_rebalance_workload *ws, unsigned n, unsigned self,
+                 const struct np_rebalance_params *p, struct judged *j)
+{
+	const struct np_rebalance_workload *w = &ws[self];
+	unsigned best = 0;
+	double cost, best_cost = 0;
+	struct look lk;
+	const char *why;
+	char *cand = NULL;
+	np_load *l = NULL;
+	np_plan *plan = NULL;
+	int r = 0, pos;
+
+	if (hwloc_bitmap_iszero(w->nodes)) {
+		j->verdict = NP_REBALANCE_UNPLACED;
+		snprintf(j->reason, sizeof(j->reason), "placed on no node: nothing to keep");
+		return 0;
+	}
+	r = look_at(h, busy, w, p, j, &lk);
+	if (r < 0)
+		return r;
+	cost = j->cost;
+	pos = lk.pos;
+	if (!lk.spilled && !lk.overloaded) {
+		j->verdict = NP_REBALANCE_FINE;
+		return 0;
+	}
+	why = lk.spilled && lk.overloaded ? "spilled and overloaded"
+	      : lk.spilled                ? "spilled"
+	                                  : "overloaded";
+	if (p->now - w->last_move < p->min_gap) {
+		j->verdict = NP_REBALANCE_HELD;
+		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
+		         ": %s, but placed or moved %" PRId64 " s ago (min gap %" PRId64 " s)", why,
+		         p->now - w->last_move, p->min_gap);
+		goto out;
+	}
+
+	r = search_for(h, load, ws, n, self, p, lk.total, &l, &plan);
+	if (r < 0)
+		goto out;
+	if (r) {
+		j->verdict = NP_REBALANCE_NO_BETTER;
+		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
+		         ": %s, but its memory policy holds it to nodes this host no longer has",
+		         why);
+		r = 0;
+		goto out;
+	}
+	r = best_candidate(h, plan, busy, w, lk.ncpus, p->overload, &best, &best_cost);
+	if (r < 0)
+		goto out;
+	if (!r) {
 		j->verdict = NP_REBALANCE_NO_BETTER;
 		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos, ": %s, but %s", why,
 		         np_plan_reason(plan));
 		goto out;
 	}
+	r = 0;
 	j->gain = cost - best_cost;
 	if (hwloc_bitmap_list_asprintf(&cand, np_plan_candidate(plan, best)->nodes) < 0) {
 		cand = NULL;
@@ -349,10 +415,7 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	         ": %s; node%s %s: cost %.2f -> %.2f", why,
 	         hwloc_bitmap_weight(j->nodes) > 1 ? "s" : "", cand, cost, best_cost);
 out:
-	hwloc_bitmap_free(own);
-	free(list);
 	free(cand);
-	free(excl);
 	np_plan_free(plan);
 	np_load_free(l);
 	return r;
