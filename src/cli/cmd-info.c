@@ -376,18 +376,16 @@ static int info_draw_option(int argc, char **argv, int *i, const char *draw[2])
 	return 0;
 }
 
-int cmd_info(int argc, char **argv)
+struct info_opts {
+	struct cli_host_opts ho;
+	bool numa, json, cpus, devices;
+	const char *draw[2]; /* --svg, --png */
+	const char *state_dir;
+};
+
+/* Returns -1 to go on, else the exit status (--help, a usage error). */
+static int info_parse(int argc, char **argv, struct info_opts *o)
 {
-	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
-	bool numa = false, json = false, cpus = false;
-	const char *draw[2] = {NULL, NULL}; /* --svg, --png */
-	bool devices = false;
-	np_devices *devs = NULL;
-	np_memory *mem = NULL;
-	struct cli_node_claims *claims = NULL;
-	const char *state_dir = NULL;
-	np_load *load = NULL;
-	np_host *h = NULL;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -399,49 +397,35 @@ int cmd_info(int argc, char **argv)
 			fputs(cli_state_options_help, stdout);
 			return EXIT_OK;
 		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--numa") == 0) {
-			numa = true;
+			o->numa = true;
 		} else if (strcmp(a, "--short") == 0) {
-			numa = false;
+			o->numa = false;
 		} else if (strcmp(a, "--cpus") == 0) {
-			cpus = true;
+			o->cpus = true;
 		} else if (strcmp(a, "--json") == 0) {
-			json = true;
+			o->json = true;
 		} else if (strcmp(a, "--devices") == 0) {
-			devices = true;
-		} else if ((r = info_draw_option(argc, argv, &i, draw)) != 0) {
+			o->devices = true;
+		} else if ((r = info_draw_option(argc, argv, &i, o->draw)) != 0) {
 			if (r < 0)
 				return -r;
-		} else if ((r = cli_host_option("info", argc, argv, &i, &ho)) != 0 ||
-		           (r = cli_state_option("info", argc, argv, &i, &state_dir)) != 0) {
+		} else if ((r = cli_host_option("info", argc, argv, &i, &o->ho)) != 0 ||
+		           (r = cli_state_option("info", argc, argv, &i, &o->state_dir)) != 0) {
 			if (r < 0)
 				return -r;
 		} else {
 			return cli_usage_error("info", "unknown argument '%s'", a);
 		}
 	}
-	r = cli_host_load(&ho, &h);
-	if (r)
-		return r;
-	if (!ho.source_given && (numa || json)) {
-		r = cli_ledger_load(state_dir, h, &load, &claims);
-		if (r)
-			goto out;
-	}
-	for (unsigned k = 0; k < 2 && !r; k++)
-		if (draw[k])
-			r = cli_info_draw(h, &ho, state_dir, draw[k],
-			                  k ? CLI_RENDER_PNG : CLI_RENDER_SVG);
-	if (r || ((draw[0] || draw[1]) && !numa && !json))
-		goto out; /* a picture alone replaces the summary */
-	/* Devices are read only when asked for; pci.ids only for the full list and JSON. */
-	if (numa || json || devices) {
-		r = cli_devices_load(&ho.src, json || devices ? NP_DEVICES_DESCRIBE : 0, &devs);
-		if (r == 0 && (numa || json))
-			r = cli_memory_load(&ho.src, h, &mem);
-		if (r)
-			goto out;
-	}
-	if (json) {
+	return -1;
+}
+
+/* The host's facts as the options ask for them: JSON, the device list, or the tables. */
+static int info_print(const struct info_opts *o, const np_host *h,
+                      const struct cli_node_claims *claims, const np_devices *devs,
+                      const np_memory *mem)
+{
+	if (o->json) {
 		json_t *j = host_json(h);
 
 		if (j && claims)
@@ -450,24 +434,65 @@ int cmd_info(int argc, char **argv)
 			json_object_set_new(j, "devices", cli_devices_json(devs));
 		if (j)
 			json_object_set_new(j, "memory", cli_memory_json(mem));
-		r = cli_json_print(j, false);
-	} else if (devices && !numa) {
-		cli_devices_table(devs, true);
-	} else {
-		print_summary(h);
-		if (numa)
-			print_tables(h);
-		else
-			print_short(h);
-		if (numa && claims)
-			print_claims(h, claims);
-		if (numa)
-			cli_devices_table(devs, devices);
-		if (numa)
-			cli_memory_table(mem);
-		if (cpus)
-			print_cpu_topology(h);
+		return cli_json_print(j, false);
 	}
+	if (o->devices && !o->numa) {
+		cli_devices_table(devs, true);
+		return 0;
+	}
+	print_summary(h);
+	if (o->numa)
+		print_tables(h);
+	else
+		print_short(h);
+	if (o->numa && claims)
+		print_claims(h, claims);
+	if (o->numa)
+		cli_devices_table(devs, o->devices);
+	if (o->numa)
+		cli_memory_table(mem);
+	if (o->cpus)
+		print_cpu_topology(h);
+	return 0;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct info_opts o = {
+	    {{NP_SOURCE_LIVE, NULL, 0}, false}, false, false, false, false, {NULL, NULL}, NULL};
+	np_devices *devs = NULL;
+	np_memory *mem = NULL;
+	struct cli_node_claims *claims = NULL;
+	np_load *load = NULL;
+	np_host *h = NULL;
+	int r = info_parse(argc, argv, &o);
+
+	if (r >= 0)
+		return r;
+	r = cli_host_load(&o.ho, &h);
+	if (r)
+		return r;
+	if (!o.ho.source_given && (o.numa || o.json)) {
+		r = cli_ledger_load(o.state_dir, h, &load, &claims);
+		if (r)
+			goto out;
+	}
+	for (unsigned k = 0; k < 2 && !r; k++)
+		if (o.draw[k])
+			r = cli_info_draw(h, &o.ho, o.state_dir, o.draw[k],
+			                  k ? CLI_RENDER_PNG : CLI_RENDER_SVG);
+	if (r || ((o.draw[0] || o.draw[1]) && !o.numa && !o.json))
+		goto out; /* a picture alone replaces the summary */
+	/* Devices are read only when asked for; pci.ids only for the full list and JSON. */
+	if (o.numa || o.json || o.devices) {
+		r = cli_devices_load(&o.ho.src, o.json || o.devices ? NP_DEVICES_DESCRIBE : 0,
+		                     &devs);
+		if (r == 0 && (o.numa || o.json))
+			r = cli_memory_load(&o.ho.src, h, &mem);
+		if (r)
+			goto out;
+	}
+	r = info_print(&o, h, claims, devs, mem);
 out:
 	np_devices_free(devs);
 	np_memory_free(mem);

@@ -91,20 +91,18 @@ static void print_plan(const np_plan *plan, bool explain)
 	    "the set's nodes (each with itself included) over the local distance, 1.00 = local\n");
 }
 
-int cmd_plan(int argc, char **argv)
-{
-	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, 0}, false};
+struct plan_opts {
+	struct cli_host_opts ho;
 	struct cli_request_opts ro;
-	hwloc_bitmap_t sets[2] = {NULL, NULL};
-	bool explain = false, json = false;
-	struct np_request req;
-	const char *state_dir = NULL;
-	np_load *load = NULL;
-	np_host *h = NULL;
-	np_plan *plan = NULL;
+	bool explain, json;
+	const char *state_dir;
+};
+
+/* Returns -1 to go on, else the exit status (--help, a usage error). */
+static int plan_parse(int argc, char **argv, struct plan_opts *o)
+{
 	int r;
 
-	cli_request_opts_init(&ro);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -115,55 +113,64 @@ int cmd_plan(int argc, char **argv)
 			fputs(cli_state_options_help, stdout);
 			return EXIT_OK;
 		} else if (strcmp(a, "--explain") == 0) {
-			explain = true;
+			o->explain = true;
 		} else if (strcmp(a, "--json") == 0) {
-			json = true;
-		} else if ((r = cli_request_option("plan", argc, argv, &i, &ro)) != 0 ||
-		           (r = cli_host_option("plan", argc, argv, &i, &ho)) != 0 ||
-		           (r = cli_state_option("plan", argc, argv, &i, &state_dir)) != 0) {
+			o->json = true;
+		} else if ((r = cli_request_option("plan", argc, argv, &i, &o->ro)) != 0 ||
+		           (r = cli_host_option("plan", argc, argv, &i, &o->ho)) != 0 ||
+		           (r = cli_state_option("plan", argc, argv, &i, &o->state_dir)) != 0) {
 			if (r < 0)
 				return -r;
 		} else {
 			return cli_usage_error("plan", "unknown argument '%s'", a);
 		}
 	}
-	if (!ro.memory_given)
+	if (!o->ro.memory_given)
 		return cli_usage_error("plan", "--memory is required");
-	r = cli_host_load(&ho, &h);
-	if (r)
-		return r;
-	ro.src = &ho.src;
-	r = cli_request_build("plan", h, &ro, &req, sets);
+	return -1;
+}
+
+/* The plan for the options' request on h, printed; the exit status. */
+static int plan_show(struct plan_opts *o, np_host *h)
+{
+	hwloc_bitmap_t sets[2] = {NULL, NULL};
+	struct np_request req;
+	np_load *load = NULL;
+	np_plan *plan = NULL;
+	int r;
+
+	o->ro.src = &o->ho.src;
+	r = cli_request_build("plan", h, &o->ro, &req, sets);
 	if (r)
 		goto out;
-	if (!ho.source_given) {
-		r = cli_ledger_load(state_dir, h, &load, NULL);
+	if (!o->ho.source_given) {
+		r = cli_ledger_load(o->state_dir, h, &load, NULL);
 		if (r)
 			goto out;
 	}
-	ro.search.keep = explain ? ro.keep : 1;
-	r = np_search(h, load, &req, &ro.search, &plan);
+	o->ro.search.keep = o->explain ? o->ro.keep : 1;
+	r = np_search(h, load, &req, &o->ro.search, &plan);
 	if (r < 0) {
 		cli_error("cannot plan: %s", strerror(-r));
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if (json) {
-		json_t *j = plan_json(plan, explain);
+	if (o->json) {
+		json_t *j = plan_json(plan, o->explain);
 
-		if (j && ro.near.n)
-			json_object_set_new(j, "near", cli_near_json(&ro.near));
+		if (j && o->ro.near.n)
+			json_object_set_new(j, "near", cli_near_json(&o->ro.near));
 		r = cli_json_print(j, false);
 	} else {
-		print_plan(plan, explain);
-		if (explain)
-			cli_near_explain(&ro.near, stdout);
-		if (explain && req.costs)
+		print_plan(plan, o->explain);
+		if (o->explain)
+			cli_near_explain(&o->ro.near, stdout);
+		if (o->explain && req.costs)
 			printf("distances: HMAT read latencies where the firmware gives them (10 = "
 			       "local), SLIT elsewhere\n");
 	}
 	if (r == EXIT_OK && !np_plan_best(plan)) {
-		if (!json)
+		if (!o->json)
 			cli_error("no placement fits: %s", np_plan_reason(plan));
 		r = EXIT_NOFIT;
 	}
@@ -172,7 +179,23 @@ out:
 	np_plan_free(plan);
 	hwloc_bitmap_free(sets[0]);
 	hwloc_bitmap_free(sets[1]);
-	cli_request_opts_release(&ro);
+	return r;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct plan_opts o = {.ho = {{NP_SOURCE_LIVE, NULL, 0}, false}};
+	np_host *h = NULL;
+	int r;
+
+	cli_request_opts_init(&o.ro);
+	r = plan_parse(argc, argv, &o);
+	if (r < 0) {
+		r = cli_host_load(&o.ho, &h);
+		if (r == 0)
+			r = plan_show(&o, h);
+	}
+	cli_request_opts_release(&o.ro);
 	np_host_free(h);
 	return r;
 }

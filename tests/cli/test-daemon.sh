@@ -15,6 +15,10 @@ trap 'kill $helpers 2>/dev/null; rm -rf "$tmp"' EXIT
 export NUMAPLACE_STATE_DIR="$tmp/state"
 export NUMAPLACE_CONFIG= # the built-in defaults, whatever /etc/numaplace holds
 db="$NUMAPLACE_STATE_DIR/ledger.db"
+# the helpers' name (their comm) is this run's own, so --adopt-only "$name" can only pick
+# processes of this run, whatever else runs on the machine (another run of the suite); the
+# ledger names a workload after its command line's first word: np-threads-PID still
+name="npd-$$"
 
 if [ ! -r /proc/self/numa_maps ]; then
 	echo "SKIP: this kernel has no NUMA support (/proc/self/numa_maps is missing)"
@@ -46,7 +50,7 @@ py() {
 	python3 -c "import json; j=json.load(open('$2')); print($1)"
 }
 start_helper() {
-	"$helper" "$@" >"$tmp/helper.out" 2>&1 &
+	"$helper" --name "$name" "$@" >"$tmp/helper.out" 2>&1 &
 	hpid=$!
 	helpers="$helpers $hpid"
 	i=0
@@ -74,7 +78,7 @@ integrity "--once"
 
 # --- adoption: an unmanaged process above the threshold is adopted, one per interval ----------
 start_helper 3 48
-"$np" daemon --once --interval 0.2 --adopt-threshold 32M --adopt-only np-threads \
+"$np" daemon --once --interval 0.2 --adopt-threshold 32M --adopt-only "$name" \
 	--exclude sshd >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 0 ] && ok || bad "daemon --adopt-threshold: exit status"
 grep_err "np-threads-$hpid (pid $hpid): adopted on node 0:" "adoption"
@@ -88,14 +92,14 @@ node0_cpus=$(cat /sys/devices/system/node/node0/cpulist)
 # below the threshold, excluded, or --dry-run: nothing adopted
 start_helper 1 48
 small=$hpid
-"$np" daemon --once --interval 0.1 --adopt-threshold 1T --adopt-only np-threads 2>"$tmp/err"
+"$np" daemon --once --interval 0.1 --adopt-threshold 1T --adopt-only "$name" 2>"$tmp/err"
 ! grep -q "adopted" "$tmp/err" && ok || bad "adopted below the threshold"
-"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only np-threads \
-	--exclude np-threads 2>"$tmp/err"
+"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only "$name" \
+	--exclude "$name" 2>"$tmp/err"
 ! grep -q "adopted" "$tmp/err" && ok || bad "adopted an excluded process"
 sqlite3 "$db" .dump >"$tmp/before"
-"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only np-threads --dry-run 2>"$tmp/err"
-grep_err "np-threads (pid $small): would adopt on node 0 (--dry-run)" "--dry-run"
+"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only "$name" --dry-run 2>"$tmp/err"
+grep_err "$name (pid $small): would adopt on node 0 (--dry-run)" "--dry-run"
 sqlite3 "$db" .dump >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok || bad "--dry-run changed the ledger"
 # never a kernel thread: with no name filter and a tiny threshold, nothing of the kernel's
@@ -106,13 +110,13 @@ cmp -s "$tmp/before" "$tmp/after" && ok || bad "--dry-run changed the ledger"
 fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 affinity_before=$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$small/task/*/status | sort -u)
 sqlite3 "$db" .dump >"$tmp/before"
-"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only np-threads \
+"$np" daemon --once --interval 0.1 --adopt-threshold 32M --adopt-only "$name" \
 	--sysfs-root "$fixtures/sysfs/two-node" 2>"$tmp/err"
 [ $? -eq 0 ] && ok || bad "daemon --sysfs-root: exit status"
 grep_err "started: every 0.1 s, min gap 300 s, min improvement 0.10, strategy compact, adopting, dry run for the host of '$fixtures/sysfs/two-node'" "--sysfs-root"
 # the capture's node 1 has the most memory free (6.5 GiB against 5) and no vCPUs placed (the
-# process chosen is the largest np-threads of the machine: $small, unless another is running)
-grep_err "np-threads (pid [0-9]*): would adopt on node 1 (--dry-run)" "--sysfs-root"
+# process chosen is the largest unmanaged one of this run's name: $small, the only one)
+grep_err "$name (pid $small): would adopt on node 1 (--dry-run)" "--sysfs-root"
 ! grep -q "adopted on" "$tmp/err" && ok || bad "--sysfs-root adopted a process"
 sqlite3 "$db" .dump >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok || bad "--sysfs-root changed the ledger"
