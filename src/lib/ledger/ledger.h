@@ -90,6 +90,10 @@ int np__placement_text(const struct np_workload *w, char **ret_claimed, char **r
 
 /* ---- claims.c ---- */
 
+/* The checks np_ledger_insert() and np_ledger_move() share: an open transaction, a pid, a start
+ * time SQLite holds and claimed bytes when it counts some. */
+bool np__workload_writable(const np_ledger *l, const struct np_workload *w);
+
 void np__live_clear(np_ledger *l);
 /* Run fn inside the open transaction, or inside one of its own (committed on success). */
 int np__ledger_with_tx(np_ledger *l, int (*fn)(np_ledger *l, void *arg), void *arg);

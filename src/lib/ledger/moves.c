@@ -90,8 +90,7 @@ int np_ledger_move(np_ledger *l, const struct np_workload *w, const char *reason
 {
 	struct move_arg a = {w, reason};
 
-	if (!l || !w || !l->in_tx || w->pid <= 0 || w->start_time > INT64_MAX ||
-	    (w->nclaimed && !w->claimed))
+	if (!np__workload_writable(l, w))
 		return -EINVAL;
 	return do_move(l, &a);
 }
