@@ -400,16 +400,65 @@ static int name_choose(const np_ledger *l, const struct np_workload *w, char *na
 	return -EEXIST;
 }
 
+bool np__workload_writable(const np_ledger *l, const struct np_workload *w)
+{
+	return l && w && l->in_tx && w->pid > 0 && w->start_time <= INT64_MAX &&
+	       (!w->nclaimed || w->claimed);
+}
+
+/* The same process placed again (e.g. `numaplace run` running itself) replaces its row. */
+static int replace_same_pid(np_ledger *l, pid_t pid)
+{
+	int r;
+
+	for (unsigned i = 0; i < l->nlive; i++)
+		if (l->live[i].pid == pid) {
+			r = end_row(l, l->live[i].id, "replaced");
+			if (r < 0)
+				return r;
+			live_remove(l, i);
+			break;
+		}
+	return 0;
+}
+
+static int insert_row(np_ledger *l, const struct np_workload *w, const char *name,
+                      const char *nodes, const char *cpus, const char *claimed)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = np__ledger_prepare(
+	    l,
+	    "INSERT INTO workload (name, pid, start_time, nodes, cpus, claimed, vcpus,"
+	    " strategy, policy, created, cmdline)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, w->pid);
+	sqlite3_bind_int64(st, 3, (int64_t)w->start_time);
+	sqlite3_bind_text(st, 4, nodes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, cpus, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, claimed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, w->vcpus);
+	sqlite3_bind_text(st, 8, w->strategy ? w->strategy : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, w->policy ? w->policy : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, w->created ? w->created : np__ledger_now());
+	sqlite3_bind_text(st, 11, w->cmdline ? w->cmdline : "", -1, SQLITE_STATIC);
+	r = np__ledger_step(l, st, "insert workload");
+	sqlite3_finalize(st);
+	return r;
+}
+
 int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 {
 	struct np__live row = {0};
-	sqlite3_stmt *st = NULL;
 	char name[NAME_MAX_LEN + 32], *nodes = NULL, *cpus = NULL, *claimed = NULL, *copy = NULL;
-	int64_t now = np__ledger_now();
 	int r;
 
-	if (!l || !w || !l->in_tx || w->pid <= 0 || w->start_time > INT64_MAX ||
-	    (w->nclaimed && !w->claimed))
+	if (!np__workload_writable(l, w))
 		return -EINVAL;
 	if (w->name && !name_valid(w->name)) {
 		/* The name cut at 64 bytes, so that the rule always fits the message. */
@@ -422,40 +471,13 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	r = np__placement_text(w, &claimed, &nodes, &cpus);
 	if (r < 0)
 		return r;
-
-	/* the same process placed again (e.g. `numaplace run` running itself) replaces its row */
-	for (unsigned i = 0; i < l->nlive; i++)
-		if (l->live[i].pid == w->pid) {
-			r = end_row(l, l->live[i].id, "replaced");
-			if (r < 0)
-				goto out;
-			live_remove(l, i);
-			break;
-		}
-
+	r = replace_same_pid(l, w->pid);
+	if (r < 0)
+		goto out;
 	r = name_choose(l, w, name, sizeof(name));
 	if (r < 0)
 		goto out;
-	r = np__ledger_prepare(
-	    l,
-	    "INSERT INTO workload (name, pid, start_time, nodes, cpus, claimed, vcpus,"
-	    " strategy, policy, created, cmdline)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	    &st);
-	if (r < 0)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, w->pid);
-	sqlite3_bind_int64(st, 3, (int64_t)w->start_time);
-	sqlite3_bind_text(st, 4, nodes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, cpus, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, claimed, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, w->vcpus);
-	sqlite3_bind_text(st, 8, w->strategy ? w->strategy : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, w->policy ? w->policy : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, w->created ? w->created : now);
-	sqlite3_bind_text(st, 11, w->cmdline ? w->cmdline : "", -1, SQLITE_STATIC);
-	r = np__ledger_step(l, st, "insert workload");
+	r = insert_row(l, w, name, nodes, cpus, claimed);
 	if (r < 0)
 		goto out;
 
@@ -481,7 +503,6 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	}
 	r = 0;
 out:
-	sqlite3_finalize(st);
 	free(nodes);
 	free(cpus);
 	free(claimed);

@@ -67,6 +67,12 @@ int np__ledger_fail(np_ledger *l, int rc, const char *what);
 /* Run SQL without results. Returns 0 or np__ledger_fail()'s -errno. */
 int np__ledger_exec(np_ledger *l, const char *sql);
 int np__ledger_prepare(np_ledger *l, const char *sql, sqlite3_stmt **ret_stmt);
+/*
+ * Run a query and hand each of its rows to row(); stops at row()'s first -errno. Returns 0,
+ * row()'s error or np__ledger_fail()'s -errno (`what` failed).
+ */
+int np__ledger_rows(np_ledger *l, const char *sql, const char *what,
+                    int (*row)(np_ledger *l, sqlite3_stmt *st, void *arg), void *arg);
 /* Step a statement expected to finish without rows, and reset it. */
 int np__ledger_step(np_ledger *l, sqlite3_stmt *st, const char *what);
 /* Unix time, in seconds. */
@@ -89,6 +95,10 @@ int np__placement_text(const struct np_workload *w, char **ret_claimed, char **r
                        char **ret_cpus);
 
 /* ---- claims.c ---- */
+
+/* The checks np_ledger_insert() and np_ledger_move() share: an open transaction, a pid, a start
+ * time SQLite holds and claimed bytes when it counts some. */
+bool np__workload_writable(const np_ledger *l, const struct np_workload *w);
 
 void np__live_clear(np_ledger *l);
 /* Run fn inside the open transaction, or inside one of its own (committed on success). */

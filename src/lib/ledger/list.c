@@ -94,56 +94,42 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct 
 struct list_arg {
 	unsigned flags;
 	struct np_workload *list;
-	unsigned n;
+	unsigned n, cap;
 };
+
+static int list_row(np_ledger *l, sqlite3_stmt *st, void *arg)
+{
+	struct list_arg *a = arg;
+	struct np_workload *nl = np__grow(a->list, a->n, &a->cap, sizeof(*nl), 8);
+
+	if (!nl)
+		return -ENOMEM;
+	a->list = nl;
+	np_workload_init(&a->list[a->n]);
+	a->n++;
+	return read_workload(l, st, a->flags, &a->list[a->n - 1]);
+}
 
 static int do_list(np_ledger *l, void *arg)
 {
-	struct list_arg *a = arg;
-	sqlite3_stmt *st = NULL;
-	unsigned cap = 0;
-	int r, rc;
+	const struct list_arg *a = arg;
 
 #define LIST_COLUMNS                                                                               \
 	"SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy, policy, created,"    \
 	" cmdline, ended, end_reason,"                                                             \
 	" (SELECT count(*) FROM move m WHERE m.workload = workload.id),"                           \
 	" (SELECT max(time) FROM move m WHERE m.workload = workload.id) FROM workload"
-	r = np__ledger_prepare(l,
+	return np__ledger_rows(l,
 	                       (a->flags & NP_LEDGER_LIST_ALL)
 	                           ? LIST_COLUMNS " ORDER BY ended IS NOT NULL, created, id"
 	                           : LIST_COLUMNS " WHERE ended IS NULL ORDER BY created, id",
-	                       &st);
+	                       "read workloads", list_row, arg);
 #undef LIST_COLUMNS
-	if (r < 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct np_workload *nl = np__grow(a->list, a->n, &cap, sizeof(*nl), 8);
-
-		if (!nl) {
-			r = -ENOMEM;
-			goto out;
-		}
-		a->list = nl;
-		np_workload_init(&a->list[a->n]);
-		a->n++;
-		r = read_workload(l, st, a->flags, &a->list[a->n - 1]);
-		if (r < 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = np__ledger_fail(l, rc, "read workloads");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	return r;
 }
 
 int np_ledger_list(np_ledger *l, unsigned flags, struct np_workload **ret_list)
 {
-	struct list_arg a = {flags, NULL, 0};
+	struct list_arg a = {flags, NULL, 0, 0};
 	int r;
 
 	if (!l || !ret_list)

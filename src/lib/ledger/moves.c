@@ -90,8 +90,7 @@ int np_ledger_move(np_ledger *l, const struct np_workload *w, const char *reason
 {
 	struct move_arg a = {w, reason};
 
-	if (!l || !w || !l->in_tx || w->pid <= 0 || w->start_time > INT64_MAX ||
-	    (w->nclaimed && !w->claimed))
+	if (!np__workload_writable(l, w))
 		return -EINVAL;
 	return do_move(l, &a);
 }
@@ -111,60 +110,47 @@ void np_moves_free(struct np_move *moves, unsigned n)
 
 struct moves_arg {
 	struct np_move *list;
-	unsigned n;
+	unsigned n, cap;
 };
+
+static int move_row(np_ledger *l, sqlite3_stmt *st, void *arg)
+{
+	struct moves_arg *a = arg;
+	const char *from = (const char *)sqlite3_column_text(st, 3);
+	const char *to = (const char *)sqlite3_column_text(st, 4);
+	struct np_move *m, *nl = np__grow(a->list, a->n, &a->cap, sizeof(*nl), 8);
+
+	if (!nl)
+		return -ENOMEM;
+	a->list = nl;
+	m = &a->list[a->n++];
+	memset(m, 0, sizeof(*m));
+	m->name = np__column_dup(st, 0);
+	m->pid = (pid_t)sqlite3_column_int64(st, 1);
+	m->time = sqlite3_column_int64(st, 2);
+	m->from = hwloc_bitmap_alloc();
+	m->to = hwloc_bitmap_alloc();
+	m->reason = np__column_dup(st, 5);
+	if (!m->name || !m->from || !m->to || !m->reason)
+		return -ENOMEM;
+	if (!from || !to || (*from && hwloc_bitmap_list_sscanf(m->from, from) < 0) ||
+	    (*to && hwloc_bitmap_list_sscanf(m->to, to) < 0))
+		return np__ledger_fail(l, SQLITE_CORRUPT, "move node list");
+	return 0;
+}
 
 static int do_moves(np_ledger *l, void *arg)
 {
-	struct moves_arg *a = arg;
-	sqlite3_stmt *st = NULL;
-	unsigned cap = 0;
-	int r, rc;
-
-	r = np__ledger_prepare(
+	return np__ledger_rows(
 	    l,
 	    "SELECT w.name, w.pid, m.time, m.from_nodes, m.to_nodes, m.reason"
 	    " FROM move m JOIN workload w ON w.id = m.workload ORDER BY m.time, m.id",
-	    &st);
-	if (r < 0)
-		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *from = (const char *)sqlite3_column_text(st, 3);
-		const char *to = (const char *)sqlite3_column_text(st, 4);
-		struct np_move *m, *nl = np__grow(a->list, a->n, &cap, sizeof(*nl), 8);
-
-		if (!nl) {
-			r = -ENOMEM;
-			goto out;
-		}
-		a->list = nl;
-		m = &a->list[a->n++];
-		memset(m, 0, sizeof(*m));
-		m->name = np__column_dup(st, 0);
-		m->pid = (pid_t)sqlite3_column_int64(st, 1);
-		m->time = sqlite3_column_int64(st, 2);
-		m->from = hwloc_bitmap_alloc();
-		m->to = hwloc_bitmap_alloc();
-		m->reason = np__column_dup(st, 5);
-		if (!m->name || !m->from || !m->to || !m->reason) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (!from || !to || (*from && hwloc_bitmap_list_sscanf(m->from, from) < 0) ||
-		    (*to && hwloc_bitmap_list_sscanf(m->to, to) < 0)) {
-			r = np__ledger_fail(l, SQLITE_CORRUPT, "move node list");
-			goto out;
-		}
-	}
-	r = rc == SQLITE_DONE ? 0 : np__ledger_fail(l, rc, "read moves");
-out:
-	sqlite3_finalize(st);
-	return r;
+	    "read moves", move_row, arg);
 }
 
 int np_ledger_moves(np_ledger *l, struct np_move **ret_moves)
 {
-	struct moves_arg a = {NULL, 0};
+	struct moves_arg a = {NULL, 0, 0};
 	int r;
 
 	if (!l || !ret_moves)

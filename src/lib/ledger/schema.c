@@ -149,6 +149,26 @@ static int query_ints(np_ledger *l, const char *sql, int n, int64_t *ret)
 	return r;
 }
 
+int np__ledger_rows(np_ledger *l, const char *sql, const char *what,
+                    int (*row)(np_ledger *l, sqlite3_stmt *st, void *arg), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = np__ledger_prepare(l, sql, &st);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = row(l, st, arg);
+		if (r < 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? 0 : np__ledger_fail(l, rc, what);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
 int np__ledger_step(np_ledger *l, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);

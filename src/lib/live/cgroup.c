@@ -9,6 +9,7 @@
  * cgroup id on cgroup2), so a group removed and created again under its name is a new one.
  */
 #include "cgroup.h"
+#include "proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -450,32 +451,12 @@ int np__cgroup_check(const struct np__cgroup *cg)
 	return r;
 }
 
-/* Parse an unsigned decimal at *p, bounded by max. */
-static int parse_u64(const char **p, uint64_t max, uint64_t *ret)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EBADMSG;
-	for (; isdigit((unsigned char)*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (v > (max - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*p = s;
-	*ret = v;
-	return 0;
-}
-
 /* A number alone on the text ("123\n"). */
 static int parse_only(const char *text, uint64_t *ret)
 {
 	const char *p = text;
 	uint64_t v;
-	int r = parse_u64(&p, UINT64_MAX, &v);
+	int r = np__parse_u64(&p, UINT64_MAX, &v);
 
 	if (r < 0)
 		return r;
@@ -544,11 +525,11 @@ static int stat_line(const char *p, const char *end, bool keep, struct np_node_b
 		if (p[0] != ' ' || p[1] != 'N')
 			return -EBADMSG;
 		p += 2;
-		if ((r = parse_u64(&p, MAX_NODES - 1, &node)) < 0)
+		if ((r = np__parse_u64(&p, MAX_NODES - 1, &node)) < 0)
 			return r;
 		if (*p++ != '=')
 			return -EBADMSG;
-		if ((r = parse_u64(&p, UINT64_MAX, &bytes)) < 0)
+		if ((r = np__parse_u64(&p, UINT64_MAX, &bytes)) < 0)
 			return r;
 		if (p < end && *p != ' ')
 			return -EBADMSG;
@@ -627,12 +608,12 @@ int np__cpu_max_parse(const char *text, unsigned *ret_vcpus)
 	if (!strncmp(p, "max", 3)) {
 		max = true;
 		p += 3;
-	} else if ((r = parse_u64(&p, UINT64_MAX, &quota)) < 0) {
+	} else if ((r = np__parse_u64(&p, UINT64_MAX, &quota)) < 0) {
 		return r;
 	}
 	if (*p++ != ' ')
 		return -EBADMSG;
-	if ((r = parse_u64(&p, UINT64_MAX, &period)) < 0)
+	if ((r = np__parse_u64(&p, UINT64_MAX, &period)) < 0)
 		return r;
 	if (*p == '\n')
 		p++;
@@ -682,7 +663,7 @@ static int collect(int dirfd, const char *name, unsigned depth, pid_t **ids, uns
 		uint64_t v;
 		pid_t *a;
 
-		if ((r = parse_u64(&p, INT_MAX, &v)) < 0 || *p != '\n' || v == 0) {
+		if ((r = np__parse_u64(&p, INT_MAX, &v)) < 0 || *p != '\n' || v == 0) {
 			r = r < 0 ? r : -EBADMSG;
 			goto out;
 		}

@@ -216,14 +216,7 @@ void np__target_group_migration(const np_host *h, const struct np_target *t,
 	if (!hwloc_bitmap_iszero(from) &&
 	    (m->err = np__cgroup_migrate(&g->cg, from, to, &m->kernel_failed)) < 0)
 		goto out;
-	m->nafter = np__cgroup_numa_stat(&g->cg, &m->after);
-	if (m->nafter < 0) {
-		m->err = m->nafter;
-		m->nafter = 0;
-		m->after = NULL;
-		goto out;
-	}
-	m->stuck = np__bytes_off(m->after, m->nafter, to);
+	np__migration_after(m, np__cgroup_numa_stat(&g->cg, &m->after), to);
 out:
 	free(mems);
 	hwloc_bitmap_free(to);

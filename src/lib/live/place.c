@@ -190,6 +190,18 @@ uint64_t np__bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset
 	return sum;
 }
 
+void np__migration_after(struct np_migration *m, int nafter, hwloc_const_nodeset_t to)
+{
+	if (nafter < 0) {
+		m->err = nafter;
+		m->nafter = 0;
+		m->after = NULL;
+		return;
+	}
+	m->nafter = nafter;
+	m->stuck = np__bytes_off(m->after, nafter, to);
+}
+
 /*
  * Give a running process's own memory back to the load: its resident pages count as free on
  * the nodes they are on (it takes them along wherever it goes), and when the ledger holds it,
@@ -602,14 +614,7 @@ static void migrate(struct step *s)
 			goto out;
 		}
 	}
-	m->nafter = np_process_memory(t->pid, &m->after);
-	if (m->nafter < 0) {
-		m->err = m->nafter;
-		m->nafter = 0;
-		m->after = NULL;
-		goto out;
-	}
-	m->stuck = np__bytes_off(m->after, m->nafter, to);
+	np__migration_after(m, np_process_memory(t->pid, &m->after), to);
 out:
 	hwloc_bitmap_free(from);
 	hwloc_bitmap_free(to);

@@ -11,6 +11,12 @@
 uint64_t np__bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset_t nodes);
 
 /*
+ * The per-node list read after a migration (nafter entries in m->after, or -errno): sets
+ * m->nafter and m->stuck (its bytes off `to`), or m->err with no list.
+ */
+void np__migration_after(struct np_migration *m, int nafter, hwloc_const_nodeset_t to);
+
+/*
  * NP_TARGET_CGROUP: open, check and measure target->cgroup (np_target_read()); free what that
  * filled in (np_target_release()).
  */

@@ -37,8 +37,7 @@ int np__proc_read_file(int rootfd, const char *path, char **ret_buf)
 	return r < 0 ? (int)r : (int)(r > INT_MAX ? INT_MAX : r);
 }
 
-/* Parse an unsigned decimal of [*p, end of token) with no sign, bounded by max. */
-static int parse_u64(const char **p, uint64_t max, uint64_t *ret)
+int np__parse_u64(const char **p, uint64_t max, uint64_t *ret)
 {
 	const char *s = *p;
 	uint64_t v = 0;
@@ -67,7 +66,7 @@ int np__proc_stat_parse(const char *buf, struct np__proc_stat *ret_stat)
 
 	if (!buf)
 		return -EINVAL;
-	if (parse_u64(&p, INT_MAX, &v) < 0 || v == 0 || p[0] != ' ' || p[1] != '(')
+	if (np__parse_u64(&p, INT_MAX, &v) < 0 || v == 0 || p[0] != ' ' || p[1] != '(')
 		return -EBADMSG;
 	st.pid = (pid_t)v;
 	/* comm is whatever the process named itself, ')' and spaces included: the last ')' ends it
@@ -99,7 +98,7 @@ int np__proc_stat_parse(const char *buf, struct np__proc_stat *ret_stat)
 		                  (field >= 16 && field <= 19)))
 			p++; /* tty_nr, tpgid, the children's times, priority and nice can be
 			        negative */
-		if (parse_u64(&p, UINT64_MAX, &v) < 0)
+		if (np__parse_u64(&p, UINT64_MAX, &v) < 0)
 			return -EBADMSG;
 		switch (field) {
 		case 4:
@@ -235,9 +234,9 @@ static int parse_numa_maps_line(const char *line, const char *end, struct np_nod
 			const char *q = tok + 1;
 			uint64_t node;
 
-			if (parse_u64(&q, NP__MAX_NODE_ID, &node) < 0 || *q++ != '=')
+			if (np__parse_u64(&q, NP__MAX_NODE_ID, &node) < 0 || *q++ != '=')
 				return -EBADMSG;
-			r = parse_u64(&q, UINT64_MAX, &v);
+			r = np__parse_u64(&q, UINT64_MAX, &v);
 			if (r < 0)
 				return r == -ERANGE ? -ERANGE : -EBADMSG;
 			if (q != p)
@@ -250,7 +249,7 @@ static int parse_numa_maps_line(const char *line, const char *end, struct np_nod
 		} else if ((size_t)(p - tok) > 18 && !strncmp(tok, "kernelpagesize_kB=", 18)) {
 			const char *q = tok + 18;
 
-			if (page_kb || parse_u64(&q, UINT32_MAX, &page_kb) < 0 || q != p ||
+			if (page_kb || np__parse_u64(&q, UINT32_MAX, &page_kb) < 0 || q != p ||
 			    page_kb == 0)
 				return -EBADMSG;
 		}
@@ -342,7 +341,7 @@ int np__proc_may_manage(int rootfd, pid_t pid, uid_t *ret_uid)
 	if (!p)
 		goto out;
 	p += 6;
-	if (parse_u64(&p, UINT32_MAX, &uid) < 0)
+	if (np__parse_u64(&p, UINT32_MAX, &uid) < 0)
 		goto out;
 	*ret_uid = (uid_t)uid;
 	r = (uid_t)uid == me ? 0 : -EPERM;
@@ -385,7 +384,7 @@ int np__proc_threads(int rootfd, pid_t pid, pid_t **ret_tids)
 
 		if (q[0] == '.')
 			continue;
-		if (parse_u64(&q, INT_MAX, &v) < 0 || *q || v == 0) {
+		if (np__parse_u64(&q, INT_MAX, &v) < 0 || *q || v == 0) {
 			r = -EBADMSG;
 			goto out;
 		}
@@ -556,7 +555,7 @@ int np_process_list(struct np_process **ret_list)
 		const char *q = de->d_name;
 		uint64_t v;
 
-		if (parse_u64(&q, INT_MAX, &v) < 0 || *q || v == 0)
+		if (np__parse_u64(&q, INT_MAX, &v) < 0 || *q || v == 0)
 			continue; /* not a process: self, sys, meminfo, ... */
 		r = np__proc_stat(fd, (pid_t)v, &st);
 		if (r == -ENOENT || r == -ESRCH)
@@ -618,12 +617,12 @@ static int cpu_line(const char *p, const char *end, struct np_cpu_time **arr, un
 	struct np_cpu_time *na;
 	unsigned k = 0;
 
-	if (parse_u64(&p, NP__MAX_CPU_ID, &cpu) < 0)
+	if (np__parse_u64(&p, NP__MAX_CPU_ID, &cpu) < 0)
 		return -EBADMSG;
 	while (p < end && k < 10) {
 		if (*p++ != ' ')
 			return -EBADMSG;
-		if (parse_u64(&p, UINT64_MAX / 16, &v[k]) < 0)
+		if (np__parse_u64(&p, UINT64_MAX / 16, &v[k]) < 0)
 			return -EBADMSG;
 		k++;
 	}

@@ -17,14 +17,14 @@
 
 /* The fields of /proc/PID/stat numaplace uses. */
 struct np__proc_stat {
-	pid_t pid;           /* field 1 */
-	char comm[64];       /* field 2 without its parentheses (the kernel's is at most 15 bytes) */
-	char state;          /* field 3: R, S, D, Z, X, ... */
-	pid_t ppid;          /* field 4 */
-	unsigned flags;      /* field 9 */
-	uint64_t utime;      /* field 14: clock ticks in user mode */
-	uint64_t stime;      /* field 15: clock ticks in kernel mode */
-	uint64_t nthreads;   /* field 20 */
+	pid_t pid;         /* field 1 */
+	char comm[64];     /* field 2 without its parentheses (the kernel's is at most 15 bytes) */
+	char state;        /* field 3: R, S, D, Z, X, ... */
+	pid_t ppid;        /* field 4 */
+	unsigned flags;    /* field 9 */
+	uint64_t utime;    /* field 14: clock ticks in user mode */
+	uint64_t stime;    /* field 15: clock ticks in kernel mode */
+	uint64_t nthreads; /* field 20 */
 	uint64_t start_time; /* field 22: clock ticks after boot */
 	uint64_t rss_pages;  /* field 24; 0 when the line ends at field 22 */
 };
@@ -89,5 +89,11 @@ int np__cpu_stat_parse(const char *buf, struct np_cpu_time **ret_times);
  * *ret_buf (NUL-terminated, free()); -errno.
  */
 int np__proc_read_file(int rootfd, const char *path, char **ret_buf);
+
+/*
+ * Parse the unsigned decimal at *p (no sign), bounded by max: moves *p past its digits and
+ * returns 0; -EBADMSG when *p holds no digit, -ERANGE above max.
+ */
+int np__parse_u64(const char **p, uint64_t max, uint64_t *ret);
 
 #endif /* NUMAPLACE_PROC_H */

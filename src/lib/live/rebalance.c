@@ -330,6 +330,45 @@ static int search_for(const np_host *h, const np_load *load, const struct np_reb
 	return r;
 }
 
+/*
+ * The verdict on the cheapest candidate (plan's number best): a move when it lowers the cost by
+ * at least p->min_improvement, else no better. Returns 0 or -ENOMEM.
+ */
+static int offer(const np_plan *plan, unsigned best, double cost, double best_cost, const char *why,
+                 int pos, const struct np_rebalance_params *p, struct judged *j)
+{
+	char *cand = NULL;
+	int r = 0;
+
+	j->gain = cost - best_cost;
+	if (hwloc_bitmap_list_asprintf(&cand, np_plan_candidate(plan, best)->nodes) < 0) {
+		cand = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	if (j->gain < p->min_improvement) {
+		j->verdict = NP_REBALANCE_NO_BETTER;
+		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
+		         ": %s, but the best nodes (%s) lower its cost only from %.2f to %.2f"
+		         " (min improvement %.2f)",
+		         why, cand, cost, best_cost, p->min_improvement);
+		goto out;
+	}
+	j->nodes = hwloc_bitmap_dup(np_plan_candidate(plan, best)->nodes);
+	j->cpus = hwloc_bitmap_dup(np_plan_candidate(plan, best)->cpus);
+	if (!j->nodes || !j->cpus) {
+		r = -ENOMEM;
+		goto out;
+	}
+	j->verdict = NP_REBALANCE_MOVE;
+	snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
+	         ": %s; node%s %s: cost %.2f -> %.2f", why,
+	         hwloc_bitmap_weight(j->nodes) > 1 ? "s" : "", cand, cost, best_cost);
+out:
+	free(cand);
+	return r;
+}
+
 static int judge(const np_host *h, const np_load *load, const double *busy,
                  const struct np_rebalance_workload *ws, unsigned n, unsigned self,
                  const struct np_rebalance_params *p, struct judged *j)
@@ -339,7 +378,6 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 	double cost, best_cost = 0;
 	struct look lk;
 	const char *why;
-	char *cand = NULL;
 	np_load *l = NULL;
 	np_plan *plan = NULL;
 	int r = 0, pos;
@@ -389,33 +427,8 @@ static int judge(const np_host *h, const np_load *load, const double *busy,
 		         np_plan_reason(plan));
 		goto out;
 	}
-	r = 0;
-	j->gain = cost - best_cost;
-	if (hwloc_bitmap_list_asprintf(&cand, np_plan_candidate(plan, best)->nodes) < 0) {
-		cand = NULL;
-		r = -ENOMEM;
-		goto out;
-	}
-	if (j->gain < p->min_improvement) {
-		j->verdict = NP_REBALANCE_NO_BETTER;
-		snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
-		         ": %s, but the best nodes (%s) lower its cost only from %.2f to %.2f"
-		         " (min improvement %.2f)",
-		         why, cand, cost, best_cost, p->min_improvement);
-		goto out;
-	}
-	j->nodes = hwloc_bitmap_dup(np_plan_candidate(plan, best)->nodes);
-	j->cpus = hwloc_bitmap_dup(np_plan_candidate(plan, best)->cpus);
-	if (!j->nodes || !j->cpus) {
-		r = -ENOMEM;
-		goto out;
-	}
-	j->verdict = NP_REBALANCE_MOVE;
-	snprintf(j->reason + pos, sizeof(j->reason) - (size_t)pos,
-	         ": %s; node%s %s: cost %.2f -> %.2f", why,
-	         hwloc_bitmap_weight(j->nodes) > 1 ? "s" : "", cand, cost, best_cost);
+	r = offer(plan, best, cost, best_cost, why, pos, p, j);
 out:
-	free(cand);
 	np_plan_free(plan);
 	np_load_free(l);
 	return r;
