@@ -219,26 +219,16 @@ static int xml_counts_check(const char *path, const struct xml_counts *c)
 }
 
 /*
- * Read the file whole, check it (np__xml_check_syntax(), then the crashes and limits above) and
- * return the checked text: hwloc reads that buffer, not the file again, which may have changed
- * since.
+ * Read the open file whole into a NUL-terminated buffer of at most NP_HOST_MAX_XML_BYTES: 0 with
+ * *ret_text (the caller frees it) and *ret_len, or a negative errno with the error recorded.
  */
-static int xml_check(const char *path, char **ret_text, size_t *ret_len)
+static int xml_read(int fd, const char *path, char **ret_text, size_t *ret_len)
 {
-	struct xml_counts counts = {0, 0, 0};
 	char *text = NULL, *t;
 	size_t len = 0, cap = 0;
-	const char *p;
 	struct stat st;
 	ssize_t n;
-	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		np__set_error("cannot read '%s': %s", path, strerror(-r));
-		return r;
-	}
 	for (;;) {
 		if (cap - len < 2) {
 			/* At once for a file whose size is known; while reading for a pipe. */
@@ -246,16 +236,16 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 			    (fstat(fd, &st) == 0 && st.st_size > (off_t)NP_HOST_MAX_XML_BYTES)) {
 				np__set_error("cannot load '%s': larger than the limit of %u MiB",
 				              path, NP_HOST_MAX_XML_BYTES >> 20);
-				r = -E2BIG;
-				goto out;
+				free(text);
+				return -E2BIG;
 			}
 			cap = cap ? cap * 2 : 65536;
 			if (cap > NP_HOST_MAX_XML_BYTES + 2)
 				cap = NP_HOST_MAX_XML_BYTES + 2;
 			t = realloc(text, cap);
 			if (!t) {
-				r = -ENOMEM;
-				goto out;
+				free(text);
+				return -ENOMEM;
 			}
 			text = t;
 		}
@@ -263,18 +253,31 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = -errno;
+			int r = -errno;
+
 			np__set_error("cannot read '%s': %s", path, strerror(-r));
-			goto out;
+			free(text);
+			return r;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	text[len] = '\0';
-	r = np__xml_check_syntax(path, text, &len);
-	if (r < 0)
-		goto out;
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
+/*
+ * Count the objects, PUs and nodes of well-formed text and check each object's sets (xml_tag()):
+ * 0, or -EBADMSG with the error recorded. Comments and CDATA are skipped.
+ */
+static int xml_count(const char *path, const char *text, struct xml_counts *counts)
+{
+	const char *p;
+	int r;
+
 	for (p = text; (p = strchr(p, '<'));) {
 		const char *stop = NULL;
 
@@ -290,8 +293,8 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 				p++;
 			bool object = p - name == 6 && strncmp(name, "object", 6) == 0;
 
-			counts.objects += object;
-			r = xml_tag(p, object ? &counts : NULL, &p);
+			counts->objects += object;
+			r = xml_tag(p, object ? counts : NULL, &p);
 			if (r == -EINVAL)
 				break;
 			if (r < 0) {
@@ -300,7 +303,7 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 				    "object with a cpuset but no complete_cpuset (or a nodeset "
 				    "but no complete_nodeset)",
 				    path);
-				goto out;
+				return r;
 			}
 			continue;
 		} else {
@@ -311,16 +314,43 @@ static int xml_check(const char *path, char **ret_text, size_t *ret_len)
 			break;
 		p = stop + 3;
 	}
-	r = xml_counts_check(path, &counts);
+	return 0;
+}
+
+/*
+ * Read the file whole, check it (np__xml_check_syntax(), then the crashes and limits above) and
+ * return the checked text: hwloc reads that buffer, not the file again, which may have changed
+ * since.
+ */
+static int xml_check(const char *path, char **ret_text, size_t *ret_len)
+{
+	struct xml_counts counts = {0, 0, 0};
+	char *text = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		np__set_error("cannot read '%s': %s", path, strerror(-r));
+		return r;
+	}
+	r = xml_read(fd, path, &text, &len);
+	close(fd);
 	if (r < 0)
-		goto out;
+		return r;
+	r = np__xml_check_syntax(path, text, &len);
+	if (r == 0)
+		r = xml_count(path, text, &counts);
+	if (r == 0)
+		r = xml_counts_check(path, &counts);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
 	*ret_text = text;
 	*ret_len = len;
-	text = NULL;
-out:
-	free(text);
-	close(fd);
-	return r;
+	return 0;
 }
 
 /*
@@ -338,16 +368,11 @@ static int xml_refused(const char *path, int r)
 }
 
 /* Create and load the topology of `src`. Records the error on failure. */
-int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
+/* The filters and flags for src's kind: 0, or -EINVAL when hwloc refuses the flags. */
+static int topology_configure(hwloc_topology_t topo, const struct np_source *src)
 {
 	unsigned long hflags = 0;
-	hwloc_topology_t topo = NULL;
-	char *xml = NULL;
-	size_t xml_len = 0;
-	int r;
 
-	if (hwloc_topology_init(&topo) < 0)
-		return -ENOMEM;
 	if (src->kind == NP_SOURCE_LIVE || src->kind == NP_SOURCE_SYSFS) {
 		hwloc_topology_set_all_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
 		hwloc_topology_set_type_filter(topo, HWLOC_OBJ_PACKAGE, HWLOC_TYPE_FILTER_KEEP_ALL);
@@ -365,30 +390,35 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 	 * with its CPUs, even when those CPUs are allowed.
 	 */
 	hflags |= HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED;
-	if (hwloc_topology_set_flags(topo, hflags) < 0) {
-		r = -EINVAL;
-		goto out;
-	}
+	return hwloc_topology_set_flags(topo, hflags) < 0 ? -EINVAL : 0;
+}
+
+/*
+ * Point topo at src's XML (checked first, *xml the buffer hwloc reads until the load, which the
+ * caller frees), synthetic description or sysfs capture: 0, or a negative errno with the error
+ * recorded.
+ */
+static int topology_set_source(hwloc_topology_t topo, const struct np_source *src, char **xml)
+{
+	size_t xml_len = 0;
+	int r;
 
 	switch (src->kind) {
 	case NP_SOURCE_XML:
-		r = xml_check(src->arg, &xml, &xml_len);
+		r = xml_check(src->arg, xml, &xml_len);
 		if (r < 0)
-			goto out;
+			return r;
 		/* the length counts the final '\0', as hwloc's own exports do */
-		if (hwloc_topology_set_xmlbuffer(topo, xml, (int)xml_len + 1) < 0) {
-			r = xml_refused(src->arg, errno == ENOMEM ? -ENOMEM : -EBADMSG);
-			goto out;
-		}
+		if (hwloc_topology_set_xmlbuffer(topo, *xml, (int)xml_len + 1) < 0)
+			return xml_refused(src->arg, errno == ENOMEM ? -ENOMEM : -EBADMSG);
 		break;
 	case NP_SOURCE_SYNTHETIC:
 		r = np__synthetic_check(src->arg);
 		if (r < 0)
-			goto out;
+			return r;
 		if (hwloc_topology_set_synthetic(topo, src->arg) < 0) {
 			np__set_error("cannot parse synthetic topology '%s'", src->arg);
-			r = -EBADMSG;
-			goto out;
+			return -EBADMSG;
 		}
 		break;
 	case NP_SOURCE_SYSFS:
@@ -399,6 +429,13 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 	default:
 		break;
 	}
+	return 0;
+}
+
+/* Load topo from where topology_set_source() pointed it: 0, or -ENOMEM or -EBADMSG recorded. */
+static int topology_run_load(hwloc_topology_t topo, const struct np_source *src)
+{
+	int r;
 
 	if (src->kind == NP_SOURCE_SYSFS)
 		r = load_with_fsroot(topo, src->arg);
@@ -406,26 +443,38 @@ int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
 		r = load_with_fsroot(topo, "/");
 	else
 		r = hwloc_topology_load(topo) < 0 ? (errno ? -errno : -EINVAL) : 0;
-	if (r < 0 && src->kind == NP_SOURCE_XML) {
-		r = xml_refused(src->arg, r);
-		goto out;
-	}
+	if (r < 0 && src->kind == NP_SOURCE_XML)
+		return xml_refused(src->arg, r);
 	if (r < 0) {
 		if (src->kind == NP_SOURCE_LIVE)
 			np__set_error("cannot discover the host topology: %s", strerror(-r));
 		else
 			np__set_error("cannot load '%s': %s", src->arg, strerror(-r));
-		r = r == -ENOMEM ? r : -EBADMSG;
-		goto out;
+		return r == -ENOMEM ? r : -EBADMSG;
+	}
+	return 0;
+}
+
+int np__topology_load(const struct np_source *src, hwloc_topology_t *ret_topo)
+{
+	hwloc_topology_t topo = NULL;
+	char *xml = NULL;
+	int r;
+
+	if (hwloc_topology_init(&topo) < 0)
+		return -ENOMEM;
+	r = topology_configure(topo, src);
+	if (r == 0)
+		r = topology_set_source(topo, src, &xml);
+	if (r == 0)
+		r = topology_run_load(topo, src);
+	free(xml);
+	if (r < 0) {
+		hwloc_topology_destroy(topo);
+		return r;
 	}
 	*ret_topo = topo;
-	topo = NULL;
-	r = 0;
-out:
-	free(xml);
-	if (topo)
-		hwloc_topology_destroy(topo);
-	return r;
+	return 0;
 }
 
 static int os_index_or_unknown(hwloc_obj_t obj)

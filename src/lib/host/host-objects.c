@@ -253,67 +253,118 @@ static int objs_get(const struct np_source *src, hwloc_topology_t topo, unsigned
  * An XML or synthetic topology: the nodes are hwloc's, each CPU in the node of smallest
  * locality (locality_cpus()); free memory is unknown and assumed to be all of it.
  */
+/* The per-node arrays np__host_load_objects() fills, one entry per hwloc NUMA node. */
+struct objs_arrays {
+	unsigned nobjs;
+	hwloc_obj_t *objs;
+	hwloc_bitmap_t *sets;
+	struct np_node_spec *specs;
+	struct np_hugepages **hps;
+	bool *assumed;
+};
+
+/* Allocate a's arrays for topo's NUMA nodes: 0 or -ENOMEM (then free with arrays_free()). */
+static int arrays_alloc(hwloc_topology_t topo, struct objs_arrays *a)
+{
+	int nb = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+
+	a->nobjs = nb > 0 ? (unsigned)nb : 0;
+	a->objs = calloc(a->nobjs ? a->nobjs : 1, sizeof(*a->objs));
+	a->sets = calloc(a->nobjs ? a->nobjs : 1, sizeof(*a->sets));
+	a->specs = calloc(a->nobjs ? a->nobjs : 1, sizeof(*a->specs));
+	a->hps = calloc(a->nobjs ? a->nobjs : 1, sizeof(*a->hps));
+	a->assumed = calloc(a->nobjs ? a->nobjs : 1, sizeof(*a->assumed));
+	return a->objs && a->sets && a->specs && a->hps && a->assumed ? 0 : -ENOMEM;
+}
+
+static void arrays_free(struct objs_arrays *a)
+{
+	for (unsigned i = 0; a->sets && i < a->nobjs; i++)
+		hwloc_bitmap_free(a->sets[i]);
+	for (unsigned i = 0; a->hps && i < a->nobjs; i++)
+		free(a->hps[i]);
+	free(a->objs);
+	free(a->sets);
+	free(a->specs);
+	free(a->hps);
+	free(a->assumed);
+}
+
+/*
+ * The usable nodes of topo as specs (*ret_n of them), each with its free memory assumed: 0, or a
+ * negative errno with the error recorded (-ENODEV when no usable node has CPUs).
+ */
+static int nodes_get(const struct np_source *src, hwloc_topology_t topo, struct objs_arrays *a,
+                     unsigned *ret_n)
+{
+	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM;
+	unsigned n = 0, withcpus = 0;
+	int r;
+
+	r = objs_get(src, topo, a->nobjs, a->objs, a->sets);
+	if (r < 0)
+		return r;
+	r = locality_cpus(a->objs, a->nobjs, a->sets);
+	if (r < 0)
+		return r;
+	r = specs_from_objs(topo, a->objs, a->sets, a->nobjs, whole, a->specs, a->hps, &n,
+	                    &withcpus);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < n; i++)
+		a->assumed[i] = true; /* hwloc records no free memory */
+	if (withcpus == 0) {
+		np__set_error("no usable NUMA node with CPUs in '%s'", source_name(src));
+		return -ENODEV;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/* distances_get(), with the local distance alone for one node, for which hwloc has no matrix. */
+static int distances_or_local(hwloc_topology_t topo, const struct np_node_spec *specs, unsigned n,
+                              unsigned **ret_dist)
+{
+	int r = distances_get(topo, specs, n, ret_dist);
+
+	if (r < 0)
+		return r;
+	if (!*ret_dist && n == 1) {
+		/* hwloc gives no matrix for one node; nothing remote is assumed. */
+		*ret_dist = malloc(sizeof(**ret_dist));
+		if (!*ret_dist)
+			return -ENOMEM;
+		(*ret_dist)[0] = NP__LOCAL_DISTANCE;
+	}
+	return 0;
+}
+
 int np__host_load_objects(const struct np_source *src, np_host **ret_host)
 {
 	struct np__build_extra extra = {NULL, 0, NULL, NULL};
+	struct objs_arrays a = {0, NULL, NULL, NULL, NULL, NULL};
 	hwloc_topology_t topo = NULL;
-	hwloc_obj_t *objs = NULL;
-	hwloc_bitmap_t *sets = NULL;
-	struct np_node_spec *specs = NULL;
-	struct np_hugepages **hps = NULL;
-	bool whole = src->flags & NP_HOST_WHOLE_SYSTEM, *assumed = NULL;
-	unsigned *dist = NULL, nobjs = 0, n = 0, withcpus = 0;
-	int nb, r;
+	unsigned *dist = NULL, n = 0;
+	int r;
 
 	r = np__topology_load(src, &topo);
 	if (r < 0)
 		goto out;
-	nb = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-	nobjs = nb > 0 ? (unsigned)nb : 0;
-	objs = calloc(nobjs ? nobjs : 1, sizeof(*objs));
-	sets = calloc(nobjs ? nobjs : 1, sizeof(*sets));
-	specs = calloc(nobjs ? nobjs : 1, sizeof(*specs));
-	hps = calloc(nobjs ? nobjs : 1, sizeof(*hps));
-	assumed = calloc(nobjs ? nobjs : 1, sizeof(*assumed));
-	if (!objs || !sets || !specs || !hps || !assumed) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = objs_get(src, topo, nobjs, objs, sets);
+	r = arrays_alloc(topo, &a);
 	if (r < 0)
 		goto out;
-	r = locality_cpus(objs, nobjs, sets);
+	r = nodes_get(src, topo, &a, &n);
 	if (r < 0)
 		goto out;
-
-	r = specs_from_objs(topo, objs, sets, nobjs, whole, specs, hps, &n, &withcpus);
+	r = distances_or_local(topo, a.specs, n, &dist);
 	if (r < 0)
 		goto out;
-	for (unsigned i = 0; i < n; i++)
-		assumed[i] = true; /* hwloc records no free memory */
-	if (withcpus == 0) {
-		np__set_error("no usable NUMA node with CPUs in '%s'", source_name(src));
-		r = -ENODEV;
-		goto out;
-	}
-	r = distances_get(topo, specs, n, &dist);
-	if (r < 0)
-		goto out;
-	if (!dist && n == 1) {
-		/* hwloc gives no matrix for one node; nothing remote is assumed. */
-		dist = malloc(sizeof(*dist));
-		if (!dist) {
-			r = -ENOMEM;
-			goto out;
-		}
-		dist[0] = NP__LOCAL_DISTANCE;
-	}
 	r = np__cpu_facts(topo, (struct np_cpu **)&extra.cpus, &extra.ncpus);
 	if (r < 0)
 		goto out;
-	extra.free_assumed = assumed;
+	extra.free_assumed = a.assumed;
 	extra.topo = topo;
-	r = np__host_build(n, specs, dist, &extra, ret_host);
+	r = np__host_build(n, a.specs, dist, &extra, ret_host);
 	if (r == -EINVAL) {
 		np__set_error("inconsistent topology in '%s'", source_name(src));
 		r = -EBADMSG;
@@ -323,15 +374,7 @@ int np__host_load_objects(const struct np_source *src, np_host **ret_host)
 	if (r == 0)
 		topo = NULL; /* owned by the snapshot */
 out:
-	for (unsigned i = 0; sets && i < nobjs; i++)
-		hwloc_bitmap_free(sets[i]);
-	for (unsigned i = 0; hps && i < nobjs; i++)
-		free(hps[i]);
-	free(objs);
-	free(sets);
-	free(specs);
-	free(hps);
-	free(assumed);
+	arrays_free(&a);
 	free(dist);
 	free((void *)extra.cpus);
 	if (topo)

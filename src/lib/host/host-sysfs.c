@@ -130,6 +130,79 @@ static void parse_failed(const struct np__root *root, const char *rel,
 		np__set_error("cannot parse '%s%s%s': %s", root->path, sep(root), rel, err->what);
 }
 
+/* Parses a file's text into ctx: 0 or a negative errno, err saying where a malformed text is. */
+typedef int (*file_parser)(const char *text, void *ctx, struct np__parse_error *err);
+
+/*
+ * Read rel and parse it with parse into ctx: what parse returned, -EBADMSG recorded for a
+ * malformed file, or the read's negative errno (-ENOENT unrecorded when quiet_enoent).
+ */
+static int file_parse(const struct np__root *root, const char *rel, bool quiet_enoent,
+                      file_parser parse, void *ctx)
+{
+	struct np__parse_error err = {NULL, 0};
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	n = np__root_read(root, rel, quiet_enoent, &text);
+	if (n < 0)
+		return (int)n;
+	r = parse(text, ctx, &err);
+	if (r < 0 && r != -ENOMEM) {
+		parse_failed(root, rel, &err);
+		r = -EBADMSG;
+	}
+	free(text);
+	return r;
+}
+
+struct list_ctx {
+	unsigned max_id;
+	hwloc_bitmap_t set;
+};
+
+static int list_parser(const char *text, void *ctx, struct np__parse_error *err)
+{
+	struct list_ctx *c = ctx;
+
+	return np__kernel_list_parse(text, c->max_id, c->set, err);
+}
+
+static int cpumap_parser(const char *text, void *ctx, struct np__parse_error *err)
+{
+	return np__cpumap_parse(text, ctx, err);
+}
+
+static int count_parser(const char *text, void *ctx, struct np__parse_error *err)
+{
+	return np__count_parse(text, ctx, err);
+}
+
+struct row_ctx {
+	unsigned count;
+	unsigned *row;
+};
+
+static int distance_parser(const char *text, void *ctx, struct np__parse_error *err)
+{
+	struct row_ctx *c = ctx;
+
+	return np__distance_parse(text, c->count, c->row, err);
+}
+
+struct meminfo_ctx {
+	int node;
+	struct np__meminfo *mi;
+};
+
+static int meminfo_parser(const char *text, void *ctx, struct np__parse_error *err)
+{
+	struct meminfo_ctx *c = ctx;
+
+	return np__meminfo_parse(text, c->node, c->mi, err);
+}
+
 /*
  * Free memory as numad counts it: page cache on the inactive list is as good as free. Without
  * a MemFree line (some firmware, fake NUMA test machines) it is unknown: all of it is assumed
@@ -153,26 +226,13 @@ static void memory_from_info(const struct np__meminfo *mi, unsigned flags, uint6
 static int meminfo_read(const struct np__root *root, const char *rel, int node, unsigned flags,
                         uint64_t *ret_total, uint64_t *ret_free, bool *ret_assumed)
 {
-	struct np__parse_error err = {NULL, 0};
 	struct np__meminfo mi;
-	char *text = NULL;
-	ssize_t n;
-	int r;
+	struct meminfo_ctx c = {node, &mi};
+	int r = file_parse(root, rel, false, meminfo_parser, &c);
 
-	n = np__root_read(root, rel, false, &text);
-	if (n < 0)
-		return (int)n;
-	r = np__meminfo_parse(text, node, &mi, &err);
-	if (r == -ENOMEM)
-		goto out;
-	if (r < 0) {
-		parse_failed(root, rel, &err);
-		r = -EBADMSG;
-		goto out;
-	}
+	if (r < 0)
+		return r;
 	memory_from_info(&mi, flags, ret_total, ret_free, ret_assumed);
-out:
-	free(text);
 	return r;
 }
 
@@ -188,21 +248,7 @@ static int node_memory_read(const struct np__root *root, unsigned id, unsigned f
 /* Read a file holding one count (nr_hugepages). */
 static int count_read(const struct np__root *root, const char *rel, uint64_t *ret_count)
 {
-	struct np__parse_error err = {NULL, 0};
-	char *text = NULL;
-	ssize_t n;
-	int r;
-
-	n = np__root_read(root, rel, false, &text);
-	if (n < 0)
-		return (int)n;
-	r = np__count_parse(text, ret_count, &err);
-	if (r < 0) {
-		parse_failed(root, rel, &err);
-		r = -EBADMSG;
-	}
-	free(text);
-	return r;
+	return file_parse(root, rel, false, count_parser, ret_count);
 }
 
 /* "hugepages-2048kB" -> 2048 KiB in bytes; false for any other name. */
@@ -343,52 +389,24 @@ static int scan_node_dirs(const struct np__root *root, hwloc_bitmap_t ret_ids)
 
 static int node_ids_read(const struct np__root *root, hwloc_bitmap_t ret_ids)
 {
-	struct np__parse_error err = {NULL, 0};
-	const char *rel = NODE_DIR "/online";
-	char *text = NULL;
-	ssize_t n;
-	int r;
+	struct list_ctx c = {NP__MAX_NODE_ID, ret_ids};
+	int r = file_parse(root, NODE_DIR "/online", true, list_parser, &c);
 
-	n = np__root_read(root, rel, true, &text);
-	if (n == -ENOENT)
-		return scan_node_dirs(root, ret_ids);
-	if (n < 0)
-		return (int)n;
-	r = np__kernel_list_parse(text, NP__MAX_NODE_ID, ret_ids, &err);
-	if (r < 0 && r != -ENOMEM) {
-		parse_failed(root, rel, &err);
-		r = -EBADMSG;
-	}
-	free(text);
-	return r;
+	return r == -ENOENT ? scan_node_dirs(root, ret_ids) : r;
 }
 
 static int node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap_t ret_cpus)
 {
-	struct np__parse_error err = {NULL, 0};
-	char rel[96], *text = NULL;
-	bool list = true;
-	ssize_t n;
+	struct list_ctx c = {NP__MAX_CPU_ID, ret_cpus};
+	char rel[96];
 	int r;
 
 	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/cpulist", id);
-	n = np__root_read(root, rel, true, &text);
-	if (n == -ENOENT) {
-		list = false;
+	r = file_parse(root, rel, true, list_parser, &c);
+	if (r == -ENOENT) {
 		snprintf(rel, sizeof(rel), NODE_DIR "/node%u/cpumap", id);
-		n = np__root_read(root, rel, false, &text);
+		r = file_parse(root, rel, false, cpumap_parser, ret_cpus);
 	}
-	if (n < 0)
-		return (int)n;
-	if (list)
-		r = np__kernel_list_parse(text, NP__MAX_CPU_ID, ret_cpus, &err);
-	else
-		r = np__cpumap_parse(text, ret_cpus, &err);
-	if (r < 0 && r != -ENOMEM) {
-		parse_failed(root, rel, &err);
-		r = -EBADMSG;
-	}
-	free(text);
 	return r;
 }
 
@@ -396,23 +414,14 @@ static int node_cpus_read(const struct np__root *root, unsigned id, hwloc_bitmap
 static int node_distance_read(const struct np__root *root, unsigned id, unsigned count,
                               unsigned *ret_row)
 {
-	struct np__parse_error err = {NULL, 0};
-	char rel[96], *text = NULL;
-	ssize_t n;
+	struct row_ctx c = {count, ret_row};
+	char rel[96];
 	int r;
 
 	snprintf(rel, sizeof(rel), NODE_DIR "/node%u/distance", id);
-	n = np__root_read(root, rel, true, &text);
-	if (n == -ENOENT)
+	r = file_parse(root, rel, true, distance_parser, &c);
+	if (r == -ENOENT)
 		return 0;
-	if (n < 0)
-		return (int)n;
-	r = np__distance_parse(text, count, ret_row, &err);
-	if (r < 0 && r != -ENOMEM) {
-		parse_failed(root, rel, &err);
-		r = -EBADMSG;
-	}
-	free(text);
 	return r < 0 ? r : 1;
 }
 
@@ -424,32 +433,21 @@ static int node_distance_read(const struct np__root *root, unsigned id, unsigned
 static int load_flat(const struct np__root *root, unsigned flags, hwloc_const_bitmap_t allowed,
                      const struct np__build_extra *extra, np_host **ret_host)
 {
-	struct np__parse_error err = {NULL, 0};
 	const char *rel = "sys/devices/system/cpu/online";
 	struct np_node_spec spec = {0};
 	struct np__build_extra x = *extra;
 	hwloc_bitmap_t cpus = NULL;
+	struct list_ctx c = {NP__MAX_CPU_ID, NULL};
 	bool assumed = false;
-	char *text = NULL;
-	ssize_t n;
 	int r;
 
 	cpus = hwloc_bitmap_alloc();
 	if (!cpus)
 		return -ENOMEM;
-	n = np__root_read(root, rel, false, &text);
-	if (n < 0) {
-		r = (int)n;
+	c.set = cpus;
+	r = file_parse(root, rel, false, list_parser, &c);
+	if (r < 0)
 		goto out;
-	}
-	r = np__kernel_list_parse(text, NP__MAX_CPU_ID, cpus, &err);
-	if (r < 0) {
-		if (r != -ENOMEM) {
-			parse_failed(root, rel, &err);
-			r = -EBADMSG;
-		}
-		goto out;
-	}
 	if (allowed)
 		hwloc_bitmap_and(cpus, cpus, allowed);
 	if (hwloc_bitmap_iszero(cpus)) {
@@ -465,31 +463,16 @@ static int load_flat(const struct np__root *root, unsigned flags, hwloc_const_bi
 	x.free_assumed = &assumed;
 	r = np__host_build(1, &spec, NULL, &x, ret_host);
 out:
-	free(text);
 	hwloc_bitmap_free(cpus);
 	return r;
 }
 
 int np__online_cpus_read(const struct np__root *root, hwloc_bitmap_t ret_cpus)
 {
-	struct np__parse_error err = {NULL, 0};
-	const char *rel = "sys/devices/system/cpu/online";
-	char *text = NULL;
-	ssize_t n;
-	int r;
+	struct list_ctx c = {NP__MAX_CPU_ID, ret_cpus};
+	int r = file_parse(root, "sys/devices/system/cpu/online", true, list_parser, &c);
 
-	n = np__root_read(root, rel, true, &text);
-	if (n == -ENOENT)
-		return 1;
-	if (n < 0)
-		return (int)n;
-	r = np__kernel_list_parse(text, NP__MAX_CPU_ID, ret_cpus, &err);
-	if (r < 0 && r != -ENOMEM) {
-		parse_failed(root, rel, &err);
-		r = -EBADMSG;
-	}
-	free(text);
-	return r;
+	return r == -ENOENT ? 1 : r;
 }
 
 /* Everything about one node; row[] receives its distance row when *have_dist. */

@@ -60,6 +60,15 @@ static bool at_end(const char *p)
 
 /* ---- Lists -------------------------------------------------------------------------------- */
 
+/* Finish a set parse: when r is 0, set copied into ret_set (-ENOMEM if that fails); set freed. */
+static int set_result(hwloc_bitmap_t set, hwloc_bitmap_t ret_set, int r)
+{
+	if (r == 0 && hwloc_bitmap_copy(ret_set, set) < 0)
+		r = -ENOMEM;
+	hwloc_bitmap_free(set);
+	return r;
+}
+
 static int list_parse(const char *s, unsigned max_id, hwloc_bitmap_t ret_set)
 {
 	hwloc_bitmap_t set = NULL;
@@ -98,14 +107,9 @@ static int list_parse(const char *s, unsigned max_id, hwloc_bitmap_t ret_set)
 		r = -EINVAL;
 		goto out;
 	}
-	if (hwloc_bitmap_copy(ret_set, set) < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
 	r = 0;
 out:
-	hwloc_bitmap_free(set);
-	return r;
+	return set_result(set, ret_set, r);
 }
 
 int np_list_parse(const char *s, unsigned max_id, hwloc_bitmap_t ret_set)
@@ -448,14 +452,9 @@ int np__cpumap_parse(const char *text, hwloc_bitmap_t ret_set, struct np__parse_
 		r = parse_error(err, -EBADMSG, "trailing junk", 0);
 		goto out;
 	}
-	if (hwloc_bitmap_copy(ret_set, set) < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
 	r = 0;
 out:
-	hwloc_bitmap_free(set);
-	return r;
+	return set_result(set, ret_set, r);
 }
 
 int np__count_parse(const char *text, uint64_t *ret_count, struct np__parse_error *err)
