@@ -395,6 +395,16 @@ uint64_t np_load_vcpus(const np_load *load, unsigned idx);
 int np_load_set_free(np_load *load, unsigned idx, uint64_t bytes);
 /** Add vCPUs on a node; -ERANGE if idx is out of range. */
 int np_load_add_vcpus(np_load *load, unsigned idx, uint64_t vcpus);
+/**
+ * CPUs held exclusively (`--cpu-binding exclusive` claims of the ledger): shared placements
+ * avoid them and no other exclusive grant takes them. Adds `cpus` to the held set; 0 or
+ * -ENOMEM.
+ */
+int np_load_hold_cpus(np_load *load, hwloc_const_cpuset_t cpus);
+/** Take `cpus` out of the held set (a rebalanced workload's own grant given back). */
+void np_load_unhold_cpus(np_load *load, hwloc_const_cpuset_t cpus);
+/** The CPUs held exclusively (owned by the load; empty when none). */
+hwloc_const_cpuset_t np_load_held_cpus(const np_load *load);
 
 /**
  * What a workload holds: memory per node and vCPUs per node. Filled by np_load_charge(), taken
@@ -654,9 +664,37 @@ uint64_t np_node_bytes_get(const struct np_node_bytes *a, unsigned n, unsigned n
 /** Bytes on all nodes of `a` (n entries), UINT64_MAX when the sum does not fit. */
 uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n);
 
+/** What a workload of the ledger is. */
+enum np_workload_kind {
+	NP_WORKLOAD_PROCESS = 0, /**< a process and its children (run, place --pid) */
+	NP_WORKLOAD_GROUP,       /**< a cgroup v2 group given by its path (place --cgroup) */
+	NP_WORKLOAD_UNIT,        /**< a systemd unit's group (place --unit) */
+	NP_WORKLOAD_CONTAINER,   /**< a container's group (place --container) */
+	NP_WORKLOAD_VM,          /**< a libvirt VM's group (place --vm) */
+	/** run --scope: a group numaplace made for the command; removed with its claim once empty */
+	NP_WORKLOAD_SCOPE,
+	NP_WORKLOAD_KIND_COUNT_
+};
+
+/** "process", "group", "unit", "container", "vm", "scope"; NULL for an unknown value. */
+const char *np_workload_kind_name(enum np_workload_kind kind);
+/** Parse a kind's name; -EINVAL if unknown. */
+int np_workload_kind_parse(const char *name, enum np_workload_kind *ret_kind);
+
+/** Flags of struct np_workload. */
+enum np_workload_flags {
+	/** Its QEMU vCPU threads are pinned one to a CPU (--pin-vcpus); the daemon pins new ones. */
+	NP_WORKLOAD_PIN_VCPUS = 1u << 0,
+};
+
 /** One workload of the ledger. Caller-owned: np_workload_init() / np_workload_release(). */
 struct np_workload {
 	char *name;          /**< unique among live workloads */
+	enum np_workload_kind kind;
+	/**
+	 * The process (PROCESS, SCOPE: the command launched); 0 for the other group kinds, whose
+	 * identity is cgroup_id.
+	 */
 	pid_t pid;
 	uint64_t start_time; /**< field 22 of /proc/PID/stat (clock ticks after boot) */
 	hwloc_bitmap_t nodes; /**< nodes placed on (empty: ran unplaced) */
@@ -674,6 +712,16 @@ struct np_workload {
 	char *end_reason;    /**< NULL while live; "exited", "pid reused", "forgotten", "replaced" */
 	unsigned moves;      /**< np_ledger_list(): times it was moved (np_ledger_move()) */
 	int64_t last_move;   /**< np_ledger_list(): Unix time of its last move, 0 for none */
+	/** Group kinds: its path relative to the cgroup2 mount ("system.slice/web.service"). */
+	char *cgroup;
+	/** Group kinds: the inode of its directory (a group removed and made again is another) */
+	uint64_t cgroup_id;
+	/** CPUs granted exclusively (--cpu-binding exclusive; NULL or empty: shared CPUs) */
+	hwloc_bitmap_t exclusive;
+	/** Nodes its set must keep (the nodes of its --near devices; NULL or empty: none) */
+	hwloc_bitmap_t near;
+	char *near_devices;  /**< the --near devices as given, comma-separated (NULL: none) */
+	unsigned flags;      /**< enum np_workload_flags */
 };
 
 /** Zero every field. */

@@ -40,6 +40,7 @@ struct np_load {
 	const struct np_host *host;
 	uint64_t *free;   /* per node index */
 	uint64_t *vcpus;  /* per node index */
+	hwloc_bitmap_t held; /* CPUs held by exclusive claims */
 };
 
 /* What a loader knows besides the node specs, for np__host_build(). */

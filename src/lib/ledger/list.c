@@ -27,7 +27,29 @@ void np_workload_release(struct np_workload *w)
 	free(w->policy);
 	free(w->cmdline);
 	free(w->end_reason);
+	free(w->cgroup);
+	hwloc_bitmap_free(w->exclusive);
+	hwloc_bitmap_free(w->near);
+	free(w->near_devices);
 	memset(w, 0, sizeof(*w));
+}
+
+static const char *const kind_names[NP_WORKLOAD_KIND_COUNT_] = {
+    "process", "group", "unit", "container", "vm", "scope"};
+
+const char *np_workload_kind_name(enum np_workload_kind kind)
+{
+	return (unsigned)kind < NP_WORKLOAD_KIND_COUNT_ ? kind_names[kind] : NULL;
+}
+
+int np_workload_kind_parse(const char *name, enum np_workload_kind *ret_kind)
+{
+	for (unsigned i = 0; name && i < NP_WORKLOAD_KIND_COUNT_; i++)
+		if (strcmp(name, kind_names[i]) == 0) {
+			*ret_kind = (enum np_workload_kind)i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 void np_workloads_free(struct np_workload *list, unsigned n)

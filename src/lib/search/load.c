@@ -26,7 +26,8 @@ int np_load_new(const np_host *host, np_load **ret_load)
 	l->host = host;
 	l->free = calloc(host->nnodes, sizeof(*l->free));
 	l->vcpus = calloc(host->nnodes, sizeof(*l->vcpus));
-	if (!l->free || !l->vcpus)
+	l->held = hwloc_bitmap_alloc();
+	if (!l->free || !l->vcpus || !l->held)
 		goto out;
 	for (unsigned i = 0; i < host->nnodes; i++)
 		l->free[i] = host->nodes[i].free_bytes;
@@ -44,6 +45,7 @@ void np_load_free(np_load *load)
 		return;
 	free(load->free);
 	free(load->vcpus);
+	hwloc_bitmap_free(load->held);
 	free(load);
 }
 
@@ -61,8 +63,30 @@ int np_load_dup(const np_load *load, np_load **ret_load)
 	n = load->host->nnodes;
 	memcpy(l->free, load->free, n * sizeof(*l->free));
 	memcpy(l->vcpus, load->vcpus, n * sizeof(*l->vcpus));
+	if (hwloc_bitmap_copy(l->held, load->held) < 0) {
+		np_load_free(l);
+		return -ENOMEM;
+	}
 	*ret_load = l;
 	return 0;
+}
+
+int np_load_hold_cpus(np_load *load, hwloc_const_cpuset_t cpus)
+{
+	if (!load || !cpus)
+		return -EINVAL;
+	return hwloc_bitmap_or(load->held, load->held, cpus) < 0 ? -ENOMEM : 0;
+}
+
+void np_load_unhold_cpus(np_load *load, hwloc_const_cpuset_t cpus)
+{
+	if (load && cpus)
+		hwloc_bitmap_andnot(load->held, load->held, cpus);
+}
+
+hwloc_const_cpuset_t np_load_held_cpus(const np_load *load)
+{
+	return load->held;
 }
 
 uint64_t np_load_free_bytes(const np_load *load, unsigned idx)
