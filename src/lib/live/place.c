@@ -566,6 +566,10 @@ static int record(struct step *s)
 	              ? p->cpus
 	              : NULL;
 	w->vcpus = p->vcpus;
+	/* a recorded target keeps its flags; pinning needs CPUs to pin to */
+	w->flags = p->moved ? p->was.flags : 0;
+	if ((s->req->flags & NP_PLACE_PIN_VCPUS) && w->cpus && !hwloc_bitmap_iszero(w->cpus))
+		w->flags |= NP_WORKLOAD_PIN_VCPUS;
 	if ((s->req->name && !p->moved && !(w->name = strdup(s->req->name))) ||
 	    (!keep && !(w->strategy = strdup(s->strategy))) ||
 	    (!p->moved && !(w->policy = strdup(np_mem_policy_name(p->policy)))) ||
