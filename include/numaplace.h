@@ -1256,7 +1256,8 @@ enum np_place_flags {
 	/**
 	 * Record NP_WORKLOAD_PIN_VCPUS: its QEMU vCPU threads are (to be) pinned one to a CPU of
 	 * the placement (np_qemu_pin_vcpus(), which np_place() does not call) and the daemon keeps
-	 * them pinned. A recorded target keeps the flag it has without it.
+	 * them pinned. Recorded with a new row: a recorded target, moved, keeps the flags it
+	 * had (np_ledger_move() does not change them).
 	 */
 	NP_PLACE_PIN_VCPUS = 1u << 5,
 };

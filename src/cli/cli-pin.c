@@ -102,8 +102,8 @@ void cli_pin_wrap_said(unsigned nvcpus, hwloc_const_cpuset_t cpus)
 	if (w <= 0 || nvcpus <= (unsigned)w)
 		return;
 	c = cli_list_string(cpus);
-	cli_warn("--pin-vcpus: %u vCPUs on %d CPU%s (%s): they wrap around, vCPU n on the "
-	         "(n mod %d)-th",
+	cli_warn("--pin-vcpus: %u vCPUs on %d CPU%s (%s): they wrap around, vCPU n on CPU "
+	         "n mod %d of the set",
 	         nvcpus, w, w == 1 ? "" : "s", c ? c : "?", w);
 	free(c);
 }

@@ -579,8 +579,7 @@ static int record(struct step *s)
 	              ? p->cpus
 	              : NULL;
 	w->vcpus = p->vcpus;
-	/* a recorded target keeps its flags; pinning needs CPUs to pin to */
-	w->flags = p->moved ? p->was.flags : 0;
+	/* pinning needs CPUs to pin to; a move keeps the recorded flags */
 	if ((s->req->flags & NP_PLACE_PIN_VCPUS) && w->cpus && !hwloc_bitmap_iszero(w->cpus))
 		w->flags |= NP_WORKLOAD_PIN_VCPUS;
 	if ((s->req->name && !p->moved && !(w->name = strdup(s->req->name))) ||
