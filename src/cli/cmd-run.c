@@ -163,7 +163,10 @@ static int pin_check(struct run_opts *o)
 		    "only QEMU's vCPU threads can be pinned",
 		    o->cmd[0]);
 	if (r < 0)
-		return 0; /* from_qemu() says what is wrong with -smp or -m */
+		return -cli_usage_error("run",
+		                        "--pin-vcpus: cannot read the -smp or -m of '%s' as QEMU "
+		                        "would",
+		                        o->cmd[0]);
 	if (o->binding != NP_CPU_BINDING_STRICT)
 		return -cli_usage_error("run", "--pin-vcpus needs --cpu-binding strict");
 	o->nvcpus = q.vcpus;
