@@ -248,7 +248,8 @@ static void pin_vcpus(struct state *s, const struct np_workload *w, hwloc_const_
 	char *text;
 	int r;
 
-	if (!(w->flags & NP_WORKLOAD_PIN_VCPUS) || !cpus || hwloc_bitmap_iszero(cpus))
+	if (!(w->flags & NP_WORKLOAD_PIN_VCPUS) || w->pid <= 0 || !cpus ||
+	    hwloc_bitmap_iszero(cpus))
 		return;
 	np_vcpu_pinning_init(&p);
 	r = np_qemu_pin_vcpus(NULL, w->pid, cpus, 0, &p);

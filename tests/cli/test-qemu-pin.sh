@@ -264,7 +264,7 @@ done
 ubefore=$(threads $u)
 "$np" place --pid $u --pin-vcpus >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] && ok || bad "place --pid (unnamed threads) --pin-vcpus: exit status 1 expected"
-grep -q "numaplace: cannot pin the vCPUs of pid $u ('qemu-system-x86'): pid $u has no vCPU thread (named 'CPU n/KVM' or 'CPU n/TCG': QEMU names its threads with -name debug-threads=on)" "$tmp/err" &&
+grep -qx "numaplace: cannot pin the vCPUs of pid $u ('qemu-system-x86'): no thread is named 'CPU n/KVM' or 'CPU n/TCG' (QEMU names them with -name debug-threads=on)" "$tmp/err" &&
 	ok || bad "place --pid (unnamed threads) --pin-vcpus: $(cat "$tmp/err")"
 [ "$(threads $u)" = "$ubefore" ] && ok || bad "place --pid (unnamed threads) changed its affinity"
 "$np" place --pid $$ --pin-vcpus >"$tmp/out" 2>"$tmp/err"

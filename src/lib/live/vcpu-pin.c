@@ -271,14 +271,11 @@ int np_qemu_pin_vcpus(const char *root, pid_t pid, hwloc_const_cpuset_t cpus, un
 		goto out;
 	if (r == 0) {
 		if (single)
-			np__set_error("one thread runs every vCPU of pid %d ('ALL CPUs/TCG': "
-			              "single-threaded TCG)",
-			              (int)pid);
+			np__set_error("one thread runs every vCPU ('ALL CPUs/TCG': "
+			              "single-threaded TCG)");
 		else
-			np__set_error(
-			    "pid %d has no vCPU thread (named 'CPU n/KVM' or 'CPU n/TCG': "
-			    "QEMU names its threads with -name debug-threads=on)",
-			    (int)pid);
+			np__set_error("no thread is named 'CPU n/KVM' or 'CPU n/TCG' (QEMU names "
+			              "them with -name debug-threads=on)");
 		r = -ENOENT;
 		goto out;
 	}
