@@ -16,7 +16,7 @@
 
 static const char advise_help[] =
     "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--near DEVICE]\n"
-    "                        [--memory-kind KIND] [--state-dir DIR]\n"
+    "                        [--memory-kind KIND] [--memory-spill TIER] [--state-dir DIR]\n"
     "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n\n"
     "Print the nodes a workload of NCPUS CPUs and MB mebibytes of memory should go to, in\n"
     "kernel list syntax on one line (e.g. 0-1,4), as 'numad -w NCPUS:MB' does, given the\n"
