@@ -552,6 +552,23 @@ json_t *cli_memory_nodes_json(const struct np_request *req, const struct np_cand
 	return j;
 }
 
+void cli_placement_memory(const struct np_placement *p, json_t *j, char *buf, size_t len)
+{
+	char *m;
+
+	if (buf && len)
+		buf[0] = '\0';
+	if (!p->memory_nodes || hwloc_bitmap_isequal(p->memory_nodes, p->nodes))
+		return;
+	if (j)
+		json_object_set_new(j, "memory_nodes", cli_json_int_array(p->memory_nodes));
+	m = cli_list_string(p->memory_nodes);
+	if (buf && m)
+		snprintf(buf, len, " (memory on node%s %s)",
+		         hwloc_bitmap_weight(p->memory_nodes) > 1 ? "s" : "", m);
+	free(m);
+}
+
 void cli_memory_release(struct cli_memory *o)
 {
 	np_memory_free(o->memory);

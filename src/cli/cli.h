@@ -132,6 +132,11 @@ int cli_memory_option(const char *cmd, int argc, char **argv, int *i, struct cli
 void cli_memory_explain(const struct np_request *req, const struct np_candidate *best, FILE *f);
 /* The best set's nodes that hold the memory (memory and spill nodes), a JSON array. */
 json_t *cli_memory_nodes_json(const struct np_request *req, const struct np_candidate *best);
+/*
+ * A placement whose memory goes on some of its nodes only (--memory-kind hbm): "memory_nodes"
+ * into `j`, and " (memory on node 2)" into buf (else ""), for place's outputs.
+ */
+void cli_placement_memory(const struct np_placement *p, json_t *j, char *buf, size_t len);
 
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {
