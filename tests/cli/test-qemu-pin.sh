@@ -236,6 +236,18 @@ print(' '.join('%d:%s' % (v['vcpu'], v['cpus']) for v in p['vcpus']), p['emulato
 	bad "placed again on cpu $one: $(actual $q 2)"
 grep -q "wrap around" "$tmp/p.err" && ok || bad "2 vCPUs on 1 CPU: no warning: $(cat "$tmp/p.err")"
 
+# --- a command that names its threads already is run as it is ------------------------------
+# shellcheck disable=SC2086
+"$np" run --name named --pin-vcpus -- "$qemu" -name guest=named,debug-threads=on $machine \
+	-smp 1 >/dev/null 2>"$tmp/n.err" &
+k=$!
+pids="$pids $k"
+wait_pinned $k 1 && ok || bad "run --pin-vcpus -name ...: not pinned: $(threads $k | tr '\n' ' ')"
+[ "$(tr '\0' ' ' </proc/$k/cmdline)" = "$qemu -name guest=named,debug-threads=on $machine -smp 1 " ] &&
+	ok || bad "run --pin-vcpus changed a command naming its threads: $(tr '\0' ' ' </proc/$k/cmdline)"
+kill $k
+wait $k 2>/dev/null
+
 # --- refused: nothing recorded, nothing changed ----------------------------------------------
 rows() { "$np" list --json | python3 -c "import json, sys; print(len(json.load(sys.stdin)['workloads']))"; }
 before=$(rows)
