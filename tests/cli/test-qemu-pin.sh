@@ -149,6 +149,7 @@ fi
 g=$!
 pids="$pids $g"
 wait_pinned $g 2 && ok || bad "run --pin-vcpus: the vCPU threads were not pinned: $(threads $g | tr '\n' ' ')"
+# shellcheck disable=SC2046 # two words: the CPUs and the flag
 set -- $(recorded $g)
 gcpus=${1:-?}
 [ "${2:-}" = True ] && ok || bad "run --pin-vcpus: pin_vcpus not recorded ('$*')"
@@ -213,6 +214,7 @@ while [ -z "$(cpus_of $q 'CPU 1\/TCG')" ] && [ $i -lt 300 ]; do
 done
 "$np" place --pid $q --pin-vcpus >"$tmp/p.out" 2>"$tmp/p.err"
 [ $? -eq 0 ] && ok || bad "place --pid --pin-vcpus: exit status: $(cat "$tmp/p.err")"
+# shellcheck disable=SC2046 # two words: the CPUs and the flag
 set -- $(recorded $q)
 qcpus=${1:-?}
 [ "${2:-}" = True ] && ok || bad "place --pid --pin-vcpus: pin_vcpus not recorded ('$*')"
