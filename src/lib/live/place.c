@@ -579,6 +579,12 @@ static int record(struct step *s)
 	              ? p->cpus
 	              : NULL;
 	w->vcpus = p->vcpus;
+	/* the devices it was placed near: a move keeps their nodes (docs/daemon.md) */
+	if (s->req->request.near_nodes && !hwloc_bitmap_iszero(s->req->request.near_nodes) &&
+	    !(w->near = hwloc_bitmap_dup(s->req->request.near_nodes)))
+		return -ENOMEM;
+	if (w->near && s->req->near_devices && !(w->near_devices = strdup(s->req->near_devices)))
+		return -ENOMEM;
 	if ((s->req->name && !p->moved && !(w->name = strdup(s->req->name))) ||
 	    (!keep && !(w->strategy = strdup(s->strategy))) ||
 	    (!p->moved && !(w->policy = strdup(np_mem_policy_name(p->policy)))) ||
