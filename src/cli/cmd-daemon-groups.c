@@ -81,9 +81,10 @@ int daemon_adopt_group(const struct daemon_opts *o, np_ledger *ledger, const np_
 		return 0;
 	snprintf(who, sizeof(who), "%s", path);
 	np_place_req_init(&pr);
+	pr.request.vcpus = 0; /* cpu.max's CPUs, else its threads */
 	pr.search.strategy = o->params.strategy;
 	pr.origin = "daemon";
-	/* its memory.current; vCPUs: cpu.max's, else its threads (np_place()) */
+	/* its memory.current */
 	pr.flags = NP_PLACE_MEASURE_MEMORY | (o->dry_run ? NP_PLACE_DRY_RUN : 0);
 	np_placement_init(&p);
 	r = np_place(h, ledger, &t, &pr, &p);
