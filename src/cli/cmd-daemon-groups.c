@@ -11,13 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whether the ledger holds the group of `path` (its id checked once the group is read). */
+/*
+ * Whether the ledger holds the group of `path` (its id checked once the group is read): a
+ * group's row, or a run --scope command's, whose group is numaplace's own.
+ */
 static bool held(const struct np_workload *live, int nlive, const char *path, uint64_t id)
 {
 	for (int k = 0; k < nlive; k++)
-		if (live[k].kind != NP_WORKLOAD_PROCESS && live[k].pid == 0 &&
+		if (live[k].kind != NP_WORKLOAD_PROCESS &&
 		    ((path && live[k].cgroup && strcmp(live[k].cgroup, path) == 0) ||
 		     (id && live[k].cgroup_id == id)))
+			return true;
+	return false;
+}
+
+static bool is_refused(const struct daemon_refused *rf, uint64_t id)
+{
+	for (unsigned i = 0; i < rf->n; i++)
+		if (rf->ids[i] == id)
 			return true;
 	return false;
 }
@@ -27,8 +38,9 @@ static bool held(const struct np_workload *live, int nlive, const char *path, ui
  * cannot be read or given a cpuset (threaded, the root, not delegated, gone meanwhile) are left
  * out: a pattern may cover some that are no workload of their own.
  */
-static void find_best(const struct daemon_opts *o, const struct np_workload *live, int nlive,
-                      struct np_target *best, char **best_path)
+static void find_best(const struct daemon_opts *o, const struct daemon_refused *rf,
+                      const struct np_workload *live, int nlive, struct np_target *best,
+                      char **best_path)
 {
 	for (unsigned g = 0; g < o->ncgroups; g++) {
 		char **paths = NULL;
@@ -50,7 +62,7 @@ static void find_best(const struct daemon_opts *o, const struct np_workload *liv
 			t.cgroup = paths[i];
 			t.root = cli_cgroup_root();
 			if (np_target_read(&t) < 0 || held(live, nlive, NULL, t.cgroup_id) ||
-			    t.memory_current < o->adopt_rss ||
+			    is_refused(rf, t.cgroup_id) || t.memory_current < o->adopt_rss ||
 			    (*best_path && t.memory_current <= best->memory_current)) {
 				np_target_release(&t);
 				continue;
@@ -66,8 +78,9 @@ static void find_best(const struct daemon_opts *o, const struct np_workload *liv
 	}
 }
 
-int daemon_adopt_group(const struct daemon_opts *o, np_ledger *ledger, const np_host *h,
-                       const struct np_workload *live, int nlive)
+int daemon_adopt_group(const struct daemon_opts *o, struct daemon_refused *refused,
+                       np_ledger *ledger, const np_host *h, const struct np_workload *live,
+                       int nlive)
 {
 	struct np_place_req pr;
 	struct np_placement p;
@@ -76,7 +89,7 @@ int daemon_adopt_group(const struct daemon_opts *o, np_ledger *ledger, const np_
 	int r;
 
 	np_target_init(&t);
-	find_best(o, live, nlive, &t, &path);
+	find_best(o, refused, live, nlive, &t, &path);
 	if (!path)
 		return 0;
 	snprintf(who, sizeof(who), "%s", path);
@@ -93,11 +106,20 @@ int daemon_adopt_group(const struct daemon_opts *o, np_ledger *ledger, const np_
 	else
 		snprintf(who, sizeof(who), "group %s", t.cgroup_path);
 	n = cli_list_string(p.nodes);
-	if (r < 0)
-		daemon_log("%s: not adopted: %s", who,
+	if (r < 0) {
+		/* a cpuset the kernel refuses is refused again next time; the ledger may recover */
+		uint64_t *ids = p.failed == NP_PLACE_STEP_BIND
+		                    ? realloc(refused->ids, (refused->n + 1) * sizeof(*ids))
+		                    : NULL;
+
+		daemon_log("%s: not adopted%s: %s", who, ids ? " (not tried again)" : "",
 		           p.failed >= NP_PLACE_STEP_BIND && *np_last_error() ? np_last_error()
 		                                                              : strerror(-r));
-	else if (p.fit == NP_PLACE_NO_FIT)
+		if (ids) {
+			refused->ids = ids;
+			refused->ids[refused->n++] = t.cgroup_id;
+		}
+	} else if (p.fit == NP_PLACE_NO_FIT)
 		daemon_log("%s: not adopted: %s", who, p.reason);
 	else if (!p.applied)
 		daemon_log("%s: would adopt on node%s %s (--dry-run)", who,

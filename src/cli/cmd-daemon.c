@@ -65,6 +65,7 @@ struct state {
 		enum np_rebalance_verdict verdict;
 	} * said;
 	unsigned nsaid;
+	struct daemon_refused refused; /* groups not adopted: a cpuset refused */
 };
 
 static double elapsed(const struct timespec *a, const struct timespec *b)
@@ -468,7 +469,8 @@ static int act(struct state *s, const np_host *h, const struct np_rebalance_deci
 	}
 	if (d->move < 0 && s->o->adopt && adopt(s, h, procs, nprocs, live, nlive, secs))
 		return 0;
-	if (d->move < 0 && s->o->ncgroups && daemon_adopt_group(s->o, s->ledger, h, live, nlive))
+	if (d->move < 0 && s->o->ncgroups &&
+	    daemon_adopt_group(s->o, &s->refused, s->ledger, h, live, nlive))
 		return 0;
 	if (d->move >= 0) {
 		char who[320];
@@ -647,6 +649,7 @@ out:
 	free(s.cpu);
 	free(s.seen);
 	free(s.said);
+	free(s.refused.ids);
 	free(procs);
 	free(o.exclude);
 	free(o.exclude_buf);
