@@ -232,6 +232,24 @@ grep_err "np-vm2 (group machine.slice/np-vm2): adopted on node 0: 400 MiB (memor
 NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" list --json >"$tmp/list.json"
 [ "$(py "sorted(w['name'] for w in j['workloads'])" "$tmp/list.json")" = "['np-vm1', 'np-vm2']" ] &&
 	ok || bad "the ledger does not hold np-vm1 and np-vm2 only"
+# A group whose cpuset cannot be written (this tree has no cpuset files for it) is tried once:
+# the next intervals adopt the next largest instead.
+group machine.slice/np-bad 800
+rm "$cg/sys/fs/cgroup/machine.slice/np-bad/cpuset.cpus" "$cg/sys/fs/cgroup/machine.slice/np-bad/cpuset.mems"
+group machine.slice/np-ok 100
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --interval 0.1 --adopt-cgroups 'machine.slice/np-*' \
+	2>"$tmp/err" &
+dpid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q "np-ok (group machine.slice/np-ok): adopted" "$tmp/err"; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $dpid
+wait $dpid
+grep_err "group machine.slice/np-bad: not adopted (not tried again): " "a refused group"
+grep_err "np-ok (group machine.slice/np-ok): adopted on node 0" "the next group"
+[ "$(grep -c "np-bad" "$tmp/err")" -eq 1 ] && ok || bad "a refused group was tried again: $(cat "$tmp/err")"
 unset NUMAPLACE_CGROUP_ROOT
 
 # --- SIGTERM and SIGINT: exit 0, the ledger whole ---------------------------------------------
