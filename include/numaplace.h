@@ -856,8 +856,9 @@ int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_l
 /**
  * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
  * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
- * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
- * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
+ * (NULL strings keep the recorded ones); w->near, when not empty, replaces the recorded near
+ * nodes and w->near_devices their devices (NULL or empty: the recorded ones kept); a move row
+ * (time, old and new nodes, `reason`) is added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
  * -EIO, -ENOMEM.
  */
 int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);

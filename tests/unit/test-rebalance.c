@@ -623,8 +623,25 @@ static void test_group_spilled(void **state)
 	assert_string_equal(list[0].near_devices, "eth0");
 	assert_string_equal(list[0].strategy, "explicit");
 	np_workloads_free(list, (unsigned)n);
-	n = np_ledger_moves(led, &moves);
+	/* placed again by hand without --near: the recorded near nodes and devices stay */
+	group_target(&t);
+	np_place_req_init(&req);
+	req.request.memory_bytes = 4 * GiB;
+	req.nodes = n0;
+	np_placement_init(&pl);
+	assert_int_equal(np_place(host, led, &t, &req, &pl), 0);
+	assert_int_equal(pl.moved, 1);
+	np_placement_release(&pl);
+	np_target_release(&t);
+	n = np_ledger_list(led, 0, &list);
 	assert_int_equal(n, 1);
+	assert_int_equal(list[0].moves, 2);
+	assert_true(hwloc_bitmap_isequal(list[0].nodes, n0));
+	assert_true(hwloc_bitmap_isequal(list[0].near, n0));
+	assert_string_equal(list[0].near_devices, "eth0");
+	np_workloads_free(list, (unsigned)n);
+	n = np_ledger_moves(led, &moves);
+	assert_int_equal(n, 2);
 	assert_string_equal(moves[0].reason, "daemon: 50% (2 GiB) of its memory off node 0: "
 	                                     "spilled; nodes 0-1: cost 0.50 -> 0.00");
 	assert_int_equal(moves[0].pid, 0);
