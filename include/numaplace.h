@@ -856,9 +856,11 @@ int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_l
 /**
  * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
  * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
- * (NULL strings keep the recorded ones), w->exclusive (NULL keeps the recorded grant) and
- * w->flags added to the recorded ones (a group: found by w->cgroup_id); a move row (time, old and new nodes, `reason`) is
- * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
+ * (NULL strings keep the recorded ones), w->exclusive (NULL keeps the recorded grant), w->near
+ * (when not empty, replaces the recorded near nodes and w->near_devices their devices) and
+ * w->flags added to the recorded ones (a group: found by w->cgroup_id); a move row (time, old
+ * and new nodes, `reason`) is added. Returns 0; -ENOENT no such live workload; -EINVAL no open
+ * transaction or bad fields;
  * -EIO, -ENOMEM.
  */
 int np_ledger_move(np_ledger *ledger, const struct np_workload *w, const char *reason);
@@ -1002,6 +1004,11 @@ struct np_rebalance_workload {
 	 * (its memory gathered home).
 	 */
 	int policy_pinned;
+	/**
+	 * Nodes its set must keep (the nodes of its --near devices, np_workload.near; NULL or
+	 * empty: none): every candidate of a move holds them all.
+	 */
+	hwloc_const_nodeset_t near;
 };
 
 struct np_rebalance_params {
@@ -1218,6 +1225,20 @@ struct np_target {
 	void *group;              /**< private: the open group and what its cpuset replaced */
 };
 
+/**
+ * The groups below the cgroup2 mount of `root` (NULL: "/"; a plain-file tree in tests) whose
+ * path relative to the mount matches the fnmatch(3) pattern `glob` with FNM_PATHNAME: a '*'
+ * does not cross a '/', so machine.slice/ and a star are the groups right below
+ * machine.slice. The hierarchy is walked 16 levels deep, symlinks not followed; a group
+ * removed meanwhile, or one this user may not list, is left out. Returns the count and
+ * *ret_paths (sorted; np_cgroup_paths_free()), or -EINVAL (an empty pattern), -ENODEV no
+ * cgroup2 mount, -EMEDIUMTYPE cgroup v1 only, -ENOMEM, other -errno of the walk
+ * (np_last_error() says).
+ */
+int np_cgroup_glob(const char *root, const char *glob, char ***ret_paths);
+/** Free `n` paths of np_cgroup_glob() and the array; NULL is a no-op. */
+void np_cgroup_paths_free(char **paths, unsigned n);
+
 /** Zero every field (kind NP_TARGET_SELF). */
 void np_target_init(struct np_target *target);
 /**
@@ -1305,6 +1326,13 @@ struct np_place_req {
 	const char *origin;
 	const char *reason;
 	unsigned flags;     /**< enum np_place_flags */
+	/**
+	 * The devices request.near_nodes are the nodes of, as the caller named them
+	 * (comma-separated, "eth1,0000:3b:00.0"; NULL: none). Recorded with the nodes
+	 * (np_workload.near, near_devices) so that a later move keeps them; a recorded target
+	 * placed again without near nodes keeps the recorded ones.
+	 */
+	const char *near_devices;
 };
 
 /** Set every field to its default (np_request_init(), np_search_opts_init(), no flags). */

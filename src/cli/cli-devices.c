@@ -227,6 +227,20 @@ int cli_near_resolve(const char *cmd, const struct np_source *src, const np_host
 		if (r)
 			return r;
 	}
+	/* the --near devices as given, for the ledger: "eth1,0000:3b:00.0" */
+	for (unsigned k = 0; k < o->n; k++) {
+		char *t;
+
+		if (o->prefer[k])
+			continue;
+		if (asprintf(&t, "%s%s%s", o->required ? o->required : "", o->required ? "," : "",
+		             o->text[k]) < 0) {
+			cli_error("out of memory");
+			return EXIT_FAIL;
+		}
+		free(o->required);
+		o->required = t;
+	}
 	if (!hwloc_bitmap_iszero(o->near_nodes))
 		req->near_nodes = o->near_nodes;
 	if (!hwloc_bitmap_iszero(o->prefer_nodes))
@@ -263,6 +277,8 @@ void cli_near_release(struct cli_near *o)
 	hwloc_bitmap_free(o->prefer_nodes);
 	o->devices = NULL;
 	o->near_nodes = o->prefer_nodes = NULL;
+	free(o->required);
+	o->required = NULL;
 	memset(o->dev, 0, sizeof(o->dev));
 }
 

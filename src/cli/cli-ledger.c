@@ -34,6 +34,11 @@ void cli_ledger_cgroup_root(const char *root)
 	cgroup_root = root;
 }
 
+const char *cli_cgroup_root(void)
+{
+	return cgroup_root ? cgroup_root : secure_getenv("NUMAPLACE_CGROUP_ROOT");
+}
+
 int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 {
 	struct np_ledger_opts o;
@@ -66,7 +71,7 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 	np_ledger_opts_init(&o);
 	o.flags = flags;
 	/* a plain-file tree stands for the hierarchy in tests (place --cgroup-root says the same) */
-	o.cgroup_root = cgroup_root ? cgroup_root : secure_getenv("NUMAPLACE_CGROUP_ROOT");
+	o.cgroup_root = cli_cgroup_root();
 	r = np_ledger_open(dir, &o, ret_ledger);
 	if (r == -ENOENT && (flags & NP_LEDGER_NO_CREATE)) {
 		*ret_ledger = NULL;
@@ -262,6 +267,7 @@ int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli
 	c->req.search.keep = 1;
 	c->req.nodes = c->sets[0];
 	c->req.cpus = c->sets[1];
+	c->req.near_devices = ro->near.required; /* recorded with the near nodes */
 	return cli_ledger_open(state_dir, ledger_flags, &c->ledger);
 }
 

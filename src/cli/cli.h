@@ -88,6 +88,7 @@ struct cli_near {
 	const struct np_device *dev[CLI_NEAR_MAX]; /* resolved, owned by `devices` */
 	np_devices *devices;
 	hwloc_bitmap_t near_nodes, prefer_nodes;
+	char *required; /* the --near devices as given, comma-separated (recorded), or NULL */
 };
 /* Consume --near or --near-prefer at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
 int cli_near_option(const char *cmd, int argc, char **argv, int *i, struct cli_near *o);
@@ -192,6 +193,8 @@ extern const char cli_state_options_help[];
 int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger);
 /* The root holding the cgroup2 mount the ledgers opened after this call read (--cgroup-root). */
 void cli_ledger_cgroup_root(const char *root);
+/* That root: the one set above, else $NUMAPLACE_CGROUP_ROOT, else NULL ("/"). */
+const char *cli_cgroup_root(void);
 /*
  * The workloads of the ledger of `dir` (see cli_ledger_open(); never created here) into
  * *ret_list and *ret_n (np_workloads_free()): none when there is no ledger yet. Prints the

@@ -11,6 +11,7 @@
 static const char daemon_help[] =
     "usage: numaplace daemon [--interval SECONDS] [--adopt-threshold RSS[:CPU%]]\n"
     "                        [--exclude NAME,...] [--adopt-only NAME,...]\n"
+    "                        [--adopt-cgroups GLOB]...\n"
     "                        [--min-gap SECONDS]\n"
     "                        [--min-improvement X] [--strategy NAME] [--dry-run] [--once]\n"
     "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n"
@@ -29,6 +30,10 @@ static const char daemon_help[] =
     "                        per interval; never kernel threads\n"
     "  --exclude NAME,...    never adopt processes with these names (as ps -o comm shows)\n"
     "  --adopt-only NAME,... adopt only processes with these names\n"
+    "  --adopt-cgroups GLOB  also adopt cgroup v2 groups whose path below the cgroup2\n"
+    "                        mount matches GLOB (e.g. 'machine.slice/*'; repeatable),\n"
+    "                        largest memory.current first, at least the RSS of\n"
+    "                        --adopt-threshold, one per interval; placed by their cpuset\n"
     "  --min-gap SECONDS     least time between two moves of one workload (default 300)\n"
     "  --min-improvement X   least drop in cost for a move, 0 to 1 (default 0.1)\n"
     "  --strategy NAME       how candidates are found (default compact)\n"
@@ -101,6 +106,58 @@ static int parse_names(const char *v, char ***list, unsigned *n, char **buf)
 	return EXIT_OK;
 }
 
+/* A group pattern: relative to the cgroup2 mount, as np_cgroup_glob() matches it. */
+static bool pattern_ok(const char *v)
+{
+	return *v && *v != '/';
+}
+
+/* The file's comma-separated patterns into o->cgroups (pointing into o->cgroups_buf). */
+static int config_patterns(const char *v, struct daemon_opts *o)
+{
+	unsigned cap = 1;
+
+	o->cgroups_buf = strdup(v);
+	for (const char *p = v; *p; p++)
+		cap += *p == ',';
+	o->cgroups = calloc(cap, sizeof(*o->cgroups));
+	if (!o->cgroups_buf || !o->cgroups) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	for (char *tok = strtok(o->cgroups_buf, ","); tok; tok = strtok(NULL, ","))
+		o->cgroups[o->ncgroups++] = tok;
+	return EXIT_OK;
+}
+
+/* --adopt-cgroups GLOB: the first one replaces the file's patterns, the next ones add. */
+static int add_pattern(const char *v, struct daemon_opts *o)
+{
+	const char **a;
+
+	if (!pattern_ok(v))
+		return cli_usage_error("daemon",
+		                       "--adopt-cgroups '%s': a pattern of group paths relative to "
+		                       "the cgroup2 mount, e.g. 'machine.slice/*'",
+		                       v);
+	if (!o->cgroups_flagged) {
+		free(o->cgroups);
+		free(o->cgroups_buf);
+		o->cgroups = NULL;
+		o->cgroups_buf = NULL;
+		o->ncgroups = 0;
+		o->cgroups_flagged = true;
+	}
+	a = realloc(o->cgroups, (o->ncgroups + 1) * sizeof(*a));
+	if (!a) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	o->cgroups = a;
+	o->cgroups[o->ncgroups++] = v;
+	return EXIT_OK;
+}
+
 int daemon_config_defaults(struct daemon_opts *o)
 {
 	const struct cli_config *c = cli_config();
@@ -115,6 +172,8 @@ int daemon_config_defaults(struct daemon_opts *o)
 	if (c->exclude && parse_names(c->exclude, &o->exclude, &o->nexclude, &o->exclude_buf))
 		return EXIT_FAIL;
 	if (c->adopt_only && parse_names(c->adopt_only, &o->only, &o->nonly, &o->only_buf))
+		return EXIT_FAIL;
+	if (c->adopt_cgroups && config_patterns(c->adopt_cgroups, o))
 		return EXIT_FAIL;
 	return EXIT_OK;
 }
@@ -175,6 +234,12 @@ int daemon_parse(int argc, char **argv, struct daemon_opts *o)
 		}
 		if (!err && VALUE("--adopt-only")) {
 			r = parse_names(v, &o->only, &o->nonly, &o->only_buf);
+			if (r)
+				return -r;
+			continue;
+		}
+		if (!err && VALUE("--adopt-cgroups")) {
+			r = add_pattern(v, o);
 			if (r)
 				return -r;
 			continue;

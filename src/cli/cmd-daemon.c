@@ -35,8 +35,7 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
+void daemon_log(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,10 +64,11 @@ struct state {
 	/* the last verdict logged per workload, so that a state is logged once */
 	struct {
 		pid_t pid;
-		uint64_t start_time;
+		uint64_t start_time, cgroup_id; /* a process, or a group (pid 0) */
 		enum np_rebalance_verdict verdict;
 	} * said;
 	unsigned nsaid;
+	struct daemon_refused refused; /* groups not adopted: a cpuset refused */
 	/* the last failure to pin a --pin-vcpus workload logged, so that it is logged once */
 	struct {
 		pid_t pid;
@@ -167,8 +167,11 @@ static void say(struct state *s, const struct np_workload *w, enum np_rebalance_
 {
 	unsigned i;
 
+	char who[320];
+
 	for (i = 0; i < s->nsaid; i++)
-		if (s->said[i].pid == w->pid && s->said[i].start_time == w->start_time)
+		if (s->said[i].pid == w->pid && s->said[i].start_time == w->start_time &&
+		    s->said[i].cgroup_id == w->cgroup_id)
 			break;
 	if (i < s->nsaid && s->said[i].verdict == v)
 		return;
@@ -180,6 +183,7 @@ static void say(struct state *s, const struct np_workload *w, enum np_rebalance_
 		s->said = n;
 		s->said[i].pid = w->pid;
 		s->said[i].start_time = w->start_time;
+		s->said[i].cgroup_id = w->cgroup_id;
 		s->nsaid++;
 		if (v == NP_REBALANCE_FINE) {
 			s->said[i].verdict = v;
@@ -187,25 +191,35 @@ static void say(struct state *s, const struct np_workload *w, enum np_rebalance_
 		}
 	}
 	s->said[i].verdict = v;
-	logmsg("%s (pid %d): %s: %s", w->name, (int)w->pid, np_rebalance_verdict_name(v), reason);
+	daemon_log("%s: %s: %s", daemon_who(w, who, sizeof(who)), np_rebalance_verdict_name(v),
+	           reason);
 }
 
-static void report_migration(const char *name, pid_t pid, const struct np_migration *m,
+const char *daemon_who(const struct np_workload *w, char *buf, size_t len)
+{
+	if (w->kind != NP_WORKLOAD_PROCESS && w->pid == 0)
+		snprintf(buf, len, "%s (group %s)", w->name, w->cgroup ? w->cgroup : "?");
+	else
+		snprintf(buf, len, "%s (pid %d)", w->name, (int)w->pid);
+	return buf;
+}
+
+void daemon_report_migration(const char *who, const struct np_migration *m,
                              hwloc_const_nodeset_t to)
 {
 	uint64_t moved = m->to_move > m->stuck ? m->to_move - m->stuck : 0;
 	char *list = cli_list_string(to), a[32], b[32];
 
 	if (m->err == -ESRCH)
-		logmsg("%s (pid %d): exited before its pages were moved", name, (int)pid);
+		daemon_log("%s: exited before its pages were moved", who);
 	else if (m->err < 0)
-		logmsg("%s (pid %d): cannot move its pages: %s", name, (int)pid, strerror(-m->err));
+		daemon_log("%s: cannot move its pages: %s", who, strerror(-m->err));
 	else
-		logmsg("%s (pid %d): migrated %" PRIu64 " pages (%s) to node%s %s; %" PRIu64
-		       " pages (%s) could not move",
-		       name, (int)pid, cli_pages(moved), np_size_format(moved, a, sizeof(a)),
-		       hwloc_bitmap_weight(to) > 1 ? "s" : "", list ? list : "?",
-		       cli_pages(m->stuck), np_size_format(m->stuck, b, sizeof(b)));
+		daemon_log("%s: migrated %" PRIu64 " pages (%s) to node%s %s; %" PRIu64
+		           " pages (%s) could not move",
+		           who, cli_pages(moved), np_size_format(moved, a, sizeof(a)),
+		           hwloc_bitmap_weight(to) > 1 ? "s" : "", list ? list : "?",
+		           cli_pages(m->stuck), np_size_format(m->stuck, b, sizeof(b)));
 	free(list);
 }
 
@@ -255,13 +269,13 @@ static void pin_vcpus(struct state *s, const struct np_workload *w, hwloc_const_
 	r = np_qemu_pin_vcpus(NULL, w->pid, cpus, 0, &p);
 	if (r >= 0 && p.changed) {
 		text = cli_pin_text(&p);
-		logmsg("%s (pid %d): pinned %u thread%s: %s", w->name, (int)w->pid, p.changed,
-		       p.changed == 1 ? "" : "s", text ? text : "?");
+		daemon_log("%s (pid %d): pinned %u thread%s: %s", w->name, (int)w->pid, p.changed,
+		           p.changed == 1 ? "" : "s", text ? text : "?");
 		free(text);
 	}
 	if (r != -ESRCH && pin_news(s, w, r < 0 ? r : 0) && r < 0)
-		logmsg("%s (pid %d): cannot pin its vCPU threads: %s", w->name, (int)w->pid,
-		       cli_pin_why(r));
+		daemon_log("%s (pid %d): cannot pin its vCPU threads: %s", w->name, (int)w->pid,
+		           cli_pin_why(r));
 	np_vcpu_pinning_release(&p);
 }
 
@@ -276,14 +290,33 @@ static void keep_pinned(struct state *s, const struct np_workload *live, int nli
 }
 
 /*
+ * The target a recorded workload is placed again as: its process, or its group by the path
+ * recorded (checked against the recorded id before it is moved).
+ */
+static void target_of(const struct np_workload *w, struct np_target *t)
+{
+	np_target_init(t);
+	if (w->kind != NP_WORKLOAD_PROCESS && w->pid == 0) {
+		t->kind = NP_TARGET_CGROUP;
+		t->cgroup = w->cgroup;
+		t->root = cli_cgroup_root();
+		return;
+	}
+	t->kind = NP_TARGET_PID;
+	t->pid = w->pid;
+	t->start_time = w->start_time;
+}
+
+/*
  * Move workload `w` (of the ledger) as decided, through np_place() with the decision's nodes:
- * its claim split as a placement there would split it. The transaction is open; np_place()
- * closes it.
+ * its claim split as a placement there would split it, its near devices' nodes kept. A
+ * process's threads are bound and its pages migrated; a group's cpuset is written (and its
+ * members' pages migrated). The transaction is open; np_place() closes it.
  */
 static void move(struct state *s, const np_host *h, const struct np_workload *w,
                  const struct np_rebalance_decision *d, const char *reason)
 {
-	char *from = cli_list_string(w->nodes), *to = cli_list_string(d->nodes);
+	char *from = cli_list_string(w->nodes), *to = cli_list_string(d->nodes), who[320];
 	struct np_place_req pr;
 	struct np_placement p;
 	struct np_target t;
@@ -291,38 +324,53 @@ static void move(struct state *s, const np_host *h, const struct np_workload *w,
 	         res = np_node_bytes_sum(w->resident, w->nresident);
 	int r;
 
-	np_target_init(&t);
-	t.kind = NP_TARGET_PID;
-	t.pid = w->pid;
-	t.start_time = w->start_time;
+	daemon_who(w, who, sizeof(who));
+	target_of(w, &t);
 	np_place_req_init(&pr);
 	pr.request.memory_bytes = need > res ? need : res;
 	pr.request.vcpus = w->vcpus;
+	if (w->near && !hwloc_bitmap_iszero(w->near)) {
+		pr.request.near_nodes = w->near;
+		pr.near_devices = w->near_devices;
+	}
 	pr.nodes = d->nodes;
 	pr.cpus = d->cpus;
 	pr.origin = "daemon";
 	pr.reason = reason;
 	pr.flags = NP_PLACE_MIGRATE | NP_PLACE_KEEP_STRATEGY;
 	np_placement_init(&p);
+	/* a group removed and made again under its path is another one: the next look prunes */
+	if (t.kind == NP_TARGET_CGROUP && (r = np_target_read(&t)) == 0 &&
+	    t.cgroup_id != w->cgroup_id)
+		r = -ENOENT;
+	if (t.kind == NP_TARGET_CGROUP && r < 0) {
+		np_ledger_rollback(s->ledger);
+		daemon_log("%s: cannot move: %s", who,
+		           r == -ENOENT       ? "the group is gone"
+		           : *np_last_error() ? np_last_error()
+		                              : strerror(-r));
+		goto out;
+	}
 	r = np_place(h, s->ledger, &t, &pr, &p);
 	if (r == -ESRCH && (p.failed == NP_PLACE_STEP_TARGET || p.failed == NP_PLACE_STEP_BIND))
-		logmsg("%s (pid %d): exited while being moved", w->name, (int)w->pid);
+		daemon_log("%s: exited while being moved", who);
 	else if (r < 0 && p.failed < NP_PLACE_STEP_BIND)
-		logmsg("%s (pid %d): cannot move: %s", w->name, (int)w->pid, strerror(-r));
+		daemon_log("%s: cannot move: %s", who, strerror(-r));
 	else if (r < 0)
-		logmsg("%s (pid %d): cannot move to nodes %s: %s", w->name, (int)w->pid,
-		       to ? to : "?", cli_ledger_why(r));
+		daemon_log("%s: cannot move to nodes %s: %s", who, to ? to : "?",
+		           cli_ledger_why(r));
 	else if (hwloc_bitmap_isequal(w->nodes, d->nodes))
-		logmsg("%s (pid %d): stays on node%s %s; its memory is gathered there", w->name,
-		       (int)w->pid, hwloc_bitmap_weight(d->nodes) > 1 ? "s" : "", to ? to : "?");
+		daemon_log("%s: stays on node%s %s; its memory is gathered there", who,
+		           hwloc_bitmap_weight(d->nodes) > 1 ? "s" : "", to ? to : "?");
 	else
-		logmsg("%s (pid %d): moved from node%s %s to %s", w->name, (int)w->pid,
-		       hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", from && *from ? from : "-",
-		       to ? to : "?");
+		daemon_log("%s: moved from node%s %s to %s", who,
+		           hwloc_bitmap_weight(w->nodes) > 1 ? "s" : "", from && *from ? from : "-",
+		           to ? to : "?");
 	if (r == 0)
-		report_migration(w->name, w->pid, &p.migration, d->nodes);
+		daemon_report_migration(who, &p.migration, d->nodes);
 	if (r == 0)
 		pin_vcpus(s, w, p.cpus); /* np_place() bound every thread to the whole set */
+out:
 	np_placement_release(&p);
 	np_target_release(&t);
 	free(from);
@@ -383,19 +431,20 @@ static void not_adopted(const struct np_process *best, const struct np_target *t
 		/* a kernel thread's flags were read from stat only: its command line tells */
 		if (now->pid && !now->kernel_thread && now->state != 'Z' && now->state != 'X' &&
 		    now->start_time == best->start_time)
-			logmsg("%s (pid %d): cannot read its memory: %s", best->comm,
-			       (int)best->pid, strerror(-r));
+			daemon_log("%s (pid %d): cannot read its memory: %s", best->comm,
+			           (int)best->pid, strerror(-r));
 	} else if (r < 0 && p->failed >= NP_PLACE_STEP_BIND) {
-		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
-		       r == -ESRCH ? "it exited" : strerror(-r));
+		daemon_log("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
+		           r == -ESRCH ? "it exited" : strerror(-r));
 	} else if (r < 0 || p->fit == NP_PLACE_NO_FIT) {
-		logmsg("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
-		       r < 0 ? strerror(-r) : p->reason);
+		daemon_log("%s (pid %d): not adopted: %s", best->comm, (int)best->pid,
+		           r < 0 ? strerror(-r) : p->reason);
 	} else {
 		char *n = cli_list_string(p->nodes);
 
-		logmsg("%s (pid %d): would adopt on node%s %s (--dry-run)", best->comm,
-		       (int)best->pid, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "", n ? n : "?");
+		daemon_log("%s (pid %d): would adopt on node%s %s (--dry-run)", best->comm,
+		           (int)best->pid, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "",
+		           n ? n : "?");
 		free(n);
 	}
 }
@@ -412,7 +461,7 @@ static int adopt(struct state *s, const np_host *h, const struct np_process *pro
 	struct np_place_req pr;
 	struct np_placement p;
 	struct np_target t;
-	char *n, sz[32];
+	char *n, sz[32], who[320];
 	int r;
 
 	if (!best)
@@ -442,12 +491,13 @@ static int adopt(struct state *s, const np_host *h, const struct np_process *pro
 		goto out;
 	}
 	n = cli_list_string(p.nodes);
-	logmsg("%s (pid %d): adopted on node%s %s: %s resident, %.1f CPUs used, %u vCPU%s: %s",
-	       p.name, (int)best->pid, hwloc_bitmap_weight(p.nodes) > 1 ? "s" : "", n ? n : "?",
-	       np_size_format(p.memory_bytes, sz, sizeof(sz)), cpu, p.vcpus,
-	       p.vcpus == 1 ? "" : "s", p.reason);
+	daemon_log("%s (pid %d): adopted on node%s %s: %s resident, %.1f CPUs used, %u vCPU%s: %s",
+	           p.name, (int)best->pid, hwloc_bitmap_weight(p.nodes) > 1 ? "s" : "", n ? n : "?",
+	           np_size_format(p.memory_bytes, sz, sizeof(sz)), cpu, p.vcpus,
+	           p.vcpus == 1 ? "" : "s", p.reason);
 	free(n);
-	report_migration(p.name, best->pid, &p.migration, p.nodes);
+	snprintf(who, sizeof(who), "%s (pid %d)", p.name, (int)best->pid);
+	daemon_report_migration(who, &p.migration, p.nodes);
 out:
 	np_placement_release(&p);
 	np_target_release(&t);
@@ -472,6 +522,7 @@ static struct np_rebalance_workload *judged(const struct state *s, const struct 
 		rw[i].resident = live[i].resident;
 		rw[i].nresident = live[i].nresident;
 		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
+		rw[i].near = live[i].near;
 		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
 		 */
 		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
@@ -496,9 +547,15 @@ static int act(struct state *s, const np_host *h, const struct np_rebalance_deci
 	}
 	if (d->move < 0 && s->o->adopt && adopt(s, h, procs, nprocs, live, nlive, secs))
 		return 0;
-	if (d->move >= 0)
-		logmsg("%s (pid %d): not moved (--dry-run)", live[d->move].name,
-		       (int)live[d->move].pid);
+	if (d->move < 0 && s->o->ncgroups &&
+	    daemon_adopt_group(s->o, &s->refused, s->ledger, h, live, nlive))
+		return 0;
+	if (d->move >= 0) {
+		char who[320];
+
+		daemon_log("%s: not moved (--dry-run)",
+		           daemon_who(&live[d->move], who, sizeof(who)));
+	}
 	return np_ledger_commit(s->ledger);
 }
 
@@ -521,8 +578,8 @@ static int interval(struct state *s)
 	s->last = now;
 	r = cli_host_read(&s->o->host.src, &h);
 	if (r < 0) {
-		logmsg("cannot read %s: %s", s->o->host.source_given ? "the host" : "this host",
-		       *np_last_error() ? np_last_error() : strerror(-r));
+		daemon_log("cannot read %s: %s", s->o->host.source_given ? "the host" : "this host",
+		           *np_last_error() ? np_last_error() : strerror(-r));
 		return 0;
 	}
 	r = node_busy(h, s, &busy);
@@ -537,7 +594,7 @@ static int interval(struct state *s)
 
 	r = np_ledger_begin(s->ledger);
 	if (r > 0)
-		logmsg("%d workload%s exited since the last look", r, r == 1 ? "" : "s");
+		daemon_log("%d workload%s exited since the last look", r, r == 1 ? "" : "s");
 	if (r < 0)
 		goto ledger_fail;
 	nlive = np_ledger_list(s->ledger, NP_LEDGER_LIST_RESIDENT, &live);
@@ -554,7 +611,7 @@ static int interval(struct state *s)
 	r = np_rebalance_decide(h, base, busy, rw, (unsigned)nlive, &s->o->params, &d);
 	if (r < 0) {
 		np_ledger_rollback(s->ledger);
-		logmsg("cannot decide: %s", strerror(-r));
+		daemon_log("cannot decide: %s", strerror(-r));
 		goto out;
 	}
 	for (int i = 0; i < nlive; i++)
@@ -567,7 +624,7 @@ static int interval(struct state *s)
 	goto out;
 ledger_fail:
 	np_ledger_rollback(s->ledger);
-	logmsg("cannot use the ledger: %s", cli_ledger_why(-r));
+	daemon_log("cannot use the ledger: %s", cli_ledger_why(-r));
 out:
 	if (procs && remember(s, procs, nprocs) < 0 && r == 0)
 		r = -ENOMEM;
@@ -647,12 +704,13 @@ int cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s.last);
-	logmsg("started: every %g s, min gap %" PRId64
-	       " s, min improvement %.2f, strategy %s%s%s%s%s%s",
-	       o.interval, o.params.min_gap, o.params.min_improvement,
-	       np_strategy_name(o.params.strategy), o.adopt ? ", adopting" : "",
-	       o.dry_run ? ", dry run" : "", o.host.source_given ? " for the host of '" : "",
-	       o.host.source_given ? o.host.src.arg : "", o.host.source_given ? "'" : "");
+	daemon_log("started: every %g s, min gap %" PRId64
+	           " s, min improvement %.2f, strategy %s%s%s%s%s%s%s",
+	           o.interval, o.params.min_gap, o.params.min_improvement,
+	           np_strategy_name(o.params.strategy), o.adopt ? ", adopting" : "",
+	           o.ncgroups ? ", adopting groups" : "", o.dry_run ? ", dry run" : "",
+	           o.host.source_given ? " for the host of '" : "",
+	           o.host.source_given ? o.host.src.arg : "", o.host.source_given ? "'" : "");
 	r = EXIT_OK;
 	while (!stop_signal) {
 		pause_for(o.interval);
@@ -664,17 +722,20 @@ int cmd_daemon(int argc, char **argv)
 			break;
 	}
 	if (stop_signal)
-		logmsg("stopped by %s", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+		daemon_log("stopped by %s", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
 out:
 	np_ledger_close(s.ledger);
 	free(s.cpu);
 	free(s.seen);
 	free(s.said);
+	free(s.refused.ids);
 	free(s.pin_said);
 	free(procs);
 	free(o.exclude);
 	free(o.exclude_buf);
 	free(o.only);
 	free(o.only_buf);
+	free(o.cgroups);
+	free(o.cgroups_buf);
 	return r;
 }

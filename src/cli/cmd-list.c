@@ -77,6 +77,34 @@ static char *memory_text(const struct np_workload *w, hwloc_bitmap_t tmp)
 	return s;
 }
 
+/* "0-1", "1 near eth1,nvme0" (the devices it was placed near), "-" unplaced (free()). */
+static char *nodes_text(const struct np_workload *w)
+{
+	char *nodes = hwloc_bitmap_iszero(w->nodes) ? strdup("-") : cli_list_string(w->nodes), *s;
+
+	if (!nodes || !w->near_devices || !*w->near_devices)
+		return nodes;
+	if (asprintf(&s, "%s near %s", nodes, w->near_devices) < 0)
+		s = NULL;
+	free(nodes);
+	return s;
+}
+
+/* The devices it was placed near, as given: ["eth1", "nvme0"]. */
+static json_t *near_json(const struct np_workload *w)
+{
+	json_t *a = json_array();
+	const char *p = w->near_devices;
+
+	while (a && p && *p) {
+		size_t n = strcspn(p, ",");
+
+		json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
 static void age_text(int64_t seconds, char *buf, size_t len)
 {
 	if (seconds < 0)
@@ -125,6 +153,7 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		json_object_set_new(o, "pid", json_integer(w->pid));
 		json_object_set_new(o, "start_time", json_integer((json_int_t)w->start_time));
 		json_object_set_new(o, "nodes", cli_json_int_array(w->nodes));
+		json_object_set_new(o, "near", near_json(w));
 		json_object_set_new(o, "cpus", json_string(cpus ? cpus : ""));
 		json_object_set_new(o, "vcpus", json_integer(w->vcpus));
 		json_object_set_new(o, "claimed", bytes_json(w->claimed, w->nclaimed));
@@ -219,8 +248,7 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 		cells[i][C_NAME] = strdup(w->name);
 		if (asprintf(&cells[i][C_PID], "%d", (int)w->pid) < 0)
 			cells[i][C_PID] = NULL;
-		cells[i][C_NODES] =
-		    hwloc_bitmap_iszero(w->nodes) ? strdup("-") : cli_list_string(w->nodes);
+		cells[i][C_NODES] = nodes_text(w);
 		cells[i][C_CPUS] =
 		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cli_list_string(w->cpus);
 		if (asprintf(&cells[i][C_VCPUS], "%u", w->vcpus) < 0)

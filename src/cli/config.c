@@ -35,6 +35,7 @@ static const struct {
     [CLI_KEY_ADOPT_THRESHOLD] = {"daemon", "adopt-threshold"},
     [CLI_KEY_EXCLUDE] = {"daemon", "exclude"},
     [CLI_KEY_ADOPT_ONLY] = {"daemon", "adopt-only"},
+    [CLI_KEY_ADOPT_CGROUPS] = {"daemon", "adopt-cgroups"},
 };
 
 static struct cli_config current;
@@ -63,6 +64,7 @@ void cli_config_release(struct cli_config *c)
 	free(c->state_dir);
 	free(c->exclude);
 	free(c->adopt_only);
+	free(c->adopt_cgroups);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -154,7 +156,7 @@ static int set_value(struct cli_config *c, enum cli_config_key k, const char *v,
 	*why = NULL;
 	/* an empty list or threshold is "none"; every other key needs a value */
 	if (*v == '\0' && k != CLI_KEY_RESERVED_CPUS && k != CLI_KEY_ADOPT_THRESHOLD &&
-	    k != CLI_KEY_EXCLUDE && k != CLI_KEY_ADOPT_ONLY) {
+	    k != CLI_KEY_EXCLUDE && k != CLI_KEY_ADOPT_ONLY && k != CLI_KEY_ADOPT_CGROUPS) {
 		*why = "needs a value";
 		return -EINVAL;
 	}
@@ -213,6 +215,17 @@ static int set_value(struct cli_config *c, enum cli_config_key k, const char *v,
 			return 0;
 		}
 		return names_ok(v) ? set_string(dst, v) : -EINVAL;
+	case CLI_KEY_ADOPT_CGROUPS:
+		*why = "expected GLOB,... (group paths relative to the cgroup2 mount, e.g. "
+		       "machine.slice/*)";
+		if (*v == '\0') {
+			free(c->adopt_cgroups);
+			c->adopt_cgroups = NULL;
+			return 0;
+		}
+		return names_ok(v) && *v != '/' && !strstr(v, ",/")
+		           ? set_string(&c->adopt_cgroups, v)
+		           : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -522,6 +535,8 @@ char *cli_config_value(const struct cli_config *c, enum cli_config_key k)
 		return strdup(c->exclude ? c->exclude : "");
 	case CLI_KEY_ADOPT_ONLY:
 		return strdup(c->adopt_only ? c->adopt_only : "");
+	case CLI_KEY_ADOPT_CGROUPS:
+		return strdup(c->adopt_cgroups ? c->adopt_cgroups : "");
 	default:
 		return NULL;
 	}

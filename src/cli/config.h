@@ -27,6 +27,7 @@ enum cli_config_key {
 	CLI_KEY_ADOPT_THRESHOLD,
 	CLI_KEY_EXCLUDE,
 	CLI_KEY_ADOPT_ONLY,
+	CLI_KEY_ADOPT_CGROUPS,
 	CLI_KEY_COUNT_
 };
 
@@ -56,6 +57,7 @@ struct cli_config {
 	uint64_t adopt_rss;
 	double adopt_cpu;              /* percent of one CPU */
 	char *exclude, *adopt_only;    /* comma-separated names as written; NULL: none */
+	char *adopt_cgroups;           /* comma-separated group patterns as written; NULL: none */
 	unsigned line[CLI_KEY_COUNT_]; /* line of each key in the file; 0: not in it */
 };
 

@@ -16,10 +16,38 @@ struct daemon_opts {
 	char **exclude, **only;
 	unsigned nexclude, nonly;
 	char *exclude_buf, *only_buf;
+	/* --adopt-cgroups GLOB (repeatable; the file's list until the first flag) */
+	const char **cgroups;
+	unsigned ncgroups;
+	char *cgroups_buf;
+	bool cgroups_flagged;
 	struct np_rebalance_params params;
 	const char *state_dir;
 	bool once, dry_run;
 };
+
+/* A line of the log on stderr: "numaplace daemon: ..." (cmd-daemon.c). */
+void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How the log names a workload: "web-1 (pid 4242)", "db.scope (group machine.slice/db.scope)". */
+const char *daemon_who(const struct np_workload *w, char *buf, size_t len);
+/* A migration's outcome, as the log says it, for the workload named `who`. */
+void daemon_report_migration(const char *who, const struct np_migration *m,
+                             hwloc_const_nodeset_t to);
+/* The cgroup ids of groups whose adoption failed (a cpuset refused): not tried again. */
+struct daemon_refused {
+	uint64_t *ids;
+	unsigned n;
+};
+/*
+ * Adopt the largest group below the patterns of --adopt-cgroups that the ledger (`live`) does
+ * not hold and `refused` does not name, with memory.current at least the adoption threshold's
+ * RSS, as `place --cgroup` places one (cmd-daemon-groups.c). The ledger's transaction is open;
+ * np_place() closes it. Returns 1 when one was adopted (or tried), else 0 (the transaction
+ * still open).
+ */
+int daemon_adopt_group(const struct daemon_opts *o, struct daemon_refused *refused,
+                       np_ledger *ledger, const np_host *h, const struct np_workload *live,
+                       int nlive);
 
 /* The defaults of the configuration file (docs/config.md), before the flags. */
 int daemon_config_defaults(struct daemon_opts *o);

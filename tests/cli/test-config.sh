@@ -50,6 +50,7 @@ min-improvement = 0.25
 adopt-threshold = 512M:30
 exclude = sshd,systemd
 adopt-only = qemu-system-x86
+adopt-cgroups = machine.slice/*,system.slice/docker-*.scope
 EOF
 expect 0 "config --json with every key" -- env -u NUMAPLACE_STATE_DIR "$np" --config "$conf" config --json
 for kv in "placement strategy:spread file 3" "placement mem-policy:interleave file 4" \
@@ -57,7 +58,8 @@ for kv in "placement strategy:spread file 3" "placement mem-policy:interleave fi
 	"ledger state-dir:$tmp/from-file file 9" "daemon interval:2.5 file 12" \
 	"daemon min-gap:60 file 13" "daemon min-improvement:0.25 file 14" \
 	"daemon adopt-threshold:512 MiB:30 file 15" "daemon exclude:sshd,systemd file 16" \
-	"daemon adopt-only:qemu-system-x86 file 17"; do
+	"daemon adopt-only:qemu-system-x86 file 17" \
+	"daemon adopt-cgroups:machine.slice/*,system.slice/docker-*.scope file 18"; do
 	sec=${kv%% *}
 	rest=${kv#* }
 	key=${rest%%:*}
@@ -146,6 +148,14 @@ printf '[daemon]\ninterval = 0.5\nmin-gap = 7\nmin-improvement = 0.3\nadopt-thre
 expect 0 "daemon, settings from the file" -- "$np" --config "$tmp/d.conf" daemon --once --dry-run
 grep_err "started: every 0.5 s, min gap 7 s, min improvement 0.30, strategy compact, adopting, dry run" \
 	"daemon from the file"
+# adopt-cgroups: the file's patterns adopt groups (of an empty tree here: none to adopt)
+mkdir -p "$tmp/cgt/proc/self" "$tmp/cgt/sys/fs/cgroup/machine.slice"
+echo "25 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw" >"$tmp/cgt/proc/self/mountinfo"
+printf '[daemon]\nadopt-cgroups = machine.slice/*\n' >"$tmp/g.conf"
+expect 0 "daemon, adopt-cgroups from the file" -- env NUMAPLACE_CGROUP_ROOT="$tmp/cgt" \
+	"$np" --config "$tmp/g.conf" daemon --once --dry-run --interval 0.1
+grep_err "started: every 0.1 s, min gap 300 s, min improvement 0.10, strategy compact, adopting groups, dry run" \
+	"daemon, adopt-cgroups from the file"
 expect 0 "daemon, flags over the file" -- "$np" --config "$tmp/d.conf" daemon --once --dry-run \
 	--interval 1 --min-gap 8 --min-improvement 0.2 --strategy xen
 grep_err "started: every 1 s, min gap 8 s, min improvement 0.20, strategy xen, adopting, dry run" \
@@ -177,6 +187,12 @@ bad_case "bad interval" "numaplace: $badf:2: interval '0': a number of seconds f
 printf '[daemon]\nadopt-threshold = 1G:lots\n' >"$badf"
 bad_case "bad threshold" \
 	"numaplace: $badf:2: adopt-threshold '1G:lots': expected RSS[:CPU%], e.g. 1G:50 (empty: adopt nothing)"
+printf '[daemon]\nadopt-cgroups = machine.slice/*,/sys/fs/cgroup/x\n' >"$badf"
+bad_case "absolute group pattern" \
+	"numaplace: $badf:2: adopt-cgroups 'machine.slice/*,/sys/fs/cgroup/x': expected GLOB,... (group paths relative to the cgroup2 mount, e.g. machine.slice/*)"
+printf '[daemon]\nadopt-cgroups = a,,b\n' >"$badf"
+bad_case "empty group pattern" \
+	"numaplace: $badf:2: adopt-cgroups 'a,,b': expected GLOB,... (group paths relative to the cgroup2 mount, e.g. machine.slice/*)"
 printf '[ledger]\nstate-dir = relative\n' >"$badf"
 bad_case "relative state-dir" "numaplace: $badf:2: state-dir 'relative': must be an absolute path"
 printf '[placement]\nmem-policy = bind\nmem-policy = none\n' >"$badf"

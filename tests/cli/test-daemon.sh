@@ -1,7 +1,9 @@
 #!/bin/sh
 # `numaplace daemon` on this machine: --once runs one interval and exits cleanly; SIGTERM and
 # SIGINT stop it with exit 0 and the ledger whole; --adopt-threshold adopts an unmanaged
-# process (never a kernel thread, never an excluded one); decisions are logged on stderr.
+# process (never a kernel thread, never an excluded one); groups of a plain-file cgroup tree
+# are judged from memory.numa_stat, moved by their cpuset and adopted with --adopt-cgroups,
+# and a workload placed near devices keeps their node; decisions are logged on stderr.
 # Real moves between nodes need more than one node: the VM suite checks them.
 # usage: test-daemon.sh NUMAPLACE NP-THREADS
 set -u
@@ -130,6 +132,126 @@ grep_err "dry run for the host of 'pack:2 \[numa(memory=4GiB)\] core:2 pu:1'" "-
 grep_err "numaplace: cannot .*$tmp/nothing" "--sysfs-root of nothing"
 ! grep -q "started" "$tmp/err" && ok || bad "daemon --sysfs-root of nothing: started"
 
+# --- groups, on a plain-file cgroup tree (NUMAPLACE_CGROUP_ROOT) -------------------------------
+# Each group's member is a sleep of this run: the migration of a move touches nothing else.
+# A group recorded on node 0 whose memory.numa_stat then says 200 of its 300 MiB are on node 1
+# is spilled: the dry run for the two-node capture would move it to node 1; on this host (one
+# node) one interval gathers it home, rewriting its cpuset and recording the move.
+cg="$tmp/cg"
+cp -a "$fixtures/cgroup" "$cg"
+sleep 600 &
+member=$!
+helpers="$helpers $member"
+# group PATH MIB [N0 N1]: a group of MIB MiB, N0 and N1 MiB of it on nodes 0 and 1
+group() {
+	g="$cg/sys/fs/cgroup/$1"
+	mkdir -p "$g"
+	echo domain >"$g/cgroup.type"
+	[ -e "$g/cpuset.cpus" ] || : >"$g/cpuset.cpus"
+	[ -e "$g/cpuset.mems" ] || : >"$g/cpuset.mems"
+	echo $member >"$g/cgroup.procs"
+	echo $member >"$g/cgroup.threads"
+	echo "max 100000" >"$g/cpu.max"
+	echo $(($2 << 20)) >"$g/memory.current"
+	printf 'anon N0=%d N1=%d\nfile N0=0 N1=0\n' $((${3:-$2} << 20)) $((${4:-0} << 20)) \
+		>"$g/memory.numa_stat"
+}
+export NUMAPLACE_CGROUP_ROOT="$cg"
+gdb="$tmp/gstate/ledger.db"
+group machine.slice/np-vm1 300
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" place --cgroup machine.slice/np-vm1 --nodes 0 \
+	>/dev/null 2>"$tmp/err" && ok || bad "place --cgroup np-vm1: $(cat "$tmp/err")"
+group machine.slice/np-vm1 300 100 200
+sqlite3 "$gdb" .dump >"$tmp/before"
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --once --interval 0.1 --min-gap 0 \
+	--sysfs-root "$fixtures/sysfs/two-node" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "daemon, a spilled group, --sysfs-root: exit status"
+grep_err "np-vm1 (group machine.slice/np-vm1): move: 67% (200 MiB) of its memory off node 0, CPUs [0-9]*% busy: spilled.*; node 1: cost" "a spilled group, another host"
+grep_err "np-vm1 (group machine.slice/np-vm1): not moved (--dry-run)" "a spilled group, another host"
+sqlite3 "$gdb" .dump >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok || bad "a dry run for another host changed the ledger"
+[ "$(cat "$cg/sys/fs/cgroup/machine.slice/np-vm1/cpuset.mems")" = 0 ] && ok ||
+	bad "a dry run for another host wrote cpuset.mems"
+echo 5-9 >"$cg/sys/fs/cgroup/machine.slice/np-vm1/cpuset.cpus" # to see it rewritten
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --once --interval 0.1 --min-gap 0 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "daemon, a spilled group: exit status"
+grep_err "np-vm1 (group machine.slice/np-vm1): move: 67% (200 MiB) of its memory off node 0, CPUs [0-9]*% busy: spilled.*; node 0: cost" "a spilled group"
+grep_err "np-vm1 (group machine.slice/np-vm1): stays on node 0; its memory is gathered there" "a spilled group"
+[ "$(cat "$cg/sys/fs/cgroup/machine.slice/np-vm1/cpuset.cpus")" = "$node0_cpus" ] && ok ||
+	bad "the group's cpuset.cpus is not node 0's CPUs after the move"
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" list --moves --json >"$tmp/moves.json"
+[ "$(py "[(m['name'], m['pid'], m['from'], m['to']) for m in j['moves']]" "$tmp/moves.json")" = "[('np-vm1', 0, [0], [0])]" ] &&
+	ok || bad "the group's move is not in list --moves"
+py "j['moves'][0]['reason']" "$tmp/moves.json" |
+	grep -q "^daemon: 67% (200 MiB) of its memory off node 0, CPUs [0-9]*% busy: spilled" &&
+	ok || bad "the group's move has not the daemon's reason"
+
+# Placed near devices of node 1 of the devices capture (its memory on node 0): list shows the
+# devices, and the move the daemon would make keeps node 1, where a group placed near nothing
+# would follow its memory to node 0.
+group machine.slice/np-near 100
+NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" place --cgroup machine.slice/np-near \
+	--sysfs-root "$fixtures/sysfs/devices" --near eth1 --near vda >/dev/null 2>"$tmp/err" &&
+	ok || bad "place --cgroup --near: $(cat "$tmp/err")"
+group machine.slice/np-near 100 100 0
+NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" list >"$tmp/out"
+grep -q "^np-near  *0  *1 near eth1,vda  " "$tmp/out" && ok || bad "list shows no near devices: $(cat "$tmp/out")"
+NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" list --json >"$tmp/list.json"
+[ "$(py "j['workloads'][0]['near']" "$tmp/list.json")" = "['eth1', 'vda']" ] && ok ||
+	bad "list --json has no near devices"
+NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" daemon --once --interval 0.1 --min-gap 0 \
+	--sysfs-root "$fixtures/sysfs/devices" 2>"$tmp/err"
+grep_err "np-near (group machine.slice/np-near): move: 100% (100 MiB) of its memory off node 1, CPUs 0% busy: spilled; node 1: cost 1.00 -> 0.00" "near nodes kept"
+sqlite3 "$tmp/nstate/ledger.db" "UPDATE workload SET near = '', near_devices = NULL"
+NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" daemon --once --interval 0.1 --min-gap 0 \
+	--sysfs-root "$fixtures/sysfs/devices" 2>"$tmp/err"
+grep_err "np-near (group machine.slice/np-near): move: 100% (100 MiB) of its memory off node 1, CPUs 0% busy: spilled; node 0: cost 1.00 -> 0.00" "near nothing"
+
+# --adopt-cgroups: the largest group below the pattern the ledger does not hold, at least the
+# threshold's RSS; a dry run adopts nothing; one per interval; below the threshold never.
+group machine.slice/np-vm2 400
+group machine.slice/np-vm3 10
+sqlite3 "$gdb" .dump >"$tmp/before"
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --once --interval 0.1 --adopt-cgroups 'machine.slice/np-vm*' \
+	--adopt-threshold 50M --adopt-only "$name-none" --dry-run 2>"$tmp/err"
+grep_err "started: .*, adopting, adopting groups, dry run" "--adopt-cgroups --dry-run"
+grep_err "group machine.slice/np-vm2: would adopt on node 0 (--dry-run)" "--adopt-cgroups --dry-run"
+sqlite3 "$gdb" .dump >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok || bad "--adopt-cgroups --dry-run changed the ledger"
+for i in 1 2; do
+	NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --once --interval 0.1 \
+		--adopt-cgroups 'machine.slice/np-vm*' --adopt-cgroups 'system.slice/nothing*' \
+		--adopt-threshold 50M --adopt-only "$name-none" 2>"$tmp/err.$i"
+	[ $? -eq 0 ] && ok || bad "--adopt-cgroups, interval $i: exit status"
+done
+mv "$tmp/err.1" "$tmp/err"
+grep_err "np-vm2 (group machine.slice/np-vm2): adopted on node 0: 400 MiB (memory.current), 1 vCPU: " "--adopt-cgroups"
+! grep -q "adopted" "$tmp/err.2" && ok || bad "--adopt-cgroups adopted below the threshold: $(cat "$tmp/err.2")"
+[ "$(cat "$cg/sys/fs/cgroup/machine.slice/np-vm2/cpuset.mems")" = 0 ] && ok ||
+	bad "the adopted group's cpuset.mems is not 0"
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" list --json >"$tmp/list.json"
+[ "$(py "sorted(w['name'] for w in j['workloads'])" "$tmp/list.json")" = "['np-vm1', 'np-vm2']" ] &&
+	ok || bad "the ledger does not hold np-vm1 and np-vm2 only"
+# A group whose cpuset cannot be written (this tree has no cpuset files for it) is tried once:
+# the next intervals adopt the next largest instead.
+group machine.slice/np-bad 800
+rm "$cg/sys/fs/cgroup/machine.slice/np-bad/cpuset.cpus" "$cg/sys/fs/cgroup/machine.slice/np-bad/cpuset.mems"
+group machine.slice/np-ok 100
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --interval 0.1 --adopt-cgroups 'machine.slice/np-*' \
+	2>"$tmp/err" &
+dpid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q "np-ok (group machine.slice/np-ok): adopted" "$tmp/err"; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $dpid
+wait $dpid
+grep_err "group machine.slice/np-bad: not adopted (not tried again): " "a refused group"
+grep_err "np-ok (group machine.slice/np-ok): adopted on node 0" "the next group"
+[ "$(grep -c "np-bad" "$tmp/err")" -eq 1 ] && ok || bad "a refused group was tried again: $(cat "$tmp/err")"
+unset NUMAPLACE_CGROUP_ROOT
+
 # --- SIGTERM and SIGINT: exit 0, the ledger whole ---------------------------------------------
 for sig in TERM INT; do
 	"$np" daemon --interval 0.1 >"$tmp/out" 2>"$tmp/err" &
@@ -150,6 +272,9 @@ done
 [ $? -eq 2 ] && ok || bad "--adopt-threshold x: usage error"
 "$np" daemon --min-improvement 2 2>"$tmp/err"
 [ $? -eq 2 ] && ok || bad "--min-improvement 2: usage error"
+"$np" daemon --adopt-cgroups /sys/fs/cgroup/x 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "--adopt-cgroups /sys/fs/cgroup/x: usage error"
+grep_err "numaplace daemon: --adopt-cgroups '/sys/fs/cgroup/x': a pattern of group paths relative to the cgroup2 mount, e.g. 'machine.slice/\*'" "--adopt-cgroups /x"
 
 kill $helpers 2>/dev/null
 echo "daemon: $pass passed, $fail failed"

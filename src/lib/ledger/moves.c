@@ -19,7 +19,7 @@ static int do_move(np_ledger *l, void *arg)
 {
 	const struct move_arg *a = arg;
 	const struct np_workload *w = a->w;
-	char *nodes = NULL, *cpus = NULL, *claimed = NULL, *exclusive = NULL;
+	char *nodes = NULL, *cpus = NULL, *claimed = NULL, *exclusive = NULL, *near = NULL;
 	sqlite3_stmt *st = NULL;
 	struct np__live *row = NULL;
 	int r;
@@ -40,7 +40,8 @@ static int do_move(np_ledger *l, void *arg)
 	r = np__placement_text(w, &claimed, &nodes, &cpus);
 	if (r < 0)
 		return r;
-	if (w->exclusive && !(exclusive = np__set_text(w->exclusive))) {
+	if ((w->exclusive && !(exclusive = np__set_text(w->exclusive))) ||
+	    (w->near && !hwloc_bitmap_iszero(w->near) && !(near = np__set_text(w->near)))) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -64,7 +65,9 @@ static int do_move(np_ledger *l, void *arg)
 	    l,
 	    "UPDATE workload SET nodes = ?1, cpus = ?2, claimed = ?3, vcpus = ?4,"
 	    " strategy = coalesce(?5, strategy), policy = coalesce(?6, policy),"
-	    " exclusive = coalesce(?8, exclusive), flags = flags | ?9 WHERE id = ?7",
+	    " exclusive = coalesce(?8, exclusive), near = coalesce(?9, near),"
+	    " near_devices = CASE WHEN ?9 IS NULL THEN near_devices ELSE ?10 END,"
+	    " flags = flags | ?11 WHERE id = ?7",
 	    &st);
 	if (r < 0)
 		goto out;
@@ -79,7 +82,12 @@ static int do_move(np_ledger *l, void *arg)
 	sqlite3_bind_int64(st, 7, row->id);
 	if (exclusive)
 		sqlite3_bind_text(st, 8, exclusive, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, w->flags);
+	/* near nodes given: they and their devices replace the recorded ones */
+	if (near)
+		sqlite3_bind_text(st, 9, near, -1, SQLITE_STATIC);
+	if (near && w->near_devices)
+		sqlite3_bind_text(st, 10, w->near_devices, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, w->flags);
 	r = np__ledger_step(l, st, "update workload");
 	if (r < 0)
 		goto out;
@@ -101,6 +109,7 @@ out:
 	free(cpus);
 	free(claimed);
 	free(exclusive);
+	free(near);
 	return r;
 }
 

@@ -11,14 +11,18 @@
  *                        name "qemu-N-db1" in systemd's escaping ('-' is \x2d)
  *
  * The whole hierarchy is walked (at most MAX_DEPTH deep, symlinks not followed): a unit can sit
- * in any slice. More than one group for a name is an error that lists them.
+ * in any slice. More than one group for a name is an error that lists them. The same walk
+ * lists every group whose path matches a pattern (np_cgroup_glob(), the daemon's
+ * --adopt-cgroups).
  */
 #include "cgroup.h"
+#include "proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +112,8 @@ static int match(struct finder *f, const char *path, const char *base)
 		return is_container(base, f->name) ? add(f, path) : 0;
 	case NP__CGROUP_VM:
 		return is_vm(base, f->name) ? add(f, path) : 0;
+	case NP__CGROUP_GLOB:
+		return fnmatch(f->name, path, FNM_PATHNAME) == 0 ? add(f, path) : 0;
 	}
 	return 0;
 }
@@ -254,4 +260,54 @@ int np__cgroup_find(int mountfd, enum np__cgroup_name kind, const char *name, ch
 	free(f.found);
 	free((char *)f.name);
 	return r;
+}
+
+int np_cgroup_glob(const char *root, const char *glob, char ***ret_paths)
+{
+	struct finder f = {NP__CGROUP_GLOB, glob, NULL, 0};
+	char *mount = NULL;
+	int rootfd = -1, fd = -1, r;
+
+	np__clear_error();
+	if (!glob || !*glob || !ret_paths) {
+		np__set_error("no group pattern given");
+		return -EINVAL;
+	}
+	rootfd = np__proc_root_open(root);
+	if (rootfd < 0) {
+		np__set_error("cannot open '%s': %s", root ? root : "/", strerror(-rootfd));
+		return rootfd;
+	}
+	r = np__cgroup_mount_find(rootfd, &mount);
+	if (r < 0)
+		goto out;
+	fd = openat(rootfd, *mount ? mount : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		np__set_error("cannot open the cgroup mount '/%s': %s", mount, strerror(-r));
+		goto out;
+	}
+	r = walk(&f, fd, "", 0);
+	if (r < 0) {
+		np__set_error("cannot search the cgroup hierarchy: %s", strerror(-r));
+		goto out;
+	}
+	qsort(f.found, f.nfound, sizeof(*f.found), cmp_str);
+	*ret_paths = f.found;
+	f.found = NULL;
+	r = (int)f.nfound;
+out:
+	np_cgroup_paths_free(f.found, f.nfound);
+	if (fd >= 0)
+		close(fd);
+	close(rootfd);
+	free(mount);
+	return r;
+}
+
+void np_cgroup_paths_free(char **paths, unsigned n)
+{
+	for (unsigned i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
 }

@@ -98,6 +98,7 @@ enum np__cgroup_name {
 	NP__CGROUP_UNIT,      /* a systemd unit: NAME (".service" when it has no suffix) */
 	NP__CGROUP_CONTAINER, /* a container's ID or a prefix of it */
 	NP__CGROUP_VM,        /* a libvirt domain's name */
+	NP__CGROUP_GLOB,      /* every group whose path matches an fnmatch(3) pattern */
 };
 
 /*

@@ -598,6 +598,12 @@ static int record(struct step *s)
 	              ? p->cpus
 	              : NULL;
 	w->vcpus = p->vcpus;
+	/* the devices it was placed near: a move keeps their nodes (docs/daemon.md) */
+	if (s->req->request.near_nodes && !hwloc_bitmap_iszero(s->req->request.near_nodes) &&
+	    !(w->near = hwloc_bitmap_dup(s->req->request.near_nodes)))
+		return -ENOMEM;
+	if (w->near && s->req->near_devices && !(w->near_devices = strdup(s->req->near_devices)))
+		return -ENOMEM;
 	/* pinning needs CPUs to pin to; a move keeps the recorded flags */
 	if ((s->req->flags & NP_PLACE_PIN_VCPUS) && w->cpus && !hwloc_bitmap_iszero(w->cpus))
 		w->flags |= NP_WORKLOAD_PIN_VCPUS;

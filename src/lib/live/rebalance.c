@@ -14,7 +14,8 @@
  * overload after the move (its memory is migrated there, so remote is 0); the workload's own
  * CPU use leaves its nodes and joins the candidate's. Of equal costs the candidate already
  * holding most of its memory wins (least to migrate). A workload whose memory policy names its
- * nodes (policy_pinned) is searched on those nodes only. The move is worth it when the cost drops
+ * nodes (policy_pinned) is searched on those nodes only, one placed near devices (near) on
+ * sets that hold their nodes. The move is worth it when the cost drops
  * by min_improvement; of all such moves only the one with the largest drop is made.
  *
  * Example: nodes 0 and 1, 4 CPUs each; W placed on node 0 has 2 GiB there and 2 GiB on node 1
@@ -309,6 +310,9 @@ static int search_for(const np_host *h, const np_load *load, const struct np_reb
 	np_request_init(&req);
 	req.memory_bytes = need > total ? need : total;
 	req.vcpus = w->vcpus ? w->vcpus : 1;
+	/* its devices' nodes stay in its set wherever it goes */
+	if (w->near && !hwloc_bitmap_iszero(w->near))
+		req.near_nodes = w->near;
 	/* its policy keeps sending new pages to its nodes: only they are a remedy */
 	if (w->policy_pinned) {
 		own = hwloc_bitmap_alloc();
