@@ -54,6 +54,7 @@ void np_placement_release(struct np_placement *p)
 {
 	hwloc_bitmap_free(p->nodes);
 	hwloc_bitmap_free(p->cpus);
+	hwloc_bitmap_free(p->exclusive);
 	free(p->reason);
 	free(p->name);
 	np_workload_release(&p->was);
@@ -237,6 +238,9 @@ static int give_back(const np_host *h, np_load *load, const struct np_target *t,
 	if (own) {
 		hwloc_bitmap_copy(c.nodes, own->nodes);
 		c.vcpus = own->vcpus;
+		/* its own whole cores are its to keep or leave */
+		if (own->exclusive)
+			np_load_unhold_cpus(load, own->exclusive);
 	}
 	np_load_uncharge(load, &c);
 out:
@@ -432,6 +436,16 @@ static void nodes_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_bitm
 			return;
 		}
 }
+/*
+ * Whole cores for this placement: asked (NP_CPU_BINDING_EXCLUSIVE), or a recorded workload
+ * that holds some being placed again (a move keeps its kind of grant).
+ */
+static bool exclusive(const struct step *s)
+{
+	return s->req->binding == NP_CPU_BINDING_EXCLUSIVE ||
+	       (s->ret->moved && s->ret->was.exclusive && !hwloc_bitmap_iszero(s->ret->was.exclusive));
+}
+
 static int choose(struct step *s)
 {
 	const struct np_place_req *req = s->req;
@@ -444,7 +458,13 @@ static int choose(struct step *s)
 
 	rq.memory_bytes = p->memory_bytes;
 	rq.vcpus = p->vcpus;
-	if (req->nodes || req->cpus) {
+	rq.exclusive = exclusive(s);
+	/* whole cores are searched for, among the nodes or CPUs given if any */
+	if (rq.exclusive && req->nodes)
+		rq.allowed_nodes = req->nodes;
+	if (rq.exclusive && req->cpus)
+		rq.allowed_cpus = req->cpus;
+	if (!rq.exclusive && (req->nodes || req->cpus)) {
 		if (req->nodes)
 			hwloc_bitmap_copy(p->nodes, req->nodes);
 		else
@@ -465,7 +485,10 @@ static int choose(struct step *s)
 		if (np_plan_best(plan)) {
 			hwloc_bitmap_copy(p->nodes, np_plan_best(plan)->nodes);
 			hwloc_bitmap_copy(p->cpus, np_plan_best(plan)->cpus);
-			s->strategy = np_strategy_name(so.strategy);
+			if (np_plan_best(plan)->exclusive)
+				hwloc_bitmap_copy(p->exclusive, np_plan_best(plan)->exclusive);
+			s->strategy = req->nodes || req->cpus ? "explicit"
+			                                      : np_strategy_name(so.strategy);
 		} else {
 			p->fit = NP_PLACE_NO_FIT;
 			s->strategy = "unplaced";
@@ -498,7 +521,8 @@ static int bind(struct step *s)
 	if (s->t->kind == NP_TARGET_CGROUP)
 		return np__target_group_bind(s->h, s->t, p->nodes, p->cpus);
 	ap.nodes = p->nodes;
-	ap.binding = s->req->binding;
+	ap.binding = s->req->binding == NP_CPU_BINDING_EXCLUSIVE ? NP_CPU_BINDING_STRICT
+	                                                         : s->req->binding;
 	ap.policy = s->req->policy;
 	if (p->fit == NP_PLACE_NO_FIT) {
 		ap.binding = NP_CPU_BINDING_NONE;
@@ -562,9 +586,10 @@ static int record(struct step *s)
 	w->pid = s->t->pid;
 	w->start_time = s->t->start_time;
 	w->nodes = p->nodes;
-	w->cpus = pid || (s->req->binding == NP_CPU_BINDING_STRICT && p->fit != NP_PLACE_NO_FIT)
+	w->cpus = pid || (s->req->binding != NP_CPU_BINDING_NONE && p->fit != NP_PLACE_NO_FIT)
 	              ? p->cpus
 	              : NULL;
+	w->exclusive = hwloc_bitmap_iszero(p->exclusive) ? NULL : p->exclusive;
 	w->vcpus = p->vcpus;
 	if ((s->req->name && !p->moved && !(w->name = strdup(s->req->name))) ||
 	    (!keep && !(w->strategy = strdup(s->strategy))) ||
@@ -731,7 +756,8 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	np_workload_init(&s.w);
 	ret->nodes = hwloc_bitmap_alloc();
 	ret->cpus = hwloc_bitmap_alloc();
-	r = ret->nodes && ret->cpus ? place(&s) : -ENOMEM;
+	ret->exclusive = hwloc_bitmap_alloc();
+	r = ret->nodes && ret->cpus && ret->exclusive ? place(&s) : -ENOMEM;
 	if (!ret->applied)
 		np_ledger_rollback(ledger);
 	/* the claim is the caller's now; w.nodes and w.cpus were borrowed */
@@ -741,6 +767,7 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	s.w.nclaimed = 0;
 	s.w.nodes = NULL;
 	s.w.cpus = NULL;
+	s.w.exclusive = NULL;
 	np_workload_release(&s.w);
 	np_load_free(s.load);
 	return r;

@@ -25,6 +25,7 @@ struct np__enode {
 	uint64_t memory; /* MemTotal of the node */
 	uint64_t near;   /* 1 for a node of the request's near_nodes */
 	uint64_t spill;  /* 1 for a node of the request's spill_nodes */
+	uint64_t xpu;    /* exclusive requests: CPUs of the node's whole free cores */
 	unsigned diag;   /* distance to itself */
 };
 
@@ -36,6 +37,7 @@ struct np__sums {
 	uint64_t hp;
 	uint64_t near;     /* nodes of near_nodes in the set */
 	uint64_t spill;    /* nodes of spill_nodes in the set (not counted as nodes) */
+	uint64_t xpu;      /* CPUs of whole free cores in the set */
 	uint64_t dist;     /* sum of distance(i,j) over ordered pairs, i = j included */
 	unsigned min_diag; /* smallest distance(i,i) in the set */
 };
@@ -49,6 +51,7 @@ struct np__cand {
 	struct np_candidate pub;
 	hwloc_bitmap_t nodes;
 	hwloc_bitmap_t cpus;
+	hwloc_bitmap_t excl; /* exclusive requests: the cores granted (cores.c) */
 };
 
 /* Which criterion decided a comparison, for the reason text. */
@@ -74,6 +77,7 @@ enum np__res {
 	NP__RES_CPU,
 	NP__RES_HP,
 	NP__RES_NEAR,
+	NP__RES_CORE, /* exclusive requests: CPUs of whole free cores (cores.c) */
 	NP__NRES,
 };
 
@@ -86,6 +90,8 @@ static inline uint64_t np__res_of(const struct np__enode *e, enum np__res r)
 		return e->ncpus;
 	case NP__RES_HP:
 		return e->hp;
+	case NP__RES_CORE:
+		return e->xpu;
 	default:
 		return e->near;
 	}
@@ -100,6 +106,8 @@ static inline uint64_t np__sum_of(const struct np__sums *x, enum np__res r)
 		return x->ncpus;
 	case NP__RES_HP:
 		return x->hp;
+	case NP__RES_CORE:
+		return x->xpu;
 	default:
 		return x->near;
 	}
@@ -126,6 +134,16 @@ struct np__search {
 	const unsigned *dist; /* the request's costs, else the host's distances */
 	unsigned *prefer;                  /* host indexes of the request's prefer_nodes */
 	unsigned nprefer;
+	/* CPUs the load holds exclusively (NULL: none); ignored by a shared request whose every
+	 * allowed CPU is held (held_all) */
+	hwloc_const_cpuset_t held;
+	bool held_all;
+	struct np__core *cores;  /* exclusive requests: the whole free cores (cores.c) */
+	unsigned ncores;
+	uint64_t *core_pus;      /* per host index: CPUs of its whole free cores */
+	unsigned *core_count;    /* per host index: its whole free cores */
+	hwloc_bitmap_t core_nodes; /* for the reason text */
+	unsigned core_width;     /* CPUs of the widest core of the host (1 at least) */
 
 	unsigned m;              /* eligible nodes */
 	struct np__enode *nodes; /* m entries */
@@ -199,6 +217,33 @@ int np__cmp_prefer(const struct np__search *s, const struct np__cand *a, const s
  * can be in no set (not allowed, nothing to give); false with " holding node(s) N" in near.
  */
 bool np__reason_near(const struct np__search *s, char *buf, size_t len, char *near, size_t nlen);
+
+/* Exclusive whole cores (cores.c). */
+/* One whole core free for an exclusive grant. */
+struct np__core {
+	unsigned idx;        /* host index of its node */
+	int llc;             /* its last-level cache (-1: unknown) */
+	unsigned first;      /* its lowest CPU */
+	unsigned npus;       /* its CPUs */
+	hwloc_bitmap_t pus;
+};
+/*
+ * The whole free cores of the host for s->req (its allowed CPUs, less s->held and the
+ * reserved CPUs' cores) into s->cores, s->core_pus and s->core_count. 0 or -ENOMEM.
+ */
+int np__cores_init(struct np__search *s);
+void np__cores_release(struct np__search *s);
+/* The cores granted to set `c` (its positions) into `ret` (emptied first). 0 or -ENOMEM. */
+int np__cores_pick(const struct np__search *s, const struct np__cand *c, hwloc_bitmap_t ret);
+/*
+ * Why nothing fits an exclusive request when it is for want of cores: true and the text in
+ * buf ("no set of nodes has 4 free whole cores (most: 2 on node 1)"); false otherwise.
+ */
+bool np__reason_cores(const struct np__search *s, char *buf, size_t len);
+/* The whole free cores (s->cores) inside `set`. */
+unsigned np__cores_in(const struct np__search *s, hwloc_const_cpuset_t set);
+/* Whole cores an exclusive request needs at the host's widest cores: ceil(vcpus / width). */
+uint64_t np__cores_needed(const struct np__search *s);
 
 /* The comparisons. */
 int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
