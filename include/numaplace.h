@@ -624,7 +624,13 @@ enum np_cpu_binding {
 	 * exclusive grant takes them and shared placements avoid them.
 	 */
 	NP_CPU_BINDING_EXCLUSIVE,
+	NP_CPU_BINDING_COUNT_
 };
+
+/** "strict", "none", "exclusive"; NULL for an unknown value. */
+const char *np_cpu_binding_name(enum np_cpu_binding b);
+/** Parse a binding's name; -EINVAL if unknown. */
+int np_cpu_binding_parse(const char *name, enum np_cpu_binding *ret_binding);
 
 /** Memory policy of a placed workload, over the candidate's nodes that have memory. */
 enum np_mem_policy {

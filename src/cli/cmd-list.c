@@ -12,7 +12,8 @@ static const char list_help[] =
     "usage: numaplace list [--all] [--moves] [--json] [--state-dir DIR]\n\n"
     "List the live workloads numaplace placed: name, pid, nodes, CPUs, vCPUs, memory\n"
     "policy, age, and per node the memory claimed and already resident (from\n"
-    "/proc/PID/numa_maps), how often it was moved, then the command. Workloads whose\n"
+    "/proc/PID/numa_maps), how often it was moved, then the command. CPUs marked 'excl'\n"
+    "are whole cores granted to it alone (--cpu-binding exclusive). Workloads whose\n"
     "process has exited are pruned first.\n\n"
     "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
     "  --moves               the moves instead (numaplace daemon, place --pid), oldest first\n"
@@ -76,6 +77,20 @@ static char *memory_text(const struct np_workload *w, hwloc_bitmap_t tmp)
 	return s;
 }
 
+/* "0-3", or "0-3 excl" for whole cores granted exclusively (free()). */
+static char *cpus_text(hwloc_const_cpuset_t cpus, hwloc_const_cpuset_t exclusive)
+{
+	char *list, *s;
+
+	if (!exclusive || hwloc_bitmap_iszero(exclusive))
+		return cli_list_string(cpus);
+	list = cli_list_string(exclusive);
+	if (!list || asprintf(&s, "%s excl", list) < 0)
+		s = NULL;
+	free(list);
+	return s;
+}
+
 static void age_text(int64_t seconds, char *buf, size_t len)
 {
 	if (seconds < 0)
@@ -114,6 +129,7 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		json_object_set_new(o, "start_time", json_integer((json_int_t)w->start_time));
 		json_object_set_new(o, "nodes", cli_json_int_array(w->nodes));
 		json_object_set_new(o, "cpus", json_string(cpus ? cpus : ""));
+		cli_json_exclusive(o, w->exclusive);
 		json_object_set_new(o, "vcpus", json_integer(w->vcpus));
 		json_object_set_new(o, "claimed", bytes_json(w->claimed, w->nclaimed));
 		if (!w->ended)
@@ -180,7 +196,7 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 		cells[i][C_NODES] =
 		    hwloc_bitmap_iszero(w->nodes) ? strdup("-") : cli_list_string(w->nodes);
 		cells[i][C_CPUS] =
-		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cli_list_string(w->cpus);
+		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cpus_text(w->cpus, w->exclusive);
 		if (asprintf(&cells[i][C_VCPUS], "%u", w->vcpus) < 0)
 			cells[i][C_VCPUS] = NULL;
 		cells[i][C_POLICY] = strdup(w->policy);

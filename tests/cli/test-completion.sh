@@ -54,7 +54,7 @@ expect_comp "compact" plan --strategy c
 expect_comp "compact exhaustive first-fit numad spread xen" advise --strategy ''
 expect_comp "first-fit" plan --strategy = f
 expect_comp "bind interleave none preferred" run --mem-policy ''
-expect_comp "none strict" run --cpu-binding ''
+expect_comp "exclusive none strict" run --cpu-binding ''
 expect_comp "" plan --memory '' # a size: nothing to offer
 expect_comp "$fixtures/sysfs/sparse" info --sysfs-root "$fixtures/sysfs/sp"
 expect_comp "$fixtures/xml/sparse.xml" plan --topology "$fixtures/xml/sp"
