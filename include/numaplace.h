@@ -775,6 +775,11 @@ struct np_ledger_opts {
 	unsigned flags;          /**< enum np_ledger_flags */
 	/** Directory holding proc/ for the liveness and resident-memory reads (NULL: "/"). */
 	const char *proc_root;
+	/**
+	 * Directory holding proc/self/mountinfo and the cgroup2 mount for the group kinds'
+	 * liveness and memory.numa_stat (NULL: "/"; a plain-file tree in tests).
+	 */
+	const char *cgroup_root;
 	/** How long to wait for another process's transaction, in ms (0: 10000). */
 	unsigned busy_timeout_ms;
 	/**

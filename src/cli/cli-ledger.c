@@ -27,6 +27,13 @@ int cli_state_option(const char *cmd, int argc, char **argv, int *i, const char 
 	return 1;
 }
 
+static const char *cgroup_root;
+
+void cli_ledger_cgroup_root(const char *root)
+{
+	cgroup_root = root;
+}
+
 int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 {
 	struct np_ledger_opts o;
@@ -58,6 +65,8 @@ int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger)
 	}
 	np_ledger_opts_init(&o);
 	o.flags = flags;
+	/* a plain-file tree stands for the hierarchy in tests (place --cgroup-root says the same) */
+	o.cgroup_root = cgroup_root ? cgroup_root : secure_getenv("NUMAPLACE_CGROUP_ROOT");
 	r = np_ledger_open(dir, &o, ret_ledger);
 	if (r == -ENOENT && (flags & NP_LEDGER_NO_CREATE)) {
 		*ret_ledger = NULL;

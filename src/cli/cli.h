@@ -175,6 +175,8 @@ extern const char cli_state_options_help[];
  * and 0 when there is no ledger yet. Prints the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_open(const char *dir, unsigned flags, np_ledger **ret_ledger);
+/* The root holding the cgroup2 mount the ledgers opened after this call read (--cgroup-root). */
+void cli_ledger_cgroup_root(const char *root);
 /*
  * The workloads of the ledger of `dir` (see cli_ledger_open(); never created here) into
  * *ret_list and *ret_n (np_workloads_free()): none when there is no ledger yet. Prints the

@@ -107,19 +107,17 @@ int cli_place_group(struct cli_place_opts *o, struct cli_placing *c)
 	r = np_target_read(&c->target);
 	if (r < 0)
 		return refused(o, &c->target, r);
-	if (!o->dry_run) {
-		cli_error("cannot place group '%s': the ledger cannot record a group yet "
-		          "(--dry-run shows where it would go)",
-		          c->target.cgroup_path);
-		return EXIT_FAIL;
-	}
-	r = cli_placing_prepare(c, "place", &o->host, &o->req, o->state_dir, NP_LEDGER_NO_CREATE);
+	/* a dry run creates no ledger: without one nothing is placed yet */
+	cli_ledger_cgroup_root(o->cgroup_root);
+	r = cli_placing_prepare(c, "place", &o->host, &o->req, o->state_dir,
+	                        o->dry_run ? NP_LEDGER_NO_CREATE : 0);
 	if (r)
 		return r;
 	c->req.name = o->name;
 	c->req.binding = o->binding;
 	c->req.origin = "place --cgroup";
-	c->req.flags = NP_PLACE_DRY_RUN | (o->req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);
+	c->req.flags = (o->dry_run ? NP_PLACE_DRY_RUN : 0) |
+	               (o->req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);
 	r = np_place(c->host, c->ledger, &c->target, &c->req, p);
 	if (r < 0)
 		return cli_place_failed("place", o->name, p, r);

@@ -165,6 +165,8 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 	if (o->cgroup_root && !o->cgroup)
 		return -cli_usage_error("place", "--cgroup-root needs a group (--cgroup, --unit, "
 		                                 "--container, --vm)");
+	if (o->cgroup && !o->cgroup_root)
+		o->cgroup_root = secure_getenv("NUMAPLACE_CGROUP_ROOT");
 	if (o->req.nodes && o->req.cpus)
 		return -cli_usage_error("place", "give --nodes or --cpus, not both");
 	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)

@@ -230,6 +230,7 @@ enum np__liveness {
 	NP__ALIVE = 0,  /* still the workload, or no evidence either way: the claim stays */
 	NP__EXITED,     /* gone, or a zombie (its memory is given back) */
 	NP__PID_REUSED, /* the pid names another process now (another start time) */
+	NP__GROUP_RECREATED, /* a group of that path with another cgroup id (made again) */
 };
 
 /*
@@ -251,6 +252,17 @@ struct np__ledger_probe {
 	 * ((uid_t)-1 when unknown); -ENOENT gone; -ENOMEM (as np__proc_may_manage()).
 	 */
 	int (*may_manage)(void *arg, pid_t pid, uid_t *ret_uid);
+	/*
+	 * The group kinds (NULL: every group is alive, holds nothing and may be managed).
+	 * group_liveness: enum np__liveness of the group at `path` (relative to the cgroup2 mount)
+	 * recorded with cgroup id `id`: NP__EXITED when it is gone or, `scope` (run --scope's
+	 * own group), holds no process any more (the probe then removes the empty directory);
+	 * NP__GROUP_RECREATED another id; or -ENOMEM. group_resident: memory.numa_stat per node
+	 * (as resident above). group_may_manage: as may_manage, the group directory's owner.
+	 */
+	int (*group_liveness)(void *arg, const char *path, uint64_t id, bool scope);
+	int (*group_resident)(void *arg, const char *path, struct np_node_bytes **ret_nodes);
+	int (*group_may_manage)(void *arg, const char *path, uid_t *ret_uid);
 	void (*release)(void *arg); /* by np_ledger_close(); NULL: nothing to release */
 	void *arg;
 };

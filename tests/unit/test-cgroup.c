@@ -621,33 +621,109 @@ static void test_place_dry_run(void **state)
 	np_host_free(h);
 }
 
+/* The live workloads of the ledger, and the one named `name` (NULL when none). */
+static const struct np_workload *live_named(np_ledger *l, const char *name,
+                                            struct np_workload **list, int *n)
+{
+	*n = np_ledger_list(l, 0, list);
+	assert_true(*n >= 0);
+	for (int i = 0; i < *n; i++)
+		if (!strcmp((*list)[i].name, name))
+			return &(*list)[i];
+	return NULL;
+}
+
 /*
- * Applied: the cpuset is written, then the claim cannot be recorded (the ledger holds no
- * groups before schema 3) and the cpuset is put back.
+ * Applied and recorded: the group's row holds its kind, path and cgroup id; placed again it is
+ * a move of the same row; a group removed is pruned ("group removed"), and one made again
+ * under the same path is another group ("group recreated"), never the old claim.
  */
-static void test_place_record_fails(void **state)
+static void test_place_records(void **state)
 {
 	np_host *h = host4();
 	struct np_target t;
 	struct np_place_req req;
 	struct np_placement p;
+	struct np_ledger_opts o;
+	struct np_workload *list = NULL, *all = NULL;
+	const struct np_workload *w;
 	np_ledger *l = NULL;
-	char dir[PATH_MAX * 2];
+	char dir[PATH_MAX * 2], from[PATH_MAX + 64], to[PATH_MAX + 72], cmd[PATH_MAX * 6];
+	uint64_t id;
+	int n;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/state", copy);
-	assert_int_equal(np_ledger_open(dir, NULL, &l), 0);
-	group_target(&t, "system.slice/web.service");
+	np_ledger_opts_init(&o);
+	o.cgroup_root = copy;
+	assert_int_equal(np_ledger_open(dir, &o, &l), 0);
+	group_target(&t, "web.service");
+	t.cgroup_name = NP_GROUP_UNIT;
 	np_place_req_init(&req);
+	req.request.vcpus = 0; /* cpu.max's */
 	req.flags = NP_PLACE_MEASURE_MEMORY;
 	np_placement_init(&p);
-	assert_int_equal(np_place(h, l, &t, &req, &p), -EOPNOTSUPP);
-	assert_int_equal(p.failed, NP_PLACE_STEP_RECORD);
-	assert_int_equal(p.applied, 0);
-	file_is("system.slice/cgroup.subtree_control", "-cpuset");
-	file_is("system.slice/web.service/cpuset.cpus", "\n");
-	file_is("system.slice/web.service/cpuset.mems", "\n");
+	assert_int_equal(np_place(h, l, &t, &req, &p), 0);
+	assert_int_equal(p.applied, 1);
+	assert_int_equal(p.moved, 0);
+	assert_string_equal(p.name, "web.service");
+	id = t.cgroup_id;
+	assert_true(id > 0);
 	np_placement_release(&p);
+	w = live_named(l, "web.service", &list, &n);
+	assert_non_null(w);
+	assert_int_equal(w->kind, NP_WORKLOAD_UNIT);
+	assert_int_equal(w->pid, 0);
+	assert_string_equal(w->cgroup, "system.slice/web.service");
+	assert_int_equal(w->cgroup_id, id);
+	assert_int_equal(w->vcpus, 2);
+	assert_true(np_node_bytes_sum(w->claimed, w->nclaimed) == 14680064);
+	np_workloads_free(list, (unsigned)n);
+
+	/* again: a move of the same row, which keeps its name */
+	np_target_release(&t);
+	group_target(&t, "system.slice/web.service");
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, l, &t, &req, &p), 0);
+	assert_int_equal(p.moved, 1);
+	np_placement_release(&p);
+	w = live_named(l, "web.service", &list, &n);
+	assert_non_null(w);
+	assert_int_equal(n, 1);
+	assert_int_equal(w->moves, 1);
+	np_workloads_free(list, (unsigned)n);
+
+	/* made again under the same path: another inode, another group */
+	snprintf(from, sizeof(from), "%s/sys/fs/cgroup/system.slice/web.service", copy);
+	snprintf(to, sizeof(to), "%s.old", from);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s' && rm -rf '%s' && cp -a '%s' '%s'", from, to,
+	         from, to, from);
+	assert_int_equal(system(cmd), 0);
+	w = live_named(l, "web.service", &list, &n);
+	assert_null(w);
+	np_workloads_free(list, (unsigned)n);
+	n = np_ledger_list(l, NP_LEDGER_LIST_ALL, &all);
+	assert_int_equal(n, 1);
+	assert_string_equal(all[0].end_reason, "group recreated");
+	np_workloads_free(all, (unsigned)n);
+
+	/* placed again: a new claim; then removed: pruned */
+	np_target_release(&t);
+	group_target(&t, "system.slice/web.service");
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, l, &t, &req, &p), 0);
+	assert_int_equal(p.moved, 0);
+	np_placement_release(&p);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", from);
+	assert_int_equal(system(cmd), 0);
+	w = live_named(l, "web.service", &list, &n);
+	assert_null(w);
+	np_workloads_free(list, (unsigned)n);
+	n = np_ledger_list(l, NP_LEDGER_LIST_ALL, &all);
+	assert_int_equal(n, 2);
+	assert_string_equal(all[0].end_reason, "group recreated");
+	assert_string_equal(all[1].end_reason, "group removed");
+	np_workloads_free(all, (unsigned)n);
 	np_target_release(&t);
 	np_ledger_close(l);
 	np_host_free(h);
@@ -747,7 +823,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_permission, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_target_read, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_place_dry_run, setup_copy, teardown_copy),
-	    cmocka_unit_test_setup_teardown(test_place_record_fails, setup_copy, teardown_copy),
+	    cmocka_unit_test_setup_teardown(test_place_records, setup_copy, teardown_copy),
 	    cmocka_unit_test(test_find_names),
 	    cmocka_unit_test_setup_teardown(test_target_names, setup_copy, teardown_copy),
 	};

@@ -132,8 +132,11 @@ static void fake_release(void *arg)
 	fk.releases++;
 }
 
-static const struct np__ledger_probe fake_probe = {fake_liveness, fake_resident, fake_may_manage,
-                                                   fake_release, &fk};
+static const struct np__ledger_probe fake_probe = {.liveness = fake_liveness,
+                                                   .resident = fake_resident,
+                                                   .may_manage = fake_may_manage,
+                                                   .release = fake_release,
+                                                   .arg = &fk};
 
 static int setup(void **state)
 {

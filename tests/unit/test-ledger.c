@@ -199,7 +199,7 @@ static void test_create_and_schema(void **state)
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 2);
+	assert_int_equal(sqlite3_column_int(s, 0), 3);
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -240,10 +240,10 @@ static void test_unknown_version(void **state)
 
 	(void)state;
 	np_ledger_close(open_ok());
-	set_pragma("PRAGMA user_version=3");
+	set_pragma("PRAGMA user_version=4");
 	before = slurp(dbpath, &n1);
 	assert_int_equal(open_err(sdir, 0), -EPROTO);
-	assert_non_null(strstr(np_last_error(), "schema version 3"));
+	assert_non_null(strstr(np_last_error(), "schema version 4"));
 	after = slurp(dbpath, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
@@ -273,36 +273,117 @@ static int64_t query_int(const char *sql)
 	return v;
 }
 
-/* A version 1 ledger (no move table) is migrated at open; its workloads stay as they were. */
-static void test_migrate_v1(void **state)
+/*
+ * A ledger as versions 1 and 2 wrote it: their tables, word for word, and rows in them (a live
+ * workload with a move in version 2, one pruned). The file is created where open_ok() looks.
+ */
+static void old_ledger(int version)
 {
-	static const unsigned ids[] = {0};
+	static const char v1[] =
+	    "CREATE TABLE workload (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	    " pid INTEGER NOT NULL, start_time INTEGER NOT NULL, nodes TEXT NOT NULL,"
+	    " cpus TEXT NOT NULL, claimed TEXT NOT NULL, vcpus INTEGER NOT NULL,"
+	    " strategy TEXT NOT NULL, policy TEXT NOT NULL, created INTEGER NOT NULL,"
+	    " cmdline TEXT NOT NULL, ended INTEGER, end_reason TEXT);"
+	    "CREATE UNIQUE INDEX workload_live_name ON workload(name) WHERE ended IS NULL;"
+	    "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL;"
+	    "INSERT INTO workload VALUES (1, 'old', 4100, 77, '0', '0-3', '0:1073741824', 2,"
+	    " 'compact', 'preferred', 1700000000, 'sleep 600', NULL, NULL);"
+	    "INSERT INTO workload VALUES (2, 'gone', 4101, 78, '2', '4-7', '2:536870912', 1,"
+	    " 'xen', 'bind', 1700000001, 'sleep 1', 1700000100, 'exited');"
+	    "PRAGMA application_id=1313885255;";
+	static const char v2[] =
+	    "CREATE TABLE move (id INTEGER PRIMARY KEY, workload INTEGER NOT NULL,"
+	    " time INTEGER NOT NULL, from_nodes TEXT NOT NULL, to_nodes TEXT NOT NULL,"
+	    " reason TEXT NOT NULL);"
+	    "CREATE INDEX move_workload ON move(workload);"
+	    "INSERT INTO move VALUES (1, 1, 1700000050, '2', '0', 'daemon: memory spilled');";
+	char sql[64];
+
+	mkdir(sdir, 0700);
+	set_pragma(v1);
+	if (version >= 2)
+		set_pragma(v2);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version);
+	set_pragma(sql);
+	chmod(dbpath, 0600);
+}
+
+/*
+ * Versions 1 and 2 are migrated at open, in place: every claim stays as it was (live and
+ * history, their moves), and what version 3 adds says "a process, shared CPUs, no devices".
+ */
+static void migrate_from(int version)
+{
+	static const unsigned ids[] = {2};
 	static const uint64_t bytes[] = {GiB};
 	struct np_workload *list = NULL;
+	struct np_move *moves = NULL;
 	np_ledger *l;
 	int n;
 
-	(void)state;
 	fake_proc(4100, 'S', 77, NULL);
+	fake_proc(4102, 'S', 79, NULL);
+	old_ledger(version);
 	l = open_ok();
+	assert_int_equal(query_int("PRAGMA user_version"), 3);
+	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'move'"), 1);
+	n = np_ledger_list(l, NP_LEDGER_LIST_ALL | NP_LEDGER_LIST_RESIDENT, &list);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "old");
+	assert_int_equal(list[0].pid, 4100);
+	assert_int_equal(list[0].start_time, 77);
+	assert_int_equal(list[0].kind, NP_WORKLOAD_PROCESS);
+	assert_null(list[0].cgroup);
+	assert_int_equal(list[0].cgroup_id, 0);
+	assert_true(hwloc_bitmap_iszero(list[0].exclusive));
+	assert_true(hwloc_bitmap_iszero(list[0].near));
+	assert_null(list[0].near_devices);
+	assert_int_equal(list[0].flags, 0);
+	assert_int_equal(hwloc_bitmap_first(list[0].nodes), 0);
+	assert_int_equal(hwloc_bitmap_last(list[0].cpus), 3);
+	assert_int_equal(list[0].nclaimed, 1);
+	assert_true(list[0].claimed[0].bytes == GiB);
+	assert_int_equal(list[0].vcpus, 2);
+	assert_string_equal(list[0].strategy, "compact");
+	assert_string_equal(list[0].policy, "preferred");
+	assert_int_equal(list[0].created, 1700000000);
+	assert_string_equal(list[0].cmdline, "sleep 600");
+	assert_int_equal(list[0].moves, version >= 2 ? 1 : 0);
+	assert_string_equal(list[1].name, "gone");
+	assert_string_equal(list[1].end_reason, "exited");
+	assert_string_equal(list[1].strategy, "xen");
+	np_workloads_free(list, (unsigned)n);
+	n = np_ledger_moves(l, &moves);
+	assert_int_equal(n, version >= 2 ? 1 : 0);
+	if (n == 1)
+		assert_string_equal(moves[0].reason, "daemon: memory spilled");
+	np_moves_free(moves, (unsigned)n);
+
+	/* and it takes new claims as version 3 does */
 	assert_true(np_ledger_begin(l) >= 0);
-	assert_int_equal(insert(l, "old", 4100, 77, "0", 1, ids, bytes, 2, NULL), 0);
+	assert_int_equal(insert(l, "new", 4102, 79, "2", 1, ids, bytes, 1, NULL), 0);
 	assert_int_equal(np_ledger_commit(l), 0);
 	np_ledger_close(l);
-	set_pragma("DROP TABLE move; PRAGMA user_version=1");
-	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'move'"), 0);
-
 	l = open_ok();
-	assert_int_equal(query_int("PRAGMA user_version"), 2);
-	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'move'"), 1);
 	n = np_ledger_list(l, 0, &list);
-	assert_int_equal(n, 1);
-	assert_string_equal(list[0].name, "old");
-	assert_int_equal(list[0].moves, 0);
-	assert_int_equal(list[0].last_move, 0);
+	assert_int_equal(n, 2);
 	np_workloads_free(list, (unsigned)n);
 	np_ledger_close(l);
 	kill_proc(4100);
+	kill_proc(4102);
+}
+
+static void test_migrate_v1(void **state)
+{
+	(void)state;
+	migrate_from(1);
+}
+
+static void test_migrate_v2(void **state)
+{
+	(void)state;
+	migrate_from(2);
 }
 
 static void test_move(void **state)
@@ -998,6 +1079,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create_and_schema, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_db, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_sqlite, setup, teardown),

@@ -24,6 +24,8 @@ static void live_row_free(const struct np__live *row)
 	free(row->name);
 	free(row->nodes);
 	free(row->claimed);
+	free(row->cgroup);
+	free(row->exclusive);
 }
 
 void np__live_clear(np_ledger *l)
@@ -47,7 +49,8 @@ static int live_add(np_ledger *l, const struct np__live *row)
 {
 	struct np__live *n = NULL;
 
-	if (row->name && row->nodes && row->claimed)
+	if (row->name && row->nodes && row->claimed && row->exclusive &&
+	    (!np__kind_is_group(row->kind) || row->cgroup))
 		n = np__grow(l->live, l->nlive, &l->caplive, sizeof(*n), 16);
 	if (!n) {
 		live_row_free(row);
@@ -58,16 +61,30 @@ static int live_add(np_ledger *l, const struct np__live *row)
 	return 0;
 }
 
-/* Why a live row's process is no longer the workload (the end_reason), or NULL while it is. */
+/*
+ * Why a live row's process (its group, for the group kinds) is no longer the workload (the
+ * end_reason), or NULL while it is. A run --scope group lives as long as it holds a process,
+ * whatever became of the one launched first.
+ */
 static const char *dead_reason(np_ledger *l, const struct np__live *w, int *ret_err)
 {
-	int r = l->probe.liveness(l->probe.arg, w->pid, w->start_time);
+	bool group = np__kind_is_group(w->kind);
+	int r;
 
+	if (!group)
+		r = l->probe.liveness(l->probe.arg, w->pid, w->start_time);
+	else if (l->probe.group_liveness)
+		r = l->probe.group_liveness(l->probe.arg, w->cgroup, w->cgroup_id,
+		                            w->kind == NP_WORKLOAD_SCOPE);
+	else
+		r = NP__ALIVE;
 	switch (r) {
 	case NP__EXITED:
-		return "exited";
+		return !group ? "exited" : w->kind == NP_WORKLOAD_SCOPE ? "group empty" : "group removed";
 	case NP__PID_REUSED:
 		return "pid reused";
+	case NP__GROUP_RECREATED:
+		return "group recreated";
 	default:
 		if (r < 0)
 			*ret_err = r;
@@ -103,8 +120,8 @@ static int prune(np_ledger *l)
 	np__live_clear(l);
 	r = np__ledger_prepare(
 	    l,
-	    "SELECT id, pid, start_time, name, nodes, claimed, vcpus FROM workload"
-	    " WHERE ended IS NULL",
+	    "SELECT id, pid, start_time, name, nodes, claimed, vcpus, kind, cgroup, cgroup_id,"
+	    " exclusive FROM workload WHERE ended IS NULL",
 	    &sel);
 	if (r < 0)
 		goto out;
@@ -117,8 +134,16 @@ static int prune(np_ledger *l)
 		    .nodes = np__column_dup(sel, 4),
 		    .claimed = np__column_dup(sel, 5),
 		    .vcpus = (unsigned)sqlite3_column_int64(sel, 6),
+		    .cgroup = np__column_dup(sel, 8),
+		    .cgroup_id = (uint64_t)sqlite3_column_int64(sel, 9),
+		    .exclusive = np__column_dup(sel, 10),
 		};
 
+		r = np__kind_parse(l, (const char *)sqlite3_column_text(sel, 7), &row.kind);
+		if (r < 0) {
+			live_row_free(&row);
+			goto out;
+		}
 		r = live_add(l, &row);
 		if (r < 0)
 			goto out;
@@ -230,8 +255,19 @@ uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n)
 	return sum;
 }
 
+int np__live_resident(np_ledger *l, enum np_workload_kind kind, pid_t pid, const char *cgroup,
+                      struct np_node_bytes **ret_nodes)
+{
+	*ret_nodes = NULL;
+	if (!np__kind_is_group(kind))
+		return l->probe.resident(l->probe.arg, pid, ret_nodes);
+	if (!l->probe.group_resident)
+		return 0;
+	return l->probe.group_resident(l->probe.arg, cgroup, ret_nodes);
+}
+
 /*
- * Count one live workload into `load` (its vCPUs) and `outstanding` (per node index: what it
+ * Count one live workload into `load` (its vCPUs, the CPUs it holds exclusively) and `outstanding` (per node index: what it
  * claimed minus what it has resident there). `nodes` is scratch space.
  */
 static int count_workload(np_ledger *l, const np_host *host, const struct np__live *w,
@@ -257,6 +293,13 @@ static int count_workload(np_ledger *l, const np_host *host, const struct np__li
 		}
 	}
 	hwloc_bitmap_foreach_end();
+	if (*w->exclusive) {
+		r = np__set_parse(l, w->exclusive, nodes);
+		if (r == 0)
+			r = np_load_hold_cpus(load, nodes);
+		if (r < 0)
+			return r;
+	}
 
 	/* memory: what it claimed minus what it already has, per node */
 	nclaimed = np__claimed_parse(w->claimed, &claimed);
@@ -264,7 +307,7 @@ static int count_workload(np_ledger *l, const np_host *host, const struct np__li
 		return nclaimed == -ENOMEM ? -ENOMEM
 		                           : np__ledger_fail(l, SQLITE_CORRUPT, "claimed");
 	if (nclaimed > 0) {
-		nres = l->probe.resident(l->probe.arg, w->pid, &res);
+		nres = np__live_resident(l, w->kind, w->pid, w->cgroup, &res);
 		if (nres == -ENOMEM) {
 			r = nres;
 			goto out;
@@ -350,27 +393,35 @@ static bool name_valid(const char *name)
 	return !digits;
 }
 
-/* "<first word of cmdline without its directory>-<pid>", in the name alphabet. */
-static void name_generate(const char *cmdline, pid_t pid, unsigned suffix, char *buf, size_t len)
+/*
+ * "<first word of cmdline without its directory>-<pid>", in the name alphabet; a group without
+ * a process: the last component of its path ("web.service"), "-2", "-3"... when taken.
+ */
+static void name_generate(const struct np_workload *w, unsigned suffix, char *buf, size_t len)
 {
-	char base[41];
-	const char *p = cmdline ? cmdline : "", *start = p;
-	size_t k = 0;
+	char base[61];
+	bool group = w->pid == 0 && w->cgroup;
+	const char *p = group ? w->cgroup : w->cmdline ? w->cmdline : "", *start = p;
+	size_t k = 0, max = group ? sizeof(base) - 1 : 40;
 
-	for (; *p && *p != ' '; p++)
+	for (; *p && (group || *p != ' '); p++)
 		if (*p == '/')
 			start = p + 1;
-	for (p = start; *p && *p != ' ' && k < sizeof(base) - 1; p++) {
+	for (p = start; *p && (group || *p != ' ') && k < max; p++) {
 		if (*p == '\'' || *p == '"' || *p == '\\')
 			continue;
 		base[k++] =
 		    isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' ? *p : '_';
 	}
 	base[k] = '\0';
-	if (suffix > 1)
-		snprintf(buf, len, "%s-%d-%u", k ? base : "workload", (int)pid, suffix);
+	if (group && suffix > 1)
+		snprintf(buf, len, "%s-%u", k ? base : "group", suffix);
+	else if (group)
+		snprintf(buf, len, "%s", k ? base : "group");
+	else if (suffix > 1)
+		snprintf(buf, len, "%s-%d-%u", k ? base : "workload", (int)w->pid, suffix);
 	else
-		snprintf(buf, len, "%s-%d", k ? base : "workload", (int)pid);
+		snprintf(buf, len, "%s-%d", k ? base : "workload", (int)w->pid);
 }
 
 static bool name_taken(const np_ledger *l, const char *name)
@@ -393,7 +444,7 @@ static int name_choose(const np_ledger *l, const struct np_workload *w, char *na
 		return 0;
 	}
 	for (unsigned suffix = 1; suffix <= 1000; suffix++) {
-		name_generate(w->cmdline, w->pid, suffix, name, len);
+		name_generate(w, suffix, name, len);
 		if (!name_taken(l, name))
 			return 0;
 	}
@@ -402,17 +453,29 @@ static int name_choose(const np_ledger *l, const struct np_workload *w, char *na
 
 bool np__workload_writable(const np_ledger *l, const struct np_workload *w)
 {
-	return l && w && l->in_tx && w->pid > 0 && w->start_time <= INT64_MAX &&
-	       (!w->nclaimed || w->claimed);
+	bool group, pid;
+
+	if (!l || !w || !l->in_tx || w->start_time > INT64_MAX || (w->nclaimed && !w->claimed) ||
+	    !np_workload_kind_name(w->kind) || w->cgroup_id > INT64_MAX)
+		return false;
+	/* a process has a pid; a group its path and id; run --scope's group both */
+	group = np__kind_is_group(w->kind);
+	pid = !group || w->kind == NP_WORKLOAD_SCOPE;
+	return (pid ? w->pid > 0 : w->pid == 0) &&
+	       (group ? w->cgroup && *w->cgroup && w->cgroup_id > 0 : !w->cgroup);
 }
 
-/* The same process placed again (e.g. `numaplace run` running itself) replaces its row. */
-static int replace_same_pid(np_ledger *l, pid_t pid)
+/*
+ * The same process placed again (e.g. `numaplace run` running itself) or the same group (by
+ * its id) replaces its row.
+ */
+static int replace_same(np_ledger *l, const struct np_workload *w)
 {
 	int r;
 
 	for (unsigned i = 0; i < l->nlive; i++)
-		if (l->live[i].pid == pid) {
+		if ((w->pid > 0 && l->live[i].pid == w->pid) ||
+		    (w->cgroup_id && l->live[i].cgroup_id == w->cgroup_id)) {
 			r = end_row(l, l->live[i].id, "replaced");
 			if (r < 0)
 				return r;
@@ -423,7 +486,8 @@ static int replace_same_pid(np_ledger *l, pid_t pid)
 }
 
 static int insert_row(np_ledger *l, const struct np_workload *w, const char *name,
-                      const char *nodes, const char *cpus, const char *claimed)
+                      const char *nodes, const char *cpus, const char *claimed,
+                      const char *exclusive, const char *near)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
@@ -431,8 +495,10 @@ static int insert_row(np_ledger *l, const struct np_workload *w, const char *nam
 	r = np__ledger_prepare(
 	    l,
 	    "INSERT INTO workload (name, pid, start_time, nodes, cpus, claimed, vcpus,"
-	    " strategy, policy, created, cmdline)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " strategy, policy, created, cmdline, kind, cgroup, cgroup_id, exclusive, near,"
+	    " near_devices, flags)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18)",
 	    &st);
 	if (r < 0)
 		return r;
@@ -447,6 +513,16 @@ static int insert_row(np_ledger *l, const struct np_workload *w, const char *nam
 	sqlite3_bind_text(st, 9, w->policy ? w->policy : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, w->created ? w->created : np__ledger_now());
 	sqlite3_bind_text(st, 11, w->cmdline ? w->cmdline : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, np_workload_kind_name(w->kind), -1, SQLITE_STATIC);
+	if (w->cgroup) {
+		sqlite3_bind_text(st, 13, w->cgroup, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 14, (int64_t)w->cgroup_id);
+	}
+	sqlite3_bind_text(st, 15, exclusive, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, near, -1, SQLITE_STATIC);
+	if (w->near_devices)
+		sqlite3_bind_text(st, 17, w->near_devices, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 18, w->flags);
 	r = np__ledger_step(l, st, "insert workload");
 	sqlite3_finalize(st);
 	return r;
@@ -456,6 +532,7 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 {
 	struct np__live row = {0};
 	char name[NAME_MAX_LEN + 32], *nodes = NULL, *cpus = NULL, *claimed = NULL, *copy = NULL;
+	char *exclusive = NULL, *near = NULL, *cgroup = NULL;
 	int r;
 
 	if (!np__workload_writable(l, w))
@@ -471,13 +548,19 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	r = np__placement_text(w, &claimed, &nodes, &cpus);
 	if (r < 0)
 		return r;
-	r = replace_same_pid(l, w->pid);
+	exclusive = np__set_text(w->exclusive);
+	near = np__set_text(w->near);
+	if (!exclusive || !near || (w->cgroup && !(cgroup = strdup(w->cgroup)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = replace_same(l, w);
 	if (r < 0)
 		goto out;
 	r = name_choose(l, w, name, sizeof(name));
 	if (r < 0)
 		goto out;
-	r = insert_row(l, w, name, nodes, cpus, claimed);
+	r = insert_row(l, w, name, nodes, cpus, claimed, exclusive, near);
 	if (r < 0)
 		goto out;
 
@@ -489,7 +572,11 @@ int np_ledger_insert(np_ledger *l, const struct np_workload *w, char **ret_name)
 	row.nodes = nodes;
 	row.claimed = claimed;
 	row.vcpus = w->vcpus;
-	nodes = claimed = NULL;
+	row.kind = w->kind;
+	row.cgroup = cgroup;
+	row.cgroup_id = w->cgroup_id;
+	row.exclusive = exclusive;
+	nodes = claimed = exclusive = cgroup = NULL;
 	r = live_add(l, &row);
 	if (r < 0)
 		goto out;
@@ -506,6 +593,9 @@ out:
 	free(nodes);
 	free(cpus);
 	free(claimed);
+	free(exclusive);
+	free(near);
+	free(cgroup);
 	return r;
 }
 
@@ -606,7 +696,12 @@ static int do_forget(np_ledger *l, void *arg)
 		if (!matches(&l->live[i], a))
 			continue;
 		/* another user's workload: only root may drop its claim (docs/security.md) */
-		r = l->probe.may_manage(l->probe.arg, l->live[i].pid, &owner);
+		if (!np__kind_is_group(l->live[i].kind))
+			r = l->probe.may_manage(l->probe.arg, l->live[i].pid, &owner);
+		else if (l->probe.group_may_manage)
+			r = l->probe.group_may_manage(l->probe.arg, l->live[i].cgroup, &owner);
+		else
+			r = 0;
 		if (r == -EPERM) {
 			if (owner == (uid_t)-1)
 				np__set_error("workload '%s' (pid %d) cannot be shown to be yours: "

@@ -24,13 +24,23 @@
 /* A live workload as np_ledger_begin() read it: what the rest of the transaction needs. */
 struct np__live {
 	int64_t id;
-	pid_t pid;
+	enum np_workload_kind kind;
+	pid_t pid;     /* 0 for the group kinds but SCOPE */
 	uint64_t start_time;
 	char *name;
 	char *nodes;   /* kernel list */
 	char *claimed; /* "node:bytes,..." */
+	char *cgroup;  /* the group kinds: path relative to the mount (NULL for a process) */
+	uint64_t cgroup_id;
+	char *exclusive; /* CPUs granted exclusively, kernel list ("" none) */
 	unsigned vcpus;
 };
+
+/* A group kind: identified by its cgroup, its memory read from memory.numa_stat. */
+static inline bool np__kind_is_group(enum np_workload_kind kind)
+{
+	return kind != NP_WORKLOAD_PROCESS;
+}
 
 struct np_ledger {
 	sqlite3 *db;
@@ -93,6 +103,15 @@ int np__claimed_parse(const char *s, struct np_node_bytes **ret_arr);
  */
 int np__placement_text(const struct np_workload *w, char **ret_claimed, char **ret_nodes,
                        char **ret_cpus);
+/* A set as a kernel list ("" for NULL or empty; free()); NULL for no memory or an infinite set. */
+char *np__set_text(hwloc_const_bitmap_t set);
+/* Parse a kernel list column into `set` ("" empty); -EBADMSG (recorded) for a bad one. */
+int np__set_parse(np_ledger *l, const char *text, hwloc_bitmap_t set);
+/* The kind column's text; -EBADMSG (recorded) for an unknown kind. */
+int np__kind_parse(np_ledger *l, const char *text, enum np_workload_kind *ret_kind);
+/* Resident memory per node of a live row (its process's numa_maps, its group's numa_stat). */
+int np__live_resident(np_ledger *l, enum np_workload_kind kind, pid_t pid, const char *cgroup,
+                      struct np_node_bytes **ret_nodes);
 
 /* ---- claims.c ---- */
 

@@ -97,9 +97,28 @@ static int read_workload(np_ledger *l, sqlite3_stmt *st, unsigned flags, struct 
 	w->nclaimed = (unsigned)n;
 	w->moves = (unsigned)sqlite3_column_int64(st, 13);
 	w->last_move = sqlite3_column_int64(st, 14);
+	n = np__kind_parse(l, (const char *)sqlite3_column_text(st, 15), &w->kind);
+	if (n < 0)
+		return n;
+	if (sqlite3_column_type(st, 16) != SQLITE_NULL && !(w->cgroup = np__column_dup(st, 16)))
+		return -ENOMEM;
+	w->cgroup_id = (uint64_t)sqlite3_column_int64(st, 17);
+	w->exclusive = hwloc_bitmap_alloc();
+	w->near = hwloc_bitmap_alloc();
+	if (!w->exclusive || !w->near)
+		return -ENOMEM;
+	n = np__set_parse(l, (const char *)sqlite3_column_text(st, 18), w->exclusive);
+	if (n == 0)
+		n = np__set_parse(l, (const char *)sqlite3_column_text(st, 19), w->near);
+	if (n < 0)
+		return n;
+	if (sqlite3_column_type(st, 20) != SQLITE_NULL &&
+	    !(w->near_devices = np__column_dup(st, 20)))
+		return -ENOMEM;
+	w->flags = (unsigned)sqlite3_column_int64(st, 21);
 	if ((flags & NP_LEDGER_LIST_RESIDENT) && !w->ended) {
 		struct np_node_bytes *res = NULL;
-		int nres = l->probe.resident(l->probe.arg, w->pid, &res);
+		int nres = np__live_resident(l, w->kind, w->pid, w->cgroup, &res);
 
 		if (nres == -ENOMEM)
 			return nres;
@@ -140,7 +159,8 @@ static int do_list(np_ledger *l, void *arg)
 	"SELECT name, pid, start_time, nodes, cpus, claimed, vcpus, strategy, policy, created,"    \
 	" cmdline, ended, end_reason,"                                                             \
 	" (SELECT count(*) FROM move m WHERE m.workload = workload.id),"                           \
-	" (SELECT max(time) FROM move m WHERE m.workload = workload.id) FROM workload"
+	" (SELECT max(time) FROM move m WHERE m.workload = workload.id),"                          \
+	" kind, cgroup, cgroup_id, exclusive, near, near_devices, flags FROM workload"
 	return np__ledger_rows(l,
 	                       (a->flags & NP_LEDGER_LIST_ALL)
 	                           ? LIST_COLUMNS " ORDER BY ended IS NOT NULL, created, id"

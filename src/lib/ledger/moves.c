@@ -1,7 +1,7 @@
 /*
  * moves.c - the moves of placed workloads (schema version 2): `numaplace daemon` and `place
- * --pid` of a workload already in the ledger update its row in place and add a move row, so it
- * keeps its name, its creation time and its history.
+ * --pid` (or --cgroup) of a workload already in the ledger update its row in place and add a
+ * move row, so it keeps its name, its creation time and its history.
  */
 #include "ledger.h"
 
@@ -19,21 +19,31 @@ static int do_move(np_ledger *l, void *arg)
 {
 	const struct move_arg *a = arg;
 	const struct np_workload *w = a->w;
-	char *nodes = NULL, *cpus = NULL, *claimed = NULL;
+	char *nodes = NULL, *cpus = NULL, *claimed = NULL, *exclusive = NULL;
 	sqlite3_stmt *st = NULL;
 	struct np__live *row = NULL;
 	int r;
 
+	/* a process by its pid and start time; a group (pid 0) by its cgroup id */
 	for (unsigned i = 0; i < l->nlive; i++)
-		if (l->live[i].pid == w->pid && l->live[i].start_time == w->start_time)
+		if (w->pid > 0 ? l->live[i].pid == w->pid && l->live[i].start_time == w->start_time
+		               : l->live[i].cgroup_id == w->cgroup_id)
 			row = &l->live[i];
 	if (!row) {
-		np__set_error("no live workload with pid %d", (int)w->pid);
+		if (w->pid > 0)
+			np__set_error("no live workload with pid %d", (int)w->pid);
+		else
+			np__set_error("no live workload of the group '%s'",
+			              w->cgroup ? w->cgroup : "?");
 		return -ENOENT;
 	}
 	r = np__placement_text(w, &claimed, &nodes, &cpus);
 	if (r < 0)
 		return r;
+	if (w->exclusive && !(exclusive = np__set_text(w->exclusive))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	r = np__ledger_prepare(l,
 	                       "INSERT INTO move (workload, time, from_nodes, to_nodes, reason)"
 	                       " VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -53,8 +63,8 @@ static int do_move(np_ledger *l, void *arg)
 	r = np__ledger_prepare(
 	    l,
 	    "UPDATE workload SET nodes = ?1, cpus = ?2, claimed = ?3, vcpus = ?4,"
-	    " strategy = coalesce(?5, strategy), policy = coalesce(?6, policy)"
-	    " WHERE id = ?7",
+	    " strategy = coalesce(?5, strategy), policy = coalesce(?6, policy),"
+	    " exclusive = coalesce(?8, exclusive) WHERE id = ?7",
 	    &st);
 	if (r < 0)
 		goto out;
@@ -67,6 +77,8 @@ static int do_move(np_ledger *l, void *arg)
 	if (w->policy)
 		sqlite3_bind_text(st, 6, w->policy, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, row->id);
+	if (exclusive)
+		sqlite3_bind_text(st, 8, exclusive, -1, SQLITE_STATIC);
 	r = np__ledger_step(l, st, "update workload");
 	if (r < 0)
 		goto out;
@@ -76,13 +88,18 @@ static int do_move(np_ledger *l, void *arg)
 	row->nodes = nodes;
 	row->claimed = claimed;
 	row->vcpus = w->vcpus;
-	nodes = claimed = NULL;
+	if (exclusive) {
+		free(row->exclusive);
+		row->exclusive = exclusive;
+	}
+	nodes = claimed = exclusive = NULL;
 	r = 0;
 out:
 	sqlite3_finalize(st);
 	free(nodes);
 	free(cpus);
 	free(claimed);
+	free(exclusive);
 	return r;
 }
 

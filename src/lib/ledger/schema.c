@@ -20,7 +20,7 @@
 
 /* PRAGMA application_id: "NPLG", so that another program's database is never taken for ours */
 #define APP_ID 0x4e504c47
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define DEFAULT_BUSY_MS 10000u
 #define DEFAULT_HISTORY 1000u
 
@@ -61,6 +61,27 @@ static const char schema_v2_moves[] = "CREATE TABLE move ("
                                       " to_nodes TEXT NOT NULL,"
                                       " reason TEXT NOT NULL);"
                                       "CREATE INDEX move_workload ON move(workload);";
+
+/*
+ * Version 3 adds what a workload is besides a process: its kind, and for a cgroup v2 group its
+ * path and cgroup id (the directory's inode: a group removed and made again under the same
+ * name is another); the CPUs granted exclusively; the nodes of its --near devices and the
+ * devices as given; its flags (enum np_workload_flags). Group rows other than run --scope's
+ * have no process (pid 0), so the live-pid index skips them and a live group is unique by id.
+ * A version 2 row is a process with none of these: the defaults say exactly that.
+ */
+static const char schema_v3[] =
+    "ALTER TABLE workload ADD COLUMN kind TEXT NOT NULL DEFAULT 'process';"
+    "ALTER TABLE workload ADD COLUMN cgroup TEXT;"
+    "ALTER TABLE workload ADD COLUMN cgroup_id INTEGER;"
+    "ALTER TABLE workload ADD COLUMN exclusive TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE workload ADD COLUMN near TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE workload ADD COLUMN near_devices TEXT;"
+    "ALTER TABLE workload ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX workload_live_pid;"
+    "CREATE UNIQUE INDEX workload_live_pid ON workload(pid) WHERE ended IS NULL AND pid > 0;"
+    "CREATE UNIQUE INDEX workload_live_cgroup ON workload(cgroup_id)"
+    " WHERE ended IS NULL AND cgroup_id IS NOT NULL;";
 
 void np_ledger_opts_init(struct np_ledger_opts *opts)
 {
@@ -270,8 +291,7 @@ static char *claimed_format(const struct np_node_bytes *a, unsigned n, int *ret_
 	return s;
 }
 
-/* A set as a kernel list ("" for NULL or empty); NULL on failure or an infinite set. */
-static char *set_text(hwloc_const_bitmap_t set)
+char *np__set_text(hwloc_const_bitmap_t set)
 {
 	char *s = NULL;
 
@@ -296,8 +316,8 @@ int np__placement_text(const struct np_workload *w, char **ret_claimed, char **r
 			np__set_error("claimed memory: node ids not ascending, or too large");
 		return r;
 	}
-	nodes = set_text(w->nodes);
-	cpus = set_text(w->cpus);
+	nodes = np__set_text(w->nodes);
+	cpus = np__set_text(w->cpus);
 	if (!nodes || !cpus) {
 		r = (w->nodes && hwloc_bitmap_weight(w->nodes) < 0) ||
 		            (w->cpus && hwloc_bitmap_weight(w->cpus) < 0)
@@ -311,6 +331,23 @@ int np__placement_text(const struct np_workload *w, char **ret_claimed, char **r
 	*ret_claimed = claimed;
 	*ret_nodes = nodes;
 	*ret_cpus = cpus;
+	return 0;
+}
+
+int np__set_parse(np_ledger *l, const char *text, hwloc_bitmap_t set)
+{
+	hwloc_bitmap_zero(set);
+	if (!text)
+		return np__ledger_fail(l, SQLITE_CORRUPT, "node or CPU list");
+	if (*text && hwloc_bitmap_list_sscanf(set, text) < 0)
+		return np__ledger_fail(l, SQLITE_CORRUPT, "node or CPU list");
+	return 0;
+}
+
+int np__kind_parse(np_ledger *l, const char *text, enum np_workload_kind *ret_kind)
+{
+	if (np_workload_kind_parse(text, ret_kind) < 0)
+		return np__ledger_fail(l, SQLITE_CORRUPT, "workload kind");
 	return 0;
 }
 
@@ -384,7 +421,7 @@ static int check_schema(np_ledger *l, int *ret_version)
 }
 
 /*
- * Create the schema in an empty database, or migrate a version 1 ledger to version 2, inside
+ * Create the schema in an empty database, or migrate an older ledger step by step, inside
  * BEGIN IMMEDIATE after checking again: another process may have done it while this one waited
  * for the lock.
  */
@@ -423,7 +460,12 @@ static int create_schema(np_ledger *l)
 		if (r < 0)
 			goto out;
 	}
-	r = np__ledger_exec(l, schema_v2_moves);
+	if (version < 2) {
+		r = np__ledger_exec(l, schema_v2_moves);
+		if (r < 0)
+			goto out;
+	}
+	r = np__ledger_exec(l, schema_v3);
 	if (r < 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", SCHEMA_VERSION);

@@ -257,7 +257,9 @@ static int find_own(np_ledger *ledger, const struct np_target *t, struct np_work
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
-		if (list[i].pid == t->pid && list[i].start_time == t->start_time) {
+		if (t->kind == NP_TARGET_CGROUP
+		        ? list[i].cgroup_id == t->cgroup_id && list[i].kind != NP_WORKLOAD_PROCESS
+		        : list[i].pid == t->pid && list[i].start_time == t->start_time) {
 			*ret = list[i];
 			np_workload_init(&list[i]);
 			found = 1;
@@ -409,7 +411,7 @@ static int load(struct step *s)
 	if (r < 0 && r != -EALREADY)
 		return r;
 	r = np_ledger_load(s->ledger, s->h, &s->load);
-	if (r < 0 || s->t->kind != NP_TARGET_PID)
+	if (r < 0 || s->t->kind == NP_TARGET_SELF)
 		return r;
 	r = find_own(s->ledger, s->t, &p->was);
 	if (r < 0)
@@ -578,13 +580,24 @@ static int record(struct step *s)
 	int r;
 
 	if (s->t->kind == NP_TARGET_CGROUP) {
-		/* a claim on a group needs its path and id in the ledger: schema 3, not yet here */
-		np__set_error("the ledger cannot record a group yet");
-		return -EOPNOTSUPP;
-	}
+		/* a group is its path and id; it has no process of its own (pid 0) */
+		static const enum np_workload_kind kinds[] = {
+		    [NP_GROUP_PATH] = NP_WORKLOAD_GROUP,
+		    [NP_GROUP_UNIT] = NP_WORKLOAD_UNIT,
+		    [NP_GROUP_CONTAINER] = NP_WORKLOAD_CONTAINER,
+		    [NP_GROUP_VM] = NP_WORKLOAD_VM,
+		};
 
-	w->pid = s->t->pid;
-	w->start_time = s->t->start_time;
+		w->kind = (unsigned)s->t->cgroup_name < sizeof(kinds) / sizeof(kinds[0])
+		              ? kinds[s->t->cgroup_name]
+		              : NP_WORKLOAD_GROUP;
+		w->cgroup_id = s->t->cgroup_id;
+		if (!(w->cgroup = strdup(s->t->cgroup_path)))
+			return -ENOMEM;
+	} else {
+		w->pid = s->t->pid;
+		w->start_time = s->t->start_time;
+	}
 	w->nodes = p->nodes;
 	w->cpus = pid || (s->req->binding != NP_CPU_BINDING_NONE && p->fit != NP_PLACE_NO_FIT)
 	              ? p->cpus
