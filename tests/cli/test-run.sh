@@ -328,5 +328,33 @@ grep -h "no NUMA placement fits: no set of nodes has 1 free whole core for 1 vCP
 	"$tmp"/err.* | wc -l | grep -qx $((40 - K)) && ok ||
 	bad "40 exclusive launches: the no-fit message: $(sort "$tmp"/err.* | uniq -c | head -3)"
 
+# --- an exclusive grant, then shared launches: they leave its core out --------------------------
+if [ "$K" -ge 2 ]; then
+	"$np" run --sysfs-root "$xroot" --name excl1 --cpu-binding exclusive --memory 16M -- sleep 30 &
+	xpid=$!
+	wait_listed excl1
+	grant=$(json "[x for x in w if x['name'] == 'excl1' and x['live']][0]['exclusive_cpus']")
+	[ "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$xpid/status)" = "$grant" ] && ok ||
+		bad "exclusive launch: bound to $(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$xpid/status), granted $grant"
+	"$np" list >"$tmp/out"
+	grep -q "^excl1 .* $grant excl " "$tmp/out" && ok || bad "list: no 'excl' mark: $(cat "$tmp/out")"
+	for how in "" "--nodes 0"; do
+		got=$("$np" run --sysfs-root "$xroot" --memory 16M $how -- \
+			sed -n 's/^Cpus_allowed_list:\t//p' /proc/self/status)
+		python3 -c "
+import sys
+def cpus(s):
+    out = set()
+    for p in s.split(','):
+        a, _, b = p.partition('-')
+        out |= set(range(int(a), int(b or a) + 1))
+    return out
+sys.exit(0 if '$got' and not (cpus('$got') & cpus('$grant')) else 1)" && ok ||
+			bad "shared run $how: CPUs $got, which hold the grant $grant"
+	done
+	kill $xpid
+	wait $xpid 2>/dev/null
+fi
+
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

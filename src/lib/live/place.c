@@ -423,22 +423,6 @@ static int load(struct step *s)
 /* The search or the nodes given, and the claim. Returns 0 or -errno (p->failed set). */
 
 /*
- * The CPUs of nodes given by hand. Nodes whose every CPU np_host_reserve() took have none
- * left: the host's usable CPUs then, never the reserved ones the process may be running on.
- */
-static void nodes_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_bitmap_t ret_cpus)
-{
-	np_host_nodeset_to_cpuset(h, nodes, ret_cpus);
-	if (!hwloc_bitmap_iszero(ret_cpus))
-		return;
-	for (unsigned i = 0; i < h->nnodes; i++)
-		if (hwloc_bitmap_isset(nodes, h->nodes[i].id) && h->nodes[i].reserved &&
-		    !hwloc_bitmap_iszero(h->nodes[i].reserved)) {
-			hwloc_bitmap_copy(ret_cpus, h->cpuset);
-			return;
-		}
-}
-/*
  * Whole cores for this placement: asked (NP_CPU_BINDING_EXCLUSIVE), or a recorded workload
  * that holds some being placed again (a move keeps its kind of grant).
  */
@@ -473,10 +457,10 @@ static int choose(struct step *s)
 			np_host_cpuset_to_nodeset(s->h, req->cpus, p->nodes);
 		if (req->cpus)
 			hwloc_bitmap_copy(p->cpus, req->cpus);
-		else
-			nodes_cpus(s->h, p->nodes, p->cpus);
 		s->strategy = "explicit";
-		p->reason = strdup("nodes given by hand");
+		p->reason = strdup(req->cpus ? "nodes given by hand"
+		                             : np__given_cpus(s->h, p->nodes,
+		                                              np_load_held_cpus(s->load), p->cpus));
 	} else {
 		r = np_search(s->h, s->load, &rq, &so, &plan);
 		if (r < 0) {
