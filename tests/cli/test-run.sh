@@ -352,8 +352,22 @@ def cpus(s):
 sys.exit(0 if '$got' and not (cpus('$got') & cpus('$grant')) else 1)" && ok ||
 			bad "shared run $how: CPUs $got, which hold the grant $grant"
 	done
-	kill $xpid
-	wait $xpid 2>/dev/null
+	# every core held: a new grant finds none, but the holder placed again gets its own back
+	"$np" run --sysfs-root "$xroot" --name excl2 --cpu-binding exclusive --memory 16M -- sleep 30 &
+	xpid2=$!
+	wait_listed excl2
+	if [ "$K" -eq 2 ]; then
+		expect 3 "exclusive launch with every core held" -- "$np" run --sysfs-root "$xroot" \
+			--cpu-binding exclusive --require-placement --memory 16M -- true
+		grep_err "no set of nodes has 1 free whole core for 1 vCPU (none is free)" \
+			"exclusive launch with every core held"
+	fi
+	expect 0 "place --pid of an exclusive workload again" -- "$np" place --sysfs-root "$xroot" \
+		--pid $xpid --cpu-binding exclusive --memory 16M --json
+	python3 -c "import json; j = json.load(open('$tmp/out')); assert j['moved'] and j['exclusive_cpus'] == '$grant', j" &&
+		ok || bad "place --pid again: not its own core back: $(cat "$tmp/out")"
+	kill $xpid $xpid2
+	wait $xpid $xpid2 2>/dev/null
 fi
 
 echo "run: $pass passed, $fail failed"
