@@ -338,6 +338,15 @@ if [ "$K" -ge 2 ]; then
 		bad "exclusive launch: bound to $(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$xpid/status), granted $grant"
 	"$np" list >"$tmp/out"
 	grep -q "^excl1 .* $grant excl " "$tmp/out" && ok || bad "list: no 'excl' mark: $(cat "$tmp/out")"
+	# its core is no capacity for shared sets, and its vCPU no load
+	"$np" plan --nodes 0 --memory 16M --json --explain >"$tmp/out"
+	python3 -c "
+import json
+def n(s):
+    return sum(int(b or a) - int(a) + 1 for a, _, b in (p.partition('-') for p in s.split(',')))
+c = json.load(open('$tmp/out'))['candidates'][0]
+assert c['ncpus'] == n('$cpus') - n('$grant') and c['placed_vcpus'] == 0, c" && ok ||
+		bad "plan beside an exclusive workload: $(cat "$tmp/out")"
 	for how in "" "--nodes 0"; do
 		got=$("$np" run --sysfs-root "$xroot" --memory 16M $how -- \
 			sed -n 's/^Cpus_allowed_list:\t//p' /proc/self/status)
