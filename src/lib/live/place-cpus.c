@@ -21,14 +21,15 @@ static void nodes_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_bitm
 		}
 }
 
-const char *np__given_cpus(const np_host *h, hwloc_const_nodeset_t nodes,
-                           hwloc_const_cpuset_t held, hwloc_bitmap_t ret_cpus)
+const char *np__given_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_const_cpuset_t held,
+                           hwloc_bitmap_t ret_cpus)
 {
 	nodes_cpus(h, nodes, ret_cpus);
 	if (hwloc_bitmap_iszero(held) || !hwloc_bitmap_intersects(ret_cpus, held))
 		return "nodes given by hand";
 	if (hwloc_bitmap_isincluded(ret_cpus, held))
-		return "nodes given by hand; every CPU of them is held exclusively: shared with the "
+		return "nodes given by hand; every CPU of them is held exclusively: shared with "
+		       "the "
 		       "holders";
 	hwloc_bitmap_andnot(ret_cpus, ret_cpus, held);
 	return "nodes given by hand; the CPUs held exclusively left out";
