@@ -475,6 +475,22 @@ struct np_request {
 	 */
 	hwloc_const_nodeset_t spill_nodes;
 	/**
+	 * Nodes that may hold the workload's memory (`--memory-kind hbm`: the host's HBM nodes,
+	 * an empty set when it has none); NULL = every node. A set's free memory is then what
+	 * its nodes of memory_nodes and spill_nodes have free (the other nodes join for their
+	 * CPUs), it must hold at least one node of memory_nodes, and its nodes of memory_nodes
+	 * without CPUs do not count as nodes (as spill nodes): the CPUs come from the nodes with
+	 * CPUs closest to the memory, by the ranking's distance key. np_place() claims and binds
+	 * the memory on the set's nodes of memory_nodes and spill_nodes only.
+	 */
+	hwloc_const_nodeset_t memory_nodes;
+	/**
+	 * What memory_nodes are, for the reason text: "HBM" gives "this host has no HBM node",
+	 * "no set of nodes has 8 GiB free on HBM nodes and 2 CPUs", "2 nodes (1 for HBM)";
+	 * NULL = "memory".
+	 */
+	const char *memory_label;
+	/**
 	 * Costs that replace the host's distances in the search (np_host_nnodes() squared, row
 	 * by host index, every value 1..65535; NULL = the SLIT distances): np_memory_costs()
 	 * makes them from HMAT latencies.
@@ -1289,6 +1305,11 @@ struct np_placement {
 	hwloc_bitmap_t cpus;   /**< their CPUs (bound to) */
 	/** NP_CPU_BINDING_EXCLUSIVE: the CPUs granted (= cpus; recorded); else empty */
 	hwloc_bitmap_t exclusive;
+	/**
+	 * The nodes the memory is claimed and bound on: those of `nodes` with memory, or with
+	 * request.memory_nodes those of `nodes` in it or in request.spill_nodes
+	 */
+	hwloc_bitmap_t memory_nodes;
 	uint64_t memory_bytes; /**< the memory placed (measured or requested) */
 	unsigned vcpus;
 	int vcpus_capped;      /**< the threads were more than the host's CPUs */

@@ -105,11 +105,12 @@ void cli_near_release(struct cli_near *o);
 
 /*
  * --memory-spill TIER and --memory-kind KIND (cli-devices.c): the request's spill nodes (the
- * nodes without CPUs of that kind or tier) and its allowed nodes narrowed to DRAM.
+ * nodes without CPUs of that kind or tier), its allowed nodes narrowed to DRAM (dram) or its
+ * memory nodes (hbm: the HBM nodes).
  */
 struct cli_memory {
 	const char *spill; /* --memory-spill: far, cxl, hbm, gpu, or a tier number */
-	const char *kind;  /* --memory-kind: dram, any */
+	const char *kind;  /* --memory-kind: dram, hbm, any */
 	np_memory *memory;
 	hwloc_bitmap_t spill_nodes, kind_nodes;
 	unsigned *costs; /* HMAT in place of SLIT (np_memory_costs()), or NULL */
@@ -122,6 +123,20 @@ struct cli_memory {
 int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
                        struct cli_memory *o, struct np_request *req);
 void cli_memory_release(struct cli_memory *o);
+/* Consume --memory-spill or --memory-kind at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
+int cli_memory_option(const char *cmd, int argc, char **argv, int *i, struct cli_memory *o);
+/*
+ * With memory nodes (--memory-kind hbm), for --explain: "memory: HBM node 2 holds the memory
+ * (HBM nodes of this host: 2-3); the CPUs are node 0's".
+ */
+void cli_memory_explain(const struct np_request *req, const struct np_candidate *best, FILE *f);
+/* The best set's nodes that hold the memory (memory and spill nodes), a JSON array. */
+json_t *cli_memory_nodes_json(const struct np_request *req, const struct np_candidate *best);
+/*
+ * A placement whose memory goes on some of its nodes only (--memory-kind hbm): "memory_nodes"
+ * into `j`, and " (memory on node 2)" into buf (else ""), for place's outputs.
+ */
+void cli_placement_memory(const struct np_placement *p, json_t *j, char *buf, size_t len);
 
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {

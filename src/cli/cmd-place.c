@@ -340,6 +340,7 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
 	json_object_set_new(j, "moved", json_boolean(p->moved));
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
+	cli_placement_memory(p, j, NULL, 0);
 	json_object_set_new(j, "cpus", json_string(c ? c : ""));
 	cli_json_exclusive(j, p->exclusive);
 	json_object_set_new(j, "memory_bytes", json_integer((json_int_t)p->memory_bytes));
@@ -357,18 +358,20 @@ static void print_text(const struct cli_place_opts *o, const struct np_target *t
                        const struct np_placement *p)
 {
 	char *n = cli_list_string(p->nodes), *c = cli_list_string(p->cpus), where[256], sz[32];
+	char mem[96];
 
 	cli_node_bytes_text(t->resident, t->nresident, where, sizeof(where));
-	printf("%s pid %d (%s) on node%s %s, cpus %s: %s\n",
+	cli_placement_memory(p, NULL, mem, sizeof(mem));
+	printf("%s pid %d (%s) on node%s %s%s, cpus %s: %s\n",
 	       o->dry_run ? "would place" : (p->moved ? "moved" : "placed"), (int)o->pid,
 	       p->name ? p->name : t->process.comm, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "",
-	       n ? n : "?", c ? c : "?", p->reason);
+	       n ? n : "?", mem, c ? c : "?", p->reason);
 	printf("memory %s (resident per node: %s), %u vCPU%s%s; %u thread%s %s\n",
 	       np_size_format(p->memory_bytes, sz, sizeof(sz)), where, p->vcpus,
 	       p->vcpus == 1 ? "" : "s", p->vcpus_capped ? " (the host's CPUs)" : "", p->threads,
 	       p->threads == 1 ? "" : "s", o->dry_run ? "would be bound" : "bound");
 	if (o->migrate)
-		cli_migration_text(&p->migration, t, p->nodes, o->dry_run);
+		cli_migration_text(&p->migration, t, p->memory_nodes, o->dry_run);
 	free(n);
 	free(c);
 }
