@@ -45,6 +45,14 @@ static int cmp_ref(const void *a, const void *b)
 	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
 }
 
+/* Cores by their lowest CPU: the order they are granted in. */
+static int cmp_first(const void *a, const void *b)
+{
+	unsigned x = ((const struct np__core *)a)->first, y = ((const struct np__core *)b)->first;
+
+	return (x > y) - (x < y);
+}
+
 /* Whether the core of refs [lo, hi) is whole and free for the request; its node into *idx. */
 static bool core_free(const struct np__search *s, const struct cpu_ref *refs, unsigned lo,
                       unsigned hi, unsigned *ret_idx)
@@ -121,6 +129,7 @@ int np__cores_init(struct np__search *s)
 		n++;
 	}
 	s->ncores = n;
+	qsort(s->cores, n, sizeof(*s->cores), cmp_first);
 	r = 0;
 out:
 	free(refs);
@@ -177,23 +186,13 @@ static uint64_t take(const struct np__search *s, const bool *in, long key, uint6
 {
 	uint64_t got = 0;
 
-	/* s->cores is in (socket, core) order: visit it by ascending first CPU */
-	while (got < need) {
-		const struct np__core *next = NULL;
+	for (unsigned i = 0; i < s->ncores && got < need; i++) {
+		const struct np__core *k = &s->cores[i];
 
-		for (unsigned i = 0; i < s->ncores; i++) {
-			const struct np__core *k = &s->cores[i];
-
-			if (!in[k->idx] || group_key(k) != key ||
-			    hwloc_bitmap_isincluded(k->pus, ret))
-				continue;
-			if (!next || k->first < next->first)
-				next = k;
-		}
-		if (!next)
-			break;
-		hwloc_bitmap_or(ret, ret, next->pus);
-		got += next->npus;
+		if (!in[k->idx] || group_key(k) != key)
+			continue;
+		hwloc_bitmap_or(ret, ret, k->pus);
+		got += k->npus;
 	}
 	return got;
 }

@@ -147,7 +147,7 @@ struct np__search {
 	 * allowed CPU is held (held_all) */
 	hwloc_const_cpuset_t held;
 	bool held_all;
-	struct np__core *cores;  /* exclusive requests: the whole free cores (cores.c) */
+	struct np__core *cores;  /* exclusive requests: the whole free cores by first CPU */
 	unsigned ncores;
 	uint64_t *core_pus;      /* per host index: CPUs of its whole free cores */
 	unsigned *core_count;    /* per host index: its whole free cores */
