@@ -263,6 +263,7 @@ struct cli_place_opts {
 	const char *cgroup_root; /* --cgroup-root DIR */
 	enum np_cpu_binding binding; /* --cpu-binding: strict or exclusive */
 	bool migrate, dry_run, json;
+	bool pin; /* --pin-vcpus */
 };
 /* "exclusive_cpus": the CPUs granted, when there is a grant. */
 void cli_json_exclusive(json_t *j, hwloc_const_cpuset_t exclusive);
@@ -307,5 +308,23 @@ int cmd_stat(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 /* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
+
+/*
+ * --pin-vcpus (cli-pin.c). The pinning as text ("vcpus 0:2 1:3, emulator 4-5"; free()) and as
+ * JSON ({"vcpus":[{"vcpu":0,"tid":N,"cpus":"2"}],"emulator":"4-5","emulator_threads":N}, and
+ * with `assigned` its "wrapped" and "changed_threads").
+ */
+char *cli_pin_text(const struct np_vcpu_pinning *p);
+json_t *cli_pin_json(const struct np_vcpu_pinning *p, bool assigned);
+/* Warn when `nvcpus` vCPUs wrap around the CPUs of `cpus`. */
+void cli_pin_wrap_said(unsigned nvcpus, hwloc_const_cpuset_t cpus);
+/* Why np_qemu_pin_vcpus() failed with `r`, for a message. */
+const char *cli_pin_why(int r);
+/*
+ * Leave behind a process of its own that pins the vCPU threads of `pid` (with `start_time`)
+ * to `cpus` as QEMU starts them, until `nvcpus` are pinned or 30 s have passed, then exits
+ * (run --pin-vcpus, just before the exec; cli-pin.c says why). Returns 0 or -errno.
+ */
+int cli_pin_watch(pid_t pid, uint64_t start_time, hwloc_const_cpuset_t cpus, unsigned nvcpus);
 
 #endif /* NUMAPLACE_CLI_H */

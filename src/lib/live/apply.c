@@ -69,8 +69,7 @@ int np_cpu_binding_parse(const char *name, enum np_cpu_binding *ret_binding)
 	return -EINVAL;
 }
 
-/* sched_setaffinity() of one task to `cpus`, with a mask sized for the highest CPU. */
-static int set_affinity(pid_t tid, hwloc_const_cpuset_t cpus)
+int np__set_affinity(pid_t tid, hwloc_const_cpuset_t cpus)
 {
 	int last = hwloc_bitmap_last(cpus), cpu, r = 0;
 	cpu_set_t *set;
@@ -133,7 +132,7 @@ static int apply_affinity(pid_t pid, hwloc_const_cpuset_t cpus)
 	int n, r, rootfd = -1;
 
 	if (pid == 0)
-		return set_affinity(0, cpus);
+		return np__set_affinity(0, cpus);
 	rootfd = np__proc_root_open(NULL);
 	if (rootfd < 0)
 		return rootfd;
@@ -160,7 +159,7 @@ static int apply_affinity(pid_t pid, hwloc_const_cpuset_t cpus)
 		for (int i = 0; i < n; i++) {
 			if (tid_seen(done, ndone, tids[i]))
 				continue;
-			r = set_affinity(tids[i], cpus);
+			r = np__set_affinity(tids[i], cpus);
 			if (r == -ESRCH && tids[i] != pid)
 				r = 0;
 			if (r < 0)

@@ -606,6 +606,9 @@ static int record(struct step *s)
 	              : NULL;
 	w->exclusive = hwloc_bitmap_iszero(p->exclusive) ? NULL : p->exclusive;
 	w->vcpus = p->vcpus;
+	/* pinning needs CPUs to pin to; a move keeps the recorded flags */
+	if ((s->req->flags & NP_PLACE_PIN_VCPUS) && w->cpus && !hwloc_bitmap_iszero(w->cpus))
+		w->flags |= NP_WORKLOAD_PIN_VCPUS;
 	if ((s->req->name && !p->moved && !(w->name = strdup(s->req->name))) ||
 	    (!keep && !(w->strategy = strdup(s->strategy))) ||
 	    (!p->moved && !(w->policy = strdup(np_mem_policy_name(p->policy)))) ||
