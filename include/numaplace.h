@@ -113,12 +113,18 @@ struct np_node {
 	hwloc_const_cpuset_t reserved;
 };
 
-/** One CPU of a snapshot. core and socket are -1 when unknown (NP_HOST_FAST). */
+/** One CPU of a snapshot. core, socket and llc are -1 when unknown (NP_HOST_FAST). */
 struct np_cpu {
 	unsigned cpu; /**< kernel CPU number */
 	int core;     /**< core id within its socket (as /sys/.../topology/core_id) */
 	int socket;   /**< package id */
 	unsigned node; /**< kernel node id */
+	/**
+	 * Its last-level cache: an id shared by the CPUs under the same one (hwloc's persistent
+	 * index of the deepest-level cache above the CPU, L3 on most hosts); -1 when the source
+	 * shows no cache (NP_HOST_FAST, np_host_build(), a synthetic description without one).
+	 */
+	int llc;
 };
 
 typedef struct np_host np_host;
@@ -490,6 +496,15 @@ struct np_request {
 	 * makes them from HMAT latencies.
 	 */
 	const unsigned *costs;
+	/**
+	 * Non-zero: whole cores exclusively (`--cpu-binding exclusive`, as Kubernetes' CPU
+	 * manager grants them). A set fits only when its allowed CPUs, less the load's held ones
+	 * (np_load_held_cpus()), hold whole free cores (every CPU of the core there, none held,
+	 * none reserved) with at least `vcpus` CPUs together; the best set's cores are granted
+	 * (np_candidate.exclusive), those under one last-level cache first. A CPU whose core is
+	 * unknown (-1) is a core of its own. See docs/placement.md, "Exclusive cores".
+	 */
+	int exclusive;
 };
 
 /** Set every field to its default (no memory, 1 vCPU, automatic node counts, no limits). */
@@ -498,10 +513,17 @@ void np_request_init(struct np_request *req);
 /** A set of nodes that can hold the request, with the figures it was judged on. */
 struct np_candidate {
 	hwloc_const_nodeset_t nodes; /**< kernel node ids */
-	hwloc_const_cpuset_t cpus;   /**< allowed CPUs of those nodes */
+	/**
+	 * The CPUs to bind to: the allowed CPUs of those nodes less the load's held ones (all of
+	 * them when every one is held, and the reason says so); an exclusive request's granted
+	 * CPUs.
+	 */
+	hwloc_const_cpuset_t cpus;
+	/** An exclusive request's granted CPUs (whole cores; = cpus); NULL for a shared one. */
+	hwloc_const_cpuset_t exclusive;
 	unsigned nnodes;
 	uint64_t free_bytes;  /**< summed free memory of the nodes */
-	unsigned ncpus;       /**< allowed CPUs of the nodes */
+	unsigned ncpus;       /**< allowed CPUs of the nodes not held exclusively (see cpus) */
 	uint64_t vcpus;       /**< load: vCPUs already placed on the nodes, summed per node */
 	double mean_distance; /**< mean of distance(i,j) over i,j in the set (i = j included),
 				 divided by the smallest distance(i,i) in the set: 1.0 for one node */
@@ -612,7 +634,19 @@ int np_list_parse(const char *s, unsigned max_id, hwloc_bitmap_t ret_set);
 enum np_cpu_binding {
 	NP_CPU_BINDING_STRICT = 0, /**< affinity to the candidate's CPUs (the default) */
 	NP_CPU_BINDING_NONE,      /**< leave the affinity alone */
+	/**
+	 * Whole cores of the chosen nodes granted to the workload alone (np_request.exclusive):
+	 * affinity to them, recorded in the ledger (np_workload.exclusive) so that no other
+	 * exclusive grant takes them and shared placements avoid them.
+	 */
+	NP_CPU_BINDING_EXCLUSIVE,
+	NP_CPU_BINDING_COUNT_
 };
+
+/** "strict", "none", "exclusive"; NULL for an unknown value. */
+const char *np_cpu_binding_name(enum np_cpu_binding b);
+/** Parse a binding's name; -EINVAL if unknown. */
+int np_cpu_binding_parse(const char *name, enum np_cpu_binding *ret_binding);
 
 /** Memory policy of a placed workload, over the candidate's nodes that have memory. */
 enum np_mem_policy {
@@ -1315,7 +1349,12 @@ struct np_place_req {
 	 */
 	hwloc_const_nodeset_t nodes;
 	hwloc_const_cpuset_t cpus;
-	/** SELF: how to bind (a PID target is always bound strictly; its policy is left alone). */
+	/**
+	 * SELF: how to bind (a PID target is always bound strictly; its policy is left alone).
+	 * NP_CPU_BINDING_EXCLUSIVE, for every target: whole cores are searched for
+	 * (request.exclusive) and the target is bound to them alone; with nodes or CPUs given,
+	 * they are searched for among those.
+	 */
 	enum np_cpu_binding binding;
 	enum np_mem_policy policy;
 	const char *name;   /**< the name to record (NULL: the ledger's "<command>-<pid>") */
@@ -1374,7 +1413,9 @@ struct np_placement {
 	enum np_place_fit fit;
 	int applied;           /**< bound, recorded and committed */
 	hwloc_bitmap_t nodes;  /**< the chosen nodes (empty: unplaced) */
-	hwloc_bitmap_t cpus;   /**< their CPUs */
+	hwloc_bitmap_t cpus;   /**< their CPUs (bound to) */
+	/** NP_CPU_BINDING_EXCLUSIVE: the CPUs granted (= cpus; recorded); else empty */
+	hwloc_bitmap_t exclusive;
 	/**
 	 * The nodes the memory is claimed and bound on: those of `nodes` with memory, or with
 	 * request.memory_nodes those of `nodes` in it or in request.spill_nodes

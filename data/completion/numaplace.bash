@@ -67,7 +67,7 @@ _numaplace_value()
 		;;
 	--strategy) COMPREPLY=($(compgen -W "compact xen numad first-fit spread exhaustive" -- "$cur")) ;;
 	--mem-policy) COMPREPLY=($(compgen -W "preferred bind interleave none" -- "$cur")) ;;
-	--cpu-binding) COMPREPLY=($(compgen -W "strict none" -- "$cur")) ;;
+	--cpu-binding) COMPREPLY=($(compgen -W "strict none exclusive" -- "$cur")) ;;
 	--memory-kind) COMPREPLY=($(compgen -W "dram hbm any" -- "$cur")) ;;
 	--memory-spill) COMPREPLY=($(compgen -W "far cxl hbm gpu" -- "$cur")) ;;
 	--nodes)

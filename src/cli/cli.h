@@ -264,9 +264,12 @@ struct cli_place_opts {
 	enum np_group_name cgroup_name;
 	const char *cgroup_opt;  /* the option that gave it */
 	const char *cgroup_root; /* --cgroup-root DIR */
+	enum np_cpu_binding binding; /* --cpu-binding: strict or exclusive */
 	bool migrate, dry_run, json;
 	bool pin; /* --pin-vcpus */
 };
+/* "exclusive_cpus": the CPUs granted, when there is a grant. */
+void cli_json_exclusive(json_t *j, hwloc_const_cpuset_t exclusive);
 /* place --cgroup: read, place and print the group. Returns the exit code. */
 int cli_place_group(struct cli_place_opts *o, struct cli_placing *c);
 /* Memory per node as JSON ([{"node":0,"bytes":N}]) and text ("0: 1.2 GiB, 1: 300 MiB"). */

@@ -14,7 +14,8 @@ static const char list_help[] =
     "policy, age, and per node the memory claimed and already resident (from\n"
     "/proc/PID/numa_maps), how often it was moved, then the command; under a QEMU guest\n"
     "placed with --pin-vcpus, a line with the CPUs of its vCPU threads and of its other\n"
-    "threads, read now. Workloads whose process has exited are pruned first.\n\n"
+    "threads, read now. CPUs marked 'excl' are whole cores granted to it alone\n"
+    "(--cpu-binding exclusive). Workloads whose process has exited are pruned first.\n\n"
     "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
     "  --moves               the moves instead (numaplace daemon, place --pid), oldest first\n"
     "  --json                print a JSON document\n"
@@ -105,6 +106,20 @@ static json_t *near_json(const struct np_workload *w)
 	return a;
 }
 
+/* "0-3", or "0-3 excl" for whole cores granted exclusively (free()). */
+static char *cpus_text(hwloc_const_cpuset_t cpus, hwloc_const_cpuset_t exclusive)
+{
+	char *list, *s;
+
+	if (!exclusive || hwloc_bitmap_iszero(exclusive))
+		return cli_list_string(cpus);
+	list = cli_list_string(exclusive);
+	if (!list || asprintf(&s, "%s excl", list) < 0)
+		s = NULL;
+	free(list);
+	return s;
+}
+
 static void age_text(int64_t seconds, char *buf, size_t len)
 {
 	if (seconds < 0)
@@ -155,6 +170,7 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		json_object_set_new(o, "nodes", cli_json_int_array(w->nodes));
 		json_object_set_new(o, "near", near_json(w));
 		json_object_set_new(o, "cpus", json_string(cpus ? cpus : ""));
+		cli_json_exclusive(o, w->exclusive);
 		json_object_set_new(o, "vcpus", json_integer(w->vcpus));
 		json_object_set_new(o, "claimed", bytes_json(w->claimed, w->nclaimed));
 		if (!w->ended)
@@ -250,7 +266,7 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 			cells[i][C_PID] = NULL;
 		cells[i][C_NODES] = nodes_text(w);
 		cells[i][C_CPUS] =
-		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cli_list_string(w->cpus);
+		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cpus_text(w->cpus, w->exclusive);
 		if (asprintf(&cells[i][C_VCPUS], "%u", w->vcpus) < 0)
 			cells[i][C_VCPUS] = NULL;
 		cells[i][C_POLICY] = strdup(w->policy);

@@ -60,6 +60,7 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
 	cli_placement_memory(p, j, NULL, 0);
 	json_object_set_new(j, "cpus", json_string(c ? c : ""));
+	cli_json_exclusive(j, p->exclusive);
 	json_object_set_new(j, "memory_bytes", json_integer((json_int_t)p->memory_bytes));
 	json_object_set_new(j, "memory_current", json_integer((json_int_t)t->memory_current));
 	json_object_set_new(j, "vcpus", json_integer(p->vcpus));
@@ -115,6 +116,7 @@ int cli_place_group(struct cli_place_opts *o, struct cli_placing *c)
 	if (r)
 		return r;
 	c->req.name = o->name;
+	c->req.binding = o->binding;
 	c->req.origin = "place --cgroup";
 	c->req.flags = (o->dry_run ? NP_PLACE_DRY_RUN : 0) |
 	               (o->req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);

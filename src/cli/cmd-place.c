@@ -24,6 +24,7 @@ static const char place_help[] =
     "                       --vm NAME [--memory SIZE] [--vcpus N] [--strategy S]\n"
     "                       [--cgroup-root DIR]\n"
     "                       [--nodes LIST | --cpus LIST] [--name NAME] [--migrate]\n"
+    "                       [--cpu-binding strict|exclusive]\n"
     "                       [--pin-vcpus] [--dry-run] [--json] [--state-dir DIR]\n\n"
     "Adopt a running process: choose nodes for it as 'numaplace run' would, counting its\n"
     "own memory as already present where it lies, record its claim in the ledger and bind\n"
@@ -45,6 +46,9 @@ static const char place_help[] =
     "                        /proc/PID/numa_maps, huge pages included)\n"
     "  --vcpus N             CPUs it needs (default: its number of threads)\n"
     "  --name NAME           its name in the ledger (default: COMMAND-PID)\n"
+    "  --cpu-binding MODE    strict: every thread bound to the chosen nodes' CPUs\n"
+    "                        (default); exclusive: to whole cores of them for it alone\n"
+    "                        (enough for --vcpus), which shared workloads then avoid\n"
     "  --migrate             also move its pages to the chosen nodes (migrate_pages) and\n"
     "                        report what moved and what could not\n"
     "  --pin-vcpus           a QEMU process: pin each vCPU thread ('CPU n/KVM', 'CPU\n"
@@ -121,6 +125,17 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 			if (cli_parse_uint("place", "--pid", v, 1, 0x7fffffff, &pid))
 				return -EXIT_USAGE;
 			o->pid = (pid_t)pid;
+			continue;
+		}
+		if (err)
+			return -err;
+		if ((v = cli_opt_value("place", "--cpu-binding", argc, argv, &i, &err)) != NULL) {
+			if (np_cpu_binding_parse(v, &o->binding) < 0 ||
+			    o->binding == NP_CPU_BINDING_NONE)
+				return -cli_usage_error("place",
+				                        "--cpu-binding '%s': expected strict or "
+				                        "exclusive (a process placed is bound)",
+				                        v);
 			continue;
 		}
 		if (err)
@@ -340,6 +355,7 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
 	cli_placement_memory(p, j, NULL, 0);
 	json_object_set_new(j, "cpus", json_string(c ? c : ""));
+	cli_json_exclusive(j, p->exclusive);
 	json_object_set_new(j, "memory_bytes", json_integer((json_int_t)p->memory_bytes));
 	json_object_set_new(j, "vcpus", json_integer(p->vcpus));
 	json_object_set_new(j, "threads", json_integer(p->threads));
@@ -445,11 +461,17 @@ int cmd_place(int argc, char **argv)
 	cli_placing_init(&c);
 	np_vcpu_pinning_init(&pin);
 	cli_request_opts_init(&o.req);
+	/* the configuration's exclusive binding holds for every placement; strict is place's own */
+	o.binding = cli_config()->cpu_binding == NP_CPU_BINDING_EXCLUSIVE ? NP_CPU_BINDING_EXCLUSIVE
+	                                                                 : NP_CPU_BINDING_STRICT;
 	r = parse(argc, argv, &o);
 	if (r < 0)
 		return -r;
 	if (r == 1)
 		return EXIT_OK;
+	/* whole cores need the host's cores: hwloc's discovery, not the node facts alone */
+	if (o.binding == NP_CPU_BINDING_EXCLUSIVE)
+		o.host.src.flags &= ~(unsigned)NP_HOST_FAST;
 	if (o.cgroup) {
 		r = cli_place_group(&o, &c);
 		goto out;
@@ -474,6 +496,7 @@ int cmd_place(int argc, char **argv)
 	if (o.pin && !c.req.request.vcpus)
 		c.req.request.vcpus = vcpus < np_host_ncpus(c.host) ? vcpus : np_host_ncpus(c.host);
 	c.req.name = o.name;
+	c.req.binding = o.binding;
 	c.req.origin = "place --pid";
 	c.req.flags = (o.dry_run ? NP_PLACE_DRY_RUN : 0) | (o.migrate ? NP_PLACE_MIGRATE : 0) |
 	              (o.req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY) |

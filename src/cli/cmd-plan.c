@@ -7,13 +7,16 @@
 
 static const char plan_help[] =
     "usage: numaplace plan --memory SIZE [--vcpus N] [--strategy NAME] [--explain]\n"
-    "                      [--keep N] [--json] [HOST SOURCE]\n\n"
+    "                      [--keep N] [--cpu-binding strict|none|exclusive] [--json]\n"
+    "                      [HOST SOURCE]\n\n"
     "Choose the nodes a workload would be placed on, and say why. Nothing is run and\n"
     "nothing is recorded. On this host (no host source given) the workloads in the\n"
     "ledger are taken into account as 'numaplace run' does, so plan and run agree.\n"
     "Exit status 3 when no placement fits.\n\n"
     "  --explain             list the best candidates, ranked, with their figures\n"
     "  --keep N              how many candidates --explain lists (default 5)\n"
+    "  --cpu-binding MODE    exclusive: whole cores for the workload alone, as 'run\n"
+    "                        --cpu-binding exclusive' grants them (strict, none: shared)\n"
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
 
@@ -26,7 +29,20 @@ json_t *cli_candidate_json(const struct np_candidate *c)
 	                      "mean_distance", c->mean_distance);
 
 	free(cpus);
+	if (j)
+		cli_json_exclusive(j, c->exclusive);
 	return j;
+}
+
+void cli_json_exclusive(json_t *j, hwloc_const_cpuset_t exclusive)
+{
+	char *cpus;
+
+	if (!exclusive || hwloc_bitmap_iszero(exclusive))
+		return;
+	cpus = cli_list_string(exclusive);
+	json_object_set_new(j, "exclusive_cpus", json_string(cpus ? cpus : ""));
+	free(cpus);
 }
 
 static json_t *plan_json(const np_plan *plan, bool explain)
@@ -40,6 +56,8 @@ static json_t *plan_json(const np_plan *plan, bool explain)
 		placement = json_pack("{s:o,s:s}", "nodes", cli_json_int_array(best->nodes), "cpus",
 		                      cpus ? cpus : "");
 		free(cpus);
+		if (placement)
+			cli_json_exclusive(placement, best->exclusive);
 	}
 	json_object_set_new(root, "placement", placement);
 	json_object_set_new(root, "reason", json_string(np_plan_reason(plan)));
@@ -63,7 +81,8 @@ static void print_plan(const np_plan *plan, bool explain)
 	if (best) {
 		char *nodes = cli_list_string(best->nodes), *cpus = cli_list_string(best->cpus);
 
-		printf("nodes %s (cpus %s)\n", nodes ? nodes : "?", cpus ? cpus : "?");
+		printf("nodes %s (%scpus %s)\n", nodes ? nodes : "?",
+		       best->exclusive ? "exclusive " : "", cpus ? cpus : "?");
 		printf("why: %s\n", np_plan_reason(plan));
 		free(nodes);
 		free(cpus);
@@ -94,6 +113,7 @@ static void print_plan(const np_plan *plan, bool explain)
 struct plan_opts {
 	struct cli_host_opts ho;
 	struct cli_request_opts ro;
+	enum np_cpu_binding binding;
 	bool explain, json;
 	const char *state_dir;
 };
@@ -101,7 +121,8 @@ struct plan_opts {
 /* Returns -1 to go on, else the exit status (--help, a usage error). */
 static int plan_parse(int argc, char **argv, struct plan_opts *o)
 {
-	int r;
+	const char *v;
+	int r, err;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -116,6 +137,15 @@ static int plan_parse(int argc, char **argv, struct plan_opts *o)
 			o->explain = true;
 		} else if (strcmp(a, "--json") == 0) {
 			o->json = true;
+		} else if ((v = cli_opt_value("plan", "--cpu-binding", argc, argv, &i, &err)) !=
+		           NULL) {
+			if (np_cpu_binding_parse(v, &o->binding) < 0)
+				return cli_usage_error("plan",
+				                       "--cpu-binding '%s': expected strict, none "
+				                       "or exclusive",
+				                       v);
+		} else if (err) {
+			return err;
 		} else if ((r = cli_request_option("plan", argc, argv, &i, &o->ro)) != 0 ||
 		           (r = cli_host_option("plan", argc, argv, &i, &o->ho)) != 0 ||
 		           (r = cli_state_option("plan", argc, argv, &i, &o->state_dir)) != 0) {
@@ -143,6 +173,7 @@ static int plan_show(struct plan_opts *o, np_host *h)
 	r = cli_request_build("plan", h, &o->ro, &req, sets);
 	if (r)
 		goto out;
+	req.exclusive = o->binding == NP_CPU_BINDING_EXCLUSIVE;
 	if (!o->ho.source_given) {
 		r = cli_ledger_load(o->state_dir, h, &load, NULL);
 		if (r)
@@ -194,6 +225,8 @@ int cmd_plan(int argc, char **argv)
 	int r;
 
 	cli_request_opts_init(&o.ro);
+	/* the configuration's binding, as run takes it: plan and run agree */
+	o.binding = cli_config()->cpu_binding;
 	r = plan_parse(argc, argv, &o);
 	if (r < 0) {
 		r = cli_host_load(&o.ho, &h);

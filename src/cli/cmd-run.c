@@ -21,7 +21,8 @@
 
 static const char run_help[] =
     "usage: numaplace run [--name NAME] --memory SIZE [--vcpus N] [--strategy S]\n"
-    "                     [--nodes LIST | --cpus LIST] [--cpu-binding strict|none]\n"
+    "                     [--nodes LIST | --cpus LIST]\n"
+    "                     [--cpu-binding strict|none|exclusive]\n"
     "                     [--mem-policy preferred|bind|interleave|none]\n"
     "                     [--require-placement] [--pin-vcpus] [--state-dir DIR]\n"
     "                     -- CMD [ARGS...]\n\n"
@@ -33,7 +34,9 @@ static const char run_help[] =
     "--vcpus and --memory default to its -smp and -m.\n\n"
     "  --name NAME           the workload's name in the ledger (default: CMD-PID)\n"
     "  --cpu-binding MODE    strict: CPU affinity to the chosen nodes' CPUs (default);\n"
-    "                        none: leave it\n"
+    "                        none: leave it; exclusive: whole cores of the chosen nodes\n"
+    "                        for it alone (enough for --vcpus), which no other exclusive\n"
+    "                        workload gets and shared ones avoid\n"
     "  --mem-policy MODE     preferred: allocate on the chosen nodes, fall back elsewhere\n"
     "                        when they are full (default where the kernel has\n"
     "                        MPOL_PREFERRED_MANY, 5.15 and later; else bind);\n"
@@ -256,14 +259,10 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		if (err)
 			return -err;
 		if ((v = cli_opt_value("run", "--cpu-binding", argc, argv, &i, &err)) != NULL) {
-			if (strcmp(v, "strict") == 0)
-				o->binding = NP_CPU_BINDING_STRICT;
-			else if (strcmp(v, "none") == 0)
-				o->binding = NP_CPU_BINDING_NONE;
-			else
+			if (np_cpu_binding_parse(v, &o->binding) < 0)
 				return -cli_usage_error("run",
-				                        "--cpu-binding '%s': expected strict "
-				                        "or none",
+				                        "--cpu-binding '%s': expected strict, "
+				                        "none or exclusive",
 				                        v);
 			continue;
 		}
@@ -388,6 +387,9 @@ int cmd_run(int argc, char **argv)
 	if (r == 1)
 		return EXIT_OK;
 
+	/* whole cores need the host's cores: hwloc's discovery, not the node facts alone */
+	if (o.binding == NP_CPU_BINDING_EXCLUSIVE)
+		o.host.src.flags &= ~(unsigned)NP_HOST_FAST;
 	r = cli_placing_prepare(&c, "run", &o.host, &o.req, o.state_dir, 0);
 	if (r)
 		goto out;

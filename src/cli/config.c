@@ -149,7 +149,6 @@ static int set_string(char **dst, const char *v)
  */
 static int set_value(struct cli_config *c, enum cli_config_key k, const char *v, const char **why)
 {
-	unsigned binding;
 	char **dst;
 	double d;
 
@@ -168,14 +167,8 @@ static int set_value(struct cli_config *c, enum cli_config_key k, const char *v,
 		*why = "expected default, preferred, bind, interleave or none";
 		return np_mem_policy_parse(v, &c->mem_policy) < 0 ? -EINVAL : 0;
 	case CLI_KEY_CPU_BINDING:
-		*why = "expected strict or none";
-		binding = strcmp(v, "strict") == 0 ? NP_CPU_BINDING_STRICT
-		          : strcmp(v, "none") == 0 ? NP_CPU_BINDING_NONE
-		                                   : 99;
-		if (binding == 99)
-			return -EINVAL;
-		c->cpu_binding = (enum np_cpu_binding)binding;
-		return 0;
+		*why = "expected strict, none or exclusive";
+		return np_cpu_binding_parse(v, &c->cpu_binding) < 0 ? -EINVAL : 0;
 	case CLI_KEY_RESERVED_CPUS:
 		*why = "not a CPU list (e.g. 0-1,48-49)";
 		if (!c->reserved_cpus && !(c->reserved_cpus = hwloc_bitmap_alloc()))
@@ -511,7 +504,7 @@ char *cli_config_value(const struct cli_config *c, enum cli_config_key k)
 	case CLI_KEY_MEM_POLICY:
 		return strdup(np_mem_policy_name(c->mem_policy));
 	case CLI_KEY_CPU_BINDING:
-		return strdup(c->cpu_binding == NP_CPU_BINDING_NONE ? "none" : "strict");
+		return strdup(np_cpu_binding_name(c->cpu_binding));
 	case CLI_KEY_RESERVED_CPUS:
 		return c->reserved_cpus ? cli_list_string(c->reserved_cpus) : strdup("");
 	case CLI_KEY_STATE_DIR:

@@ -26,7 +26,8 @@ struct np_host {
 	bool dist_assumed;
 	bool free_assumed;          /* on some node */
 	unsigned ncpus;
-	struct np_cpu *cpus;        /* sorted by cpu */
+	struct np_cpu *cpus;        /* sorted by cpu; then the reserved ones (nreserved_cpus) */
+	unsigned nreserved_cpus;    /* np_host_reserve(): facts kept after cpus[ncpus - 1] */
 	hwloc_bitmap_t cpuset;      /* union of node cpusets */
 	hwloc_bitmap_t shared;      /* CPUs listed by more than one node */
 	hwloc_bitmap_t nodeset;     /* all node ids */

@@ -57,7 +57,7 @@ expect_comp "bind interleave none preferred" run --mem-policy ''
 expect_comp "any dram hbm" plan --memory-kind ''
 expect_comp "hbm" advise --memory-kind h
 expect_comp "cxl far gpu hbm" run --memory-spill ''
-expect_comp "none strict" run --cpu-binding ''
+expect_comp "exclusive none strict" run --cpu-binding ''
 expect_comp "" plan --memory '' # a size: nothing to offer
 expect_comp "$fixtures/sysfs/sparse" info --sysfs-root "$fixtures/sysfs/sp"
 expect_comp "$fixtures/xml/sparse.xml" plan --topology "$fixtures/xml/sp"

@@ -273,5 +273,122 @@ grep -h "no NUMA placement fits" "$tmp"/err.* | wc -l | grep -qx 35 && ok ||
 [ "$(json "len([x for x in w if x['live']])")" = 0 ] && ok || bad "claims outlived the workloads"
 [ "$(json "len(w)")" = 5 ] && ok || bad "40 launches: history holds the 5 placed"
 
+# --- concurrency: 40 exclusive launches at once where K whole cores are free -------------------
+# The same tree with this host's CPU topology (hwloc reads the cores from it) and memory for
+# all: each launch asks for 1 vCPU on whole cores, so K (this host's cores of node 0) get one
+# core each, no core twice, and the rest find none free.
+xroot="$tmp/sysfs-excl"
+cp -r "$root" "$xroot"
+printf 'Node 0 MemTotal:       67108864 kB\nNode 0 MemFree:        67108864 kB\nNode 0 Inactive(file):        0 kB\n' \
+	>"$xroot$nd/node0/meminfo"
+: >"$tmp/cores"
+for c in $(python3 -c "
+import sys
+out = []
+for part in '$cpus'.split(','):
+    a, _, b = part.partition('-')
+    out += range(int(a), int(b or a) + 1)
+print(' '.join(map(str, out)))"); do
+	t=/sys/devices/system/cpu/cpu$c/topology
+	mkdir -p "$xroot/sys/devices/system/cpu/cpu$c/topology"
+	for f in "$t"/*; do
+		cat "$f" >"$xroot/sys/devices/system/cpu/cpu$c/topology/${f##*/}" 2>/dev/null
+	done
+	echo "$(cat "$t/physical_package_id") $(cat "$t/core_id")" >>"$tmp/cores"
+done
+K=$(sort -u "$tmp/cores" | wc -l)
+export NUMAPLACE_STATE_DIR="$tmp/state-excl"
+rm -f "$tmp"/code.* "$tmp"/err.*
+i=0
+while [ $i -lt 40 ]; do
+	("$np" run --sysfs-root "$xroot" --require-placement --cpu-binding exclusive --memory 16M \
+		-- sleep 8 >/dev/null 2>"$tmp/err.$i"
+	echo $? >"$tmp/code.$i") &
+	i=$((i + 1))
+done
+n=0
+while [ $n -lt 300 ] && [ "$(ls "$tmp"/code.* 2>/dev/null | wc -l)" -lt $((40 - K)) ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+live=$(json "len([x for x in w if x['live']])")
+[ "$live" = "$K" ] && ok || bad "40 exclusive launches: $live live claims, expected $K (cores)"
+# every grant is one whole core of this host (its topology's core_cpus_list), none twice
+json "' '.join(x.get('exclusive_cpus', '-') for x in w if x['live'])" >"$tmp/grants"
+json "len(set(x.get('exclusive_cpus') for x in w if x['live'])) == len([x for x in w if x['live']])" |
+	grep -qx True && ok || bad "40 exclusive launches: a core granted twice: $(cat "$tmp/grants")"
+for g in $(cat "$tmp/grants"); do
+	first=${g%%[-,]*}
+	want=$(cat "/sys/devices/system/cpu/cpu$first/topology/thread_siblings_list" 2>/dev/null)
+	[ "$g" = "$want" ] && ok || bad "exclusive grant $g is not the whole core $want"
+done
+json "all(x.get('exclusive_cpus') == x['cpus'] for x in w if x['live'])" | grep -qx True && ok ||
+	bad "40 exclusive launches: bound CPUs differ from the grant"
+wait
+placed=$(grep -lx 0 "$tmp"/code.* | wc -l)
+nofit=$(grep -lx 3 "$tmp"/code.* | wc -l)
+[ "$placed" -eq "$K" ] && ok || bad "40 exclusive launches: $placed placed, expected $K"
+[ "$nofit" -eq $((40 - K)) ] && ok || bad "40 exclusive launches: $nofit exited 3, expected $((40 - K))"
+for c in "$tmp"/code.*; do
+	case $(cat "$c") in
+	0 | 3) ;;
+	*) echo "  exclusive launch ${c##*.}: exit $(cat "$c"): $(cat "$tmp/err.${c##*.}")" ;;
+	esac
+done
+grep -h "no NUMA placement fits: no set of nodes has 1 free whole core for 1 vCPU (none is free)" \
+	"$tmp"/err.* | wc -l | grep -qx $((40 - K)) && ok ||
+	bad "40 exclusive launches: the no-fit message: $(sort "$tmp"/err.* | uniq -c | head -3)"
+
+# --- an exclusive grant, then shared launches: they leave its core out --------------------------
+if [ "$K" -ge 2 ]; then
+	"$np" run --sysfs-root "$xroot" --name excl1 --cpu-binding exclusive --memory 16M -- sleep 30 &
+	xpid=$!
+	wait_listed excl1
+	grant=$(json "[x for x in w if x['name'] == 'excl1' and x['live']][0]['exclusive_cpus']")
+	[ "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$xpid/status)" = "$grant" ] && ok ||
+		bad "exclusive launch: bound to $(sed -n 's/^Cpus_allowed_list:\t//p' /proc/$xpid/status), granted $grant"
+	"$np" list >"$tmp/out"
+	grep -q "^excl1 .* $grant excl " "$tmp/out" && ok || bad "list: no 'excl' mark: $(cat "$tmp/out")"
+	# its core is no capacity for shared sets, and its vCPU no load
+	"$np" plan --nodes 0 --memory 16M --json --explain >"$tmp/out"
+	python3 -c "
+import json
+def n(s):
+    return sum(int(b or a) - int(a) + 1 for a, _, b in (p.partition('-') for p in s.split(',')))
+c = json.load(open('$tmp/out'))['candidates'][0]
+assert c['ncpus'] == n('$cpus') - n('$grant') and c['placed_vcpus'] == 0, c" && ok ||
+		bad "plan beside an exclusive workload: $(cat "$tmp/out")"
+	for how in "" "--nodes 0"; do
+		got=$("$np" run --sysfs-root "$xroot" --memory 16M $how -- \
+			sed -n 's/^Cpus_allowed_list:\t//p' /proc/self/status)
+		python3 -c "
+import sys
+def cpus(s):
+    out = set()
+    for p in s.split(','):
+        a, _, b = p.partition('-')
+        out |= set(range(int(a), int(b or a) + 1))
+    return out
+sys.exit(0 if '$got' and not (cpus('$got') & cpus('$grant')) else 1)" && ok ||
+			bad "shared run $how: CPUs $got, which hold the grant $grant"
+	done
+	# every core held: a new grant finds none, but the holder placed again gets its own back
+	"$np" run --sysfs-root "$xroot" --name excl2 --cpu-binding exclusive --memory 16M -- sleep 30 &
+	xpid2=$!
+	wait_listed excl2
+	if [ "$K" -eq 2 ]; then
+		expect 3 "exclusive launch with every core held" -- "$np" run --sysfs-root "$xroot" \
+			--cpu-binding exclusive --require-placement --memory 16M -- true
+		grep_err "no set of nodes has 1 free whole core for 1 vCPU (none is free)" \
+			"exclusive launch with every core held"
+	fi
+	expect 0 "place --pid of an exclusive workload again" -- "$np" place --sysfs-root "$xroot" \
+		--pid $xpid --cpu-binding exclusive --memory 16M --json
+	python3 -c "import json; j = json.load(open('$tmp/out')); assert j['moved'] and j['exclusive_cpus'] == '$grant', j" &&
+		ok || bad "place --pid again: not its own core back: $(cat "$tmp/out")"
+	kill $xpid $xpid2
+	wait $xpid $xpid2 2>/dev/null
+fi
+
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

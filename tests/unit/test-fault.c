@@ -365,6 +365,28 @@ static void test_search(void **state)
 		a.req.memory_bytes = 100 * GiB;
 		assert_true(every_allocation(&c) > 0);
 	}
+	/* exclusive cores, with CPUs held: a grant, and none when too many are asked */
+	hwloc_bitmap_only(allowed, 2);
+	assert_int_equal(np_load_hold_cpus(load, allowed), 0);
+	for (int s = 0; s < NP_STRATEGY_COUNT_; s++) {
+		np_request_init(&a.req);
+		a.req.memory_bytes = GiB;
+		a.req.vcpus = 3;
+		a.req.exclusive = 1;
+		np_search_opts_init(&a.opts);
+		a.opts.strategy = (enum np_strategy)s;
+		a.opts.keep = 5;
+		snprintf(what, sizeof(what), "np_search(%s, exclusive)",
+		         np_strategy_name((enum np_strategy)s));
+		c.what = what;
+		assert_true(every_allocation(&c) > 0);
+		a.req.vcpus = 100;
+		assert_true(every_allocation(&c) > 0);
+		/* a shared request avoids the held CPU */
+		a.req.exclusive = 0;
+		a.req.vcpus = 2;
+		assert_true(every_allocation(&c) > 0);
+	}
 	hwloc_bitmap_free(allowed);
 	np_load_free(load);
 	np_host_free(h);

@@ -484,6 +484,21 @@ static int os_index_or_unknown(hwloc_obj_t obj)
 	return (int)obj->os_index;
 }
 
+/*
+ * The deepest-level cache above a PU (L3 over L2 over L1): the last level, which the cores
+ * under it share. Instruction caches are not data caches and are left out. -1 when none.
+ */
+static int last_level_cache(hwloc_obj_t pu)
+{
+	hwloc_obj_t best = NULL;
+
+	for (hwloc_obj_t o = pu->parent; o; o = o->parent)
+		if (hwloc_obj_type_is_dcache(o->type) &&
+		    (!best || o->attr->cache.depth > best->attr->cache.depth))
+			best = o;
+	return best && best->gp_index <= INT32_MAX ? (int)best->gp_index : -1;
+}
+
 int np__cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret_n)
 {
 	int npu = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
@@ -500,6 +515,7 @@ int np__cpu_facts(hwloc_topology_t topo, struct np_cpu **ret_cpus, unsigned *ret
 		    os_index_or_unknown(hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu));
 		cpus[n].socket = os_index_or_unknown(
 		    hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, pu));
+		cpus[n].llc = last_level_cache(pu);
 		cpus[n].node = 0; /* np__host_build() sets it from the node cpusets */
 		n++;
 	}

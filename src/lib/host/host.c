@@ -76,6 +76,7 @@ static int build_cpus(np_host *h, const struct np_cpu *facts, unsigned nfacts)
 			h->cpus[k].cpu = (unsigned)cpu;
 			h->cpus[k].core = -1;
 			h->cpus[k].socket = -1;
+			h->cpus[k].llc = -1;
 			h->cpus[k].node = h->nodes[i].id;
 			k++;
 		}
@@ -90,6 +91,7 @@ static int build_cpus(np_host *h, const struct np_cpu *facts, unsigned nfacts)
 		if (c) {
 			c->core = facts[f].core;
 			c->socket = facts[f].socket;
+			c->llc = facts[f].llc;
 		}
 	}
 	return 0;
@@ -407,10 +409,29 @@ int np_host_reserve(np_host *host, hwloc_const_cpuset_t cpus)
 		r = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < host->ncpus; i++)
-		if (!hwloc_bitmap_isset(cpus, (int)host->cpus[i].cpu))
-			host->cpus[k++] = host->cpus[i];
-	host->ncpus = k;
+	/*
+	 * A stable partition: the usable CPUs first, the reserved ones after them, kept for the
+	 * exclusive-core search (a core with a reserved CPU is no whole free core).
+	 */
+	{
+		unsigned total = host->ncpus + host->nreserved_cpus, nres = 0;
+		struct np_cpu *res = calloc(total ? total : 1, sizeof(*res));
+
+		if (!res) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (unsigned i = 0; i < total; i++) {
+			if (i < host->ncpus && !hwloc_bitmap_isset(cpus, (int)host->cpus[i].cpu))
+				host->cpus[k++] = host->cpus[i];
+			else
+				res[nres++] = host->cpus[i];
+		}
+		memcpy(&host->cpus[k], res, nres * sizeof(*res));
+		free(res);
+		host->ncpus = k;
+		host->nreserved_cpus = nres;
+	}
 out:
 	hwloc_bitmap_free(taken);
 	return r;

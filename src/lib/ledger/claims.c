@@ -277,7 +277,10 @@ static int count_workload(np_ledger *l, const np_host *host, const struct np__li
 	int r = 0, node, nclaimed, nres = 0;
 	bool gone = false;
 
-	/* vCPUs: once on every node of the workload's set (Xen's accounting) */
+	/*
+	 * vCPUs: once on every node of the workload's set (Xen's accounting); those of a
+	 * workload on whole cores of its own are not: its held CPUs leave the capacity instead
+	 */
 	if (*w->nodes && hwloc_bitmap_list_sscanf(nodes, w->nodes) < 0)
 		return np__ledger_fail(l, SQLITE_CORRUPT, "node list");
 	if (!*w->nodes)
@@ -286,7 +289,7 @@ static int count_workload(np_ledger *l, const np_host *host, const struct np__li
 	{
 		int idx = np_host_node_idx(host, (unsigned)node);
 
-		if (idx >= 0 && w->vcpus > 0) {
+		if (idx >= 0 && w->vcpus > 0 && !*w->exclusive) {
 			r = np_load_add_vcpus(load, (unsigned)idx, w->vcpus);
 			if (r < 0)
 				return r;

@@ -46,6 +46,29 @@ int np_mem_policy_parse(const char *name, enum np_mem_policy *ret_policy)
 	return -EINVAL;
 }
 
+static const char *const binding_names[NP_CPU_BINDING_COUNT_] = {
+    [NP_CPU_BINDING_STRICT] = "strict",
+    [NP_CPU_BINDING_NONE] = "none",
+    [NP_CPU_BINDING_EXCLUSIVE] = "exclusive",
+};
+
+const char *np_cpu_binding_name(enum np_cpu_binding b)
+{
+	return (unsigned)b < NP_CPU_BINDING_COUNT_ ? binding_names[b] : NULL;
+}
+
+int np_cpu_binding_parse(const char *name, enum np_cpu_binding *ret_binding)
+{
+	if (!name || !ret_binding)
+		return -EINVAL;
+	for (unsigned i = 0; i < NP_CPU_BINDING_COUNT_; i++)
+		if (!strcmp(name, binding_names[i])) {
+			*ret_binding = (enum np_cpu_binding)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int np__set_affinity(pid_t tid, hwloc_const_cpuset_t cpus)
 {
 	int last = hwloc_bitmap_last(cpus), cpu, r = 0;

@@ -54,6 +54,7 @@ void np_placement_release(struct np_placement *p)
 {
 	hwloc_bitmap_free(p->nodes);
 	hwloc_bitmap_free(p->cpus);
+	hwloc_bitmap_free(p->exclusive);
 	hwloc_bitmap_free(p->memory_nodes);
 	free(p->reason);
 	free(p->name);
@@ -238,6 +239,9 @@ static int give_back(const np_host *h, np_load *load, const struct np_target *t,
 	if (own) {
 		hwloc_bitmap_copy(c.nodes, own->nodes);
 		c.vcpus = own->vcpus;
+		/* its own whole cores are its to keep or leave */
+		if (own->exclusive)
+			np_load_unhold_cpus(load, own->exclusive);
 	}
 	np_load_uncharge(load, &c);
 out:
@@ -420,20 +424,13 @@ static int load(struct step *s)
 /* The search or the nodes given, and the claim. Returns 0 or -errno (p->failed set). */
 
 /*
- * The CPUs of nodes given by hand. Nodes whose every CPU np_host_reserve() took have none
- * left: the host's usable CPUs then, never the reserved ones the process may be running on.
+ * Whole cores for this placement: asked (NP_CPU_BINDING_EXCLUSIVE), or a recorded workload
+ * that holds some being placed again (a move keeps its kind of grant).
  */
-static void nodes_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_bitmap_t ret_cpus)
+static bool exclusive(const struct step *s)
 {
-	np_host_nodeset_to_cpuset(h, nodes, ret_cpus);
-	if (!hwloc_bitmap_iszero(ret_cpus))
-		return;
-	for (unsigned i = 0; i < h->nnodes; i++)
-		if (hwloc_bitmap_isset(nodes, h->nodes[i].id) && h->nodes[i].reserved &&
-		    !hwloc_bitmap_iszero(h->nodes[i].reserved)) {
-			hwloc_bitmap_copy(ret_cpus, h->cpuset);
-			return;
-		}
+	return s->req->binding == NP_CPU_BINDING_EXCLUSIVE ||
+	       (s->ret->moved && s->ret->was.exclusive && !hwloc_bitmap_iszero(s->ret->was.exclusive));
 }
 /*
  * The nodes the memory goes on: the chosen ones, or with the request's memory nodes (HBM)
@@ -463,17 +460,23 @@ static int choose(struct step *s)
 
 	rq.memory_bytes = p->memory_bytes;
 	rq.vcpus = p->vcpus;
-	if (req->nodes || req->cpus) {
+	rq.exclusive = exclusive(s);
+	/* whole cores are searched for, among the nodes or CPUs given if any */
+	if (rq.exclusive && req->nodes)
+		rq.allowed_nodes = req->nodes;
+	if (rq.exclusive && req->cpus)
+		rq.allowed_cpus = req->cpus;
+	if (!rq.exclusive && (req->nodes || req->cpus)) {
 		if (req->nodes)
 			hwloc_bitmap_copy(p->nodes, req->nodes);
 		else
 			np_host_cpuset_to_nodeset(s->h, req->cpus, p->nodes);
 		if (req->cpus)
 			hwloc_bitmap_copy(p->cpus, req->cpus);
-		else
-			nodes_cpus(s->h, p->nodes, p->cpus);
 		s->strategy = "explicit";
-		p->reason = strdup("nodes given by hand");
+		p->reason = strdup(req->cpus ? "nodes given by hand"
+		                             : np__given_cpus(s->h, p->nodes,
+		                                              np_load_held_cpus(s->load), p->cpus));
 	} else {
 		r = np_search(s->h, s->load, &rq, &so, &plan);
 		if (r < 0) {
@@ -484,7 +487,10 @@ static int choose(struct step *s)
 		if (np_plan_best(plan)) {
 			hwloc_bitmap_copy(p->nodes, np_plan_best(plan)->nodes);
 			hwloc_bitmap_copy(p->cpus, np_plan_best(plan)->cpus);
-			s->strategy = np_strategy_name(so.strategy);
+			if (np_plan_best(plan)->exclusive)
+				hwloc_bitmap_copy(p->exclusive, np_plan_best(plan)->exclusive);
+			s->strategy = req->nodes || req->cpus ? "explicit"
+			                                      : np_strategy_name(so.strategy);
 		} else {
 			p->fit = NP_PLACE_NO_FIT;
 			s->strategy = "unplaced";
@@ -519,7 +525,8 @@ static int bind(struct step *s)
 	if (s->t->kind == NP_TARGET_CGROUP)
 		return np__target_group_bind(s->h, s->t, p->memory_nodes, p->cpus);
 	ap.nodes = p->memory_nodes;
-	ap.binding = s->req->binding;
+	ap.binding = s->req->binding == NP_CPU_BINDING_EXCLUSIVE ? NP_CPU_BINDING_STRICT
+	                                                         : s->req->binding;
 	ap.policy = s->req->policy;
 	if (p->fit == NP_PLACE_NO_FIT) {
 		ap.binding = NP_CPU_BINDING_NONE;
@@ -594,9 +601,10 @@ static int record(struct step *s)
 		w->start_time = s->t->start_time;
 	}
 	w->nodes = p->nodes;
-	w->cpus = pid || (s->req->binding == NP_CPU_BINDING_STRICT && p->fit != NP_PLACE_NO_FIT)
+	w->cpus = pid || (s->req->binding != NP_CPU_BINDING_NONE && p->fit != NP_PLACE_NO_FIT)
 	              ? p->cpus
 	              : NULL;
+	w->exclusive = hwloc_bitmap_iszero(p->exclusive) ? NULL : p->exclusive;
 	w->vcpus = p->vcpus;
 	/* the devices it was placed near: a move keeps their nodes (docs/daemon.md) */
 	if (s->req->request.near_nodes && !hwloc_bitmap_iszero(s->req->request.near_nodes) &&
@@ -773,8 +781,9 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	np_workload_init(&s.w);
 	ret->nodes = hwloc_bitmap_alloc();
 	ret->cpus = hwloc_bitmap_alloc();
+	ret->exclusive = hwloc_bitmap_alloc();
 	ret->memory_nodes = hwloc_bitmap_alloc();
-	r = ret->nodes && ret->cpus && ret->memory_nodes ? place(&s) : -ENOMEM;
+	r = ret->nodes && ret->cpus && ret->exclusive && ret->memory_nodes ? place(&s) : -ENOMEM;
 	if (!ret->applied)
 		np_ledger_rollback(ledger);
 	/* the claim is the caller's now; w.nodes and w.cpus were borrowed */
@@ -784,6 +793,7 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	s.w.nclaimed = 0;
 	s.w.nodes = NULL;
 	s.w.cpus = NULL;
+	s.w.exclusive = NULL;
 	np_workload_release(&s.w);
 	np_load_free(s.load);
 	return r;

@@ -17,6 +17,14 @@ uint64_t np__bytes_off(const struct np_node_bytes *a, int n, hwloc_const_nodeset
 void np__migration_after(struct np_migration *m, int nafter, hwloc_const_nodeset_t to);
 
 /*
+ * The CPUs to bind on nodes given by hand (place-cpus.c): the nodes' CPUs (the host's when
+ * reserved CPUs took them all) less `held`, unless every one is held. Returns the reason text
+ * (static): "nodes given by hand", with what the held CPUs changed.
+ */
+const char *np__given_cpus(const np_host *h, hwloc_const_nodeset_t nodes,
+                           hwloc_const_cpuset_t held, hwloc_bitmap_t ret_cpus);
+
+/*
  * NP_TARGET_CGROUP: open, check and measure target->cgroup (np_target_read()); free what that
  * filled in (np_target_release()).
  */

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Huge page sizes read best in the unit that makes them whole: 2 MiB, 1 GiB. */
 static char *size_short(uint64_t bytes, char *buf, size_t len)
@@ -239,6 +240,52 @@ static void reason_decision(const struct np__search *s, const struct np__cand *b
 		snprintf(buf, len, "%s%s", crit_text(crit, s->strategy, false), figures);
 }
 
+/*
+ * What the CPUs held exclusively changed: "; exclusive CPUs 4-7 (2 whole cores)" for a grant;
+ * for a shared set, "; 2 CPUs held exclusively left out", or, when every allowed CPU is held,
+ * that they are used as before.
+ */
+static void reason_held(const struct np__search *s, const struct np__cand *best, char *buf,
+                        size_t len)
+{
+	size_t used = strlen(buf);
+	char list[128];
+	unsigned n = 0;
+	int cpu;
+
+	if (used + 1 >= len)
+		return;
+	if (s->req->exclusive && best->excl) {
+		unsigned cores = np__cores_in(s, best->excl);
+
+		hwloc_bitmap_list_snprintf(list, sizeof(list), best->excl);
+		snprintf(buf + used, len - used, "; exclusive CPUs %s (%u whole core%s)", list, cores,
+		         plural(cores));
+		return;
+	}
+	if (!s->held)
+		return;
+	if (s->held_all) {
+		snprintf(buf + used, len - used,
+		         "; every allowed CPU is held exclusively: shared with the holders");
+		return;
+	}
+	/* the held CPUs of the set's nodes that the request could have had */
+	hwloc_bitmap_foreach_begin(cpu, s->held)
+	{
+		if (s->allowed_cpus && !hwloc_bitmap_isset(s->allowed_cpus, (unsigned)cpu))
+			continue;
+		for (unsigned i = 0; i < best->n; i++)
+			if (hwloc_bitmap_isset(s->host->nodes[s->nodes[best->pos[i]].idx].cpuset,
+			                       (unsigned)cpu))
+				n++;
+	}
+	hwloc_bitmap_foreach_end();
+	if (n > 0)
+		snprintf(buf + used, len - used, "; %u CPU%s held exclusively left out", n,
+		         plural(n));
+}
+
 void np__reason_best(const struct np__search *s, const struct np__cand *best, char *buf, size_t len)
 {
 	char why[256], mem[32], dist[40] = "", spill[96] = "";
@@ -271,4 +318,5 @@ void np__reason_best(const struct np__search *s, const struct np__cand *best, ch
 	         np_size_format(best->s.free, mem, sizeof(mem)), (unsigned long long)best->s.ncpus,
 	         plural(best->s.ncpus), (unsigned long long)best->s.vcpus, plural(best->s.vcpus),
 	         dist);
+	reason_held(s, best, buf, len);
 }

@@ -15,7 +15,7 @@
 struct np_plan {
 	unsigned n;
 	struct np_candidate *cands;
-	hwloc_bitmap_t *maps; /* 2 per candidate: nodes, cpus */
+	hwloc_bitmap_t *maps; /* 3 per candidate: nodes, cpus, exclusive */
 	uint64_t examined;
 	char reason[512];
 };
@@ -80,6 +80,7 @@ void np__sums_add(const struct np__search *s, const struct np__sums *in, const u
 	o.hp = np__add_sat(o.hp, e->hp);
 	o.near = np__add_sat(o.near, e->near);
 	o.spill = np__add_sat(o.spill, e->spill);
+	o.xpu = np__add_sat(o.xpu, e->xpu);
 	o.mem = np__add_sat(o.mem, e->mem);
 	o.dist = np__add_sat(o.dist, d);
 	if (n == 0 || e->diag < o.min_diag)
@@ -141,8 +142,17 @@ static int cand_pub(const struct np__search *s, struct np__cand *c)
 	}
 	if (s->allowed_cpus)
 		hwloc_bitmap_and(c->cpus, c->cpus, s->allowed_cpus);
+	if (s->held && !s->held_all)
+		hwloc_bitmap_andnot(c->cpus, c->cpus, s->held);
+	if (s->req->exclusive) {
+		if (!c->excl && !(c->excl = hwloc_bitmap_alloc()))
+			return -ENOMEM;
+		if (np__cores_pick(s, c, c->excl) < 0 || hwloc_bitmap_copy(c->cpus, c->excl) < 0)
+			return -ENOMEM;
+	}
 	c->pub.nodes = c->nodes;
 	c->pub.cpus = c->cpus;
+	c->pub.exclusive = s->req->exclusive ? c->excl : NULL;
 	c->pub.nnodes = c->n;
 	c->pub.free_bytes = c->s.free;
 	c->pub.ncpus = c->s.ncpus > UINT_MAX ? UINT_MAX : (unsigned)c->s.ncpus;
@@ -270,6 +280,7 @@ static void cand_free(struct np__cand *c)
 	free(c->pos);
 	hwloc_bitmap_free(c->nodes);
 	hwloc_bitmap_free(c->cpus);
+	hwloc_bitmap_free(c->excl);
 	free(c);
 }
 
@@ -510,12 +521,14 @@ static int eligible(struct np__search *s, const np_load *load)
 		if (req->allowed_nodes && !hwloc_bitmap_isset(req->allowed_nodes, node->id))
 			continue;
 		e->idx = i;
-		if (req->allowed_cpus) {
-			hwloc_bitmap_and(tmp, node->cpuset, req->allowed_cpus);
-			e->ncpus = (uint64_t)hwloc_bitmap_weight(tmp);
-		} else {
-			e->ncpus = node->ncpus;
-		}
+		/* held CPUs are no capacity (unless every allowed one is held) */
+		hwloc_bitmap_copy(tmp, node->cpuset);
+		if (req->allowed_cpus)
+			hwloc_bitmap_and(tmp, tmp, req->allowed_cpus);
+		if (s->held && !s->held_all)
+			hwloc_bitmap_andnot(tmp, tmp, s->held);
+		e->ncpus = (uint64_t)hwloc_bitmap_weight(tmp);
+		e->xpu = s->core_pus ? s->core_pus[i] : 0;
 		e->free = load ? load->free[i] : node->free_bytes;
 		if (node->memory_bytes == 0)
 			e->free = 0;
@@ -565,6 +578,24 @@ out:
 	return r;
 }
 
+/* Whether every CPU a shared request may use is held: it then uses them as before. */
+static int held_all(struct np__search *s)
+{
+	hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
+
+	if (!cpus)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->host->nnodes; i++)
+		if (!s->req->allowed_nodes ||
+		    hwloc_bitmap_isset(s->req->allowed_nodes, s->host->nodes[i].id))
+			hwloc_bitmap_or(cpus, cpus, s->host->nodes[i].cpuset);
+	if (s->req->allowed_cpus)
+		hwloc_bitmap_and(cpus, cpus, s->req->allowed_cpus);
+	s->held_all = !hwloc_bitmap_iszero(cpus) && hwloc_bitmap_isincluded(cpus, s->held);
+	hwloc_bitmap_free(cpus);
+	return 0;
+}
+
 static void search_release(struct np__search *s)
 {
 	for (unsigned i = 0; i < s->nkept; i++)
@@ -575,8 +606,10 @@ static void search_release(struct np__search *s)
 		free(s->order[q]);
 	free(s->scratch.pos);
 	free(s->prefer);
+	np__cores_release(s);
 	hwloc_bitmap_free(s->scratch.nodes);
 	hwloc_bitmap_free(s->scratch.cpus);
+	hwloc_bitmap_free(s->scratch.excl);
 }
 
 static int plan_build(struct np__search *s, np_plan **ret_plan)
@@ -591,7 +624,7 @@ static int plan_build(struct np__search *s, np_plan **ret_plan)
 	p->examined = s->examined;
 	if (n) {
 		p->cands = calloc(n, sizeof(*p->cands));
-		p->maps = calloc((size_t)n * 2, sizeof(*p->maps));
+		p->maps = calloc((size_t)n * 3, sizeof(*p->maps));
 		if (!p->cands || !p->maps)
 			goto out;
 	}
@@ -606,16 +639,18 @@ static int plan_build(struct np__search *s, np_plan **ret_plan)
 		np__reason_best(s, s->kept[0], p->reason, sizeof(p->reason));
 	else if (s->reason[0])
 		snprintf(p->reason, sizeof(p->reason), "%s", s->reason);
-	else
+	else if (!np__reason_cores(s, p->reason, sizeof(p->reason)))
 		np__reason_none(s, p->reason, sizeof(p->reason));
 	for (unsigned i = 0; i < n; i++) {
 		struct np__cand *c = s->kept[i];
 
 		p->cands[i] = c->pub;
-		p->maps[2 * i] = c->nodes;
-		p->maps[2 * i + 1] = c->cpus;
+		p->maps[3 * i] = c->nodes;
+		p->maps[3 * i + 1] = c->cpus;
+		p->maps[3 * i + 2] = c->excl;
 		c->nodes = NULL;
 		c->cpus = NULL;
+		c->excl = NULL;
 		p->n++;
 	}
 	*ret_plan = p;
@@ -658,7 +693,13 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.need[NP__RES_HP] = req->hugepage_size ? req->hugepage_count : 0;
 	s.need[NP__RES_NEAR] = req->near_nodes ? (uint64_t)hwloc_bitmap_weight(req->near_nodes) : 0;
 	s.need[NP__RES_MEMNODE] = req->memory_nodes ? 1 : 0;
-	r = eligible(&s, load);
+	s.need[NP__RES_CORE] = req->exclusive ? req->vcpus : 0;
+	s.held = load && !hwloc_bitmap_iszero(load->held) ? load->held : NULL;
+	r = s.held && !req->exclusive ? held_all(&s) : 0;
+	if (r == 0 && req->exclusive)
+		r = np__cores_init(&s);
+	if (r == 0)
+		r = eligible(&s, load);
 	if (r == 0)
 		r = np__prefer_init(&s);
 	if (r < 0)
@@ -699,7 +740,7 @@ void np_plan_free(np_plan *plan)
 {
 	if (!plan)
 		return;
-	for (unsigned i = 0; i < plan->n * 2; i++)
+	for (unsigned i = 0; i < plan->n * 3; i++)
 		hwloc_bitmap_free(plan->maps[i]);
 	free(plan->maps);
 	free(plan->cands);

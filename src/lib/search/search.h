@@ -27,6 +27,7 @@ struct np__enode {
 	uint64_t spill;  /* 1 for a node that does not count as one: a spill node, or a memory
 	                    node without CPUs */
 	uint64_t mem;    /* 1 for a node of the request's memory_nodes */
+	uint64_t xpu;    /* exclusive requests: CPUs of the node's whole free cores */
 	unsigned diag;   /* distance to itself */
 };
 
@@ -39,6 +40,7 @@ struct np__sums {
 	uint64_t near;     /* nodes of near_nodes in the set */
 	uint64_t spill;    /* nodes of the set not counted as nodes (spill, memory without CPUs) */
 	uint64_t mem;      /* nodes of memory_nodes in the set */
+	uint64_t xpu;      /* CPUs of whole free cores in the set */
 	uint64_t dist;     /* sum of distance(i,j) over ordered pairs, i = j included */
 	unsigned min_diag; /* smallest distance(i,i) in the set */
 };
@@ -52,6 +54,7 @@ struct np__cand {
 	struct np_candidate pub;
 	hwloc_bitmap_t nodes;
 	hwloc_bitmap_t cpus;
+	hwloc_bitmap_t excl; /* exclusive requests: the cores granted (cores.c) */
 };
 
 /* Which criterion decided a comparison, for the reason text. */
@@ -79,6 +82,7 @@ enum np__res {
 	NP__RES_HP,
 	NP__RES_NEAR,
 	NP__RES_MEMNODE,
+	NP__RES_CORE, /* exclusive requests: CPUs of whole free cores (cores.c) */
 	NP__NRES,
 };
 
@@ -91,6 +95,8 @@ static inline uint64_t np__res_of(const struct np__enode *e, enum np__res r)
 		return e->ncpus;
 	case NP__RES_HP:
 		return e->hp;
+	case NP__RES_CORE:
+		return e->xpu;
 	case NP__RES_NEAR:
 		return e->near;
 	default:
@@ -107,6 +113,8 @@ static inline uint64_t np__sum_of(const struct np__sums *x, enum np__res r)
 		return x->ncpus;
 	case NP__RES_HP:
 		return x->hp;
+	case NP__RES_CORE:
+		return x->xpu;
 	case NP__RES_NEAR:
 		return x->near;
 	default:
@@ -135,6 +143,16 @@ struct np__search {
 	const unsigned *dist; /* the request's costs, else the host's distances */
 	unsigned *prefer;                  /* host indexes of the request's prefer_nodes */
 	unsigned nprefer;
+	/* CPUs the load holds exclusively (NULL: none); ignored by a shared request whose every
+	 * allowed CPU is held (held_all) */
+	hwloc_const_cpuset_t held;
+	bool held_all;
+	struct np__core *cores;  /* exclusive requests: the whole free cores by first CPU */
+	unsigned ncores;
+	uint64_t *core_pus;      /* per host index: CPUs of its whole free cores */
+	unsigned *core_count;    /* per host index: its whole free cores */
+	hwloc_bitmap_t core_nodes; /* for the reason text */
+	unsigned core_width;     /* CPUs of the widest core of the host (1 at least) */
 
 	unsigned m;              /* eligible nodes */
 	struct np__enode *nodes; /* m entries */
@@ -215,6 +233,33 @@ bool np__reason_near(const struct np__search *s, char *buf, size_t len, char *ne
 bool np__reason_memory(const struct np__search *s, char *buf, size_t len, char *on, size_t olen);
 /* "HBM" or "memory": what the request's memory nodes are. */
 const char *np__memory_label(const struct np__search *s);
+
+/* Exclusive whole cores (cores.c). */
+/* One whole core free for an exclusive grant. */
+struct np__core {
+	unsigned idx;        /* host index of its node */
+	int llc;             /* its last-level cache (-1: unknown) */
+	unsigned first;      /* its lowest CPU */
+	unsigned npus;       /* its CPUs */
+	hwloc_bitmap_t pus;
+};
+/*
+ * The whole free cores of the host for s->req (its allowed CPUs, less s->held and the
+ * reserved CPUs' cores) into s->cores, s->core_pus and s->core_count. 0 or -ENOMEM.
+ */
+int np__cores_init(struct np__search *s);
+void np__cores_release(struct np__search *s);
+/* The cores granted to set `c` (its positions) into `ret` (emptied first). 0 or -ENOMEM. */
+int np__cores_pick(const struct np__search *s, const struct np__cand *c, hwloc_bitmap_t ret);
+/*
+ * Why nothing fits an exclusive request when it is for want of cores: true and the text in
+ * buf ("no set of nodes has 4 free whole cores (most: 2 on node 1)"); false otherwise.
+ */
+bool np__reason_cores(const struct np__search *s, char *buf, size_t len);
+/* The whole free cores (s->cores) inside `set`. */
+unsigned np__cores_in(const struct np__search *s, hwloc_const_cpuset_t set);
+/* Whole cores an exclusive request needs at the host's widest cores: ceil(vcpus / width). */
+uint64_t np__cores_needed(const struct np__search *s);
 
 /* The comparisons. */
 int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,
