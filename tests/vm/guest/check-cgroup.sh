@@ -239,6 +239,8 @@ reported cg.search np/grp "$before"
 forked cg.search grp "$nodes"
 listed cg.search np/grp group "$nodes" $current
 expect cg.search.moves "$(jget /tmp/list.flat $idx.moves)" 1
+grep '^migrate\.' /tmp/cg.search.flat | tr '\n' ' ' | sed 's/^/INFO cg.search.migrate: /; s/ $/\n/'
+numaplace list | sed 's/^/INFO cg.list: /'
 stop_in np/grp
 numaplace list --json >/tmp/list.json
 expect cg.path.pruned "$(grep -c '"cgroup": "np/grp"' /tmp/list.json)" 0
@@ -309,8 +311,9 @@ cmp -s /tmp/state.before /tmp/state.after && pass cg.refused.unchanged "hierarch
 	fail cg.refused.unchanged "$(diff /tmp/state.before /tmp/state.after | head -n 20 | tr '\n' ' ')"
 
 # --- a group removed and made again while it is placed ----------------------------------------
-# The loop makes np/flap and removes it as fast as the shell can; each placement either finds it
-# and places it (then the next pass removes it: the ledger prunes it) or is refused naming it.
+# The loop makes np/flap and removes it 0.01 to 0.08 s later; each placement either finds it
+# and places it (then the loop removes it: the ledger prunes it), or is refused naming it: not
+# there, or removed after numaplace opened it (what was written is put back).
 (while [ ! -e /tmp/flap.stop ]; do
 	mkdir $CG/np/flap 2>/dev/null
 	sleep 0.0$(($(cut -c1 /proc/sys/kernel/random/uuid | tr 'a-f' '0-5') % 8 + 1))
