@@ -124,9 +124,11 @@ static int finish(struct cli_place_opts *o, struct cli_placing *c, struct cli_pe
 	if (o->persist && !o->json)
 		cli_persist_text(ps);
 	if (p->migration.err < 0) {
+		/* (the library's message may be a later step's by now: the errno says it) */
 		cli_error("cannot move the pages of group '%s': %s", c->target.cgroup_path,
-		          np_last_error() && *np_last_error() ? np_last_error()
-		                                              : strerror(-p->migration.err));
+		          p->migration.err == -ENOENT
+		              ? "the group was removed while its pages were moved"
+		              : strerror(-p->migration.err));
 		r = EXIT_FAIL;
 	}
 	if (o->persist && cli_persist_said(ps) != EXIT_OK)

@@ -25,7 +25,7 @@ chmod 755 "$tmp"
 
 # tree NAME FIXTURE: a copy of a fixture tree at $tmp/NAME whose groups hold no process.
 tree() {
-	rm -rf "$tmp/$1"
+	rm -rf "${tmp:?}/$1"
 	cp -a "$fixtures/$2" "$tmp/$1"
 	find "$tmp/$1" -name cgroup.procs -exec sh -c ': >"$1"' _ {} ';'
 }

@@ -109,9 +109,9 @@ close_words() {
 list_words() {
 	expand_list "$1" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
 }
-# placed_on NAME DIR TAG NODES: group DIR is placed on NODES (words) and holds it.
+# placed_on NAME DIR NODES: group DIR is placed on NODES (words) and holds it.
 placed_on() {
-	local name=$1 dir=$2 tag=$3 nodes=$4 cpus on all p bad=""
+	local name=$1 dir=$2 nodes=$3 cpus on all p bad=""
 	cpus=$(node_cpus "$nodes")
 	expect $name.mems "$(list_words "$(cat $CG/$dir/cpuset.mems.effective)")" "$nodes"
 	expect $name.cpus "$(list_words "$(cat $CG/$dir/cpuset.cpus.effective)")" "$cpus"
@@ -192,7 +192,7 @@ reported() {
 	close_words "$after" "$(numa_words $2)" && pass $1.after "$after" ||
 		fail $1.after "report [$after], memory.numa_stat [$(numa_words $2)]"
 	moved=$(field $1 migrate.moved_bytes)
-	# (a few pages may stay: shared with a process outside the group)
+	# (a few pages may stay: 3 of 96 MiB in the runs seen; a tiny move is not counted)
 	[ $(field $1 migrate.to_move_bytes) -le 1048576 ] ||
 		[ $((${moved:-0} * 10)) -ge $(($(field $1 migrate.to_move_bytes) * 9)) ] &&
 		pass $1.moved "$moved of $(field $1 migrate.to_move_bytes) bytes to move" ||
@@ -224,7 +224,7 @@ on0=$(echo "$before" | tr ' ' '\n' | sed -n 's/^0://p')
 [ -n "$moved" ] && [ $((moved * 4096 * 10)) -ge $((${on0:-1} * 9)) ] &&
 	pass cg.path.text.moved "$moved pages of the ${on0} bytes on node 0" ||
 	fail cg.path.text.moved "$(cat /tmp/grp.out) (node 0 held ${on0})"
-placed_on cg.path np/grp grp $T
+placed_on cg.path np/grp $T
 escape cg.path np/grp $T
 listed cg.path np/grp group $T $current
 
@@ -234,7 +234,7 @@ expect cg.search.status $? 0
 nodes=$(jarray /tmp/cg.search.flat nodes)
 echo "INFO cg.search: nodes $nodes: $(field cg.search reason)"
 expect cg.search.vcpus "$(field cg.search vcpus)" 1
-placed_on cg.search np/grp grp "$nodes"
+placed_on cg.search np/grp "$nodes"
 reported cg.search np/grp "$before"
 forked cg.search grp "$nodes"
 listed cg.search np/grp group "$nodes" $current
@@ -261,7 +261,7 @@ for spec in "unit:np-web:system.slice/np-web.service" \
 	expect cg.$kind.status $? 0
 	expect cg.$kind.cgroup "$(field cg.$kind cgroup)" "$path"
 	expect cg.$kind.kind "$(field cg.$kind kind)" $kind
-	placed_on cg.$kind "$path" $kind $T
+	placed_on cg.$kind "$path" $T
 	reported cg.$kind "$path" "$before"
 	forked cg.$kind $kind $T
 	escape cg.$kind "$path" $T
