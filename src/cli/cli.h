@@ -83,8 +83,8 @@ int cli_json_print(json_t *j, bool compact);
 #define CLI_NEAR_MAX 16
 struct cli_near {
 	unsigned n;
-	const char *text[CLI_NEAR_MAX]; /* as given */
-	bool prefer[CLI_NEAR_MAX];      /* --near-prefer */
+	const char *text[CLI_NEAR_MAX];            /* as given */
+	bool prefer[CLI_NEAR_MAX];                 /* --near-prefer */
 	const struct np_device *dev[CLI_NEAR_MAX]; /* resolved, owned by `devices` */
 	np_devices *devices;
 	hwloc_bitmap_t near_nodes, prefer_nodes;
@@ -149,9 +149,9 @@ struct cli_request_opts {
 	const char *cpus;  /* --cpus LIST */
 	uint64_t hugepage_size, hugepage_count;
 	struct np_search_opts search;
-	unsigned keep;         /* --keep N: candidates listed by --explain */
-	struct cli_near near;  /* --near, --near-prefer */
-	struct cli_memory mem; /* --memory-spill, --memory-kind */
+	unsigned keep;               /* --keep N: candidates listed by --explain */
+	struct cli_near near;        /* --near, --near-prefer */
+	struct cli_memory mem;       /* --memory-spill, --memory-kind */
 	const struct np_source *src; /* where --near's devices are read (NULL: this host) */
 };
 void cli_request_opts_init(struct cli_request_opts *o);
@@ -171,7 +171,7 @@ extern const char cli_request_options_help[];
  * bitmaps the request points to (caller frees both). Returns 0 or EXIT_USAGE.
  */
 int cli_request_build(const char *cmd, const np_host *host, struct cli_request_opts *o,
-		      struct np_request *req, hwloc_bitmap_t sets[2]);
+                      struct np_request *req, hwloc_bitmap_t sets[2]);
 
 /*
  * {"nodes":[..],"cpus":"LIST","ncpus":N,"free_bytes":N,"placed_vcpus":N,"mean_distance":X}
@@ -233,8 +233,7 @@ void cli_placing_init(struct cli_placing *c);
  * `ledger_flags` (see cli_ledger_open()). Prints the error; returns 0, EXIT_USAGE or EXIT_FAIL.
  */
 int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
-                        struct cli_request_opts *ro, const char *state_dir,
-                        unsigned ledger_flags);
+                        struct cli_request_opts *ro, const char *state_dir, unsigned ledger_flags);
 /* Close and free what `c` holds; idempotent. */
 void cli_placing_release(struct cli_placing *c);
 /*
@@ -266,12 +265,37 @@ struct cli_place_opts {
 	const char *cgroup_root; /* --cgroup-root DIR */
 	enum np_cpu_binding binding; /* --cpu-binding: strict or exclusive */
 	bool migrate, dry_run, json;
+	bool persist; /* --persist: the unit's systemctl set-property (--unit only) */
 	bool pin; /* --pin-vcpus */
 };
 /* "exclusive_cpus": the CPUs granted, when there is a grant. */
 void cli_json_exclusive(json_t *j, hwloc_const_cpuset_t exclusive);
 /* place --cgroup: read, place and print the group. Returns the exit code. */
 int cli_place_group(struct cli_place_opts *o, struct cli_placing *c);
+
+/* place --unit --persist (cmd-place-persist.c): the systemctl command and whether it ran. */
+struct cli_persist {
+	int argc;
+	char *argv[8];       /* NULL-terminated */
+	char *text;          /* argv as one shell-quoted line */
+	char *path;          /* the systemctl found (NULL: not looked for, or none) */
+	bool user;           /* a unit of a user's manager (systemctl --user) */
+	bool ran;            /* run; its exit status in `status` */
+	int status;          /* -1 when not run */
+	int error;           /* errno of a failed fork/wait (not run) */
+	const char *not_run; /* why it was not run (NULL: it ran, or `error`) */
+};
+void cli_persist_init(struct cli_persist *ps);
+void cli_persist_release(struct cli_persist *ps);
+/* The command for the group of target t placed as p: 0 or -ENOMEM. */
+int cli_persist_make(const np_host *h, const struct np_target *t, const struct np_placement *p,
+                     struct cli_persist *ps);
+/* Run it when systemd is the running init below `root` and systemctl is on the PATH. */
+void cli_persist_run(struct cli_persist *ps, const char *root, bool dry_run);
+/* The "persist: ..." line, the JSON object, and the error when it failed (the exit code). */
+void cli_persist_text(const struct cli_persist *ps);
+json_t *cli_persist_json(const struct cli_persist *ps);
+int cli_persist_said(const struct cli_persist *ps);
 /* Memory per node as JSON ([{"node":0,"bytes":N}]) and text ("0: 1.2 GiB, 1: 300 MiB"). */
 json_t *cli_node_bytes_json(const struct np_node_bytes *a, int n);
 void cli_node_bytes_text(const struct np_node_bytes *a, int n, char *buf, size_t len);

@@ -165,7 +165,15 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(w->name));
+		json_object_set_new(o, "kind",
+		                    json_string(np_workload_kind_name(w->kind)
+		                                    ? np_workload_kind_name(w->kind)
+		                                    : "unknown"));
 		json_object_set_new(o, "pid", json_integer(w->pid));
+		if (w->cgroup) {
+			json_object_set_new(o, "cgroup", json_string(w->cgroup));
+			json_object_set_new(o, "cgroup_id", json_integer((json_int_t)w->cgroup_id));
+		}
 		json_object_set_new(o, "start_time", json_integer((json_int_t)w->start_time));
 		json_object_set_new(o, "nodes", cli_json_int_array(w->nodes));
 		json_object_set_new(o, "near", near_json(w));
@@ -305,7 +313,11 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 			printf(c == C_PID || c == C_VCPUS ? "%*s  " : "%-*s  ", (int)width[c],
 			       cells[i][c]);
 		}
-		printf("%s\n", list[i].cmdline);
+		/* a group has no command of its own: its kind and path say what it is */
+		if (list[i].cgroup && !*list[i].cmdline)
+			printf("%s %s\n", np_workload_kind_name(list[i].kind), list[i].cgroup);
+		else
+			printf("%s\n", list[i].cmdline);
 		pinning_line(&list[i]);
 	}
 out:

@@ -18,6 +18,12 @@ static const char *what(const struct cli_place_opts *o)
 	                                              : "group";
 }
 
+/* The kind as list --json names it ("group", "unit", "container", "vm"). */
+static const char *kind_name(const struct cli_place_opts *o)
+{
+	return o->cgroup_name == NP_GROUP_VM ? "vm" : what(o);
+}
+
 /* Why the group cannot be placed: the library's message names the group and the file. */
 static int refused(const struct cli_place_opts *o, const struct np_target *t, int r)
 {
@@ -47,14 +53,14 @@ static const char *vcpus_from(const struct cli_place_opts *o, const struct np_ta
 }
 
 static int print_json(const struct cli_place_opts *o, const struct np_target *t,
-                      const struct np_placement *p)
+                      const struct np_placement *p, const struct cli_persist *ps)
 {
 	char *c = cli_list_string(p->cpus);
 	json_t *j = json_object();
 
 	json_object_set_new(j, "cgroup", json_string(t->cgroup_path));
 	json_object_set_new(j, "cgroup_id", json_integer((json_int_t)t->cgroup_id));
-	json_object_set_new(j, "kind", json_string(o->cgroup_name ? what(o) : "group"));
+	json_object_set_new(j, "kind", json_string(kind_name(o)));
 	json_object_set_new(j, "name", p->name ? json_string(p->name) : json_null());
 	json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
@@ -70,6 +76,8 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "resident", cli_node_bytes_json(t->resident, t->nresident));
 	json_object_set_new(j, "reason", json_string(p->reason));
 	json_object_set_new(j, "migrate", cli_migration_json(&p->migration, t, o->dry_run));
+	if (o->persist)
+		json_object_set_new(j, "persist", cli_persist_json(ps));
 	free(c);
 	return cli_json_print(j, false);
 }
@@ -97,9 +105,42 @@ static void print_text(const struct cli_place_opts *o, const struct np_target *t
 	free(c);
 }
 
+/* After the placement: its pages that could not be moved, and --persist. */
+static int finish(struct cli_place_opts *o, struct cli_placing *c, struct cli_persist *ps)
+{
+	struct np_placement *p = &c->placement;
+	int r = EXIT_OK;
+
+	if (o->persist) {
+		if (cli_persist_make(c->host, &c->target, p, ps) < 0) {
+			cli_error("out of memory");
+			return EXIT_FAIL;
+		}
+		cli_persist_run(ps, o->cgroup_root, o->dry_run);
+	}
+	if (o->json)
+		r = print_json(o, &c->target, p, ps);
+	else
+		print_text(o, &c->target, p);
+	if (o->persist && !o->json)
+		cli_persist_text(ps);
+	if (p->migration.err < 0) {
+		/* (the library's message may be a later step's by now: the errno says it) */
+		cli_error("cannot move the pages of group '%s': %s", c->target.cgroup_path,
+		          p->migration.err == -ENOENT
+		              ? "the group was removed while its pages were moved"
+		              : strerror(-p->migration.err));
+		r = EXIT_FAIL;
+	}
+	if (o->persist && cli_persist_said(ps) != EXIT_OK)
+		r = EXIT_FAIL;
+	return r;
+}
+
 int cli_place_group(struct cli_place_opts *o, struct cli_placing *c)
 {
 	struct np_placement *p = &c->placement;
+	struct cli_persist ps;
 	int r;
 
 	c->target.kind = NP_TARGET_CGROUP;
@@ -121,6 +162,9 @@ int cli_place_group(struct cli_place_opts *o, struct cli_placing *c)
 	c->req.flags = (o->dry_run ? NP_PLACE_DRY_RUN : 0) |
 	               (o->req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);
 	r = np_place(c->host, c->ledger, &c->target, &c->req, p);
+	/* the cpuset could not be written (the library names the file): nothing was recorded */
+	if (r < 0 && p->failed == NP_PLACE_STEP_BIND)
+		return refused(o, &c->target, r);
 	if (r < 0)
 		return cli_place_failed("place", o->name, p, r);
 	if (p->fit == NP_PLACE_NO_FIT) {
@@ -134,8 +178,8 @@ int cli_place_group(struct cli_place_opts *o, struct cli_placing *c)
 	}
 	if (p->fit == NP_PLACE_SHORT)
 		cli_short_said(p, false, "placing there anyway");
-	if (o->json)
-		return print_json(o, &c->target, p);
-	print_text(o, &c->target, p);
-	return EXIT_OK;
+	cli_persist_init(&ps);
+	r = finish(o, c, &ps);
+	cli_persist_release(&ps);
+	return r;
 }

@@ -22,7 +22,7 @@
 static const char place_help[] =
     "usage: numaplace place --pid PID | --cgroup PATH | --unit NAME | --container ID |\n"
     "                       --vm NAME [--memory SIZE] [--vcpus N] [--strategy S]\n"
-    "                       [--cgroup-root DIR]\n"
+    "                       [--cgroup-root DIR] [--persist]\n"
     "                       [--nodes LIST | --cpus LIST] [--name NAME] [--migrate]\n"
     "                       [--cpu-binding strict|exclusive]\n"
     "                       [--pin-vcpus] [--dry-run] [--json] [--state-dir DIR]\n\n"
@@ -35,13 +35,17 @@ static const char place_help[] =
     "  --pid PID             the process (not a kernel thread; another user's only as root)\n"
     "  --cgroup PATH         a cgroup v2 group, absolute under the cgroup mount or relative\n"
     "                        to it (memory: its memory.current; vCPUs: cpu.max, else its\n"
-    "                        threads); --dry-run only until the ledger records groups\n"
+    "                        threads); its pages are moved to the chosen nodes\n"
     "  --unit NAME           the group of a systemd unit (NAME.service when NAME has no\n"
     "                        suffix), found below system.slice or user.slice\n"
     "  --container ID        the group of a podman, docker, containerd or CRI-O container\n"
     "                        (an ID or a prefix matching one container)\n"
     "  --vm NAME             the group of a libvirt VM (machine-qemu\\x2dN\\x2dNAME.scope)\n"
     "  --cgroup-root DIR     read the cgroup mount below DIR (DIR/proc/self/mountinfo)\n"
+    "  --persist             with --unit: print the 'systemctl set-property UNIT\n"
+    "                        AllowedCPUs=... AllowedMemoryNodes=...' that keeps the\n"
+    "                        placement across restarts, and run it when systemd is the\n"
+    "                        running init\n"
     "  --memory SIZE         memory it needs (default: its resident memory, from\n"
     "                        /proc/PID/numa_maps, huge pages included)\n"
     "  --vcpus N             CPUs it needs (default: its number of threads)\n"
@@ -113,6 +117,10 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 			o->dry_run = true;
 			continue;
 		}
+		if (strcmp(a, "--persist") == 0) {
+			o->persist = true;
+			continue;
+		}
 		if (strcmp(a, "--json") == 0) {
 			o->json = true;
 			continue;
@@ -178,6 +186,11 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 	if (o->cgroup_root && !o->cgroup)
 		return -cli_usage_error("place", "--cgroup-root needs a group (--cgroup, --unit, "
 		                                 "--container, --vm)");
+	if (o->persist && o->cgroup_name != NP_GROUP_UNIT)
+		return -cli_usage_error("place",
+		                        "--persist keeps a systemd unit's placement across "
+		                        "restarts: it needs --unit NAME, not %s",
+		                        o->cgroup ? o->cgroup_opt : "--pid");
 	if (o->cgroup && !o->cgroup_root)
 		o->cgroup_root = secure_getenv("NUMAPLACE_CGROUP_ROOT");
 	if (o->req.nodes && o->req.cpus)

@@ -190,6 +190,8 @@ py "j['moves'][0]['reason']" "$tmp/moves.json" |
 # devices, and the move the daemon would make keeps node 1, where a group placed near nothing
 # would follow its memory to node 0.
 group machine.slice/np-near 100
+# no process of this host in it: the capture's nodes are not this host's, its pages cannot move
+: >"$cg/sys/fs/cgroup/machine.slice/np-near/cgroup.procs"
 NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" place --cgroup machine.slice/np-near \
 	--sysfs-root "$fixtures/sysfs/devices" --near eth1 --near vda >/dev/null 2>"$tmp/err" &&
 	ok || bad "place --cgroup --near: $(cat "$tmp/err")"

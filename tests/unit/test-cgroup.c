@@ -335,7 +335,7 @@ static void test_check(void **state)
 	cg = open_ok(fd, "system.slice/web.service");
 	assert_int_equal(np__cgroup_check(&cg), -EOPNOTSUPP);
 	assert_string_equal(np_last_error(), "the cpuset controller is not available (not in "
-	                                          "the cgroup.controllers of the root group)");
+	                                     "the cgroup.controllers of the root group)");
 	np__cgroup_release(&cg);
 	close(fd);
 }
@@ -398,9 +398,8 @@ static void test_apply_fails(void **state)
 	assert_int_equal(truncate(path, 0), 0);
 	assert_int_equal(unlinkat(cg.fd, "cpuset.mems", 0), 0);
 	assert_int_equal(np__cgroup_apply(&cg, "4-7", "2", &undo), -ENOENT);
-	assert_string_equal(np_last_error(),
-	                    "cannot read 'system.slice/web.service/cpuset.mems': "
-	                    "No such file or directory");
+	assert_string_equal(np_last_error(), "cannot read 'system.slice/web.service/cpuset.mems': "
+	                                     "No such file or directory");
 	assert_int_equal(undo.nenabled, 0);
 	file_is("system.slice/web.service/cpuset.cpus", "\n");
 	file_is("system.slice/cgroup.subtree_control", "-cpuset");
@@ -472,7 +471,7 @@ static int check_as_nobody(void)
 		return 101;
 	r = np__cgroup_check(&cg);
 	if (r != -EACCES || strcmp(np_last_error(), "permission denied (not root, and not "
-	                                                 "delegated to this user)"))
+	                                            "delegated to this user)"))
 		return 102;
 	np__cgroup_release(&cg);
 	close(fd);
@@ -634,6 +633,19 @@ static const struct np_workload *live_named(np_ledger *l, const char *name,
 }
 
 /*
+ * The copy's groups hold no process: a placement applied on the copy then moves no pages of
+ * a process of this machine that happens to have a pid the fixture names.
+ */
+static void no_members(void)
+{
+	char cmd[PATH_MAX * 2 + 64];
+
+	snprintf(cmd, sizeof(cmd), "find '%s' -name cgroup.procs -exec sh -c ': >\"$1\"' _ {} ';'",
+	         copy);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
  * Applied and recorded: the group's row holds its kind, path and cgroup id; placed again it is
  * a move of the same row; a group removed is pruned ("group removed"), and one made again
  * under the same path is another group ("group recreated"), never the old claim.
@@ -653,6 +665,7 @@ static void test_place_records(void **state)
 	int n;
 
 	(void)state;
+	no_members();
 	snprintf(dir, sizeof(dir), "%s/state", copy);
 	np_ledger_opts_init(&o);
 	o.cgroup_root = copy;
@@ -729,6 +742,56 @@ static void test_place_records(void **state)
 	np_host_free(h);
 }
 
+/*
+ * The group removed between its read and the cpuset write (rmdir by another process): the
+ * placement fails at the bind step naming why, records nothing, and leaves the ancestors as
+ * they were (cpuset handed on already: nothing to enable or put back).
+ */
+static void test_place_vanished(void **state)
+{
+	np_host *h = host4();
+	struct np_target t;
+	struct np_place_req req;
+	struct np_placement p;
+	struct np_ledger_opts o;
+	struct np_workload *all = NULL;
+	np_ledger *l = NULL;
+	char dir[PATH_MAX * 2], path[PATH_MAX * 2], cmd[PATH_MAX * 2 + 16];
+	int n;
+
+	(void)state;
+	no_members();
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/system.slice/cgroup.subtree_control", copy);
+	put_text(path, "cpuset cpu memory pids\n");
+	snprintf(dir, sizeof(dir), "%s/state", copy);
+	np_ledger_opts_init(&o);
+	o.cgroup_root = copy;
+	assert_int_equal(np_ledger_open(dir, &o, &l), 0);
+	group_target(&t, "system.slice/web.service");
+	assert_int_equal(np_target_read(&t), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/sys/fs/cgroup/system.slice/web.service'", copy);
+	assert_int_equal(system(cmd), 0);
+	np_place_req_init(&req);
+	req.request.vcpus = 0;
+	req.flags = NP_PLACE_MEASURE_MEMORY;
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, l, &t, &req, &p), -ENOENT);
+	assert_int_equal(p.failed, NP_PLACE_STEP_BIND);
+	assert_int_equal(p.applied, 0);
+	assert_string_equal(np_last_error(),
+	                    "the group was removed while being placed (cannot read "
+	                    "'system.slice/web.service/cpuset.cpus': No such file or directory)");
+	np_placement_release(&p);
+	file_is("cgroup.subtree_control", "cpuset cpu memory pids\n");
+	file_is("system.slice/cgroup.subtree_control", "cpuset cpu memory pids\n");
+	n = np_ledger_list(l, NP_LEDGER_LIST_ALL, &all);
+	assert_int_equal(n, 0);
+	np_workloads_free(all, 0);
+	np_target_release(&t);
+	np_ledger_close(l);
+	np_host_free(h);
+}
+
 /* Find `name` of `kind` in the fixture; expect `err`, or the path `want`. */
 static void finds(enum np__cgroup_name kind, const char *name, int err, const char *want)
 {
@@ -756,7 +819,7 @@ static void test_find_names(void **state)
 	      "user.slice/user-1000.slice/user@1000.service");
 	finds(NP__CGROUP_UNIT, "nope.service", -ENOENT, NULL);
 	assert_string_equal(np_last_error(), "no unit group for 'nope.service' (below "
-	                                          "system.slice or user.slice)");
+	                                     "system.slice or user.slice)");
 	finds(NP__CGROUP_UNIT, "machine.slice", -ENOENT, NULL); /* not below the two slices */
 	finds(NP__CGROUP_UNIT, "system.slice/web.service", -EINVAL, NULL);
 	finds(NP__CGROUP_UNIT, "", -EINVAL, NULL);
@@ -770,8 +833,8 @@ static void test_find_names(void **state)
 	finds(NP__CGROUP_CONTAINER, "dead", 0, "system.slice/crio-deadbeef.scope");
 	finds(NP__CGROUP_CONTAINER, "3f2", -ENOTUNIQ, NULL);
 	assert_string_equal(np_last_error(), "container '3f2' is ambiguous: 2 groups match "
-	                                          "(machine.slice/libpod-3f2a9c0e1d.scope, "
-	                                          "machine.slice/libpod-3f2b77aa00.scope)");
+	                                     "(machine.slice/libpod-3f2a9c0e1d.scope, "
+	                                     "machine.slice/libpod-3f2b77aa00.scope)");
 	finds(NP__CGROUP_CONTAINER, "ffff", -ENOENT, NULL);
 	finds(NP__CGROUP_CONTAINER, "conmon", -EINVAL, NULL);
 	assert_string_equal(np_last_error(),
@@ -824,6 +887,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_target_read, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_place_dry_run, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_place_records, setup_copy, teardown_copy),
+	    cmocka_unit_test_setup_teardown(test_place_vanished, setup_copy, teardown_copy),
 	    cmocka_unit_test(test_find_names),
 	    cmocka_unit_test_setup_teardown(test_target_names, setup_copy, teardown_copy),
 	};

@@ -17,7 +17,6 @@
 #                        with a remote distance <= 10)       (10 / 20 in a pair / 30)
 #   --checks LIST        guest checks to run, in order (tests/vm/guest/check-NAME.sh),
 #                        comma-separated             (those in tests/vm/guest/checks)
-#   --cgroup-apply BIN   the cpuset writer check-cgroup.sh runs (np-cgroup-apply)
 #   --timeout SEC        hard limit on the QEMU run                               (240)
 #   --qemu-args ARGS     more QEMU arguments, split at spaces, after the topology's (e.g.
 #                        "-machine hmat=on -numa hmat-lb,..." or PCI devices); the guest
@@ -46,7 +45,6 @@ QEMU_BIN=${QEMU:-qemu-system-x86_64}
 NUMAPLACE=""
 BUILD_DIR=""
 TOUCHER=""
-CGROUP_APPLY=""
 NAME=vm
 NODES=4
 CPUS=2
@@ -76,7 +74,6 @@ while [ $# -gt 0 ]; do
 	--numaplace) NUMAPLACE=$2; shift 2 ;;
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--toucher) TOUCHER=$2; shift 2 ;;
-	--cgroup-apply) CGROUP_APPLY=$2; shift 2 ;;
 	--name) NAME=$2; shift 2 ;;
 	--nodes) NODES=$2; shift 2 ;;
 	--cpus) CPUS=$2; shift 2 ;;
@@ -361,7 +358,6 @@ copy_elf() {
 }
 copy_elf "$NUMAPLACE" numaplace
 copy_elf "$TOUCHER" toucher
-[ -z "$CGROUP_APPLY" ] || copy_elf "$CGROUP_APPLY" np-cgroup-apply
 copy_elf "$NUMAD" numad
 # numaplace's numad entry point: numaplace started under the name numad.
 mkdir -p "$R/usr/libexec/numaplace" "$R/var/log" "$R/var/run"

@@ -44,6 +44,22 @@ void np__target_group_free(struct np_target *t)
 	t->nprocs = 0;
 }
 
+/*
+ * A file of an open group that is not there (-ENOENT): the group was removed after it was
+ * opened (rmdir takes its files with it). Said so, with the file the reader named.
+ */
+static int removed(int r, const char *while_)
+{
+	char why[256];
+
+	if (r != -ENOENT)
+		return r;
+	snprintf(why, sizeof(why), "%s", np_last_error() ? np_last_error() : "");
+	np__set_error("the group was removed while being %s (%s)", while_,
+	              *why ? why : strerror(ENOENT));
+	return r;
+}
+
 /* The measurements of an open, checked group. */
 static int measure_group(struct np_target *t, struct group *g)
 {
@@ -139,9 +155,9 @@ int np__target_group_read(struct np_target *t)
 	}
 	t->cgroup_id = g->cg.id;
 	r = np__cgroup_check(&g->cg);
-	if (r < 0)
-		return r;
-	return measure_group(t, g);
+	if (r == 0)
+		r = measure_group(t, g);
+	return removed(r, "read");
 }
 
 /*
@@ -180,7 +196,7 @@ int np__target_group_bind(const np_host *h, struct np_target *t, hwloc_const_nod
 	if (!g)
 		return -EINVAL;
 	if (hwloc_bitmap_list_asprintf(&c, cpus) >= 0 && mems_of(h, nodes, &m) == 0)
-		r = np__cgroup_apply(&g->cg, c, m, &g->undo);
+		r = removed(np__cgroup_apply(&g->cg, c, m, &g->undo), "placed");
 	free(c);
 	free(m);
 	return r;
@@ -214,9 +230,10 @@ void np__target_group_migration(const np_host *h, const struct np_target *t,
 		if (t->resident[i].bytes && !hwloc_bitmap_isset(to, t->resident[i].node))
 			hwloc_bitmap_set(from, t->resident[i].node);
 	if (!hwloc_bitmap_iszero(from) &&
-	    (m->err = np__cgroup_migrate(&g->cg, from, to, &m->kernel_failed)) < 0)
+	    (m->err = removed(np__cgroup_migrate(&g->cg, from, to, &m->kernel_failed), "placed")) <
+	        0)
 		goto out;
-	np__migration_after(m, np__cgroup_numa_stat(&g->cg, &m->after), to);
+	np__migration_after(m, removed(np__cgroup_numa_stat(&g->cg, &m->after), "placed"), to);
 out:
 	free(mems);
 	hwloc_bitmap_free(to);
