@@ -8,6 +8,8 @@
  *   process's pid and start time -> commit -> exec CMD in place (same pid, same start time).
  * A failure before the commit rolls everything back; a death between commit and exec leaves a
  * claim whose pid is gone, pruned by the next transaction; an exec that fails deletes it.
+ * With --scope the process first enters a group of its own (docs/cgroups.md), made in the bind
+ * step and removed by any failure; an exec that fails leaves it and removes it too.
  */
 #include "cli.h"
 
@@ -21,7 +23,8 @@ static const char run_help[] =
     "usage: numaplace run [--name NAME] --memory SIZE [--vcpus N] [--strategy S]\n"
     "                     [--nodes LIST | --cpus LIST] [--cpu-binding strict|none]\n"
     "                     [--mem-policy preferred|bind|interleave|none]\n"
-    "                     [--require-placement] [--state-dir DIR] -- CMD [ARGS...]\n\n"
+    "                     [--require-placement] [--scope [--parent PATH]]\n"
+    "                     [--state-dir DIR] -- CMD [ARGS...]\n\n"
     "Place a workload on the nodes the strategy chooses, given what is already placed,\n"
     "record its claim in the ledger, bind it there and execute CMD in place (CMD keeps\n"
     "numaplace's pid; no shell is involved). --nodes or --cpus place it there instead.\n"
@@ -37,6 +40,12 @@ static const char run_help[] =
     "                        bind: only there; interleave: round-robin over them;\n"
     "                        none: leave the policy alone\n"
     "  --require-placement   exit 3 instead of running unplaced when nothing fits\n"
+    "  --scope               start CMD in a cgroup v2 group of its own, NAME.scope (or\n"
+    "                        run-PID.scope), whose cpuset holds the placement: nothing\n"
+    "                        CMD starts or calls can leave it; removed with its claim\n"
+    "                        once it holds no process\n"
+    "  --parent PATH         the group to make it in, below the cgroup2 mount (default:\n"
+    "                        numaplace.slice, made when missing)\n"
     "  --sysfs-root DIR      read the node facts from DIR/sys instead of /sys (tests, or a\n"
     "                        sysfs mounted elsewhere); its nodes and CPUs must exist here\n"
     "  --memfree-only        free memory = MemFree (default: MemFree + Inactive(file))\n"
@@ -49,7 +58,8 @@ struct run_opts {
 	const char *state_dir;
 	enum np_cpu_binding binding;
 	enum np_mem_policy policy;
-	bool require;
+	bool require, scope;
+	const char *parent; /* --parent */
 	char **cmd;
 };
 
@@ -153,6 +163,11 @@ static int check(struct run_opts *o)
 		return -cli_usage_error("run", "--memory is required");
 	if (o->req.nodes && o->req.cpus)
 		return -cli_usage_error("run", "give --nodes or --cpus, not both");
+	if (o->parent && !o->scope)
+		return -cli_usage_error("run", "--parent names where --scope makes its group: "
+		                               "give --scope");
+	if (o->parent && !*o->parent)
+		return -cli_usage_error("run", "--parent needs a group");
 	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
 		/* the placement is bound here: only facts about this host's own nodes make sense */
 		return -cli_usage_error("run", "--topology and --synthetic describe another host; "
@@ -181,6 +196,16 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			o->require = true;
 			continue;
 		}
+		if (strcmp(a, "--scope") == 0) {
+			o->scope = true;
+			continue;
+		}
+		if ((v = cli_opt_value("run", "--parent", argc, argv, &i, &err)) != NULL) {
+			o->parent = v;
+			continue;
+		}
+		if (err)
+			return -err;
 		if ((v = cli_opt_value("run", "--name", argc, argv, &i, &err)) != NULL) {
 			o->name = v;
 			continue;
@@ -251,6 +276,11 @@ static int placed(const struct run_opts *o, const struct np_placement *p, int r)
 		return 0;
 	if (p->failed == NP_PLACE_STEP_TARGET) {
 		cli_error("cannot read this process's start time: %s", strerror(-r));
+	} else if (p->failed == NP_PLACE_STEP_SCOPE) {
+		const char *why = np_last_error();
+
+		cli_error("cannot start '%s' in a group of its own: %s", o->cmd[0],
+		          why && *why ? why : strerror(-r));
 	} else if (p->failed == NP_PLACE_STEP_BIND) {
 		char *c = cli_list_string(p->cpus), *n = cli_list_string(p->nodes);
 
@@ -270,7 +300,7 @@ static int placed(const struct run_opts *o, const struct np_placement *p, int r)
  * only grow and every later `run` would replay it. Returns only when the exec failed, after
  * taking the claim back.
  */
-static int exec_placed(const struct run_opts *o, np_ledger *ledger, const struct np_target *t,
+static int exec_placed(const struct run_opts *o, np_ledger *ledger, struct np_target *t,
                        const char *name)
 {
 	int r, e;
@@ -288,6 +318,9 @@ static int exec_placed(const struct run_opts *o, np_ledger *ledger, const struct
 			          cli_ledger_why(-r));
 		np_ledger_close(ledger);
 	}
+	/* --scope: back to the group it came from, and the group made for CMD removed */
+	if (np_target_scope_leave(t) < 0)
+		cli_error("%s", np_last_error());
 	return EXIT_FAIL;
 }
 
@@ -316,6 +349,12 @@ int cmd_run(int argc, char **argv)
 	c.req.policy = o.policy;
 	c.req.name = o.name;
 	c.req.flags = o.require ? NP_PLACE_REQUIRE : 0;
+	if (o.scope) {
+		/* a plain-file tree stands for the hierarchy in tests (as for place --cgroup) */
+		c.target.root = secure_getenv("NUMAPLACE_CGROUP_ROOT");
+		c.req.flags |= NP_PLACE_SCOPE;
+		c.req.scope_parent = o.parent;
+	}
 	r = placed(&o, &c.placement, np_place(c.host, c.ledger, &c.target, &c.req, &c.placement));
 	if (r == 0) {
 		r = exec_placed(&o, c.ledger, &c.target, c.placement.name);

@@ -24,7 +24,10 @@ void np_target_init(struct np_target *target)
 
 void np_target_release(struct np_target *target)
 {
-	np__target_group_free(target);
+	if (target->kind == NP_TARGET_SELF)
+		np__target_scope_free(target);
+	else
+		np__target_group_free(target);
 	free(target->resident);
 	free(target->cmdline);
 	target->resident = NULL;
@@ -487,12 +490,17 @@ static int choose(struct step *s)
 	return r;
 }
 
-/* Bind the target where chosen; the memory policy in effect into p->policy. */
+/*
+ * Bind the target where chosen; the memory policy in effect into p->policy. A SELF target with
+ * NP_PLACE_SCOPE enters its group first (p->failed NP_PLACE_STEP_SCOPE when it cannot), so that
+ * its affinity and policy are set inside the cpuset.
+ */
 static int bind(struct step *s)
 {
 	struct np_placement *p = s->ret;
 	struct np_apply_req ap = {p->cpus, NULL, NP_CPU_BINDING_STRICT, NP_MEM_POLICY_NONE};
 	enum np_mem_policy eff = NP_MEM_POLICY_NONE;
+	bool scope = s->req->flags & NP_PLACE_SCOPE;
 	int r;
 
 	if (s->t->kind == NP_TARGET_PID)
@@ -508,9 +516,17 @@ static int bind(struct step *s)
 	}
 	if (hwloc_bitmap_iszero(p->cpus))
 		ap.cpus = NULL;
+	if (scope &&
+	    (r = np__target_scope_bind(s->h, s->t, s->req, p->nodes,
+	                               ap.binding == NP_CPU_BINDING_STRICT ? ap.cpus : NULL)) < 0) {
+		p->failed = NP_PLACE_STEP_SCOPE;
+		return r;
+	}
 	r = np_apply(s->h, 0, &ap, &eff);
 	if (r == 0)
 		p->policy = eff;
+	else if (scope)
+		np__target_scope_unbind(s->t);
 	return r;
 }
 
@@ -573,6 +589,13 @@ static int record(struct step *s)
 	} else {
 		w->pid = s->t->pid;
 		w->start_time = s->t->start_time;
+	}
+	if (s->t->kind == NP_TARGET_SELF && (s->req->flags & NP_PLACE_SCOPE)) {
+		/* run --scope: the process launched and the group it cannot leave */
+		w->kind = NP_WORKLOAD_SCOPE;
+		w->cgroup_id = s->t->cgroup_id;
+		if (!(w->cgroup = strdup(s->t->cgroup_path)))
+			return -ENOMEM;
 	}
 	w->nodes = p->nodes;
 	w->cpus = pid || (s->req->binding == NP_CPU_BINDING_STRICT && p->fit != NP_PLACE_NO_FIT)
@@ -640,7 +663,8 @@ static int apply(struct step *s)
 	int r = bind(s);
 
 	if (r < 0) {
-		p->failed = NP_PLACE_STEP_BIND;
+		if (!p->failed)
+			p->failed = NP_PLACE_STEP_BIND;
 		return r;
 	}
 	r = record(s);
@@ -656,9 +680,14 @@ static int apply(struct step *s)
 	p->applied = 1;
 	return 0;
 unbind:
-	/* a process's affinity is its own to change again; a group's cpuset is put back */
+	/*
+	 * a process's affinity is its own to change again; a group's cpuset is put back, and the
+	 * group run --scope made is left and removed
+	 */
 	if (s->t->kind == NP_TARGET_CGROUP)
 		np__target_group_unbind(s->t);
+	else if (s->req->flags & NP_PLACE_SCOPE)
+		np__target_scope_unbind(s->t);
 	return r;
 }
 
@@ -739,7 +768,8 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	struct step s = {host, ledger, target, req, ret, NULL, {0}, NULL};
 	int r;
 
-	if (!host || !target || !req || !ret || (!ledger && !(req->flags & NP_PLACE_DRY_RUN)))
+	if (!host || !target || !req || !ret || (!ledger && !(req->flags & NP_PLACE_DRY_RUN)) ||
+	    ((req->flags & NP_PLACE_SCOPE) && target->kind != NP_TARGET_SELF))
 		return -EINVAL;
 	np_workload_init(&s.w);
 	ret->nodes = hwloc_bitmap_alloc();
