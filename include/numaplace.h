@@ -1134,7 +1134,8 @@ struct np_target {
 void np_target_init(struct np_target *target);
 /**
  * Free what np_target_read() filled in and zero it (kind, pid, argv, cgroup, root and
- * cgroup_name stay); idempotent.
+ * cgroup_name stay), and what np_place() holds of a SELF target's NP_PLACE_SCOPE group (freed,
+ * the group left as it is); idempotent.
  */
 void np_target_release(struct np_target *target);
 

@@ -122,16 +122,17 @@ static int parent_open(struct scope *s, const char *path)
 	}
 	np__cgroup_init(&above);
 	r = np__cgroup_open(s->rootfd, s->mount, dir, &above);
-	if (r == 0 && mkdirat(above.fd, base, 0755) < 0 && errno != EEXIST) {
+	if (r == 0 && mkdirat(above.fd, base, 0755) == 0)
+		s->made_parent = true;
+	else if (r == 0 && errno != EEXIST) /* EEXIST: another launch made it meanwhile */
 		r = -errno;
+	if (r == 0)
+		r = np__cgroup_open(s->rootfd, s->mount, path, &s->parent);
+	else if (r == -ENOENT)
+		np__set_error("no such group '%s' to make '%s' in", dir, base);
+	else if (above.fd >= 0)
 		np__set_error("cannot create group '%s%s%s': %s%s", above.path,
 		              *above.path ? "/" : "", base, strerror(-r), denied(r));
-	} else if (r == 0) {
-		s->made_parent = true;
-		r = np__cgroup_open(s->rootfd, s->mount, path, &s->parent);
-	} else if (r == -ENOENT) {
-		np__set_error("no such group '%s' to make '%s' in", dir, base);
-	}
 	np__cgroup_release(&above);
 	free(copy);
 	return r;
