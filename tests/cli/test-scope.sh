@@ -153,6 +153,19 @@ grep_err "cannot run '/nonexistent/cmd': No such file or directory" "exec fails"
 [ -n "$(cat "$origin/cgroup.procs")" ] && ok || bad "exec fails: moved back to its group"
 same_ledger "exec fails"
 
+# --- placed again as its group: the same row moves, still a scope ----------------------
+# what the kernel shows in a group with a memory controller (taken from the fixture's)
+for f in memory.current memory.numa_stat cgroup.threads cgroup.type; do
+	cp "$top/machine.slice/libpod-3f2a9c0e1d.scope/$f" "$top/numaplace.slice/sleeper.scope/"
+done
+echo "$spid" >"$top/numaplace.slice/sleeper.scope/cgroup.procs"
+expect 0 "place --cgroup of a scope" -- \
+	"$np" place --cgroup numaplace.slice/sleeper.scope --nodes 0 --memory 64M --vcpus 2
+grep -q "^placed group numaplace.slice/sleeper.scope on node 0" "$tmp/out" && ok ||
+	bad "place --cgroup of a scope: $(cat "$tmp/out" "$tmp/err")"
+[ "$(json "[(x['kind'], x['moves'], x['pid']) for x in w if x['name'] == 'sleeper'][0]")" = \
+	"('scope', 1, $spid)" ] && ok || bad "the scope's row was moved, not replaced"
+
 # --- the scope ends: pruned with its group, its claim gone -----------------------------
 kill "$spid" "$ppid"
 wait "$spid" "$ppid" 2>/dev/null

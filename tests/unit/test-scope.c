@@ -107,11 +107,12 @@ static uint64_t inode_of(const char *rel)
 	return (uint64_t)st.st_ino;
 }
 
+/* This process's pid as it writes it to a cgroup.procs. */
 static const char *my_pid(void)
 {
 	static char pid[24];
 
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	return pid;
 }
 

@@ -206,11 +206,11 @@ static int group_fill(struct scope *s, const np_host *h, hwloc_const_nodeset_t n
 	free(m);
 	if (r < 0)
 		return r;
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	r = np__cgroup_write(s->cg.fd, "cgroup.procs", pid, true);
 	if (r < 0) {
-		np__set_error("cannot move pid %s into '%s': %s%s", pid, s->cg.path, strerror(-r),
-		              denied(r));
+		np__set_error("cannot move pid %d into '%s': %s%s", (int)getpid(), s->cg.path,
+		              strerror(-r), denied(r));
 		return r;
 	}
 	s->entered = true;
@@ -273,13 +273,14 @@ static int go_back(struct scope *s)
 	if (!s->entered)
 		return 0;
 	np__cgroup_init(&o);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	r = np__cgroup_open(s->rootfd, s->mount, *s->origin ? s->origin : ".", &o);
 	if (r == 0)
 		r = np__cgroup_write(o.fd, "cgroup.procs", pid, false);
 	np__cgroup_release(&o);
 	if (r < 0)
-		np__set_error("cannot move pid %s back to '/%s': %s", pid, s->origin, strerror(-r));
+		np__set_error("cannot move pid %d back to '/%s': %s", (int)getpid(), s->origin,
+		              strerror(-r));
 	else
 		s->entered = false;
 	return r;
