@@ -75,6 +75,18 @@ echo "populated 0" >"$top/numaplace.slice/web.scope/cgroup.events"
 [ ! -e "$top/numaplace.slice/web.scope" ] && ok || bad "an empty scope is removed"
 [ -d "$top/numaplace.slice" ] && ok || bad "numaplace.slice stays"
 
+# nothing fits: it runs unplaced, in its group all the same, whose cpuset is its parent's
+"$np" run --scope --name big --memory 64P -- sh -c 'echo "pid $$"' >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "run --scope unplaced: exit status"
+grep_err "no NUMA placement fits: .*; running unplaced" "run --scope unplaced"
+[ "$(cat "$top/numaplace.slice/big.scope/cgroup.procs")" = "$(sed -n 's/^pid //p' "$tmp/out")" ] &&
+	ok || bad "run --scope unplaced: in its group"
+[ ! -e "$top/numaplace.slice/big.scope/cpuset.cpus" ] && [ ! -e "$top/numaplace.slice/big.scope/cpuset.mems" ] &&
+	ok || bad "run --scope unplaced: no cpuset written"
+echo "populated 0" >"$top/numaplace.slice/big.scope/cgroup.events"
+[ "$(json "[x['end_reason'] for x in w if x['name'] == 'big'][0]")" = "group empty" ] && ok ||
+	bad "run --scope unplaced: pruned once empty"
+
 # --- list and info while a scope and a process run -------------------------------------
 "$np" run --scope --name sleeper --memory 64M --vcpus 2 -- sleep 30 &
 spid=$!
