@@ -469,6 +469,22 @@ struct np_request {
 	 */
 	hwloc_const_nodeset_t spill_nodes;
 	/**
+	 * Nodes that may hold the workload's memory (`--memory-kind hbm`: the host's HBM nodes,
+	 * an empty set when it has none); NULL = every node. A set's free memory is then what
+	 * its nodes of memory_nodes and spill_nodes have free (the other nodes join for their
+	 * CPUs), it must hold at least one node of memory_nodes, and its nodes of memory_nodes
+	 * without CPUs do not count as nodes (as spill nodes): the CPUs come from the nodes with
+	 * CPUs closest to the memory, by the ranking's distance key. np_place() claims and binds
+	 * the memory on the set's nodes of memory_nodes and spill_nodes only.
+	 */
+	hwloc_const_nodeset_t memory_nodes;
+	/**
+	 * What memory_nodes are, for the reason text: "HBM" gives "this host has no HBM node",
+	 * "no set of nodes has 8 GiB free on HBM nodes and 2 CPUs", "2 nodes (1 for HBM)";
+	 * NULL = "memory".
+	 */
+	const char *memory_label;
+	/**
 	 * Costs that replace the host's distances in the search (np_host_nnodes() squared, row
 	 * by host index, every value 1..65535; NULL = the SLIT distances): np_memory_costs()
 	 * makes them from HMAT latencies.
@@ -1070,6 +1086,81 @@ struct np_qemu_sizes {
  */
 int np_qemu_sizes(char *const *argv, struct np_qemu_sizes *ret_sizes);
 
+/**
+ * Whether a QEMU command line names its threads: `-name debug-threads=on` (QEMU names its vCPU
+ * threads "CPU n/KVM", "CPU n/TCG" only then; libvirt always asks for it). The -name options
+ * merge, the last debug-threads= wins; QEMU's booleans (on, off, yes, no, true, false, y, n).
+ * Returns 1 (on), 0 (not said: QEMU's default, off), -EINVAL said off or a value QEMU would
+ * refuse, or for a command that is not QEMU (np_qemu_sizes()'s rule).
+ */
+int np_qemu_names_threads(char *const *argv);
+
+/** One thread of a QEMU process. */
+struct np_qemu_thread {
+	pid_t tid;
+	/** n of its name "CPU n/KVM", "CPU n/TCG" (any accelerator); -1: an emulator thread */
+	int vcpu;
+	/** np_qemu_threads_read(): its CPU affinity; np_qemu_pin_vcpus(): the CPUs it is given */
+	hwloc_bitmap_t cpus;
+	/** np_qemu_pin_vcpus(): its affinity was other than `cpus` and was set (would be) */
+	int changed;
+};
+
+/** A QEMU process's threads and their CPUs. Caller-owned: _init() / _release(). */
+struct np_vcpu_pinning {
+	/** The vCPU threads by vCPU (then tid), then the emulator's other threads by tid. */
+	struct np_qemu_thread *threads;
+	unsigned nthreads;
+	unsigned nvcpus;          /**< of them vCPU threads (the first nvcpus) */
+	/**
+	 * The emulator threads' CPUs: np_qemu_threads_read(), the union of their affinities;
+	 * np_qemu_pin_vcpus(), the set they are given.
+	 */
+	hwloc_bitmap_t emulator;
+	/** np_qemu_pin_vcpus(): fewer CPUs than vCPUs: vCPU n took CPU n modulo the CPUs */
+	int wrapped;
+	unsigned changed;         /**< threads whose affinity was set (would be, in a dry run) */
+};
+
+/** Zero every field. */
+void np_vcpu_pinning_init(struct np_vcpu_pinning *p);
+/** Free what the fields own and zero them; idempotent. */
+void np_vcpu_pinning_release(struct np_vcpu_pinning *p);
+
+/**
+ * Read the threads of QEMU process `pid` below `root` (NULL or "": the live "/"; a tree of
+ * plain files proc/PID/task/TID/{comm,status} in tests): each thread's name (comm) and CPU
+ * affinity (the Cpus_allowed_list of its status). `ret` must be np_vcpu_pinning_init()ed; it is
+ * filled only on success (its wrapped and changed stay 0).
+ * Returns the number of vCPU threads (0 allowed: none is named "CPU n/..."); -ESRCH no such
+ * process; -EACCES; -EBADMSG a status without a readable Cpus_allowed_list; -ENOMEM.
+ */
+int np_qemu_threads_read(const char *root, pid_t pid, struct np_vcpu_pinning *ret);
+
+/** Flags of np_qemu_pin_vcpus(). */
+enum np_vcpu_pin_flags {
+	/** Work out the pinning and what would change; set no affinity. */
+	NP_VCPU_PIN_DRY_RUN = 1u << 0,
+};
+
+/**
+ * Pin QEMU process `pid`'s vCPU threads one to a CPU of `cpus`, and its other threads (the
+ * emulator's) to the rest, as libvirt's <vcpupin> and <emulatorpin> do: vCPU n (of the thread
+ * "CPU n/...") gets the (n mod w)-th CPU of `cpus` in increasing order, w its CPUs (`wrapped`
+ * when vCPUs share CPUs); the emulator threads get `cpus` minus the vCPUs' CPUs, or all of
+ * `cpus` when nothing is left. A thread already where it belongs is not touched (called again,
+ * it pins only threads started since: a vCPU hot-plugged, an emulator thread of another
+ * affinity), one that exits meanwhile is no failure. Threads are read as np_qemu_threads_read()
+ * does below `root`; a root other than the live "/" only with NP_VCPU_PIN_DRY_RUN.
+ * Returns the number of vCPU threads and `ret` (np_vcpu_pinning_init()ed) filled; -ENOENT no
+ * thread is a vCPU's (np_last_error() says why: QEMU without -name debug-threads=on, or one
+ * thread for all vCPUs), nothing changed; -EINVAL empty or infinite `cpus`, another root
+ * without the dry run; the errors of np_qemu_threads_read(); sched_setaffinity()'s (-EINVAL a
+ * CPU outside the process's cpuset, -EPERM), with the threads pinned before it left pinned.
+ */
+int np_qemu_pin_vcpus(const char *root, pid_t pid, hwloc_const_cpuset_t cpus, unsigned flags,
+                      struct np_vcpu_pinning *ret);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The placement step: read a target, load, choose, bind, record, migrate                       */
 /* ------------------------------------------------------------------------------------------ */
@@ -1184,6 +1275,13 @@ enum np_place_flags {
 	/** A recorded target keeps its recorded strategy (a rebalancer's move). */
 	NP_PLACE_KEEP_STRATEGY = 1u << 4,
 	/**
+	 * Record NP_WORKLOAD_PIN_VCPUS: its QEMU vCPU threads are (to be) pinned one to a CPU of
+	 * the placement (np_qemu_pin_vcpus(), which np_place() does not call) and the daemon keeps
+	 * them pinned. Recorded with a new row: a recorded target, moved, keeps the flags it
+	 * had (np_ledger_move() does not change them).
+	 */
+	NP_PLACE_PIN_VCPUS = 1u << 5,
+	/**
 	 * NP_TARGET_SELF (run --scope; docs/cgroups.md): the command starts in a cgroup v2 group
 	 * of its own, `<name>.scope` below scope_parent (`run-<pid>.scope` without a valid name),
 	 * found under target->root. Bound in this order: the group made (the parent too when
@@ -1195,7 +1293,7 @@ enum np_place_flags {
 	 * pruned with its group once the group holds no process. Any failure before the commit
 	 * moves this process back and puts the hierarchy back as it was.
 	 */
-	NP_PLACE_SCOPE = 1u << 5,
+	NP_PLACE_SCOPE = 1u << 6,
 };
 
 /** What to place and how. */
@@ -1277,6 +1375,11 @@ struct np_placement {
 	int applied;           /**< bound, recorded and committed */
 	hwloc_bitmap_t nodes;  /**< the chosen nodes (empty: unplaced) */
 	hwloc_bitmap_t cpus;   /**< their CPUs */
+	/**
+	 * The nodes the memory is claimed and bound on: those of `nodes` with memory, or with
+	 * request.memory_nodes those of `nodes` in it or in request.spill_nodes
+	 */
+	hwloc_bitmap_t memory_nodes;
 	uint64_t memory_bytes; /**< the memory placed (measured or requested) */
 	unsigned vcpus;
 	int vcpus_capped;      /**< the threads were more than the host's CPUs */

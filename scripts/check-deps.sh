@@ -20,7 +20,10 @@
 #                                       bzip2 (Priority standard)         deps.sh: added, was missing
 #   readelf (tests/vm/run-vm.sh)        binutils                          deps.sh: added, came
 #                                       only through gcc
-#   qemu-system-x86_64, cpio            qemu-system-x86 cpio              tests/vm/run-vm.sh
+#   qemu-system-x86_64 (test-qemu-pin)  qemu-system-x86                   deps.sh: added, the CLI
+#                                       suite runs guests too (the vm suite installs it when
+#                                       missing, for a run of that suite alone)
+#   cpio                                cpio                              tests/vm/run-vm.sh
 #   awk sed grep tar timeout taskset setpriv flock dmesg ldd apt-get dpkg-deb ...
 #                                       mawk sed grep tar coreutils util-linux libc-bin apt dpkg
 #                                                                         base system

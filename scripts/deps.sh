@@ -5,12 +5,13 @@
 # libcairo2-dev draws `info --svg/--png`; zsh runs the zsh completion's test. numad is only
 # compared against (`advise` prints what `numad -w` prints); python3 reads the JSON of the CLI
 # tests, bzip2 unpacks the captures of real machines beside the source tree, binutils' readelf
-# the vm suite's guest programs; the vm suite installs QEMU and cpio itself. hwloc's plugins
+# the vm suite's guest programs; qemu-system-x86 runs the CLI suite's guests of --pin-vcpus
+# (tests/cli/test-qemu-pin.sh; the vm suite would install it and cpio itself). hwloc's plugins
 # (libhwloc-plugins, with libxml2's XML parser) are not needed: docs/design.md.
 set -eu
 pkgs="gcc meson ninja-build pkg-config libhwloc-dev hwloc-nox libjansson-dev libcmocka-dev
 libinih-dev libsqlite3-dev sqlite3 numactl libpci-dev pci.ids clang libclang-rt-14-dev valgrind
-gnuplot-nox numad libcairo2-dev zsh python3 bzip2 binutils"
+gnuplot-nox numad libcairo2-dev zsh python3 bzip2 binutils qemu-system-x86"
 if [ "${1:-}" = --list ]; then
 	echo $pkgs
 	exit 0

@@ -74,6 +74,8 @@ _numaplace_value()
 	--strategy) COMPREPLY=($(compgen -W "compact xen numad first-fit spread exhaustive" -- "$cur")) ;;
 	--mem-policy) COMPREPLY=($(compgen -W "preferred bind interleave none" -- "$cur")) ;;
 	--cpu-binding) COMPREPLY=($(compgen -W "strict none" -- "$cur")) ;;
+	--memory-kind) COMPREPLY=($(compgen -W "dram hbm any" -- "$cur")) ;;
+	--memory-spill) COMPREPLY=($(compgen -W "far cxl hbm gpu" -- "$cur")) ;;
 	--nodes)
 		# a list: complete the id after the last comma, leaving out those already given
 		_numaplace_source_args

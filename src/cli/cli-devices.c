@@ -408,20 +408,22 @@ static int memory_spill(const char *cmd, const np_host *h, struct cli_memory *o,
 	return EXIT_OK;
 }
 
-/* --memory-kind dram: only DRAM nodes are allowed (nodes with CPUs are DRAM). */
+/*
+ * --memory-kind dram: only DRAM nodes are allowed (nodes with CPUs are DRAM). --memory-kind
+ * hbm: the memory goes on the HBM nodes (the request's memory nodes, none on a host without
+ * them: the search then says "this host has no HBM node"), the CPUs come from the nodes with
+ * CPUs closest to them.
+ */
 static int memory_kind(const char *cmd, const np_host *h, struct cli_memory *o,
                        struct np_request *req)
 {
+	bool hbm = strcmp(o->kind, "hbm") == 0;
+
 	if (strcmp(o->kind, "any") == 0)
 		return EXIT_OK;
-	if (strcmp(o->kind, "dram") != 0)
-		return cli_usage_error(cmd, "--memory-kind '%s': dram or any%s", o->kind,
-		                       strcmp(o->kind, "hbm") == 0
-		                           ? " (hbm is not supported yet: --memory-spill hbm lets "
-		                             "a workload use HBM nodes)"
-		                           : "");
-	o->kind_nodes = req->allowed_nodes ? hwloc_bitmap_dup(req->allowed_nodes)
-	                                   : hwloc_bitmap_dup(np_host_nodeset(h));
+	o->kind_nodes = hbm                  ? hwloc_bitmap_alloc()
+	                : req->allowed_nodes ? hwloc_bitmap_dup(req->allowed_nodes)
+	                                     : hwloc_bitmap_dup(np_host_nodeset(h));
 	if (!o->kind_nodes) {
 		cli_error("out of memory");
 		return EXIT_FAIL;
@@ -429,10 +431,17 @@ static int memory_kind(const char *cmd, const np_host *h, struct cli_memory *o,
 	for (unsigned i = 0; i < np_memory_count(o->memory); i++) {
 		const struct np_memory_node *n = np_memory_get(o->memory, i);
 
-		if (n->kind != NP_MEMORY_DRAM)
+		if (hbm && n->kind == NP_MEMORY_HBM)
+			hwloc_bitmap_set(o->kind_nodes, n->node);
+		else if (!hbm && n->kind != NP_MEMORY_DRAM)
 			hwloc_bitmap_clr(o->kind_nodes, n->node);
 	}
-	req->allowed_nodes = o->kind_nodes;
+	if (hbm) {
+		req->memory_nodes = o->kind_nodes;
+		req->memory_label = "HBM";
+	} else {
+		req->allowed_nodes = o->kind_nodes;
+	}
 	return EXIT_OK;
 }
 
@@ -456,8 +465,8 @@ int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_ho
 	int r = EXIT_OK;
 
 	src = src ? src : &live;
-	if (o->kind && strcmp(o->kind, "any") && strcmp(o->kind, "dram"))
-		return memory_kind(cmd, h, o, req);
+	if (o->kind && strcmp(o->kind, "any") && strcmp(o->kind, "dram") && strcmp(o->kind, "hbm"))
+		return cli_usage_error(cmd, "--memory-kind '%s': dram, hbm or any", o->kind);
 	if (o->spill || o->kind)
 		r = cli_memory_load(src, h, &o->memory);
 	if (r == 0 && o->kind)
@@ -467,6 +476,97 @@ int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_ho
 	if (r == 0)
 		memory_costs(src, h, o, req);
 	return r;
+}
+
+int cli_memory_option(const char *cmd, int argc, char **argv, int *i, struct cli_memory *o)
+{
+	static const char *const names[] = {"--memory-spill", "--memory-kind"};
+
+	for (unsigned k = 0; k < 2; k++) {
+		int err = 0;
+		const char *v = cli_opt_value(cmd, names[k], argc, argv, i, &err);
+
+		if (err)
+			return -err;
+		if (!v)
+			continue;
+		if (k == 0)
+			o->spill = v;
+		else
+			o->kind = v;
+		return 1;
+	}
+	return 0;
+}
+
+/* The chosen set's nodes of the request's memory nodes (and spill nodes): where it goes. */
+static hwloc_bitmap_t memory_of(const struct np_request *req, const struct np_candidate *c)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_dup(req->memory_nodes);
+
+	if (set && req->spill_nodes)
+		hwloc_bitmap_or(set, set, req->spill_nodes);
+	if (set)
+		hwloc_bitmap_and(set, set, c->nodes);
+	return set;
+}
+
+void cli_memory_explain(const struct np_request *req, const struct np_candidate *best, FILE *f)
+{
+	const char *what = req->memory_label ? req->memory_label : "memory";
+	hwloc_bitmap_t mem, others;
+	char *m = NULL, *all = NULL, *c = NULL;
+
+	if (!req->memory_nodes || !best)
+		return;
+	mem = memory_of(req, best);
+	others = hwloc_bitmap_dup(best->nodes);
+	if (mem && others) {
+		hwloc_bitmap_andnot(others, others, mem);
+		m = cli_list_string(mem);
+		all = cli_list_string(req->memory_nodes);
+		c = cli_list_string(others);
+	}
+	/* "memory: on HBM node 3 (this host's HBM nodes: 2-3), CPUs of node 1" */
+	if (m && all && c)
+		fprintf(f, "memory: on %s node%s %s (this host's %s nodes: %s), CPUs of %s%s\n",
+		        what, hwloc_bitmap_weight(mem) > 1 ? "s" : "", m, what, all,
+		        hwloc_bitmap_iszero(others)       ? "the same node"
+		        : hwloc_bitmap_weight(others) > 1 ? "nodes "
+		                                          : "node ",
+		        hwloc_bitmap_iszero(others) ? (hwloc_bitmap_weight(mem) > 1 ? "s" : "")
+		                                    : c);
+	free(m);
+	free(all);
+	free(c);
+	hwloc_bitmap_free(mem);
+	hwloc_bitmap_free(others);
+}
+
+json_t *cli_memory_nodes_json(const struct np_request *req, const struct np_candidate *best)
+{
+	hwloc_bitmap_t mem = memory_of(req, best);
+	json_t *j = mem ? cli_json_int_array(mem) : NULL;
+
+	hwloc_bitmap_free(mem);
+	return j;
+}
+
+void cli_placement_memory(const struct np_placement *p, json_t *j, char *buf, size_t len)
+{
+	char *m;
+
+	if (buf && len)
+		buf[0] = '\0';
+	if (!p->memory_nodes || hwloc_bitmap_isequal(p->memory_nodes, p->nodes))
+		return;
+	if (j)
+		json_object_set_new(j, "memory_nodes", cli_json_int_array(p->memory_nodes));
+	m = cli_list_string(p->memory_nodes);
+	if (buf && m)
+		snprintf(buf, len, " (memory on node%s %s)",
+		         hwloc_bitmap_weight(p->memory_nodes) > 1 ? "s" : "", m);
+	free(m);
 }
 
 void cli_memory_release(struct cli_memory *o)

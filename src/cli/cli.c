@@ -353,7 +353,9 @@ const char cli_request_options_help[] =
 	"  --memory-spill TIER   let the memory overflow onto nodes without CPUs of this kind\n"
 	"                        or tier (far, cxl, hbm, gpu, or a tier number) before a\n"
 	"                        remote DRAM node\n"
-	"  --memory-kind KIND    dram: memory on DRAM nodes only; any (default)\n";
+	"  --memory-kind KIND    dram: memory on DRAM nodes only; hbm: memory on the HBM\n"
+	"                        nodes closest to the CPUs chosen (none on this host: no\n"
+	"                        placement fits); any (default): every kind\n";
 
 static int parse_hugepages(const char *cmd, const char *v, struct cli_request_opts *o)
 {
@@ -441,16 +443,9 @@ int cli_request_option(const char *cmd, int argc, char **argv, int *i, struct cl
 	}
 	if ((err = VALUE("--hugepages")) != 0)
 		return err < 0 || parse_hugepages(cmd, v, o) ? -EXIT_USAGE : 1;
-	if ((err = VALUE("--memory-spill")) != 0) {
-		o->mem.spill = v;
-		return err < 0 ? -EXIT_USAGE : 1;
-	}
-	if ((err = VALUE("--memory-kind")) != 0) {
-		o->mem.kind = v;
-		return err < 0 ? -EXIT_USAGE : 1;
-	}
 #undef VALUE
-	return cli_near_option(cmd, argc, argv, i, &o->near);
+	err = cli_memory_option(cmd, argc, argv, i, &o->mem);
+	return err ? err : cli_near_option(cmd, argc, argv, i, &o->near);
 }
 
 /* Whether the CPUs `bad` asked for are all among the configuration's reserved ones. */

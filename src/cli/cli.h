@@ -105,11 +105,12 @@ void cli_near_release(struct cli_near *o);
 
 /*
  * --memory-spill TIER and --memory-kind KIND (cli-devices.c): the request's spill nodes (the
- * nodes without CPUs of that kind or tier) and its allowed nodes narrowed to DRAM.
+ * nodes without CPUs of that kind or tier), its allowed nodes narrowed to DRAM (dram) or its
+ * memory nodes (hbm: the HBM nodes).
  */
 struct cli_memory {
 	const char *spill; /* --memory-spill: far, cxl, hbm, gpu, or a tier number */
-	const char *kind;  /* --memory-kind: dram, any */
+	const char *kind;  /* --memory-kind: dram, hbm, any */
 	np_memory *memory;
 	hwloc_bitmap_t spill_nodes, kind_nodes;
 	unsigned *costs; /* HMAT in place of SLIT (np_memory_costs()), or NULL */
@@ -122,6 +123,20 @@ struct cli_memory {
 int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
                        struct cli_memory *o, struct np_request *req);
 void cli_memory_release(struct cli_memory *o);
+/* Consume --memory-spill or --memory-kind at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
+int cli_memory_option(const char *cmd, int argc, char **argv, int *i, struct cli_memory *o);
+/*
+ * With memory nodes (--memory-kind hbm), for --explain: "memory: HBM node 2 holds the memory
+ * (HBM nodes of this host: 2-3); the CPUs are node 0's".
+ */
+void cli_memory_explain(const struct np_request *req, const struct np_candidate *best, FILE *f);
+/* The best set's nodes that hold the memory (memory and spill nodes), a JSON array. */
+json_t *cli_memory_nodes_json(const struct np_request *req, const struct np_candidate *best);
+/*
+ * A placement whose memory goes on some of its nodes only (--memory-kind hbm): "memory_nodes"
+ * into `j`, and " (memory on node 2)" into buf (else ""), for place's outputs.
+ */
+void cli_placement_memory(const struct np_placement *p, json_t *j, char *buf, size_t len);
 
 /* Request options shared by plan, run and simulate. */
 struct cli_request_opts {
@@ -248,6 +263,7 @@ struct cli_place_opts {
 	const char *cgroup_opt;  /* the option that gave it */
 	const char *cgroup_root; /* --cgroup-root DIR */
 	bool migrate, dry_run, json;
+	bool pin; /* --pin-vcpus */
 };
 /* place --cgroup: read, place and print the group. Returns the exit code. */
 int cli_place_group(struct cli_place_opts *o, struct cli_placing *c);
@@ -290,5 +306,23 @@ int cmd_stat(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 /* numaplace run as `numad` (argv[0] ends in "numad"): answers `numad -w NCPUS[:MB]` */
 int numad_main(int argc, char **argv);
+
+/*
+ * --pin-vcpus (cli-pin.c). The pinning as text ("vcpus 0:2 1:3, emulator 4-5"; free()) and as
+ * JSON ({"vcpus":[{"vcpu":0,"tid":N,"cpus":"2"}],"emulator":"4-5","emulator_threads":N}, and
+ * with `assigned` its "wrapped" and "changed_threads").
+ */
+char *cli_pin_text(const struct np_vcpu_pinning *p);
+json_t *cli_pin_json(const struct np_vcpu_pinning *p, bool assigned);
+/* Warn when `nvcpus` vCPUs wrap around the CPUs of `cpus`. */
+void cli_pin_wrap_said(unsigned nvcpus, hwloc_const_cpuset_t cpus);
+/* Why np_qemu_pin_vcpus() failed with `r`, for a message. */
+const char *cli_pin_why(int r);
+/*
+ * Leave behind a process of its own that pins the vCPU threads of `pid` (with `start_time`)
+ * to `cpus` as QEMU starts them, until `nvcpus` are pinned or 30 s have passed, then exits
+ * (run --pin-vcpus, just before the exec; cli-pin.c says why). Returns 0 or -errno.
+ */
+int cli_pin_watch(pid_t pid, uint64_t start_time, hwloc_const_cpuset_t cpus, unsigned nvcpus);
 
 #endif /* NUMAPLACE_CLI_H */

@@ -15,7 +15,8 @@
 #include <string.h>
 
 static const char advise_help[] =
-    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--near DEVICE] [--state-dir DIR]\n"
+    "usage: numaplace advise NCPUS[:MB] [--strategy NAME] [--near DEVICE]\n"
+    "                        [--memory-kind KIND] [--memory-spill TIER] [--state-dir DIR]\n"
     "                        [--sysfs-root DIR | --topology FILE | --synthetic DESC]\n\n"
     "Print the nodes a workload of NCPUS CPUs and MB mebibytes of memory should go to, in\n"
     "kernel list syntax on one line (e.g. 0-1,4), as 'numad -w NCPUS:MB' does, given the\n"
@@ -26,6 +27,10 @@ static const char advise_help[] =
     "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
     "  --near DEVICE         the nodes must hold DEVICE's node (repeatable; see plan)\n"
     "  --near-prefer DEVICE  prefer nodes close to DEVICE's node (repeatable)\n"
+    "  --memory-spill TIER   let the memory overflow onto nodes without CPUs of this\n"
+    "                        kind or tier (see plan)\n"
+    "  --memory-kind KIND    dram, hbm or any (default; see plan): with hbm the list\n"
+    "                        holds the HBM nodes and the nodes whose CPUs go with them\n"
     "  -h, --help            show this help\n\n";
 
 /*
@@ -72,7 +77,8 @@ static int parse_request(const char *s, unsigned *ret_cpus, uint64_t *ret_mb)
 
 /* Answer one request on stdout: the node list and a newline. Returns an exit status. */
 static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
-                  enum np_strategy strategy, const char *state_dir, struct cli_near *near)
+                  enum np_strategy strategy, const char *state_dir, struct cli_near *near,
+                  struct cli_memory *mem)
 {
 	struct np_search_opts so;
 	struct np_request req;
@@ -95,6 +101,8 @@ static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
 	req.vcpus = cpus;
 	req.memory_bytes = mb << 20;
 	r = cli_near_resolve("advise", &ho->src, h, near, &req);
+	if (r == 0)
+		r = cli_memory_resolve("advise", &ho->src, h, mem, &req);
 	if (r)
 		goto out;
 	np_search_opts_init(&so);
@@ -123,6 +131,7 @@ static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
 out:
 	free(list);
 	cli_near_release(near);
+	cli_memory_release(mem);
 	np_plan_free(plan);
 	np_load_free(load);
 	np_host_free(h);
@@ -135,6 +144,7 @@ int cmd_advise(int argc, char **argv)
 	enum np_strategy strategy = cli_config()->strategy;
 	const char *state_dir = NULL, *request = NULL, *v;
 	struct cli_near near = {0};
+	struct cli_memory mem = {0};
 	unsigned cpus;
 	uint64_t mb;
 	int r, err;
@@ -161,7 +171,8 @@ int cmd_advise(int argc, char **argv)
 			return err;
 		if ((r = cli_state_option("advise", argc, argv, &i, &state_dir)) != 0 ||
 		    (r = cli_host_option("advise", argc, argv, &i, &ho)) != 0 ||
-		    (r = cli_near_option("advise", argc, argv, &i, &near)) != 0) {
+		    (r = cli_near_option("advise", argc, argv, &i, &near)) != 0 ||
+		    (r = cli_memory_option("advise", argc, argv, &i, &mem)) != 0) {
 			if (r < 0)
 				return -r;
 			continue;
@@ -177,7 +188,7 @@ int cmd_advise(int argc, char **argv)
 		    "advise", "'%s': expected NCPUS[:MB], e.g. 4:8192 (4 CPUs, 8 GiB)", request);
 	if (ho.source_given && ho.src.kind != NP_SOURCE_SYSFS)
 		ho.src.flags &= ~(unsigned)NP_HOST_FAST; /* hwloc reads XML and synthetic hosts */
-	return advise(&ho, cpus, mb, strategy, state_dir, &near);
+	return advise(&ho, cpus, mb, strategy, state_dir, &near, &mem);
 }
 
 /*
@@ -189,6 +200,7 @@ int numad_main(int argc, char **argv)
 {
 	struct cli_host_opts ho = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false};
 	struct cli_near none = {0};
+	struct cli_memory any = {0};
 	const char *request = NULL;
 	unsigned cpus;
 	uint64_t mb;
@@ -229,5 +241,5 @@ int numad_main(int argc, char **argv)
 		fprintf(stderr, "Can't parse arg value(s): %s\n", request);
 		return EXIT_FAIL;
 	}
-	return advise(&ho, cpus, mb, cli_config()->strategy, NULL, &none);
+	return advise(&ho, cpus, mb, cli_config()->strategy, NULL, &none, &any);
 }

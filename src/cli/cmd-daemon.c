@@ -10,6 +10,9 @@
  * manages processes it finds. Given another host (--sysfs-root, --topology, --synthetic) it
  * only decides and logs, as with --dry-run: nothing on this machine belongs to that host.
  *
+ * Workloads placed with --pin-vcpus are kept pinned every interval (a vCPU hot-plugged gets
+ * its CPU) and pinned again after a move (pin_vcpus()).
+ *
  * SIGTERM and SIGINT end the daemon between two steps: an interval in progress finishes its
  * transaction (or rolls it back), so the ledger is always whole. Decisions are logged on stderr
  * (the journal under systemd), each change of a workload's verdict once.
@@ -66,6 +69,13 @@ struct state {
 		enum np_rebalance_verdict verdict;
 	} * said;
 	unsigned nsaid;
+	/* the last failure to pin a --pin-vcpus workload logged, so that it is logged once */
+	struct {
+		pid_t pid;
+		uint64_t start_time;
+		int err;
+	} * pin_said;
+	unsigned npin_said;
 };
 
 static double elapsed(const struct timespec *a, const struct timespec *b)
@@ -200,6 +210,72 @@ static void report_migration(const char *name, pid_t pid, const struct np_migrat
 }
 
 /*
+ * Whether a failure `err` to pin `w` is news (not the one logged last for it); err 0 (pinned)
+ * forgets the last.
+ */
+static bool pin_news(struct state *s, const struct np_workload *w, int err)
+{
+	unsigned i;
+	void *n;
+
+	for (i = 0; i < s->npin_said; i++)
+		if (s->pin_said[i].pid == w->pid && s->pin_said[i].start_time == w->start_time)
+			break;
+	if (i < s->npin_said) {
+		bool news = s->pin_said[i].err != err;
+
+		s->pin_said[i].err = err;
+		return news;
+	}
+	if (!err || !(n = realloc(s->pin_said, (s->npin_said + 1) * sizeof(*s->pin_said))))
+		return err != 0;
+	s->pin_said = n;
+	s->pin_said[i].pid = w->pid;
+	s->pin_said[i].start_time = w->start_time;
+	s->pin_said[i].err = err;
+	s->npin_said++;
+	return true;
+}
+
+/*
+ * A workload placed with --pin-vcpus: its vCPU threads one to a CPU of `cpus`, the others on
+ * the rest (np_qemu_pin_vcpus()). Only threads not where they belong change: a vCPU hot-plugged
+ * since, or every thread after a move. Logs what changed, and a failure once.
+ */
+static void pin_vcpus(struct state *s, const struct np_workload *w, hwloc_const_cpuset_t cpus)
+{
+	struct np_vcpu_pinning p;
+	char *text;
+	int r;
+
+	if (!(w->flags & NP_WORKLOAD_PIN_VCPUS) || w->pid <= 0 || !cpus ||
+	    hwloc_bitmap_iszero(cpus))
+		return;
+	np_vcpu_pinning_init(&p);
+	r = np_qemu_pin_vcpus(NULL, w->pid, cpus, 0, &p);
+	if (r >= 0 && p.changed) {
+		text = cli_pin_text(&p);
+		logmsg("%s (pid %d): pinned %u thread%s: %s", w->name, (int)w->pid, p.changed,
+		       p.changed == 1 ? "" : "s", text ? text : "?");
+		free(text);
+	}
+	if (r != -ESRCH && pin_news(s, w, r < 0 ? r : 0) && r < 0)
+		logmsg("%s (pid %d): cannot pin its vCPU threads: %s", w->name, (int)w->pid,
+		       cli_pin_why(r));
+	np_vcpu_pinning_release(&p);
+}
+
+/* Every interval: keep the --pin-vcpus workloads pinned, but the one just moved (`moved`). */
+static void keep_pinned(struct state *s, const struct np_workload *live, int nlive, int moved)
+{
+	if (s->o->dry_run)
+		return;
+	for (int i = 0; i < nlive; i++)
+		if (i != moved)
+			pin_vcpus(s, &live[i], live[i].cpus);
+}
+
+/*
  * Move workload `w` (of the ledger) as decided, through np_place() with the decision's nodes:
  * its claim split as a placement there would split it. The transaction is open; np_place()
  * closes it.
@@ -245,6 +321,8 @@ static void move(struct state *s, const np_host *h, const struct np_workload *w,
 		       to ? to : "?");
 	if (r == 0)
 		report_migration(w->name, w->pid, &p.migration, d->nodes);
+	if (r == 0)
+		pin_vcpus(s, w, p.cpus); /* np_place() bound every thread to the whole set */
 	np_placement_release(&p);
 	np_target_release(&t);
 	free(from);
@@ -484,6 +562,7 @@ static int interval(struct state *s)
 	r = act(s, h, &d, live, nlive, procs, nprocs, secs);
 	if (r < 0)
 		goto ledger_fail;
+	keep_pinned(s, live, nlive, d.move);
 	r = 0;
 	goto out;
 ledger_fail:
@@ -591,6 +670,7 @@ out:
 	free(s.cpu);
 	free(s.seen);
 	free(s.said);
+	free(s.pin_said);
 	free(procs);
 	free(o.exclude);
 	free(o.exclude_buf);

@@ -14,8 +14,10 @@ static const char list_help[] =
     "container, vm, scope: docs/cgroups.md), pid, nodes, CPUs, vCPUs, memory policy, age,\n"
     "and per node the memory claimed and already resident (from /proc/PID/numa_maps, a\n"
     "group's memory.numa_stat), how often it was moved, its cgroup v2 group (when any\n"
-    "is listed), then the command. Workloads whose process has exited, or whose group\n"
-    "is gone (a scope: empty), are pruned first.\n\n"
+    "is listed), then the command; under a QEMU guest placed with --pin-vcpus, a line\n"
+    "with the CPUs of its vCPU threads and of its other threads, read now. Workloads\n"
+    "whose process has exited, or whose group is gone (a scope: empty), are pruned\n"
+    "first.\n\n"
     "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
     "  --moves               the moves instead (numaplace daemon, place --pid), oldest first\n"
     "  --json                print a JSON document\n"
@@ -102,6 +104,17 @@ static json_t *bytes_json(const struct np_node_bytes *a, unsigned n)
 	return arr;
 }
 
+/*
+ * The pinning of a live workload placed with --pin-vcpus, read now from its threads' status
+ * into *ret. Returns 1, 0 when it is not one, -1 when its threads cannot be read.
+ */
+static int pinning_read(const struct np_workload *w, struct np_vcpu_pinning *ret)
+{
+	if (w->ended || !(w->flags & NP_WORKLOAD_PIN_VCPUS) || w->pid <= 0)
+		return 0;
+	return np_qemu_threads_read(NULL, w->pid, ret) < 0 ? -1 : 1;
+}
+
 static json_t *list_json(const struct np_workload *list, unsigned n)
 {
 	json_t *arr = json_array();
@@ -133,6 +146,17 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		if (w->moves)
 			json_object_set_new(o, "last_move", json_integer(w->last_move));
 		json_object_set_new(o, "live", json_boolean(!w->ended));
+		json_object_set_new(o, "pin_vcpus",
+		                    json_boolean((w->flags & NP_WORKLOAD_PIN_VCPUS) != 0));
+		if (!w->ended) {
+			struct np_vcpu_pinning pin;
+
+			np_vcpu_pinning_init(&pin);
+			json_object_set_new(o, "pinning",
+			                    pinning_read(w, &pin) > 0 ? cli_pin_json(&pin, false)
+			                                              : json_null());
+			np_vcpu_pinning_release(&pin);
+		}
 		if (w->ended) {
 			json_object_set_new(o, "ended", json_integer(w->ended));
 			json_object_set_new(o, "end_reason", json_string(w->end_reason));
@@ -176,6 +200,25 @@ static const char *const heads[NCOLS] = {"NAME",
 static bool shown(unsigned c, bool all, bool groups)
 {
 	return (c != C_STATE || all) && (c != C_GROUP || groups);
+}
+
+/* Under the row of a pinned workload: "  pinned: vcpus 0:2 1:3, emulator 4-5". */
+static void pinning_line(const struct np_workload *w)
+{
+	struct np_vcpu_pinning pin;
+	char *text;
+	int r;
+
+	np_vcpu_pinning_init(&pin);
+	r = pinning_read(w, &pin);
+	if (r > 0) {
+		text = cli_pin_text(&pin);
+		printf("  pinned: %s\n", text ? text : "?");
+		free(text);
+	} else if (r < 0) {
+		printf("  pinned: ? (its threads cannot be read)\n");
+	}
+	np_vcpu_pinning_release(&pin);
 }
 
 static int print_table(const struct np_workload *list, unsigned n, bool all)
@@ -251,6 +294,7 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 			       cells[i][c]);
 		}
 		printf("%s\n", *list[i].cmdline ? list[i].cmdline : "-");
+		pinning_line(&list[i]);
 	}
 out:
 	if (cells)

@@ -58,6 +58,7 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "name", p->name ? json_string(p->name) : json_null());
 	json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
+	cli_placement_memory(p, j, NULL, 0);
 	json_object_set_new(j, "cpus", json_string(c ? c : ""));
 	json_object_set_new(j, "memory_bytes", json_integer((json_int_t)p->memory_bytes));
 	json_object_set_new(j, "memory_current", json_integer((json_int_t)t->memory_current));
@@ -76,20 +77,21 @@ static void print_text(const struct cli_place_opts *o, const struct np_target *t
                        const struct np_placement *p)
 {
 	char *n = cli_list_string(p->nodes), *c = cli_list_string(p->cpus), where[256], sz[32];
-	char named[320] = "";
+	char named[320] = "", mem[96];
 
 	cli_node_bytes_text(t->resident, t->nresident, where, sizeof(where));
 	if (o->cgroup_name)
 		snprintf(named, sizeof(named), " (%s %s)", what(o), o->cgroup);
-	printf("%s group %s%s on node%s %s, cpus %s: %s\n", o->dry_run ? "would place" : "placed",
+	cli_placement_memory(p, NULL, mem, sizeof(mem));
+	printf("%s group %s%s on node%s %s%s, cpus %s: %s\n", o->dry_run ? "would place" : "placed",
 	       t->cgroup_path, named, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "", n ? n : "?",
-	       c ? c : "?", p->reason);
+	       mem, c ? c : "?", p->reason);
 	printf("memory %s (memory.numa_stat per node: %s), %u vCPU%s%s; %u process%s, %u "
 	       "thread%s\n",
 	       np_size_format(p->memory_bytes, sz, sizeof(sz)), where, p->vcpus,
 	       p->vcpus == 1 ? "" : "s", vcpus_from(o, t, p), t->nprocs, t->nprocs == 1 ? "" : "es",
 	       t->threads, t->threads == 1 ? "" : "s");
-	cli_migration_text(&p->migration, t, p->nodes, o->dry_run);
+	cli_migration_text(&p->migration, t, p->memory_nodes, o->dry_run);
 	free(n);
 	free(c);
 }

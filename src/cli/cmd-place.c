@@ -24,7 +24,7 @@ static const char place_help[] =
     "                       --vm NAME [--memory SIZE] [--vcpus N] [--strategy S]\n"
     "                       [--cgroup-root DIR]\n"
     "                       [--nodes LIST | --cpus LIST] [--name NAME] [--migrate]\n"
-    "                       [--dry-run] [--json] [--state-dir DIR]\n\n"
+    "                       [--pin-vcpus] [--dry-run] [--json] [--state-dir DIR]\n\n"
     "Adopt a running process: choose nodes for it as 'numaplace run' would, counting its\n"
     "own memory as already present where it lies, record its claim in the ledger and bind\n"
     "every thread to the chosen nodes' CPUs. A process already in the ledger is moved (its\n"
@@ -47,6 +47,11 @@ static const char place_help[] =
     "  --name NAME           its name in the ledger (default: COMMAND-PID)\n"
     "  --migrate             also move its pages to the chosen nodes (migrate_pages) and\n"
     "                        report what moved and what could not\n"
+    "  --pin-vcpus           a QEMU process: pin each vCPU thread ('CPU n/KVM', 'CPU\n"
+    "                        n/TCG') to a CPU of its own of the placement (vCPU n on its\n"
+    "                        n-th CPU, wrapping around when they are fewer) and its other\n"
+    "                        threads to the rest; recorded, so the daemon keeps them\n"
+    "                        pinned (a pinned workload placed again is pinned again)\n"
     "  --dry-run             show what would be done; change nothing\n"
     "  --json                print a JSON document\n"
     "  -h, --help            show this help\n\n";
@@ -108,6 +113,10 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 			o->json = true;
 			continue;
 		}
+		if (strcmp(a, "--pin-vcpus") == 0) {
+			o->pin = true;
+			continue;
+		}
 		if ((v = cli_opt_value("place", "--pid", argc, argv, &i, &err)) != NULL) {
 			if (cli_parse_uint("place", "--pid", v, 1, 0x7fffffff, &pid))
 				return -EXIT_USAGE;
@@ -147,6 +156,10 @@ static int parse(int argc, char **argv, struct cli_place_opts *o)
 	if (!o->pid && !o->cgroup)
 		return -cli_usage_error(
 		    "place", "--pid or --cgroup (--unit, --container, --vm) is required");
+	if (o->pin && o->cgroup)
+		return -cli_usage_error("place",
+		                        "--pin-vcpus pins the threads of a process (--pid), "
+		                        "not of a group");
 	if (o->cgroup_root && !o->cgroup)
 		return -cli_usage_error("place", "--cgroup-root needs a group (--cgroup, --unit, "
 		                                 "--container, --vm)");
@@ -315,7 +328,7 @@ static int said(const struct cli_place_opts *o, const struct np_target *t,
 }
 
 static int print_json(const struct cli_place_opts *o, const struct np_target *t,
-                      const struct np_placement *p)
+                      const struct np_placement *p, const struct np_vcpu_pinning *pin)
 {
 	char *c = cli_list_string(p->cpus);
 	json_t *j = json_object();
@@ -325,6 +338,7 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
 	json_object_set_new(j, "moved", json_boolean(p->moved));
 	json_object_set_new(j, "nodes", cli_json_int_array(p->nodes));
+	cli_placement_memory(p, j, NULL, 0);
 	json_object_set_new(j, "cpus", json_string(c ? c : ""));
 	json_object_set_new(j, "memory_bytes", json_integer((json_int_t)p->memory_bytes));
 	json_object_set_new(j, "vcpus", json_integer(p->vcpus));
@@ -333,28 +347,94 @@ static int print_json(const struct cli_place_opts *o, const struct np_target *t,
 	json_object_set_new(j, "reason", json_string(p->reason));
 	if (o->migrate)
 		json_object_set_new(j, "migrate", cli_migration_json(&p->migration, t, o->dry_run));
+	json_object_set_new(j, "pinning", pin->threads ? cli_pin_json(pin, true) : json_null());
 	free(c);
 	return cli_json_print(j, false);
 }
 
 static void print_text(const struct cli_place_opts *o, const struct np_target *t,
-                       const struct np_placement *p)
+                       const struct np_placement *p, const struct np_vcpu_pinning *pin)
 {
 	char *n = cli_list_string(p->nodes), *c = cli_list_string(p->cpus), where[256], sz[32];
+	char mem[96];
 
 	cli_node_bytes_text(t->resident, t->nresident, where, sizeof(where));
-	printf("%s pid %d (%s) on node%s %s, cpus %s: %s\n",
+	cli_placement_memory(p, NULL, mem, sizeof(mem));
+	printf("%s pid %d (%s) on node%s %s%s, cpus %s: %s\n",
 	       o->dry_run ? "would place" : (p->moved ? "moved" : "placed"), (int)o->pid,
 	       p->name ? p->name : t->process.comm, hwloc_bitmap_weight(p->nodes) > 1 ? "s" : "",
-	       n ? n : "?", c ? c : "?", p->reason);
+	       n ? n : "?", mem, c ? c : "?", p->reason);
 	printf("memory %s (resident per node: %s), %u vCPU%s%s; %u thread%s %s\n",
 	       np_size_format(p->memory_bytes, sz, sizeof(sz)), where, p->vcpus,
 	       p->vcpus == 1 ? "" : "s", p->vcpus_capped ? " (the host's CPUs)" : "", p->threads,
 	       p->threads == 1 ? "" : "s", o->dry_run ? "would be bound" : "bound");
 	if (o->migrate)
-		cli_migration_text(&p->migration, t, p->nodes, o->dry_run);
+		cli_migration_text(&p->migration, t, p->memory_nodes, o->dry_run);
+	if (pin->threads) {
+		char *text = cli_pin_text(pin);
+
+		printf("%s %s\n", o->dry_run ? "would pin" : "pinned", text ? text : "?");
+		free(text);
+	}
 	free(n);
 	free(c);
+}
+
+/*
+ * --pin-vcpus, before anything changes: the process must have vCPU threads to pin (their
+ * number into *ret_vcpus). Returns 0 or EXIT_FAIL.
+ */
+static int pin_check(const struct cli_place_opts *o, const struct np_target *t, unsigned *ret_vcpus)
+{
+	hwloc_bitmap_t any = hwloc_bitmap_alloc();
+	struct np_vcpu_pinning p;
+	int r = -ENOMEM;
+
+	np_vcpu_pinning_init(&p);
+	if (any) {
+		hwloc_bitmap_only(any, 0);
+		r = np_qemu_pin_vcpus(NULL, o->pid, any, NP_VCPU_PIN_DRY_RUN, &p);
+	}
+	np_vcpu_pinning_release(&p);
+	hwloc_bitmap_free(any);
+	if (r >= 0) {
+		*ret_vcpus = (unsigned)r;
+		return 0;
+	}
+	cli_error("cannot pin the vCPUs of pid %d ('%s'): %s", (int)o->pid, t->process.comm,
+	          cli_pin_why(r));
+	return EXIT_FAIL;
+}
+
+/*
+ * Pin the vCPU threads to the placement's CPUs when asked (--pin-vcpus) or when the workload
+ * moved was pinned; work it out only in a dry run. Returns 0 (ret filled, or left empty when
+ * there is nothing to pin) or EXIT_FAIL.
+ */
+static int pin_placed(const struct cli_place_opts *o, const struct np_placement *p,
+                      struct np_vcpu_pinning *ret)
+{
+	bool pinned = p->moved && (p->was.flags & NP_WORKLOAD_PIN_VCPUS);
+	int r;
+
+	if ((!o->pin && !pinned) || hwloc_bitmap_iszero(p->cpus))
+		return 0;
+	r = np_qemu_pin_vcpus(NULL, o->pid, p->cpus, o->dry_run ? NP_VCPU_PIN_DRY_RUN : 0, ret);
+	if (r == -ESRCH) {
+		cli_error("pid %d exited before its vCPU threads were pinned", (int)o->pid);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		cli_error("cannot pin the vCPUs of pid %d: %s", (int)o->pid, cli_pin_why(r));
+		return EXIT_FAIL;
+	}
+	if (ret->wrapped)
+		cli_pin_wrap_said(ret->nvcpus, p->cpus);
+	if (o->pin && p->moved && !pinned && !o->dry_run)
+		cli_warn("--pin-vcpus: pinned now, but a move keeps the flags recorded: the daemon "
+		         "will not keep '%s' pinned (forget it and place it again)",
+		         p->name ? p->name : "?");
+	return 0;
 }
 
 int cmd_place(int argc, char **argv)
@@ -362,9 +442,12 @@ int cmd_place(int argc, char **argv)
 	struct cli_place_opts o = {.host = {{NP_SOURCE_LIVE, NULL, NP_HOST_FAST}, false}};
 	struct cli_placing c;
 	struct np_placement *p = &c.placement;
-	int r;
+	struct np_vcpu_pinning pin;
+	unsigned vcpus = 0;
+	int r, rp;
 
 	cli_placing_init(&c);
+	np_vcpu_pinning_init(&pin);
 	cli_request_opts_init(&o.req);
 	r = parse(argc, argv, &o);
 	if (r < 0)
@@ -384,23 +467,32 @@ int cmd_place(int argc, char **argv)
 		r = refused(o.pid, &c.target, r);
 		goto out;
 	}
+	if (o.pin && (r = pin_check(&o, &c.target, &vcpus)) != 0)
+		goto out;
 	/* a dry run creates no ledger: without one nothing is placed yet */
 	r = cli_placing_prepare(&c, "place", &o.host, &o.req, o.state_dir,
 	                        o.dry_run ? NP_LEDGER_NO_CREATE : 0);
 	if (r)
 		goto out;
+	/* a guest needs its vCPUs, not a CPU per thread of QEMU's (at most the host's CPUs) */
+	if (o.pin && !c.req.request.vcpus)
+		c.req.request.vcpus = vcpus < np_host_ncpus(c.host) ? vcpus : np_host_ncpus(c.host);
 	c.req.name = o.name;
 	c.req.origin = "place --pid";
 	c.req.flags = (o.dry_run ? NP_PLACE_DRY_RUN : 0) | (o.migrate ? NP_PLACE_MIGRATE : 0) |
-	              (o.req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY);
+	              (o.req.memory_given ? 0 : NP_PLACE_MEASURE_MEMORY) |
+	              (o.pin ? NP_PLACE_PIN_VCPUS : 0);
 	r = said(&o, &c.target, p, np_place(c.host, c.ledger, &c.target, &c.req, p));
 	if (r >= 0)
 		goto out;
+	rp = pin_placed(&o, p, &pin);
 	r = EXIT_OK;
 	if (o.json)
-		r = print_json(&o, &c.target, p);
+		r = print_json(&o, &c.target, p, &pin);
 	else
-		print_text(&o, &c.target, p);
+		print_text(&o, &c.target, p, &pin);
+	if (rp)
+		r = rp;
 	if (p->migration.err == -ESRCH) {
 		cli_error("pid %d exited before its pages were moved", (int)o.pid);
 		r = EXIT_FAIL;
@@ -410,6 +502,7 @@ int cmd_place(int argc, char **argv)
 		r = EXIT_FAIL;
 	}
 out:
+	np_vcpu_pinning_release(&pin);
 	cli_placing_release(&c);
 	return r;
 }

@@ -160,11 +160,16 @@ static int plan_show(struct plan_opts *o, np_host *h)
 
 		if (j && o->ro.near.n)
 			json_object_set_new(j, "near", cli_near_json(&o->ro.near));
+		if (j && req.memory_nodes && np_plan_best(plan))
+			json_object_set_new(json_object_get(j, "placement"), "memory_nodes",
+			                    cli_memory_nodes_json(&req, np_plan_best(plan)));
 		r = cli_json_print(j, false);
 	} else {
 		print_plan(plan, o->explain);
 		if (o->explain)
 			cli_near_explain(&o->ro.near, stdout);
+		if (o->explain)
+			cli_memory_explain(&req, np_plan_best(plan), stdout);
 		if (o->explain && req.costs)
 			printf("distances: HMAT read latencies where the firmware gives them (10 = "
 			       "local), SLIT elsewhere\n");

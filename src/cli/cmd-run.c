@@ -10,6 +10,8 @@
  * claim whose pid is gone, pruned by the next transaction; an exec that fails deletes it.
  * With --scope the process first enters a group of its own (docs/cgroups.md), made in the bind
  * step and removed by any failure; an exec that fails leaves it and removes it too.
+ * With --pin-vcpus a short-lived watcher is left just before the exec, to pin QEMU's vCPU
+ * threads once QEMU has made them (cli-pin.c says why).
  */
 #include "cli.h"
 
@@ -23,8 +25,9 @@ static const char run_help[] =
     "usage: numaplace run [--name NAME] --memory SIZE [--vcpus N] [--strategy S]\n"
     "                     [--nodes LIST | --cpus LIST] [--cpu-binding strict|none]\n"
     "                     [--mem-policy preferred|bind|interleave|none]\n"
-    "                     [--require-placement] [--scope [--parent PATH]]\n"
-    "                     [--state-dir DIR] -- CMD [ARGS...]\n\n"
+    "                     [--require-placement] [--pin-vcpus]\n"
+    "                     [--scope [--parent PATH]] [--state-dir DIR]\n"
+    "                     -- CMD [ARGS...]\n\n"
     "Place a workload on the nodes the strategy chooses, given what is already placed,\n"
     "record its claim in the ledger, bind it there and execute CMD in place (CMD keeps\n"
     "numaplace's pid; no shell is involved). --nodes or --cpus place it there instead.\n"
@@ -40,6 +43,11 @@ static const char run_help[] =
     "                        bind: only there; interleave: round-robin over them;\n"
     "                        none: leave the policy alone\n"
     "  --require-placement   exit 3 instead of running unplaced when nothing fits\n"
+    "  --pin-vcpus           QEMU only: pin each vCPU thread to a CPU of its own of the\n"
+    "                        placement (vCPU n on its n-th CPU, wrapping around when\n"
+    "                        they are fewer) and QEMU's other threads to the rest, as\n"
+    "                        QEMU starts them (-name debug-threads=on is added when\n"
+    "                        not given); recorded, so the daemon keeps them pinned\n"
     "  --scope               start CMD in a cgroup v2 group of its own\n"
     "                        (NAME.scope, or run-PID.scope) whose cpuset holds the\n"
     "                        placement: nothing CMD starts or calls can leave it;\n"
@@ -58,7 +66,11 @@ struct run_opts {
 	const char *state_dir;
 	enum np_cpu_binding binding;
 	enum np_mem_policy policy;
-	bool require, scope;
+	bool require;
+	bool pin;        /* --pin-vcpus */
+	unsigned nvcpus; /* --pin-vcpus: the vCPUs of QEMU's -smp */
+	char **named;    /* --pin-vcpus: the command with -name debug-threads=on (free()) */
+	bool scope;
 	const char *parent; /* --parent */
 	char **cmd;
 };
@@ -145,6 +157,53 @@ static int from_qemu(struct run_opts *o)
 	return 0;
 }
 
+/*
+ * --pin-vcpus: the command must be QEMU, with its vCPU threads named (-name debug-threads=on,
+ * added after the program when it is not said), and bound. Returns 0 or -EXIT_USAGE.
+ */
+static int pin_check(struct run_opts *o)
+{
+	struct np_qemu_sizes q;
+	int r = np_qemu_sizes(o->cmd, &q), named;
+	size_t n = 0;
+
+	if (r == 0)
+		return -cli_usage_error(
+		    "run",
+		    "--pin-vcpus: '%s' is not QEMU (qemu-system-* or qemu-kvm): "
+		    "only QEMU's vCPU threads can be pinned",
+		    o->cmd[0]);
+	if (r < 0)
+		return -cli_usage_error("run",
+		                        "--pin-vcpus: cannot read the -smp or -m of '%s' as QEMU "
+		                        "would",
+		                        o->cmd[0]);
+	if (o->binding != NP_CPU_BINDING_STRICT)
+		return -cli_usage_error("run", "--pin-vcpus needs --cpu-binding strict");
+	o->nvcpus = q.vcpus;
+	named = np_qemu_names_threads(o->cmd);
+	if (named < 0)
+		return -cli_usage_error("run",
+		                        "--pin-vcpus: the -name of '%s' leaves its threads unnamed "
+		                        "or cannot be read: give -name debug-threads=on",
+		                        o->cmd[0]);
+	if (named)
+		return 0;
+	while (o->cmd[n])
+		n++;
+	o->named = malloc((n + 3) * sizeof(*o->named));
+	if (!o->named) {
+		cli_error("out of memory");
+		return -EXIT_FAIL;
+	}
+	o->named[0] = o->cmd[0];
+	o->named[1] = "-name";
+	o->named[2] = "debug-threads=on";
+	memcpy(&o->named[3], &o->cmd[1], n * sizeof(*o->named)); /* the NULL too */
+	o->cmd = o->named;
+	return 0;
+}
+
 /* What the options say together. Returns 0 or -EXIT_USAGE. */
 static int check(struct run_opts *o)
 {
@@ -153,6 +212,12 @@ static int check(struct run_opts *o)
 		                        "no command: numaplace run [OPTIONS] -- CMD [ARGS...]");
 	if (!o->cmd[0])
 		return -cli_usage_error("run", "no command after '--'");
+	if (o->pin) {
+		int r2 = pin_check(o);
+
+		if (r2)
+			return r2;
+	}
 	if (!o->req.vcpus || !o->req.memory_given) {
 		int r2 = from_qemu(o);
 
@@ -194,6 +259,10 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		}
 		if (strcmp(a, "--require-placement") == 0) {
 			o->require = true;
+			continue;
+		}
+		if (strcmp(a, "--pin-vcpus") == 0) {
+			o->pin = true;
 			continue;
 		}
 		if (strcmp(a, "--scope") == 0) {
@@ -301,11 +370,22 @@ static int placed(const struct run_opts *o, const struct np_placement *p, int r)
  * taking the claim back.
  */
 static int exec_placed(const struct run_opts *o, np_ledger *ledger, struct np_target *t,
-                       const char *name)
+                       const struct np_placement *p)
 {
 	int r, e;
 
 	np_ledger_close(ledger);
+	if (o->pin && !hwloc_bitmap_iszero(p->cpus)) {
+		cli_pin_wrap_said(o->nvcpus, p->cpus);
+		r = cli_pin_watch(t->pid, t->start_time, p->cpus, o->nvcpus);
+		if (r < 0)
+			cli_warn(
+			    "--pin-vcpus: cannot start watching for the vCPU threads: %s; they "
+			    "stay on all of its CPUs",
+			    strerror(-r));
+	} else if (o->pin) {
+		cli_warn("--pin-vcpus: running unplaced, its vCPU threads are not pinned");
+	}
 	fflush(stdout);
 	exec_path(o->cmd);
 	e = errno;
@@ -314,7 +394,7 @@ static int exec_placed(const struct run_opts *o, np_ledger *ledger, struct np_ta
 	if (r == 0) {
 		r = np_ledger_delete(ledger, t->pid, t->start_time);
 		if (r < 0)
-			cli_error("cannot take back the claim of '%s': %s", name ? name : "?",
+			cli_error("cannot take back the claim of '%s': %s", p->name ? p->name : "?",
 			          cli_ledger_why(-r));
 		np_ledger_close(ledger);
 	}
@@ -335,8 +415,10 @@ int cmd_run(int argc, char **argv)
 	o.binding = cli_config()->cpu_binding;
 	o.policy = cli_config()->mem_policy;
 	r = parse(argc, argv, &o);
-	if (r < 0)
+	if (r < 0) {
+		free(o.named);
 		return -r;
+	}
 	if (r == 1)
 		return EXIT_OK;
 
@@ -348,7 +430,7 @@ int cmd_run(int argc, char **argv)
 	c.req.binding = o.binding;
 	c.req.policy = o.policy;
 	c.req.name = o.name;
-	c.req.flags = o.require ? NP_PLACE_REQUIRE : 0;
+	c.req.flags = (o.require ? NP_PLACE_REQUIRE : 0) | (o.pin ? NP_PLACE_PIN_VCPUS : 0);
 	if (o.scope) {
 		/* a plain-file tree stands for the hierarchy in tests (as for place --cgroup) */
 		c.target.root = secure_getenv("NUMAPLACE_CGROUP_ROOT");
@@ -357,10 +439,11 @@ int cmd_run(int argc, char **argv)
 	}
 	r = placed(&o, &c.placement, np_place(c.host, c.ledger, &c.target, &c.req, &c.placement));
 	if (r == 0) {
-		r = exec_placed(&o, c.ledger, &c.target, c.placement.name);
+		r = exec_placed(&o, c.ledger, &c.target, &c.placement);
 		c.ledger = NULL;
 	}
 out:
 	cli_placing_release(&c);
+	free(o.named);
 	return r;
 }

@@ -52,6 +52,7 @@ complete_line plan --str
 has "plan options" '--strategy=[compact (default), xen, numad, first-fit, spread, exhaustive]:name:(compact xen numad first-fit spread exhaustive)'
 has "plan options" '--nodes=[only these nodes, kernel list syntax (0-3,8)]:list:_numaplace_nodes'
 has "plan options" '--memory=[memory the workload needs: 512M, 4G, 1.5T, 64GiB]:size: '
+has "plan options" '--memory-kind=[dram: memory on DRAM nodes only; hbm: memory on the HBM]:kind:(dram hbm any)'
 complete_line daemon ''
 has "daemon options" '--adopt-threshold=[]:rss: '
 complete_line run ''

@@ -54,6 +54,9 @@ expect_comp "compact" plan --strategy c
 expect_comp "compact exhaustive first-fit numad spread xen" advise --strategy ''
 expect_comp "first-fit" plan --strategy = f
 expect_comp "bind interleave none preferred" run --mem-policy ''
+expect_comp "any dram hbm" plan --memory-kind ''
+expect_comp "hbm" advise --memory-kind h
+expect_comp "cxl far gpu hbm" run --memory-spill ''
 expect_comp "none strict" run --cpu-binding ''
 expect_comp "" plan --memory '' # a size: nothing to offer
 expect_comp "$fixtures/sysfs/sparse" info --sysfs-root "$fixtures/sysfs/sp"
@@ -94,7 +97,7 @@ NUMAPLACE_STATE_DIR=$tmp/other expect_comp "comp-db comp-web" stat --state-dir "
 if command -v zsh >/dev/null; then
 	zsh -f "$src/tests/cli/completion-zsh.zsh" "$np" "$src" "$fixtures" comp-db comp-web >"$tmp/zsh" 2>&1
 	n=$(grep -c '^ok$' "$tmp/zsh")
-	[ "$n" -eq 19 ] && ok || bad "zsh: $n of 19 checks passed"
+	[ "$n" -eq 20 ] && ok || bad "zsh: $n of 20 checks passed"
 	grep -v '^ok$' "$tmp/zsh" | sed 's/^/  | /'
 else
 	echo "zsh is not installed: the zsh completion is not checked (sh scripts/deps.sh installs it)"

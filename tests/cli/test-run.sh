@@ -218,6 +218,17 @@ echo "$cpus" >"$root/sys/devices/system/cpu/possible"
 echo 10 >"$root$nd/node0/distance"
 printf 'Node 0 MemTotal:       16777216 kB\nNode 0 MemFree:         5767168 kB\nNode 0 Inactive(file):        0 kB\n' \
 	>"$root$nd/node0/meminfo"
+# --memory-kind hbm on a host without HBM: nothing fits, with the reason (run's own rules)
+expect 3 "hbm, no HBM node, --require-placement" -- "$np" run --sysfs-root "$root" \
+	--require-placement --memory 64M --memory-kind hbm -- touch "$tmp/hbm-ran"
+grep_err "no NUMA placement fits: this host has no HBM node\$" "no HBM node"
+[ ! -e "$tmp/hbm-ran" ] && ok || bad "--memory-kind hbm, no HBM node: the command ran"
+expect 0 "hbm, no HBM node: runs unplaced" -- "$np" run --sysfs-root "$root" --memory 64M \
+	--memory-kind hbm -- touch "$tmp/hbm-ran"
+grep_err "this host has no HBM node; running unplaced" "no HBM node: unplaced warning"
+[ -e "$tmp/hbm-ran" ] && ok || bad "--memory-kind hbm unplaced: the command did not run"
+expect 2 "unknown memory kind" -- "$np" run --memory 64M --memory-kind nvm -- true
+grep_err "'nvm': dram, hbm or any" "unknown memory kind"
 export NUMAPLACE_STATE_DIR="$tmp/state40"
 i=0
 while [ $i -lt 40 ]; do

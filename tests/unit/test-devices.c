@@ -383,6 +383,42 @@ static void test_memory_sysfs(void **state)
 	np_memory_free(NULL);
 }
 
+/*
+ * HBM by HMAT: a CPU-less node with more bandwidth from its initiator than the initiator's
+ * own memory is HBM, though its latency is a little higher; in one tier with the DRAM.
+ */
+static void test_memory_hbm(void **state)
+{
+	const char *root = fixture("sysfs/hbm");
+	np_host *h = host_of(NP_SOURCE_SYSFS, root);
+	np_memory *m = memory_of(NP_SOURCE_SYSFS, root, h);
+	unsigned *c = NULL;
+
+	(void)state;
+	assert_int_equal(np_memory_get(m, 0)->kind, NP_MEMORY_DRAM);
+	assert_int_equal(np_memory_get(m, 1)->kind, NP_MEMORY_DRAM);
+	assert_int_equal(np_memory_get(m, 2)->kind, NP_MEMORY_HBM);
+	assert_int_equal(np_memory_get(m, 3)->kind, NP_MEMORY_HBM);
+	assert_int_equal(np_memory_get(m, 2)->tier, 4);
+	assert_access(&np_memory_get(m, 2)->access[0], 0, 409600, 409600, 130, 130);
+	assert_access(&np_memory_get(m, 3)->access[0], 1, 409600, 409600, 130, 130);
+	/* HMAT from 0 to 2: 10 x 130 / 110 = 11.8, rounded; 0 to 3 keeps SLIT's 23 */
+	assert_int_equal(np_memory_costs(m, h, &c), 4);
+	assert_int_equal(c[0 * 4 + 2], 12);
+	assert_int_equal(c[0 * 4 + 3], 23);
+	assert_int_equal(c[1 * 4 + 3], 12);
+	free(c);
+	np_memory_free(m);
+	np_host_free(h);
+	/* Less bandwidth, more latency, a slower tier: far memory, not HBM. */
+	root = fixture("sysfs/devices");
+	h = host_of(NP_SOURCE_SYSFS, root);
+	m = memory_of(NP_SOURCE_SYSFS, root, h);
+	assert_int_equal(np_memory_get(m, 2)->kind, NP_MEMORY_FAR);
+	np_memory_free(m);
+	np_host_free(h);
+}
+
 /* hwloc memory attributes: one entry per initiator node, the subtype's kind. */
 static void test_memory_xml(void **state)
 {
@@ -471,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(test_sources),     cmocka_unit_test(test_captures),
 	    cmocka_unit_test(test_xml_capture), cmocka_unit_test(test_memory_sysfs),
 	    cmocka_unit_test(test_memory_xml),  cmocka_unit_test(test_memory_captures),
+	    cmocka_unit_test(test_memory_hbm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -396,6 +396,96 @@ static void test_probe_ownership(void **state)
 	assert_int_equal(fk.releases, 1);
 }
 
+/* A group row (pid 0) as np_place() records one. */
+static int insert_group(np_ledger *l, const char *name, enum np_workload_kind kind,
+                        const char *path, uint64_t id, pid_t pid, char **ret_name)
+{
+	hwloc_bitmap_t nodes = hwloc_bitmap_alloc(), excl = hwloc_bitmap_alloc();
+	struct np_workload w;
+	int r;
+
+	hwloc_bitmap_set(nodes, 1);
+	hwloc_bitmap_set_range(excl, 2, 3);
+	np_workload_init(&w);
+	w.name = (char *)name;
+	w.kind = kind;
+	w.pid = pid;
+	w.start_time = pid ? 5 : 0;
+	w.nodes = nodes;
+	w.vcpus = 2;
+	w.cgroup = (char *)path;
+	w.cgroup_id = id;
+	w.exclusive = excl;
+	r = np_ledger_insert(l, &w, ret_name);
+	hwloc_bitmap_free(nodes);
+	hwloc_bitmap_free(excl);
+	return r;
+}
+
+/*
+ * Group rows: a path and an id and no pid (run --scope's both); a group placed again (same id)
+ * replaces its row; names come from the path (systemd's \x2d unescaped, digits prefixed);
+ * what is not a group of its kind is refused; the exclusive CPUs are held in the load.
+ * Without group callbacks a probe leaves every group alive.
+ */
+static void test_group_rows(void **state)
+{
+	np_host *h = host2();
+	np_ledger *l = open_fake();
+	struct np_workload *list = NULL;
+	np_load *load = NULL;
+	char *name = NULL;
+	int n;
+
+	(void)state;
+	assert_true(np_ledger_begin(l) >= 0);
+	assert_int_equal(insert_group(l, NULL, NP_WORKLOAD_VM,
+	                              "machine.slice/machine-qemu\\x2d4\\x2ddb.scope", 100, 0,
+	                              &name),
+	                 0);
+	assert_string_equal(name, "machine-qemu-4-db.scope");
+	free(name);
+	assert_int_equal(insert_group(l, NULL, NP_WORKLOAD_GROUP, "a/1234", 101, 0, &name), 0);
+	assert_string_equal(name, "group-1234");
+	free(name);
+	/* the same group again (its id): replaced, not a second claim */
+	assert_int_equal(insert_group(l, "again", NP_WORKLOAD_GROUP, "a/1234", 101, 0, NULL), 0);
+	/* a scope has both; a group with a pid, a process with a group, no id: refused */
+	assert_int_equal(insert_group(l, "s", NP_WORKLOAD_SCOPE, "numaplace.slice/s.scope", 102,
+	                              BIG_PID, NULL),
+	                 0);
+	assert_int_equal(insert_group(l, "bad1", NP_WORKLOAD_UNIT, "x.service", 103, 77, NULL),
+	                 -EINVAL);
+	assert_int_equal(insert_group(l, "bad2", NP_WORKLOAD_PROCESS, "x", 104, 78, NULL),
+	                 -EINVAL);
+	assert_int_equal(insert_group(l, "bad3", NP_WORKLOAD_UNIT, "x.service", 0, 0, NULL),
+	                 -EINVAL);
+	assert_int_equal(insert_group(l, "bad4", NP_WORKLOAD_KIND_COUNT_, "x", 105, 0, NULL),
+	                 -EINVAL);
+	assert_int_equal(np_ledger_load(l, h, &load), 0);
+	assert_int_equal(hwloc_bitmap_weight(np_load_held_cpus(load)), 2);
+	assert_true(hwloc_bitmap_isset(np_load_held_cpus(load), 3));
+	np_load_free(load);
+	assert_int_equal(np_ledger_commit(l), 0);
+
+	n = np_ledger_list(l, NP_LEDGER_LIST_ALL, &list);
+	assert_int_equal(n, 4);
+	assert_string_equal(list[0].name, "machine-qemu-4-db.scope");
+	assert_int_equal(list[0].kind, NP_WORKLOAD_VM);
+	assert_int_equal(list[0].cgroup_id, 100);
+	assert_string_equal(list[1].name, "again");
+	assert_string_equal(list[2].name, "s");
+	assert_int_equal(list[2].kind, NP_WORKLOAD_SCOPE);
+	assert_int_equal(list[2].pid, BIG_PID);
+	assert_string_equal(list[3].name, "group-1234");
+	assert_string_equal(list[3].end_reason, "replaced");
+	np_workloads_free(list, (unsigned)n);
+	assert_string_equal(np_workload_kind_name(NP_WORKLOAD_CONTAINER), "container");
+	assert_null(np_workload_kind_name(NP_WORKLOAD_KIND_COUNT_));
+	np_ledger_close(l);
+	np_host_free(h);
+}
+
 static void test_node_bytes(void **state)
 {
 	static const struct np_node_bytes a[] = {{0, 3}, {2, 5}, {7, UINT64_MAX - 1}};
@@ -419,6 +509,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_by_probe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forget_by_probe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_probe_ownership, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_rows, setup, teardown),
 	    cmocka_unit_test(test_node_bytes),
 	};
 

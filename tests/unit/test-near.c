@@ -1,7 +1,8 @@
 /*
  * test-near.c - the search with device constraints (docs/devices.md): near_nodes a set must
  * hold, with every strategy and through the compact growth; prefer_nodes as a ranking key;
- * spill_nodes (memory-only nodes that do not count as nodes); the reasons when nothing fits.
+ * spill_nodes (memory-only nodes that do not count as nodes); memory_nodes (HBM: where the
+ * memory is counted, the CPUs from the nodes beside them); the reasons when nothing fits.
  */
 #include "internal.h"
 #include "hosts.h"
@@ -292,13 +293,141 @@ static void test_costs(void **state)
 	np_host_free(h);
 }
 
+/*
+ * Memory nodes (--memory-kind hbm): two DRAM nodes 0-1 with the CPUs (4 each, 16 GiB), HBM
+ * nodes 2 (beside 0, 13) and 3 (beside 1) of 4 GiB without CPUs, far memory node 4 (32 GiB,
+ * 30 from the DRAM nodes, 35 from the HBM ones). The memory goes on the HBM node nearest the
+ * CPUs; a workload the HBM nodes cannot hold fits only with a spill node.
+ */
+static np_host *host_hbm(void)
+{
+	const struct hn nodes[] = {
+	    {4, 16 * GiB}, {4, 16 * GiB}, {0, 4 * GiB}, {0, 4 * GiB}, {0, 32 * GiB},
+	};
+	const unsigned dist[] = {
+	    10, 21, 13, 23, 30, /* */ 21, 10, 23, 13, 30, /* */ 13, 23, 10, 23, 35,
+	    23, 13, 23, 10, 35, /* */ 30, 30, 35, 35, 10,
+	};
+
+	return host_make(5, nodes, dist);
+}
+
+static void test_memory_nodes(void **state)
+{
+	np_host *h = host_hbm();
+	hwloc_bitmap_t hbm = set_of("2-3"), only1 = set_of("1-3");
+	struct np_request req;
+	np_plan *p = NULL;
+
+	(void)state;
+	np_request_init(&req);
+	req.memory_bytes = 2 * GiB;
+	/* Without memory nodes: DRAM node 0 alone. */
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0", "1 node");
+	req.memory_nodes = hbm;
+	req.memory_label = "HBM";
+	/* The CPUs of node 0, the memory on its HBM node: 2 is not counted as a node. */
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2", "2 nodes (1 for HBM)");
+	assert_best(h, &req, NP_STRATEGY_EXHAUSTIVE, "0,2", "2 nodes (1 for HBM)");
+	/* first-fit takes nodes in id order until a memory node holds the request */
+	assert_best(h, &req, NP_STRATEGY_FIRST_FIT, "0-2", NULL);
+	assert_best(h, &req, NP_STRATEGY_NUMAD, "0,2", NULL);
+	/* The free memory of the set is the HBM node's, not the DRAM node's. */
+	assert_int_equal(np_search(h, NULL, &req, NULL, &p), 0);
+	assert_int_equal(np_plan_best(p)->free_bytes, 4 * GiB);
+	assert_int_equal(np_plan_best(p)->ncpus, 4);
+	np_plan_free(p);
+	/* CPUs only on node 1: its own HBM node 3, not node 2 (23 away). */
+	req.allowed_nodes = only1;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "1,3", NULL);
+	req.allowed_nodes = NULL;
+	/* Six GiB: both HBM nodes, the CPUs of one DRAM node. */
+	req.memory_bytes = 6 * GiB;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2-3", "3 nodes (2 for HBM)");
+	/* xen knows only nodes with CPUs: no HBM node can be in its sets. */
+	assert_best(h, &req, NP_STRATEGY_XEN, "",
+	            "no HBM node (2-3) is allowed and has free memory");
+	hwloc_bitmap_free(hbm);
+	hwloc_bitmap_free(only1);
+	np_host_free(h);
+}
+
+/* HMAT costs decide which HBM node is nearest where the firmware gives them. */
+static void test_memory_nodes_costs(void **state)
+{
+	np_host *h = host_hbm();
+	hwloc_bitmap_t hbm = set_of("2-3");
+	unsigned costs[25];
+	struct np_request req;
+
+	(void)state;
+	for (unsigned i = 0; i < 25; i++)
+		costs[i] = np_host_distance(h, i / 5, i % 5);
+	/* node 3 is the nearer from node 0 by HMAT; node 2 the farther */
+	costs[0 * 5 + 3] = costs[3 * 5 + 0] = 11;
+	costs[0 * 5 + 2] = costs[2 * 5 + 0] = 40;
+	np_request_init(&req);
+	req.memory_bytes = 2 * GiB;
+	req.memory_nodes = hbm;
+	req.costs = costs;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,3", "2 nodes (1 for memory)");
+	hwloc_bitmap_free(hbm);
+	np_host_free(h);
+}
+
+/* More than the HBM nodes hold: no fit with the reason, unless a spill node takes the rest. */
+static void test_memory_nodes_full(void **state)
+{
+	np_host *h = host_hbm();
+	hwloc_bitmap_t hbm = set_of("2-3"), far = set_of("4"), none = hwloc_bitmap_alloc(),
+	               dram = set_of("0-1");
+	struct np_request req;
+
+	(void)state;
+	np_request_init(&req);
+	req.memory_bytes = 9 * GiB;
+	req.vcpus = 2;
+	req.memory_nodes = hbm;
+	req.memory_label = "HBM";
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "",
+	            "no set of nodes has 9 GiB free on HBM nodes and 2 CPUs");
+	assert_best(h, &req, NP_STRATEGY_EXHAUSTIVE, "", "on HBM nodes");
+	/* The far node takes the overflow; the CPUs and first memory stay on 0 and its HBM. */
+	req.spill_nodes = far;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2,4", "3 nodes (1 for HBM, 1 for spill)");
+	/* A spill node alone is not enough: one HBM node at least. */
+	req.memory_bytes = 20 * GiB;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2,4", NULL);
+	req.memory_bytes = 40 * GiB;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "0,2-4", NULL);
+	req.memory_bytes = 41 * GiB;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "",
+	            "no set of nodes has 41 GiB free on HBM or spill nodes and 2 CPUs");
+	/* No HBM node on the host, or none allowed. */
+	req.spill_nodes = NULL;
+	req.memory_bytes = GiB;
+	req.memory_nodes = none;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "", "this host has no HBM node");
+	assert_best(h, &req, NP_STRATEGY_FIRST_FIT, "", "this host has no HBM node");
+	req.memory_nodes = hbm;
+	req.allowed_nodes = dram;
+	assert_best(h, &req, NP_STRATEGY_COMPACT, "",
+	            "no HBM node (2-3) is allowed and has free memory");
+	hwloc_bitmap_free(hbm);
+	hwloc_bitmap_free(far);
+	hwloc_bitmap_free(none);
+	hwloc_bitmap_free(dram);
+	np_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_near_too_small), cmocka_unit_test(test_near_two_far),
 	    cmocka_unit_test(test_near_growth),    cmocka_unit_test(test_near_unusable),
 	    cmocka_unit_test(test_prefer),         cmocka_unit_test(test_spill),
-	    cmocka_unit_test(test_costs),
+	    cmocka_unit_test(test_costs),          cmocka_unit_test(test_memory_nodes),
+	    cmocka_unit_test(test_memory_nodes_costs), cmocka_unit_test(test_memory_nodes_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -209,6 +209,55 @@ static void test_nodes_by_hand(void **state)
 	np_host_free(h);
 }
 
+/*
+ * Memory nodes (--memory-kind hbm): the CPU-less node holds the memory, the home node gives
+ * the CPUs; the claim and the memory policy's nodes are the memory node alone.
+ */
+static void test_memory_nodes(void **state)
+{
+	np_host *h = host_with(8 * GIB, 4 * GIB);
+	hwloc_bitmap_t mem = hwloc_bitmap_alloc(), both = hwloc_bitmap_alloc();
+	struct np_place_req req;
+	struct np_placement p;
+	struct np_target t;
+
+	(void)state;
+	hwloc_bitmap_set(mem, home + 1);
+	hwloc_bitmap_set_range(both, home, home + 1);
+	np_target_init(&t);
+	np_place_req_init(&req);
+	req.flags = NP_PLACE_DRY_RUN;
+	req.request.memory_bytes = 2 * GIB;
+	/* without: the home node alone, memory and CPUs */
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, NULL, &t, &req, &p), 0);
+	assert_int_equal(hwloc_bitmap_weight(p.nodes), 1);
+	assert_true(hwloc_bitmap_isequal(p.memory_nodes, p.nodes));
+	np_placement_release(&p);
+	req.request.memory_nodes = mem;
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, NULL, &t, &req, &p), 0);
+	assert_int_equal(p.fit, NP_PLACE_FITS);
+	assert_true(hwloc_bitmap_isequal(p.nodes, both));
+	assert_true(hwloc_bitmap_isequal(p.cpus, cpus));
+	assert_true(hwloc_bitmap_isequal(p.memory_nodes, mem));
+	assert_int_equal(p.nclaimed, 1);
+	assert_int_equal(p.claimed[0].node, home + 1);
+	assert_int_equal(p.claimed[0].bytes, 2 * GIB);
+	np_placement_release(&p);
+	/* more than the memory node has: nothing fits, though the home node has room */
+	req.request.memory_bytes = 5 * GIB;
+	np_placement_init(&p);
+	assert_int_equal(np_place(h, NULL, &t, &req, &p), 0);
+	assert_int_equal(p.fit, NP_PLACE_NO_FIT);
+	assert_non_null(strstr(p.reason, "free on memory nodes"));
+	np_placement_release(&p);
+	np_target_release(&t);
+	hwloc_bitmap_free(mem);
+	hwloc_bitmap_free(both);
+	np_host_free(h);
+}
+
 /* A dry run with a ledger: the search runs on the ledger's load, nothing is written. */
 static void test_dry_run_ledger(void **state)
 {
@@ -381,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_own_memory_given_back), cmocka_unit_test(test_nodes_by_hand),
+	    cmocka_unit_test(test_memory_nodes),
 	    cmocka_unit_test(test_dry_run_ledger),        cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_placed_and_moved),
 	};

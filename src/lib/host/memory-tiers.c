@@ -298,10 +298,46 @@ static int load_hwloc_attrs(const np_host *h, np_memory *m)
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* The access entry of node index j from initiator node `init`, or NULL. */
+static const struct np_memory_access *access_from(const np_memory *m, unsigned j, int init)
+{
+	for (unsigned a = 0; a < m->nodes[j].naccess; a++)
+		if (m->nodes[j].access[a].initiator == init)
+			return &m->nodes[j].access[a];
+	return NULL;
+}
+
+/*
+ * What HMAT says of CPU-less node n against its initiators' own memory: HBM when its read
+ * bandwidth from an initiator is above the initiator's own (Xeon Max and KNL in flat mode:
+ * more bandwidth, a little more latency), far memory when it is not and its latency is
+ * above; unknown when HMAT says nothing.
+ */
+static enum np_memory_kind kind_by_hmat(const np_host *h, const np_memory *m,
+                                        const struct np_memory_node *n)
+{
+	enum np_memory_kind k = NP_MEMORY_UNKNOWN;
+
+	for (unsigned a = 0; a < n->naccess; a++) {
+		const struct np_memory_access *x = &n->access[a], *own;
+		int ii = x->initiator >= 0 ? np_host_node_idx(h, (unsigned)x->initiator) : -1;
+
+		own = ii >= 0 ? access_from(m, (unsigned)ii, x->initiator) : NULL;
+		if (!own)
+			continue;
+		if (own->read_bandwidth && x->read_bandwidth > own->read_bandwidth)
+			return NP_MEMORY_HBM;
+		if (own->read_latency && x->read_latency > own->read_latency)
+			k = NP_MEMORY_FAR;
+	}
+	return k;
+}
+
 /*
  * The kind where no subtype says it: a node with CPUs is DRAM; a node without CPUs whose
- * tier is slower than every node with CPUs, or whose latency from its initiator is above the
- * initiator's own, is far memory; otherwise it stays unknown.
+ * tier is slower than every node with CPUs is far memory; otherwise HMAT decides (HBM with
+ * more bandwidth than its initiator's own memory, far memory with more latency); otherwise
+ * it stays unknown.
  */
 static void infer_kinds(const np_host *h, np_memory *m)
 {
@@ -322,17 +358,8 @@ static void infer_kinds(const np_host *h, np_memory *m)
 		}
 		if (dram_tier >= 0 && n->tier > dram_tier)
 			n->kind = NP_MEMORY_FAR;
-		for (unsigned a = 0; a < n->naccess && n->kind == NP_MEMORY_UNKNOWN; a++) {
-			int ii = n->access[a].initiator >= 0
-			             ? np_host_node_idx(h, (unsigned)n->access[a].initiator)
-			             : -1;
-
-			for (unsigned b = 0; ii >= 0 && b < m->nodes[ii].naccess; b++)
-				if (m->nodes[ii].access[b].initiator == n->access[a].initiator &&
-				    m->nodes[ii].access[b].read_latency &&
-				    n->access[a].read_latency > m->nodes[ii].access[b].read_latency)
-					n->kind = NP_MEMORY_FAR;
-		}
+		else
+			n->kind = kind_by_hmat(h, m, n);
 	}
 }
 
@@ -392,10 +419,9 @@ out:
 /* The read latency from initiator `init` to node index j, or 0. */
 static uint64_t latency(const np_memory *m, unsigned j, int init)
 {
-	for (unsigned a = 0; a < m->nodes[j].naccess; a++)
-		if (m->nodes[j].access[a].initiator == init)
-			return m->nodes[j].access[a].read_latency;
-	return 0;
+	const struct np_memory_access *a = access_from(m, j, init);
+
+	return a ? a->read_latency : 0;
 }
 
 int np_memory_costs(const np_memory *m, const np_host *h, unsigned **ret_costs)

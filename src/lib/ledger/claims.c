@@ -403,21 +403,30 @@ static void name_generate(const struct np_workload *w, unsigned suffix, char *bu
 	bool group = w->pid == 0 && w->cgroup;
 	const char *p = group ? w->cgroup : w->cmdline ? w->cmdline : "", *start = p;
 	size_t k = 0, max = group ? sizeof(base) - 1 : 40;
+	const char *pre;
 
 	for (; *p && (group || *p != ' '); p++)
 		if (*p == '/')
 			start = p + 1;
 	for (p = start; *p && (group || *p != ' ') && k < max; p++) {
+		/* systemd's escape of '-' in unit names ("machine-qemu\x2d4\x2ddb.scope") */
+		if (group && !strncmp(p, "\\x2d", 4)) {
+			base[k++] = '-';
+			p += 3;
+			continue;
+		}
 		if (*p == '\'' || *p == '"' || *p == '\\')
 			continue;
 		base[k++] =
 		    isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' ? *p : '_';
 	}
 	base[k] = '\0';
+	/* a name of digits only would read as a pid */
+	pre = !group ? "" : !k ? "group" : strspn(base, "0123456789") == k ? "group-" : "";
 	if (group && suffix > 1)
-		snprintf(buf, len, "%s-%u", k ? base : "group", suffix);
+		snprintf(buf, len, "%s%s-%u", pre, base, suffix);
 	else if (group)
-		snprintf(buf, len, "%s", k ? base : "group");
+		snprintf(buf, len, "%s%s", pre, base);
 	else if (suffix > 1)
 		snprintf(buf, len, "%s-%d-%u", k ? base : "workload", (int)w->pid, suffix);
 	else

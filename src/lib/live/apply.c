@@ -46,8 +46,7 @@ int np_mem_policy_parse(const char *name, enum np_mem_policy *ret_policy)
 	return -EINVAL;
 }
 
-/* sched_setaffinity() of one task to `cpus`, with a mask sized for the highest CPU. */
-static int set_affinity(pid_t tid, hwloc_const_cpuset_t cpus)
+int np__set_affinity(pid_t tid, hwloc_const_cpuset_t cpus)
 {
 	int last = hwloc_bitmap_last(cpus), cpu, r = 0;
 	cpu_set_t *set;
@@ -110,7 +109,7 @@ static int apply_affinity(pid_t pid, hwloc_const_cpuset_t cpus)
 	int n, r, rootfd = -1;
 
 	if (pid == 0)
-		return set_affinity(0, cpus);
+		return np__set_affinity(0, cpus);
 	rootfd = np__proc_root_open(NULL);
 	if (rootfd < 0)
 		return rootfd;
@@ -137,7 +136,7 @@ static int apply_affinity(pid_t pid, hwloc_const_cpuset_t cpus)
 		for (int i = 0; i < n; i++) {
 			if (tid_seen(done, ndone, tids[i]))
 				continue;
-			r = set_affinity(tids[i], cpus);
+			r = np__set_affinity(tids[i], cpus);
 			if (r == -ESRCH && tids[i] != pid)
 				r = 0;
 			if (r < 0)

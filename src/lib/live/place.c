@@ -57,6 +57,7 @@ void np_placement_release(struct np_placement *p)
 {
 	hwloc_bitmap_free(p->nodes);
 	hwloc_bitmap_free(p->cpus);
+	hwloc_bitmap_free(p->memory_nodes);
 	free(p->reason);
 	free(p->name);
 	np_workload_release(&p->was);
@@ -437,6 +438,22 @@ static void nodes_cpus(const np_host *h, hwloc_const_nodeset_t nodes, hwloc_bitm
 			return;
 		}
 }
+/*
+ * The nodes the memory goes on: the chosen ones, or with the request's memory nodes (HBM)
+ * those of them that are memory or spill nodes; the others are there for their CPUs.
+ */
+static void memory_nodes(const struct np_request *rq, struct np_placement *p)
+{
+	hwloc_bitmap_copy(p->memory_nodes, p->nodes);
+	if (!rq->memory_nodes)
+		return;
+	if (rq->spill_nodes)
+		hwloc_bitmap_or(p->memory_nodes, rq->memory_nodes, rq->spill_nodes);
+	else
+		hwloc_bitmap_copy(p->memory_nodes, rq->memory_nodes);
+	hwloc_bitmap_and(p->memory_nodes, p->memory_nodes, p->nodes);
+}
+
 static int choose(struct step *s)
 {
 	const struct np_place_req *req = s->req;
@@ -477,11 +494,13 @@ static int choose(struct step *s)
 		}
 		np_plan_free(plan);
 	}
+	memory_nodes(&rq, p);
 	if (p->fit != NP_PLACE_NO_FIT)
-		r = fill_claim(s->h, s->load, p->nodes, p->memory_bytes, p->vcpus, &s->w, &fits);
+		r = fill_claim(s->h, s->load, p->memory_nodes, p->memory_bytes, p->vcpus, &s->w,
+		               &fits);
 	if (r == 0 && !fits) {
 		p->fit = NP_PLACE_SHORT;
-		p->free_bytes = free_of(s->h, s->load, p->nodes);
+		p->free_bytes = free_of(s->h, s->load, p->memory_nodes);
 	}
 	if (r == 0 && !p->reason)
 		r = -ENOMEM;
@@ -506,8 +525,8 @@ static int bind(struct step *s)
 	if (s->t->kind == NP_TARGET_PID)
 		return np_apply(s->h, s->t->pid, &ap, NULL);
 	if (s->t->kind == NP_TARGET_CGROUP)
-		return np__target_group_bind(s->h, s->t, p->nodes, p->cpus);
-	ap.nodes = p->nodes;
+		return np__target_group_bind(s->h, s->t, p->memory_nodes, p->cpus);
+	ap.nodes = p->memory_nodes;
 	ap.binding = s->req->binding;
 	ap.policy = s->req->policy;
 	if (p->fit == NP_PLACE_NO_FIT) {
@@ -602,6 +621,9 @@ static int record(struct step *s)
 	              ? p->cpus
 	              : NULL;
 	w->vcpus = p->vcpus;
+	/* pinning needs CPUs to pin to; a move keeps the recorded flags */
+	if ((s->req->flags & NP_PLACE_PIN_VCPUS) && w->cpus && !hwloc_bitmap_iszero(w->cpus))
+		w->flags |= NP_WORKLOAD_PIN_VCPUS;
 	if ((s->req->name && !p->moved && !(w->name = strdup(s->req->name))) ||
 	    (!keep && !(w->strategy = strdup(s->strategy))) ||
 	    (!p->moved && !(w->policy = strdup(np_mem_policy_name(p->policy)))) ||
@@ -630,7 +652,7 @@ static void migrate(struct step *s)
 		m->err = -ENOMEM;
 		goto out;
 	}
-	hwloc_bitmap_foreach_begin(id, s->ret->nodes)
+	hwloc_bitmap_foreach_begin(id, s->ret->memory_nodes)
 	{
 		int idx = np_host_node_idx(s->h, (unsigned)id);
 
@@ -701,7 +723,8 @@ static int report(struct step *s)
 	if (!p->name && name && !(p->name = strdup(name)))
 		return -ENOMEM;
 	if (!p->applied && ((s->req->flags & NP_PLACE_MIGRATE) || s->t->kind == NP_TARGET_CGROUP))
-		p->migration.to_move = np__bytes_off(s->t->resident, s->t->nresident, p->nodes);
+		p->migration.to_move =
+		    np__bytes_off(s->t->resident, s->t->nresident, p->memory_nodes);
 	/*
 	 * Threads now (it may have started some while it was bound). A failed read is not one of
 	 * the placement's once it is made.
@@ -757,7 +780,7 @@ static int place(struct step *s)
 		if (s->t->kind == NP_TARGET_PID && (req->flags & NP_PLACE_MIGRATE))
 			migrate(s);
 		if (s->t->kind == NP_TARGET_CGROUP)
-			np__target_group_migration(s->h, s->t, p->nodes, &p->migration);
+			np__target_group_migration(s->h, s->t, p->memory_nodes, &p->migration);
 	}
 	return report(s);
 }
@@ -774,7 +797,8 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	np_workload_init(&s.w);
 	ret->nodes = hwloc_bitmap_alloc();
 	ret->cpus = hwloc_bitmap_alloc();
-	r = ret->nodes && ret->cpus ? place(&s) : -ENOMEM;
+	ret->memory_nodes = hwloc_bitmap_alloc();
+	r = ret->nodes && ret->cpus && ret->memory_nodes ? place(&s) : -ENOMEM;
 	if (!ret->applied)
 		np_ledger_rollback(ledger);
 	/* the claim is the caller's now; w.nodes and w.cpus were borrowed */

@@ -68,6 +68,12 @@ int np__proc_may_manage(int rootfd, pid_t pid, uid_t *ret_uid);
 int np__proc_threads(int rootfd, pid_t pid, pid_t **ret_tids);
 
 /*
+ * sched_setaffinity() of one task (0: the caller) to `cpus`, with a mask sized for the highest
+ * CPU (apply.c). Returns 0, -EINVAL (empty or infinite set, or refused), -ESRCH, -EPERM.
+ */
+int np__set_affinity(pid_t tid, hwloc_const_cpuset_t cpus);
+
+/*
  * The raw command line (arguments separated and ended by NUL). Returns its length (0 for a
  * kernel thread or a zombie) and *ret_buf (NUL-terminated, free()).
  */

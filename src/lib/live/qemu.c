@@ -219,3 +219,62 @@ int np_qemu_sizes(char *const *argv, struct np_qemu_sizes *ret_sizes)
 	*ret_sizes = q;
 	return 1;
 }
+
+/* QEMU's booleans (qapi_bool_parse()): 1, 0, or -EINVAL. */
+static int parse_bool(const char *s, const char *end)
+{
+	static const char *const on[] = {"on", "yes", "true", "y"}, *const off[] = {"off", "no",
+	                                                                            "false", "n"};
+	size_t len = (size_t)(end - s);
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (strlen(on[i]) == len && !strncmp(s, on[i], len))
+			return 1;
+		if (strlen(off[i]) == len && !strncmp(s, off[i], len))
+			return 0;
+	}
+	return -EINVAL;
+}
+
+/* One item of -name: the first is guest= without its key; debug-threads= into *arg. */
+static int name_item(const char *p, const char *eq, const char *end, bool first, void *arg)
+{
+	int *named = arg, b;
+
+	if (!eq)
+		return first ? 0 : -EINVAL;
+	if (eq - p == 13 && !strncmp(p, "debug-threads", 13)) {
+		b = parse_bool(eq + 1, end);
+		if (b < 0)
+			return b;
+		*named = b;
+		return 0;
+	}
+	if ((eq - p == 5 && !strncmp(p, "guest", 5)) || (eq - p == 7 && !strncmp(p, "process", 7)))
+		return 0;
+	return -EINVAL;
+}
+
+int np_qemu_names_threads(char *const *argv)
+{
+	int named = -1, r;
+
+	if (!argv || !argv[0] || !is_qemu(argv[0]))
+		return -EINVAL;
+	for (unsigned i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-')
+			continue;
+		a += a[1] == '-' ? 2 : 1;
+		if (strcmp(a, "name"))
+			continue;
+		if (!argv[i + 1])
+			return -EINVAL;
+		r = opt_each(argv[i + 1], name_item, &named);
+		if (r < 0)
+			return r;
+		i++;
+	}
+	return named < 0 ? 0 : named ? 1 : -EINVAL;
+}

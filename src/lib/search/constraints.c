@@ -1,7 +1,7 @@
 /*
  * constraints.c - what devices and memory tiers add to the search (docs/devices.md): the
  * ranking key of the preferred nodes, their indexes, and the reason when a set must hold a
- * near node it cannot. Pure, as the rest of the search.
+ * near node or a memory node it cannot. Pure, as the rest of the search.
  */
 #include "search.h"
 
@@ -76,6 +76,44 @@ bool np__reason_near(const struct np__search *s, char *buf, size_t len, char *ne
 		snprintf(near, nlen, " holding node%s %s", hwloc_bitmap_weight(set) > 1 ? "s" : "",
 		         list);
 	free(list);
+	return false;
+}
+
+const char *np__memory_label(const struct np__search *s)
+{
+	return s->req->memory_label ? s->req->memory_label : "memory";
+}
+
+/*
+ * Why nothing fits a request with memory nodes: the host has none ("this host has no HBM
+ * node"), or none of them is allowed or has free memory (true, with the reason in buf);
+ * otherwise " on HBM nodes" (with the spill nodes: " on HBM or spill nodes") for the general
+ * reason (false).
+ */
+bool np__reason_memory(const struct np__search *s, char *buf, size_t len, char *on, size_t olen)
+{
+	const struct np_request *req = s->req;
+	const char *what = np__memory_label(s);
+	bool any = false;
+
+	if (hwloc_bitmap_iszero(req->memory_nodes)) {
+		snprintf(buf, len, "this host has no %s node", what);
+		return true;
+	}
+	for (unsigned p = 0; p < s->m; p++)
+		any |= s->nodes[p].mem && s->nodes[p].free > 0;
+	if (!any) {
+		char *list = NULL;
+
+		if (hwloc_bitmap_list_asprintf(&list, req->memory_nodes) < 0)
+			list = NULL;
+		snprintf(buf, len, "no %s node (%s) is allowed and has free memory", what,
+		         list ? list : "?");
+		free(list);
+		return true;
+	}
+	snprintf(on, olen, " on %s%s nodes", what,
+	         req->spill_nodes && !hwloc_bitmap_iszero(req->spill_nodes) ? " or spill" : "");
 	return false;
 }
 

@@ -38,7 +38,7 @@ static const char *plural(uint64_t n)
 void np__reason_none(const struct np__search *s, char *buf, size_t len)
 {
 	const struct np_request *req = s->req;
-	char mem[32], hp[32], most[32] = "", near[96] = "";
+	char mem[32], hp[32], most[32] = "", near[96] = "", on[64] = "";
 
 	if (s->m == 0) {
 		snprintf(buf, len, "no allowed node has CPUs or free memory");
@@ -48,16 +48,18 @@ void np__reason_none(const struct np__search *s, char *buf, size_t len)
 		snprintf(most, sizeof(most), "at most %u ", req->max_nodes);
 	if (s->need[NP__RES_NEAR] && np__reason_near(s, buf, len, near, sizeof(near)))
 		return;
+	if (s->need[NP__RES_MEMNODE] && np__reason_memory(s, buf, len, on, sizeof(on)))
+		return;
 	np_size_format(req->memory_bytes, mem, sizeof(mem));
 	if (s->need[NP__RES_HP])
 		snprintf(buf, len,
-		         "no set of %snodes%s has %s free, %u CPU%s and %llu free %s huge pages",
-		         most, near, mem, req->vcpus, plural(req->vcpus),
+		         "no set of %snodes%s has %s free%s, %u CPU%s and %llu free %s huge pages",
+		         most, near, mem, on, req->vcpus, plural(req->vcpus),
 		         (unsigned long long)req->hugepage_count,
 		         size_short(req->hugepage_size, hp, sizeof(hp)));
 	else
-		snprintf(buf, len, "no set of %snodes%s has %s free and %u CPU%s", most, near, mem,
-		         req->vcpus, plural(req->vcpus));
+		snprintf(buf, len, "no set of %snodes%s has %s free%s and %u CPU%s", most, near,
+		         mem, on, req->vcpus, plural(req->vcpus));
 }
 
 /*
@@ -239,7 +241,7 @@ static void reason_decision(const struct np__search *s, const struct np__cand *b
 
 void np__reason_best(const struct np__search *s, const struct np__cand *best, char *buf, size_t len)
 {
-	char why[256], mem[32], dist[40] = "", spill[40] = "";
+	char why[256], mem[32], dist[40] = "", spill[96] = "";
 
 	if (s->why[0])
 		snprintf(why, sizeof(why), "%s", s->why);
@@ -249,9 +251,21 @@ void np__reason_best(const struct np__search *s, const struct np__cand *best, ch
 		reason_decision(s, best, why, sizeof(why));
 	if (best->n > 1)
 		snprintf(dist, sizeof(dist), ", mean distance %.2f", best->pub.mean_distance);
-	if (best->s.spill)
-		snprintf(spill, sizeof(spill), " (%llu for spill)",
-		         (unsigned long long)best->s.spill);
+	if (best->s.spill) {
+		unsigned memory = 0;
+
+		/* memory nodes without CPUs do not count either, and are named for what they are */
+		for (unsigned i = 0; i < best->n; i++)
+			memory += s->nodes[best->pos[i]].mem && s->nodes[best->pos[i]].spill;
+		if (memory && memory < best->s.spill)
+			snprintf(spill, sizeof(spill), " (%u for %s, %llu for spill)", memory,
+			         np__memory_label(s), (unsigned long long)best->s.spill - memory);
+		else if (memory)
+			snprintf(spill, sizeof(spill), " (%u for %s)", memory, np__memory_label(s));
+		else
+			snprintf(spill, sizeof(spill), " (%llu for spill)",
+			         (unsigned long long)best->s.spill);
+	}
 	snprintf(buf, len, "%u node%s%s, %s; %s free, %llu CPU%s, %llu vCPU%s already placed%s",
 	         best->n, plural(best->n), spill, why,
 	         np_size_format(best->s.free, mem, sizeof(mem)), (unsigned long long)best->s.ncpus,

@@ -80,6 +80,7 @@ void np__sums_add(const struct np__search *s, const struct np__sums *in, const u
 	o.hp = np__add_sat(o.hp, e->hp);
 	o.near = np__add_sat(o.near, e->near);
 	o.spill = np__add_sat(o.spill, e->spill);
+	o.mem = np__add_sat(o.mem, e->mem);
 	o.dist = np__add_sat(o.dist, d);
 	if (n == 0 || e->diag < o.min_diag)
 		o.min_diag = e->diag;
@@ -452,6 +453,8 @@ static int check(const np_host *host, const np_load *load, const struct np_reque
 		return -EINVAL;
 	if (req->spill_nodes && !hwloc_bitmap_isincluded(req->spill_nodes, host->nodeset))
 		return -EINVAL;
+	if (req->memory_nodes && !hwloc_bitmap_isincluded(req->memory_nodes, host->nodeset))
+		return -EINVAL;
 	for (size_t i = 0; req->costs && i < (size_t)host->nnodes * host->nnodes; i++)
 		if (req->costs[i] == 0 || req->costs[i] > 65535)
 			return -EINVAL;
@@ -522,6 +525,15 @@ static int eligible(struct np__search *s, const np_load *load)
 		e->near = req->near_nodes && hwloc_bitmap_isset(req->near_nodes, node->id);
 		e->spill = req->spill_nodes && node->ncpus == 0 &&
 		           hwloc_bitmap_isset(req->spill_nodes, node->id);
+		if (req->memory_nodes) {
+			/* Memory counts on the memory and spill nodes only; the others join for
+			 * their CPUs. A memory node without CPUs does not count as a node. */
+			e->mem = hwloc_bitmap_isset(req->memory_nodes, node->id);
+			if (!e->mem && !e->spill)
+				e->free = 0;
+			if (e->mem && node->ncpus == 0)
+				e->spill = 1;
+		}
 		e->diag = s->dist[(size_t)i * h->nnodes + i];
 		if (s->strategy == NP_STRATEGY_XEN ? e->ncpus == 0
 		                                   : e->ncpus == 0 && e->free == 0 && e->hp == 0)
@@ -645,6 +657,7 @@ int np_search(const np_host *host, const np_load *load, const struct np_request 
 	s.need[NP__RES_CPU] = req->vcpus;
 	s.need[NP__RES_HP] = req->hugepage_size ? req->hugepage_count : 0;
 	s.need[NP__RES_NEAR] = req->near_nodes ? (uint64_t)hwloc_bitmap_weight(req->near_nodes) : 0;
+	s.need[NP__RES_MEMNODE] = req->memory_nodes ? 1 : 0;
 	r = eligible(&s, load);
 	if (r == 0)
 		r = np__prefer_init(&s);

@@ -24,7 +24,9 @@ struct np__enode {
 	uint64_t hp;     /* free huge pages of the requested size */
 	uint64_t memory; /* MemTotal of the node */
 	uint64_t near;   /* 1 for a node of the request's near_nodes */
-	uint64_t spill;  /* 1 for a node of the request's spill_nodes */
+	uint64_t spill;  /* 1 for a node that does not count as one: a spill node, or a memory
+	                    node without CPUs */
+	uint64_t mem;    /* 1 for a node of the request's memory_nodes */
 	unsigned diag;   /* distance to itself */
 };
 
@@ -35,7 +37,8 @@ struct np__sums {
 	uint64_t vcpus;
 	uint64_t hp;
 	uint64_t near;     /* nodes of near_nodes in the set */
-	uint64_t spill;    /* nodes of spill_nodes in the set (not counted as nodes) */
+	uint64_t spill;    /* nodes of the set not counted as nodes (spill, memory without CPUs) */
+	uint64_t mem;      /* nodes of memory_nodes in the set */
 	uint64_t dist;     /* sum of distance(i,j) over ordered pairs, i = j included */
 	unsigned min_diag; /* smallest distance(i,i) in the set */
 };
@@ -67,13 +70,15 @@ enum np__crit {
 /*
  * The resources a set must hold. The request's near_nodes are one: each of its nodes holds 1,
  * the request needs them all, so the size bound, the pruning and the compact growth keep a
- * set able to reach them as they do for memory (docs/devices.md).
+ * set able to reach them as they do for memory (docs/devices.md). The request's memory_nodes
+ * are another: a set needs one of them at least.
  */
 enum np__res {
 	NP__RES_MEM = 0,
 	NP__RES_CPU,
 	NP__RES_HP,
 	NP__RES_NEAR,
+	NP__RES_MEMNODE,
 	NP__NRES,
 };
 
@@ -86,8 +91,10 @@ static inline uint64_t np__res_of(const struct np__enode *e, enum np__res r)
 		return e->ncpus;
 	case NP__RES_HP:
 		return e->hp;
-	default:
+	case NP__RES_NEAR:
 		return e->near;
+	default:
+		return e->mem;
 	}
 }
 
@@ -100,8 +107,10 @@ static inline uint64_t np__sum_of(const struct np__sums *x, enum np__res r)
 		return x->ncpus;
 	case NP__RES_HP:
 		return x->hp;
-	default:
+	case NP__RES_NEAR:
 		return x->near;
+	default:
+		return x->mem;
 	}
 }
 
@@ -199,6 +208,13 @@ int np__cmp_prefer(const struct np__search *s, const struct np__cand *a, const s
  * can be in no set (not allowed, nothing to give); false with " holding node(s) N" in near.
  */
 bool np__reason_near(const struct np__search *s, char *buf, size_t len, char *near, size_t nlen);
+/*
+ * Why nothing fits a request with memory nodes: true with the reason in buf when none of them
+ * can be in a set ("this host has no HBM node"); false with " on HBM nodes" in on.
+ */
+bool np__reason_memory(const struct np__search *s, char *buf, size_t len, char *on, size_t olen);
+/* "HBM" or "memory": what the request's memory nodes are. */
+const char *np__memory_label(const struct np__search *s);
 
 /* The comparisons. */
 int np__cmp_compact(const struct np__search *s, const struct np__cand *a, const struct np__cand *b,

@@ -491,6 +491,7 @@ static int improve(struct np__search *s, struct grow *g, const unsigned *start, 
 				t.hp = cur.hp - eu->hp + ew->hp;
 				t.near = cur.near - eu->near + ew->near;
 				t.spill = cur.spill - eu->spill + ew->spill;
+				t.mem = cur.mem - eu->mem + ew->mem;
 				t.dist = cur.dist - out + ew->diag + din[w] - urow[w];
 				s->examined++;
 				if (!np__fits(s, &t, k) || !better(s, &t, &cur))

@@ -198,7 +198,8 @@ int np__strategy_numad(struct np__search *s)
 		unsigned *order = s->scratch.pos;
 
 		if (n >= count && mem >= s->req->memory_bytes && cpus >= s->req->vcpus &&
-		    sums.hp >= s->need[NP__RES_HP] && sums.near >= s->need[NP__RES_NEAR])
+		    sums.hp >= s->need[NP__RES_HP] && sums.near >= s->need[NP__RES_NEAR] &&
+		    sums.mem >= s->need[NP__RES_MEMNODE])
 			break;
 		np__sums_add(s, &sums, order, n, nb[n].pos, &sums);
 		order[n] = nb[n].pos;
