@@ -218,8 +218,9 @@ static int group_fill(struct scope *s, const np_host *h, hwloc_const_nodeset_t n
 }
 
 int np__target_scope_bind(const np_host *h, struct np_target *t, const struct np_place_req *req,
-                          hwloc_const_nodeset_t nodes, hwloc_const_cpuset_t cpus)
+                          const struct np_apply_req *ap)
 {
+	hwloc_const_cpuset_t cpus = ap->binding == NP_CPU_BINDING_STRICT ? ap->cpus : NULL;
 	struct scope *s = calloc(1, sizeof(*s));
 	int r;
 
@@ -247,7 +248,7 @@ int np__target_scope_bind(const np_host *h, struct np_target *t, const struct np
 	if (r == 0)
 		r = group_make(s, req->name);
 	if (r == 0)
-		r = group_fill(s, h, nodes, cpus);
+		r = group_fill(s, h, ap->nodes, cpus);
 	if (r == 0) {
 		t->cgroup_path = strdup(s->cg.path);
 		if (!t->cgroup_path || asprintf(&t->cgroup_mount, "/%s", s->mount) < 0) {
@@ -261,6 +262,14 @@ int np__target_scope_bind(const np_host *h, struct np_target *t, const struct np
 fail:
 	np__target_scope_unbind(t);
 	return r;
+}
+
+int np__target_scope_record(const struct np_target *t, struct np_workload *w)
+{
+	w->kind = NP_WORKLOAD_SCOPE;
+	w->cgroup_id = t->cgroup_id;
+	w->cgroup = strdup(t->cgroup_path);
+	return w->cgroup ? 0 : -ENOMEM;
 }
 
 /* Move this process back to the group it came from. */

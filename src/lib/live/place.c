@@ -24,10 +24,7 @@ void np_target_init(struct np_target *target)
 
 void np_target_release(struct np_target *target)
 {
-	if (target->kind == NP_TARGET_SELF)
-		np__target_scope_free(target);
-	else
-		np__target_group_free(target);
+	(target->kind == NP_TARGET_SELF ? np__target_scope_free : np__target_group_free)(target);
 	free(target->resident);
 	free(target->cmdline);
 	target->resident = NULL;
@@ -510,16 +507,14 @@ static int choose(struct step *s)
 }
 
 /*
- * Bind the target where chosen; the memory policy in effect into p->policy. A SELF target with
- * NP_PLACE_SCOPE enters its group first (p->failed NP_PLACE_STEP_SCOPE when it cannot), so that
- * its affinity and policy are set inside the cpuset.
+ * Bind the target where chosen; the memory policy in effect into p->policy. NP_PLACE_SCOPE:
+ * the group entered first (NP_PLACE_STEP_SCOPE), the affinity and policy set inside it.
  */
 static int bind(struct step *s)
 {
 	struct np_placement *p = s->ret;
 	struct np_apply_req ap = {p->cpus, NULL, NP_CPU_BINDING_STRICT, NP_MEM_POLICY_NONE};
 	enum np_mem_policy eff = NP_MEM_POLICY_NONE;
-	bool scope = s->req->flags & NP_PLACE_SCOPE;
 	int r;
 
 	if (s->t->kind == NP_TARGET_PID)
@@ -535,17 +530,14 @@ static int bind(struct step *s)
 	}
 	if (hwloc_bitmap_iszero(p->cpus))
 		ap.cpus = NULL;
-	if (scope &&
-	    (r = np__target_scope_bind(s->h, s->t, s->req, p->nodes,
-	                               ap.binding == NP_CPU_BINDING_STRICT ? ap.cpus : NULL)) < 0) {
+	if ((s->req->flags & NP_PLACE_SCOPE) &&
+	    (r = np__target_scope_bind(s->h, s->t, s->req, &ap)) < 0) {
 		p->failed = NP_PLACE_STEP_SCOPE;
 		return r;
 	}
 	r = np_apply(s->h, 0, &ap, &eff);
 	if (r == 0)
 		p->policy = eff;
-	else if (scope)
-		np__target_scope_unbind(s->t);
 	return r;
 }
 
@@ -609,13 +601,8 @@ static int record(struct step *s)
 		w->pid = s->t->pid;
 		w->start_time = s->t->start_time;
 	}
-	if (s->t->kind == NP_TARGET_SELF && (s->req->flags & NP_PLACE_SCOPE)) {
-		/* run --scope: the process launched and the group it cannot leave */
-		w->kind = NP_WORKLOAD_SCOPE;
-		w->cgroup_id = s->t->cgroup_id;
-		if (!(w->cgroup = strdup(s->t->cgroup_path)))
-			return -ENOMEM;
-	}
+	if ((s->req->flags & NP_PLACE_SCOPE) && (r = np__target_scope_record(s->t, w)) < 0)
+		return r;
 	w->nodes = p->nodes;
 	w->cpus = pid || (s->req->binding == NP_CPU_BINDING_STRICT && p->fit != NP_PLACE_NO_FIT)
 	              ? p->cpus
@@ -685,9 +672,8 @@ static int apply(struct step *s)
 	int r = bind(s);
 
 	if (r < 0) {
-		if (!p->failed)
-			p->failed = NP_PLACE_STEP_BIND;
-		return r;
+		p->failed = p->failed ? p->failed : NP_PLACE_STEP_BIND;
+		goto unbind; /* a group's bind put it back already; a scope's affinity failed */
 	}
 	r = record(s);
 	if (r < 0) {
@@ -702,10 +688,7 @@ static int apply(struct step *s)
 	p->applied = 1;
 	return 0;
 unbind:
-	/*
-	 * a process's affinity is its own to change again; a group's cpuset is put back, and the
-	 * group run --scope made is left and removed
-	 */
+	/* a process's affinity is its own to change again; a group's cpuset, a scope go back */
 	if (s->t->kind == NP_TARGET_CGROUP)
 		np__target_group_unbind(s->t);
 	else if (s->req->flags & NP_PLACE_SCOPE)
