@@ -856,7 +856,8 @@ int np_ledger_list(np_ledger *ledger, unsigned flags, struct np_workload **ret_l
 /**
  * Record in the open transaction that the live workload w->pid (with w->start_time) now runs
  * on w->nodes and w->cpus, claiming w->claimed, with w->vcpus, w->strategy and w->policy
- * (NULL strings keep the recorded ones); a move row (time, old and new nodes, `reason`) is
+ * (NULL strings keep the recorded ones), w->exclusive (NULL keeps the recorded grant) and
+ * w->flags added to the recorded ones (a group: found by w->cgroup_id); a move row (time, old and new nodes, `reason`) is
  * added. Returns 0; -ENOENT no such live workload; -EINVAL no open transaction or bad fields;
  * -EIO, -ENOMEM.
  */

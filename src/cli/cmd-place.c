@@ -430,10 +430,6 @@ static int pin_placed(const struct cli_place_opts *o, const struct np_placement 
 	}
 	if (ret->wrapped)
 		cli_pin_wrap_said(ret->nvcpus, p->cpus);
-	if (o->pin && p->moved && !pinned && !o->dry_run)
-		cli_warn("--pin-vcpus: pinned now, but a move keeps the flags recorded: the daemon "
-		         "will not keep '%s' pinned (forget it and place it again)",
-		         p->name ? p->name : "?");
 	return 0;
 }
 

@@ -64,7 +64,7 @@ static int do_move(np_ledger *l, void *arg)
 	    l,
 	    "UPDATE workload SET nodes = ?1, cpus = ?2, claimed = ?3, vcpus = ?4,"
 	    " strategy = coalesce(?5, strategy), policy = coalesce(?6, policy),"
-	    " exclusive = coalesce(?8, exclusive) WHERE id = ?7",
+	    " exclusive = coalesce(?8, exclusive), flags = flags | ?9 WHERE id = ?7",
 	    &st);
 	if (r < 0)
 		goto out;
@@ -79,6 +79,7 @@ static int do_move(np_ledger *l, void *arg)
 	sqlite3_bind_int64(st, 7, row->id);
 	if (exclusive)
 		sqlite3_bind_text(st, 8, exclusive, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, w->flags);
 	r = np__ledger_step(l, st, "update workload");
 	if (r < 0)
 		goto out;
