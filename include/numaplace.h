@@ -1243,12 +1243,16 @@ struct np_target {
 	char *cmdline;            /**< its command line as text (shell-quoted where needed) */
 	/**
 	 * NP_TARGET_CGROUP: the group, absolute under the cgroup2 mount or relative to it, and the
-	 * directory holding proc/self/mountinfo and the mount (NULL: "/"; a plain-file tree in tests)
+	 * directory holding proc/self/mountinfo and the mount (NULL: "/"; a plain-file tree in tests;
+	 * NP_TARGET_SELF with NP_PLACE_SCOPE: it also holds proc/self/cgroup, this process's group)
 	 */
 	const char *cgroup;
 	const char *root;
 	enum np_group_name cgroup_name; /**< what `cgroup` is: a path (0) or a name */
-	/* NP_TARGET_CGROUP, filled by np_target_read(): resident above is memory.numa_stat's */
+	/*
+	 * NP_TARGET_CGROUP, filled by np_target_read(): resident above is memory.numa_stat's;
+	 * the path, mount and id also for NP_TARGET_SELF's group made by NP_PLACE_SCOPE
+	 */
 	char *cgroup_path;        /**< relative to the mount ("system.slice/web.service") */
 	char *cgroup_mount;       /**< the mount ("/sys/fs/cgroup") */
 	uint64_t cgroup_id;       /**< the inode of its directory (a new group, a new id) */
@@ -1277,7 +1281,8 @@ void np_cgroup_paths_free(char **paths, unsigned n);
 void np_target_init(struct np_target *target);
 /**
  * Free what np_target_read() filled in and zero it (kind, pid, argv, cgroup, root and
- * cgroup_name stay); idempotent.
+ * cgroup_name stay), and what np_place() holds of a SELF target's NP_PLACE_SCOPE group (freed,
+ * the group left as it is); idempotent.
  */
 void np_target_release(struct np_target *target);
 
@@ -1332,6 +1337,19 @@ enum np_place_flags {
 	 * had (np_ledger_move() does not change them).
 	 */
 	NP_PLACE_PIN_VCPUS = 1u << 5,
+	/**
+	 * NP_TARGET_SELF (run --scope; docs/cgroups.md): the command starts in a cgroup v2 group
+	 * of its own, `<name>.scope` below scope_parent (`run-<pid>.scope` without a valid name),
+	 * found under target->root. Bound in this order: the group made (the parent too when
+	 * missing), +memory (where offered) and +cpuset enabled in the ancestors that lack them,
+	 * cpuset.cpus (the CPUs, with NP_CPU_BINDING_STRICT) and cpuset.mems (the nodes with
+	 * memory), this process moved into it (cgroup.procs), then its affinity and memory policy.
+	 * Nothing fits: the group is made and entered, its cpuset left as its parent's. Recorded as
+	 * NP_WORKLOAD_SCOPE with the group's path and id (target->cgroup_path, cgroup_id), and
+	 * pruned with its group once the group holds no process. Any failure before the commit
+	 * moves this process back and puts the hierarchy back as it was.
+	 */
+	NP_PLACE_SCOPE = 1u << 6,
 };
 
 /** What to place and how. */
@@ -1372,6 +1390,12 @@ struct np_place_req {
 	 * placed again without near nodes keeps the recorded ones.
 	 */
 	const char *near_devices;
+	/**
+	 * NP_PLACE_SCOPE: the group to make the command's group in, absolute under the cgroup2
+	 * mount or relative to it (NULL: "numaplace.slice"); made when missing (its own parent must
+	 * exist), and removed again when the placement fails.
+	 */
+	const char *scope_parent;
 };
 
 /** Set every field to its default (np_request_init(), np_search_opts_init(), no flags). */
@@ -1395,6 +1419,11 @@ enum np_place_step {
 	NP_PLACE_STEP_RECORD, /**< np_ledger_insert() or np_ledger_move() (a group's cpuset put
 				   back) */
 	NP_PLACE_STEP_COMMIT, /**< np_ledger_commit() */
+	/**
+	 * NP_PLACE_SCOPE: making the group, giving it its cpuset or entering it (np_last_error()
+	 * names the group and the file; target->cgroup_path the group once named)
+	 */
+	NP_PLACE_STEP_SCOPE,
 };
 
 /** A migration and what it did, from numa_maps before and after. */
@@ -1461,6 +1490,15 @@ void np_placement_release(struct np_placement *p);
  */
 int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	     const struct np_place_req *req, struct np_placement *ret);
+
+/**
+ * After np_place() applied NP_PLACE_SCOPE and the command could not be executed: move this
+ * process back to the group it came from and remove the group made for it (not its parent nor
+ * the controllers enabled: other groups may have come to rely on them since the commit).
+ * Returns 0 (also when there is no such group), or -errno with np_last_error() naming the
+ * group; the group then stays, and the ledger prunes it once it is empty.
+ */
+int np_target_scope_leave(struct np_target *target);
 
 #ifdef __cplusplus
 }

@@ -65,6 +65,12 @@ _numaplace_value()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -d -- "$cur"))
 		;;
+	--parent | --cgroup)
+		# a group: a directory below the cgroup2 mount (a plain-file tree in tests)
+		COMPREPLY=($(cd "${NUMAPLACE_CGROUP_ROOT:-}/sys/fs/cgroup" 2>/dev/null &&
+			compgen -d -S / -- "$cur"))
+		compopt -o nospace 2>/dev/null
+		;;
 	--strategy) COMPREPLY=($(compgen -W "compact xen numad first-fit spread exhaustive" -- "$cur")) ;;
 	--mem-policy) COMPREPLY=($(compgen -W "preferred bind interleave none" -- "$cur")) ;;
 	--cpu-binding) COMPREPLY=($(compgen -W "strict none exclusive" -- "$cur")) ;;

@@ -106,7 +106,7 @@ int cli_ledger_workloads(const char *dir, struct np_workload **ret_list, int *re
 }
 
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
-                    struct cli_node_claims **ret_claims)
+                    struct cli_node_claims **ret_claims, unsigned *ret_kinds)
 {
 	struct cli_node_claims *claims = NULL;
 	struct np_workload *list = NULL;
@@ -129,7 +129,7 @@ int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 	r = np_ledger_begin(ledger);
 	if (r >= 0)
 		r = np_ledger_load(ledger, host, &load);
-	if (r >= 0 && claims)
+	if (r >= 0 && (claims || ret_kinds))
 		r = n = np_ledger_list(ledger, 0, &list);
 	if (r < 0) {
 		cli_error("cannot read the ledger: %s", cli_ledger_why(-r));
@@ -137,6 +137,9 @@ int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 		goto out;
 	}
 	r = EXIT_OK;
+	for (int i = 0; ret_kinds && i < n; i++)
+		if ((unsigned)list[i].kind < NP_WORKLOAD_KIND_COUNT_)
+			ret_kinds[list[i].kind]++;
 	for (int i = 0; claims && i < n; i++) {
 		const struct np_workload *w = &list[i];
 		int id;
@@ -251,8 +254,7 @@ void cli_placing_init(struct cli_placing *c)
 }
 
 int cli_placing_prepare(struct cli_placing *c, const char *cmd, const struct cli_host_opts *ho,
-                        struct cli_request_opts *ro, const char *state_dir,
-                        unsigned ledger_flags)
+                        struct cli_request_opts *ro, const char *state_dir, unsigned ledger_flags)
 {
 	int r = cli_host_load(ho, &c->host);
 

@@ -211,11 +211,12 @@ struct cli_node_claims {
 /*
  * Read the ledger of `dir` (see cli_ledger_open(); never created here) for `host`: the load a
  * placement starts from (*ret_load, NULL when there is no ledger yet) and, when ret_claims is
- * not NULL, an array of np_host_nnodes() entries (caller frees). Nothing is written. Prints
- * the error; returns 0 or EXIT_FAIL.
+ * not NULL, an array of np_host_nnodes() entries (caller frees); when ret_kinds is not NULL,
+ * the live workloads of each kind in its NP_WORKLOAD_KIND_COUNT_ entries. Nothing is written.
+ * Prints the error; returns 0 or EXIT_FAIL.
  */
 int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
-                    struct cli_node_claims **ret_claims);
+                    struct cli_node_claims **ret_claims, unsigned *ret_kinds);
 /* What run and place hold while they place. cli_placing_init(), cli_placing_release(). */
 struct cli_placing {
 	np_host *host;

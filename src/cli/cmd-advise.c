@@ -94,7 +94,7 @@ static int advise(const struct cli_host_opts *ho, unsigned cpus, uint64_t mb,
 		return r;
 	/* the ledger places on this machine: another host has nothing placed yet */
 	if (!ho->source_given)
-		r = cli_ledger_load(state_dir, h, &load, NULL);
+		r = cli_ledger_load(state_dir, h, &load, NULL, NULL);
 	if (r)
 		goto out;
 	np_request_init(&req);

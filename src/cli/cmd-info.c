@@ -330,9 +330,11 @@ static void print_short(const np_host *h)
 	print_assumed(h);
 }
 
-/* What the ledger holds per node, in MiB like numa_info. */
-static void print_claims(const np_host *h, const struct cli_node_claims *c)
+/* What the ledger holds per node, in MiB like numa_info, then its workloads by kind. */
+static void print_claims(const np_host *h, const struct cli_node_claims *c, const unsigned *kinds)
 {
+	unsigned total = 0;
+
 	printf("numa_placement         :\n");
 	printf("node:    claimed  outstanding   vcpus  workloads\n");
 	printf("%16s%13s\n", "(MiB)", "(MiB)");
@@ -340,6 +342,30 @@ static void print_claims(const np_host *h, const struct cli_node_claims *c)
 		printf("%4u:   %8" PRIu64 "     %8" PRIu64 "  %6" PRIu64 "  %9u\n",
 		       np_host_node(h, i)->id, c[i].claimed / MIB, c[i].outstanding / MIB,
 		       c[i].vcpus, c[i].workloads);
+	for (unsigned k = 0; k < NP_WORKLOAD_KIND_COUNT_; k++)
+		total += kinds[k];
+	/* "workloads: 3 (process 2, scope 1)": the kinds that have some */
+	printf("workloads: %u", total);
+	for (unsigned k = 0, said = 0; k < NP_WORKLOAD_KIND_COUNT_; k++)
+		if (kinds[k])
+			printf("%s%s %u", said++ ? ", " : " (",
+			       np_workload_kind_name((enum np_workload_kind)k), kinds[k]);
+	printf("%s\n", total ? ")" : "");
+}
+
+/* The live workloads of each kind: {"total": 3, "process": 2, "group": 0, ...}. */
+static json_t *kinds_json(const unsigned *kinds)
+{
+	json_t *o = json_object();
+	unsigned total = 0;
+
+	for (unsigned k = 0; k < NP_WORKLOAD_KIND_COUNT_; k++)
+		total += kinds[k];
+	json_object_set_new(o, "total", json_integer(total));
+	for (unsigned k = 0; k < NP_WORKLOAD_KIND_COUNT_; k++)
+		json_object_set_new(o, np_workload_kind_name((enum np_workload_kind)k),
+		                    json_integer(kinds[k]));
+	return o;
 }
 
 static json_t *claims_json(const np_host *h, const struct cli_node_claims *c)
@@ -422,14 +448,16 @@ static int info_parse(int argc, char **argv, struct info_opts *o)
 
 /* The host's facts as the options ask for them: JSON, the device list, or the tables. */
 static int info_print(const struct info_opts *o, const np_host *h,
-                      const struct cli_node_claims *claims, const np_devices *devs,
-                      const np_memory *mem)
+                      const struct cli_node_claims *claims, const unsigned *kinds,
+                      const np_devices *devs, const np_memory *mem)
 {
 	if (o->json) {
 		json_t *j = host_json(h);
 
 		if (j && claims)
 			json_object_set_new(j, "placement", claims_json(h, claims));
+		if (j && claims)
+			json_object_set_new(j, "workloads", kinds_json(kinds));
 		if (j)
 			json_object_set_new(j, "devices", cli_devices_json(devs));
 		if (j)
@@ -446,7 +474,7 @@ static int info_print(const struct info_opts *o, const np_host *h,
 	else
 		print_short(h);
 	if (o->numa && claims)
-		print_claims(h, claims);
+		print_claims(h, claims, kinds);
 	if (o->numa)
 		cli_devices_table(devs, o->devices);
 	if (o->numa)
@@ -463,6 +491,7 @@ int cmd_info(int argc, char **argv)
 	np_devices *devs = NULL;
 	np_memory *mem = NULL;
 	struct cli_node_claims *claims = NULL;
+	unsigned kinds[NP_WORKLOAD_KIND_COUNT_] = {0};
 	np_load *load = NULL;
 	np_host *h = NULL;
 	int r = info_parse(argc, argv, &o);
@@ -473,7 +502,7 @@ int cmd_info(int argc, char **argv)
 	if (r)
 		return r;
 	if (!o.ho.source_given && (o.numa || o.json)) {
-		r = cli_ledger_load(o.state_dir, h, &load, &claims);
+		r = cli_ledger_load(o.state_dir, h, &load, &claims, kinds);
 		if (r)
 			goto out;
 	}
@@ -492,7 +521,7 @@ int cmd_info(int argc, char **argv)
 		if (r)
 			goto out;
 	}
-	r = info_print(&o, h, claims, devs, mem);
+	r = info_print(&o, h, claims, kinds, devs, mem);
 out:
 	np_devices_free(devs);
 	np_memory_free(mem);

@@ -10,12 +10,15 @@
 
 static const char list_help[] =
     "usage: numaplace list [--all] [--moves] [--json] [--state-dir DIR]\n\n"
-    "List the live workloads numaplace placed: name, pid, nodes, CPUs, vCPUs, memory\n"
-    "policy, age, and per node the memory claimed and already resident (from\n"
-    "/proc/PID/numa_maps), how often it was moved, then the command; under a QEMU guest\n"
-    "placed with --pin-vcpus, a line with the CPUs of its vCPU threads and of its other\n"
-    "threads, read now. CPUs marked 'excl' are whole cores granted to it alone\n"
-    "(--cpu-binding exclusive). Workloads whose process has exited are pruned first.\n\n"
+    "List the live workloads numaplace placed: name, what it is (process, group, unit,\n"
+    "container, vm, scope: docs/cgroups.md), pid, nodes, CPUs, vCPUs, memory policy, age,\n"
+    "and per node the memory claimed and already resident (from /proc/PID/numa_maps, a\n"
+    "group's memory.numa_stat), how often it was moved, its cgroup v2 group (when any\n"
+    "is listed), then the command; under a QEMU guest placed with --pin-vcpus, a line\n"
+    "with the CPUs of its vCPU threads and of its other threads, read now. CPUs marked\n"
+    "'excl' are whole cores granted to it alone (--cpu-binding exclusive). Workloads\n"
+    "whose process has exited, or whose group is gone (a scope: empty), are pruned\n"
+    "first.\n\n"
     "  --all                 also the pruned ones (among the last 1000 placed), with why\n"
     "  --moves               the moves instead (numaplace daemon, place --pid), oldest first\n"
     "  --json                print a JSON document\n"
@@ -165,15 +168,12 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(w->name));
-		json_object_set_new(o, "kind",
-		                    json_string(np_workload_kind_name(w->kind)
-		                                    ? np_workload_kind_name(w->kind)
-		                                    : "unknown"));
+		json_object_set_new(o, "kind", json_string(np_workload_kind_name(w->kind)));
 		json_object_set_new(o, "pid", json_integer(w->pid));
-		if (w->cgroup) {
-			json_object_set_new(o, "cgroup", json_string(w->cgroup));
-			json_object_set_new(o, "cgroup_id", json_integer((json_int_t)w->cgroup_id));
-		}
+		json_object_set_new(o, "cgroup", w->cgroup ? json_string(w->cgroup) : json_null());
+		json_object_set_new(o, "cgroup_id",
+		                    w->cgroup ? json_integer((json_int_t)w->cgroup_id)
+		                              : json_null());
 		json_object_set_new(o, "start_time", json_integer((json_int_t)w->start_time));
 		json_object_set_new(o, "nodes", cli_json_int_array(w->nodes));
 		json_object_set_new(o, "near", near_json(w));
@@ -214,6 +214,7 @@ static json_t *list_json(const struct np_workload *list, unsigned n)
 
 enum {
 	C_NAME,
+	C_KIND,
 	C_PID,
 	C_NODES,
 	C_CPUS,
@@ -223,12 +224,28 @@ enum {
 	C_STATE,
 	C_MOVES,
 	C_MEMORY,
+	C_GROUP,
 	NCOLS
 };
 
-static const char *const heads[NCOLS] = {
-    "NAME",   "PID", "NODES", "CPUS",  "VCPUS",
-    "POLICY", "AGE", "STATE", "MOVES", "MEMORY (claimed/resident)"};
+static const char *const heads[NCOLS] = {"NAME",
+                                         "KIND",
+                                         "PID",
+                                         "NODES",
+                                         "CPUS",
+                                         "VCPUS",
+                                         "POLICY",
+                                         "AGE",
+                                         "STATE",
+                                         "MOVES",
+                                         "MEMORY (claimed/resident)",
+                                         "GROUP"};
+
+/* Columns shown: STATE with --all, GROUP when a listed workload is a group. */
+static bool shown(unsigned c, bool all, bool groups)
+{
+	return (c != C_STATE || all) && (c != C_GROUP || groups);
+}
 
 /* Under the row of a pinned workload: "  pinned: vcpus 0:2 1:3, emulator 4-5". */
 static void pinning_line(const struct np_workload *w)
@@ -255,6 +272,7 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 	size_t width[NCOLS];
 	hwloc_bitmap_t tmp = hwloc_bitmap_alloc();
 	int64_t now = (int64_t)time(NULL);
+	bool groups = false;
 	int r = EXIT_OK;
 
 	if (!cells || !tmp) {
@@ -270,8 +288,14 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 
 		age_text(now - w->created, age, sizeof(age));
 		cells[i][C_NAME] = strdup(w->name);
-		if (asprintf(&cells[i][C_PID], "%d", (int)w->pid) < 0)
+		cells[i][C_KIND] = strdup(np_workload_kind_name(w->kind));
+		/* a group has no process of its own: its pid is 0 */
+		if (!w->pid)
+			cells[i][C_PID] = strdup("-");
+		else if (asprintf(&cells[i][C_PID], "%d", (int)w->pid) < 0)
 			cells[i][C_PID] = NULL;
+		cells[i][C_GROUP] = strdup(w->cgroup ? w->cgroup : "-");
+		groups |= w->cgroup != NULL;
 		cells[i][C_NODES] = nodes_text(w);
 		cells[i][C_CPUS] =
 		    hwloc_bitmap_iszero(w->cpus) ? strdup("-") : cpus_text(w->cpus, w->exclusive);
@@ -301,23 +325,19 @@ static int print_table(const struct np_workload *list, unsigned n, bool all)
 		}
 	}
 	for (unsigned c = 0; c < NCOLS; c++) {
-		if (c == C_STATE && !all)
+		if (!shown(c, all, groups))
 			continue;
 		printf(c == C_PID || c == C_VCPUS ? "%*s  " : "%-*s  ", (int)width[c], heads[c]);
 	}
 	printf("COMMAND\n");
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned c = 0; c < NCOLS; c++) {
-			if (c == C_STATE && !all)
+			if (!shown(c, all, groups))
 				continue;
 			printf(c == C_PID || c == C_VCPUS ? "%*s  " : "%-*s  ", (int)width[c],
 			       cells[i][c]);
 		}
-		/* a group has no command of its own: its kind and path say what it is */
-		if (list[i].cgroup && !*list[i].cmdline)
-			printf("%s %s\n", np_workload_kind_name(list[i].kind), list[i].cgroup);
-		else
-			printf("%s\n", list[i].cmdline);
+		printf("%s\n", *list[i].cmdline ? list[i].cmdline : "-");
 		pinning_line(&list[i]);
 	}
 out:

@@ -175,7 +175,7 @@ static int plan_show(struct plan_opts *o, np_host *h)
 		goto out;
 	req.exclusive = o->binding == NP_CPU_BINDING_EXCLUSIVE;
 	if (!o->ho.source_given) {
-		r = cli_ledger_load(o->state_dir, h, &load, NULL);
+		r = cli_ledger_load(o->state_dir, h, &load, NULL, NULL);
 		if (r)
 			goto out;
 	}

@@ -8,6 +8,8 @@
  *   process's pid and start time -> commit -> exec CMD in place (same pid, same start time).
  * A failure before the commit rolls everything back; a death between commit and exec leaves a
  * claim whose pid is gone, pruned by the next transaction; an exec that fails deletes it.
+ * With --scope the process first enters a group of its own (docs/cgroups.md), made in the bind
+ * step and removed by any failure; an exec that fails leaves it and removes it too.
  * With --pin-vcpus a short-lived watcher is left just before the exec, to pin QEMU's vCPU
  * threads once QEMU has made them (cli-pin.c says why).
  */
@@ -24,7 +26,8 @@ static const char run_help[] =
     "                     [--nodes LIST | --cpus LIST]\n"
     "                     [--cpu-binding strict|none|exclusive]\n"
     "                     [--mem-policy preferred|bind|interleave|none]\n"
-    "                     [--require-placement] [--pin-vcpus] [--state-dir DIR]\n"
+    "                     [--require-placement] [--pin-vcpus]\n"
+    "                     [--scope [--parent PATH]] [--state-dir DIR]\n"
     "                     -- CMD [ARGS...]\n\n"
     "Place a workload on the nodes the strategy chooses, given what is already placed,\n"
     "record its claim in the ledger, bind it there and execute CMD in place (CMD keeps\n"
@@ -48,6 +51,12 @@ static const char run_help[] =
     "                        they are fewer) and QEMU's other threads to the rest, as\n"
     "                        QEMU starts them (-name debug-threads=on is added when\n"
     "                        not given); recorded, so the daemon keeps them pinned\n"
+    "  --scope               start CMD in a cgroup v2 group of its own\n"
+    "                        (NAME.scope, or run-PID.scope) whose cpuset holds the\n"
+    "                        placement: nothing CMD starts or calls can leave it;\n"
+    "                        removed with its claim once it holds no process\n"
+    "  --parent PATH         where to make it: a group below the cgroup2 mount\n"
+    "                        (default: numaplace.slice, made when missing)\n"
     "  --sysfs-root DIR      read the node facts from DIR/sys instead of /sys (tests, or a\n"
     "                        sysfs mounted elsewhere); its nodes and CPUs must exist here\n"
     "  --memfree-only        free memory = MemFree (default: MemFree + Inactive(file))\n"
@@ -64,6 +73,8 @@ struct run_opts {
 	bool pin;        /* --pin-vcpus */
 	unsigned nvcpus; /* --pin-vcpus: the vCPUs of QEMU's -smp */
 	char **named;    /* --pin-vcpus: the command with -name debug-threads=on (free()) */
+	bool scope;
+	const char *parent; /* --parent */
 	char **cmd;
 };
 
@@ -220,6 +231,11 @@ static int check(struct run_opts *o)
 		return -cli_usage_error("run", "--memory is required");
 	if (o->req.nodes && o->req.cpus)
 		return -cli_usage_error("run", "give --nodes or --cpus, not both");
+	if (o->parent && !o->scope)
+		return -cli_usage_error("run", "--parent names where --scope makes its group: "
+		                               "give --scope");
+	if (o->parent && !*o->parent)
+		return -cli_usage_error("run", "--parent needs a group");
 	if (o->host.source_given && o->host.src.kind != NP_SOURCE_SYSFS)
 		/* the placement is bound here: only facts about this host's own nodes make sense */
 		return -cli_usage_error("run", "--topology and --synthetic describe another host; "
@@ -252,6 +268,16 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			o->pin = true;
 			continue;
 		}
+		if (strcmp(a, "--scope") == 0) {
+			o->scope = true;
+			continue;
+		}
+		if ((v = cli_opt_value("run", "--parent", argc, argv, &i, &err)) != NULL) {
+			o->parent = v;
+			continue;
+		}
+		if (err)
+			return -err;
 		if ((v = cli_opt_value("run", "--name", argc, argv, &i, &err)) != NULL) {
 			o->name = v;
 			continue;
@@ -318,6 +344,11 @@ static int placed(const struct run_opts *o, const struct np_placement *p, int r)
 		return 0;
 	if (p->failed == NP_PLACE_STEP_TARGET) {
 		cli_error("cannot read this process's start time: %s", strerror(-r));
+	} else if (p->failed == NP_PLACE_STEP_SCOPE) {
+		const char *why = np_last_error();
+
+		cli_error("cannot start '%s' in a group of its own: %s", o->cmd[0],
+		          why && *why ? why : strerror(-r));
 	} else if (p->failed == NP_PLACE_STEP_BIND) {
 		char *c = cli_list_string(p->cpus), *n = cli_list_string(p->nodes);
 
@@ -337,7 +368,7 @@ static int placed(const struct run_opts *o, const struct np_placement *p, int r)
  * only grow and every later `run` would replay it. Returns only when the exec failed, after
  * taking the claim back.
  */
-static int exec_placed(const struct run_opts *o, np_ledger *ledger, const struct np_target *t,
+static int exec_placed(const struct run_opts *o, np_ledger *ledger, struct np_target *t,
                        const struct np_placement *p)
 {
 	int r, e;
@@ -366,6 +397,9 @@ static int exec_placed(const struct run_opts *o, np_ledger *ledger, const struct
 			          cli_ledger_why(-r));
 		np_ledger_close(ledger);
 	}
+	/* --scope: back to the group it came from, and the group made for CMD removed */
+	if (np_target_scope_leave(t) < 0)
+		cli_error("%s", np_last_error());
 	return EXIT_FAIL;
 }
 
@@ -399,6 +433,12 @@ int cmd_run(int argc, char **argv)
 	c.req.policy = o.policy;
 	c.req.name = o.name;
 	c.req.flags = (o.require ? NP_PLACE_REQUIRE : 0) | (o.pin ? NP_PLACE_PIN_VCPUS : 0);
+	if (o.scope) {
+		/* a plain-file tree stands for the hierarchy in tests (as for place --cgroup) */
+		c.target.root = secure_getenv("NUMAPLACE_CGROUP_ROOT");
+		c.req.flags |= NP_PLACE_SCOPE;
+		c.req.scope_parent = o.parent;
+	}
 	r = placed(&o, &c.placement, np_place(c.host, c.ledger, &c.target, &c.req, &c.placement));
 	if (r == 0) {
 		r = exec_placed(&o, c.ledger, &c.target, &c.placement);

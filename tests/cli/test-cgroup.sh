@@ -88,7 +88,7 @@ want = {'name': 'web.service', 'kind': 'unit', 'pid': 0, 'cgroup': 'system.slice
 got = {k: w[k] for k in want}
 assert got == want, got" && ok || bad "list --json: $(cat "$tmp/list.json")"
 NUMAPLACE_CGROUP_ROOT=$root "$np" list >"$tmp/list.txt"
-grep -q "^web.service .* unit system.slice/web.service$" "$tmp/list.txt" && ok ||
+grep -q "^web.service  *unit  *-  *1  *4-7 .* system.slice/web.service  *-$" "$tmp/list.txt" && ok ||
 	bad "list: $(cat "$tmp/list.txt")"
 
 # --- refusals change nothing (the ledger holds web.service meanwhile) ---------------------------

@@ -70,6 +70,10 @@ expect_comp "0 1 252" plan --topology "$fixtures/xml/cpuless.xml" --nodes ''
 got=$(comp run --nodes '')
 [ "$got" = "$(cd /sys/devices/system/node && ls -d node[0-9]* | sed 's/node//' | sort | tr '\n' ' ' | sed 's/ $//')" ] &&
 	ok || bad "run --nodes <TAB> on this host: '$got'"
+# groups below the cgroup2 mount (NUMAPLACE_CGROUP_ROOT: the plain-file tree)
+NUMAPLACE_CGROUP_ROOT=$fixtures/cgroup expect_comp "system.slice/" run --scope --parent sys
+NUMAPLACE_CGROUP_ROOT=$fixtures/cgroup expect_comp "machine.slice/libpod-3f2a9c0e1d.scope/ machine.slice/libpod-3f2b77aa00.scope/ machine.slice/libpod-conmon-3f2a9c0e1d.scope/" \
+	place --cgroup machine.slice/libpod
 # pids: this shell's is offered
 comp stat --pid "$$" | grep -qw "$$" && ok || bad "stat --pid $$<TAB>: not offered"
 
@@ -93,7 +97,7 @@ NUMAPLACE_STATE_DIR=$tmp/other expect_comp "comp-db comp-web" stat --state-dir "
 if command -v zsh >/dev/null; then
 	zsh -f "$src/tests/cli/completion-zsh.zsh" "$np" "$src" "$fixtures" comp-db comp-web >"$tmp/zsh" 2>&1
 	n=$(grep -c '^ok$' "$tmp/zsh")
-	[ "$n" -eq 18 ] && ok || bad "zsh: $n of 18 checks passed"
+	[ "$n" -eq 20 ] && ok || bad "zsh: $n of 20 checks passed"
 	grep -v '^ok$' "$tmp/zsh" | sed 's/^/  | /'
 else
 	echo "zsh is not installed: the zsh completion is not checked (sh scripts/deps.sh installs it)"

@@ -197,7 +197,7 @@ NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" place --cgroup machine.slice/np-near \
 	ok || bad "place --cgroup --near: $(cat "$tmp/err")"
 group machine.slice/np-near 100 100 0
 NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" list >"$tmp/out"
-grep -q "^np-near  *0  *1 near eth1,vda  " "$tmp/out" && ok || bad "list shows no near devices: $(cat "$tmp/out")"
+grep -q "^np-near  *group  *-  *1 near eth1,vda  " "$tmp/out" && ok || bad "list shows no near devices: $(cat "$tmp/out")"
 NUMAPLACE_STATE_DIR="$tmp/nstate" "$np" list --json >"$tmp/list.json"
 [ "$(py "j['workloads'][0]['near']" "$tmp/list.json")" = "['eth1', 'vda']" ] && ok ||
 	bad "list --json has no near devices"

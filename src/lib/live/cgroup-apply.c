@@ -11,8 +11,10 @@
  */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +26,9 @@ void np__cgroup_undo_release(struct np__cgroup_undo *undo)
 	for (i = 0; i < undo->nenabled; i++)
 		free(undo->enabled[i]);
 	free(undo->enabled);
+	for (i = 0; i < undo->nmemory; i++)
+		free(undo->memory[i]);
+	free(undo->memory);
 	free(undo->old_cpus);
 	free(undo->old_mems);
 	memset(undo, 0, sizeof(*undo));
@@ -34,14 +39,15 @@ void np__cgroup_undo_release(struct np__cgroup_undo *undo)
  * strips it: the group inherits its parent's set again), since a write of no bytes may never
  * reach the kernel's handler.
  */
-static int write_in(int dirfd, const char *name, const char *text)
+int np__cgroup_write(int dirfd, const char *name, const char *text, bool create)
 {
 	const char *t = *text ? text : "\n";
 	size_t len = strlen(t);
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, name,
+	            O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
 	if (fd < 0)
 		return -errno;
 	do
@@ -54,6 +60,11 @@ static int write_in(int dirfd, const char *name, const char *text)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+static int write_in(int dirfd, const char *name, const char *text)
+{
+	return np__cgroup_write(dirfd, name, text, false);
 }
 
 /* The value of a cpuset file without its newline. */
@@ -75,13 +86,29 @@ static int read_value(const struct np__cgroup *cg, const char *name, char **ret_
 	return 0;
 }
 
-/* Ancestor `dir` ("" the mount's root) hands cpuset on; enabled here when it did not. */
-static int enable_in(const struct np__cgroup *cg, const char *dir, struct np__cgroup_undo *undo)
+/* Where np__cgroup_enable() notes the ancestors it enabled `controller` in. */
+static void undo_list(struct np__cgroup_undo *undo, const char *controller, char ****ret_list,
+                      unsigned **ret_n)
+{
+	bool memory = !strcmp(controller, "memory");
+
+	*ret_list = memory ? &undo->memory : &undo->enabled;
+	*ret_n = memory ? &undo->nmemory : &undo->nenabled;
+}
+
+/*
+ * Ancestor `dir` ("" the mount's root) hands `controller` on; enabled here when it did not.
+ * Returns 0, 1 when it is not offered here and not `required` (nothing written), or -errno.
+ */
+static int enable_in(const struct np__cgroup *cg, const char *dir, const char *controller,
+                     bool required, struct np__cgroup_undo *undo)
 {
 	const char *shown = *dir ? dir : "/";
-	char *text = NULL, *copy = NULL, **a;
+	char *text = NULL, *copy = NULL, **a, ***list, word[32];
+	unsigned *n;
 	int fd, r;
 
+	undo_list(undo, controller, &list, &n);
 	fd = *dir ? openat(cg->mountfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 	          : fcntl(cg->mountfd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
@@ -94,34 +121,38 @@ static int enable_in(const struct np__cgroup *cg, const char *dir, struct np__cg
 		np__set_error("cannot read '%s/cgroup.subtree_control': %s", shown, strerror(-r));
 		goto out;
 	}
-	if (np__word_in(text, "cpuset"))
+	if (np__word_in(text, controller))
 		goto out;
 	free(text);
 	text = NULL;
 	r = np__cgroup_read(fd, "cgroup.controllers", &text);
-	if (r < 0 || !np__word_in(text, "cpuset")) {
-		np__set_error("the cpuset controller is not available in group '%s' (not in its "
-		              "cgroup.controllers)",
-		              shown);
-		r = -EOPNOTSUPP;
+	if (r < 0 || !np__word_in(text, controller)) {
+		r = 1;
+		if (required) {
+			np__set_error("the %s controller is not available in group '%s' (not in "
+			              "its cgroup.controllers)",
+			              controller, shown);
+			r = -EOPNOTSUPP;
+		}
 		goto out;
 	}
 	copy = strdup(dir);
-	a = realloc(undo->enabled, (undo->nenabled + 1) * sizeof(*a));
+	a = realloc(*list, (*n + 1) * sizeof(*a));
 	if (!copy || !a) {
 		if (a)
-			undo->enabled = a;
+			*list = a;
 		r = -ENOMEM;
 		goto out;
 	}
-	undo->enabled = a;
-	r = write_in(fd, "cgroup.subtree_control", "+cpuset");
+	*list = a;
+	snprintf(word, sizeof(word), "+%s", controller);
+	r = write_in(fd, "cgroup.subtree_control", word);
 	if (r < 0) {
-		np__set_error("cannot enable cpuset in '%s/cgroup.subtree_control': %s", shown,
-		              strerror(-r));
+		np__set_error("cannot enable %s in '%s/cgroup.subtree_control': %s", controller,
+		              shown, strerror(-r));
 		goto out;
 	}
-	a[undo->nenabled++] = copy;
+	a[(*n)++] = copy;
 	copy = NULL;
 out:
 	free(copy);
@@ -130,21 +161,22 @@ out:
 	return r;
 }
 
-static int enable_ancestors(const struct np__cgroup *cg, struct np__cgroup_undo *undo)
+int np__cgroup_enable(const struct np__cgroup *cg, const char *controller, bool required,
+                      struct np__cgroup_undo *undo)
 {
 	char *dir = strdup(cg->path), *slash;
 	int r;
 
 	if (!dir)
 		return -ENOMEM;
-	r = enable_in(cg, "", undo);
+	r = enable_in(cg, "", controller, required, undo);
 	for (slash = strchr(dir, '/'); r == 0 && slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		r = enable_in(cg, dir, undo);
+		r = enable_in(cg, dir, controller, required, undo);
 		*slash = '/';
 	}
 	free(dir);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* Write one cpuset file, keeping its value before in *ret_old. */
@@ -178,7 +210,7 @@ int np__cgroup_apply(const struct np__cgroup *cg, const char *cpus, const char *
 		np__set_error("the root group cannot be placed");
 		return -EINVAL;
 	}
-	r = enable_ancestors(cg, &undo);
+	r = np__cgroup_enable(cg, "cpuset", true, &undo);
 	if (r == 0)
 		r = set_value(cg, "cpuset.cpus", cpus, &undo.old_cpus);
 	if (r == 0)
@@ -188,21 +220,21 @@ int np__cgroup_apply(const struct np__cgroup *cg, const char *cpus, const char *
 		np__cgroup_undo_release(&undo);
 		return r;
 	}
-	*ret_undo = undo;
+	/* the cpuset's part: what np__cgroup_enable() noted of memory stays */
+	ret_undo->nenabled = undo.nenabled;
+	ret_undo->enabled = undo.enabled;
+	ret_undo->old_cpus = undo.old_cpus;
+	ret_undo->old_mems = undo.old_mems;
 	return 0;
 }
 
-int np__cgroup_revert(const struct np__cgroup *cg, struct np__cgroup_undo *undo)
+/* Write "-controller" to the subtree_control of the ancestors in `dirs`, bottom up. */
+static int disable_in(const struct np__cgroup *cg, char **dirs, unsigned n, const char *word)
 {
 	int r = 0, e;
-	unsigned i;
 
-	if (undo->old_mems && (e = write_in(cg->fd, "cpuset.mems", undo->old_mems)) < 0)
-		r = r ? r : e;
-	if (undo->old_cpus && (e = write_in(cg->fd, "cpuset.cpus", undo->old_cpus)) < 0)
-		r = r ? r : e;
-	for (i = undo->nenabled; i-- > 0;) {
-		const char *dir = undo->enabled[i];
+	for (unsigned i = n; i-- > 0;) {
+		const char *dir = dirs[i];
 		int fd =
 		    *dir ? openat(cg->mountfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 		         : fcntl(cg->mountfd, F_DUPFD_CLOEXEC, 0);
@@ -211,11 +243,56 @@ int np__cgroup_revert(const struct np__cgroup *cg, struct np__cgroup_undo *undo)
 			r = r ? r : -errno;
 			continue;
 		}
-		if ((e = write_in(fd, "cgroup.subtree_control", "-cpuset")) < 0)
+		if ((e = write_in(fd, "cgroup.subtree_control", word)) < 0)
 			r = r ? r : e;
 		close(fd);
 	}
 	return r;
+}
+
+int np__cgroup_revert(const struct np__cgroup *cg, struct np__cgroup_undo *undo)
+{
+	int r = 0, e;
+
+	if (undo->old_mems && (e = write_in(cg->fd, "cpuset.mems", undo->old_mems)) < 0)
+		r = r ? r : e;
+	if (undo->old_cpus && (e = write_in(cg->fd, "cpuset.cpus", undo->old_cpus)) < 0)
+		r = r ? r : e;
+	if ((e = disable_in(cg, undo->enabled, undo->nenabled, "-cpuset")) < 0)
+		r = r ? r : e;
+	if ((e = disable_in(cg, undo->memory, undo->nmemory, "-memory")) < 0)
+		r = r ? r : e;
+	return r;
+}
+
+/*
+ * On cgroupfs a group's directory is removed with its files (the kernel's, which cannot be
+ * unlinked); rmdir(2) fails with EBUSY while it holds a process or a group. ENOTEMPTY comes
+ * only from an ordinary directory, a plain-file tree standing for the hierarchy: its files are
+ * removed, then the directory.
+ */
+int np__cgroup_remove(int mountfd, const char *path)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, r;
+
+	if (unlinkat(mountfd, path, AT_REMOVEDIR) == 0)
+		return 0;
+	if (errno != ENOTEMPTY)
+		return -errno;
+	fd = openat(mountfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(fd, de->d_name, 0); /* a directory stays, and so does this one */
+	closedir(dir);
+	return unlinkat(mountfd, path, AT_REMOVEDIR) == 0 ? 0 : -errno;
 }
 
 /*

@@ -112,6 +112,8 @@ int np__cgroup_find(int mountfd, enum np__cgroup_name kind, const char *name, ch
 struct np__cgroup_undo {
 	unsigned nenabled;
 	char **enabled; /* ancestors (relative to the mount) where +cpuset was written, top first */
+	unsigned nmemory;
+	char **memory;  /* those where +memory was written (np__cgroup_enable()), top first */
 	char *old_cpus; /* cpuset.cpus before (NULL: not written) */
 	char *old_mems; /* cpuset.mems before (NULL: not written) */
 };
@@ -119,10 +121,32 @@ struct np__cgroup_undo {
 void np__cgroup_undo_release(struct np__cgroup_undo *undo);
 
 /*
+ * "+controller" in cgroup.subtree_control of every ancestor of the group (the mount's root
+ * down to its parent) that lacks it, top first, each noted in *undo (cpuset and memory; the
+ * caller reverts). Not offered (not in an ancestor's cgroup.controllers): -EOPNOTSUPP when
+ * `required`, else 0 with nothing more written. Returns 0 or -errno.
+ */
+int np__cgroup_enable(const struct np__cgroup *cg, const char *controller, bool required,
+                      struct np__cgroup_undo *undo);
+
+/*
+ * Write `text` to file `name` of dirfd in one write ("" as "\n"); `create`: make the file when
+ * missing (the files of a group run --scope made in a plain-file tree: on cgroupfs
+ * the kernel made them). Returns 0 or -errno; no message.
+ */
+int np__cgroup_write(int dirfd, const char *name, const char *text, bool create);
+
+/*
+ * Remove group `path` (relative to mountfd): rmdir(2); a plain-file tree's directory with its
+ * files. Returns 0 or -errno (-EBUSY: it holds a process or a group).
+ */
+int np__cgroup_remove(int mountfd, const char *path);
+
+/*
  * Give the group a cpuset: +cpuset in cgroup.subtree_control of every ancestor (the mount's
  * root down to the parent) that lacks it, then cpuset.cpus and cpuset.mems (kernel lists). On
- * failure what was changed is put back and -errno returned; on success *ret_undo (zeroed by
- * the caller) holds what changed.
+ * failure what was changed is put back and -errno returned; on success the cpuset's part of
+ * *ret_undo (zeroed by the caller, or holding np__cgroup_enable()'s memory) holds what changed.
  */
 int np__cgroup_apply(const struct np__cgroup *cg, const char *cpus, const char *mems,
                      struct np__cgroup_undo *ret_undo);
@@ -135,7 +159,10 @@ int np__cgroup_apply(const struct np__cgroup *cg, const char *cpus, const char *
 int np__cgroup_migrate(const struct np__cgroup *cg, hwloc_const_nodeset_t from,
                        hwloc_const_nodeset_t to, long *ret_failed);
 
-/* Put back what np__cgroup_apply() changed (mems, cpus, then the ancestors bottom up). */
+/*
+ * Put back what np__cgroup_apply() and np__cgroup_enable() changed (mems, cpus, then the
+ * ancestors bottom up: cpuset, then memory).
+ */
 int np__cgroup_revert(const struct np__cgroup *cg, struct np__cgroup_undo *undo);
 
 #endif /* NUMAPLACE_CGROUP_H */

@@ -104,9 +104,9 @@ static int group_liveness(void *arg, const char *path, uint64_t id, bool scope)
 		r = NP__GROUP_RECREATED;
 	} else if (scope && np__cgroup_read(cg.fd, "cgroup.events", &events) == 0 &&
 	           (!strncmp(events, "populated 0", 11) || strstr(events, "\npopulated 0"))) {
-		r = unlinkat(cg.mountfd, cg.path, AT_REMOVEDIR) == 0 || errno == ENOENT
-		        ? NP__EXITED
-		        : NP__ALIVE;
+		int e = np__cgroup_remove(cg.mountfd, cg.path);
+
+		r = e == 0 || e == -ENOENT ? NP__EXITED : NP__ALIVE;
 	} else {
 		r = NP__ALIVE;
 	}

@@ -160,11 +160,7 @@ int np__target_group_read(struct np_target *t)
 	return removed(r, "read");
 }
 
-/*
- * cpuset.mems: the chosen nodes that have memory (a node of CPUs alone cannot hold a page);
- * all of them when none has any, for the kernel to refuse.
- */
-static int mems_of(const np_host *h, hwloc_const_nodeset_t nodes, char **ret)
+int np__group_mems(const np_host *h, hwloc_const_nodeset_t nodes, char **ret)
 {
 	hwloc_bitmap_t mems = hwloc_bitmap_alloc();
 	int id, r;
@@ -195,7 +191,7 @@ int np__target_group_bind(const np_host *h, struct np_target *t, hwloc_const_nod
 
 	if (!g)
 		return -EINVAL;
-	if (hwloc_bitmap_list_asprintf(&c, cpus) >= 0 && mems_of(h, nodes, &m) == 0)
+	if (hwloc_bitmap_list_asprintf(&c, cpus) >= 0 && np__group_mems(h, nodes, &m) == 0)
 		r = removed(np__cgroup_apply(&g->cg, c, m, &g->undo), "placed");
 	free(c);
 	free(m);
@@ -220,7 +216,7 @@ void np__target_group_migration(const np_host *h, const struct np_target *t,
 	char *mems = NULL;
 
 	m->done = 1;
-	if (!to || !from || !g || mems_of(h, nodes, &mems) < 0 ||
+	if (!to || !from || !g || np__group_mems(h, nodes, &mems) < 0 ||
 	    hwloc_bitmap_list_sscanf(to, mems) < 0) {
 		m->err = -ENOMEM;
 		goto out;

@@ -24,7 +24,7 @@ void np_target_init(struct np_target *target)
 
 void np_target_release(struct np_target *target)
 {
-	np__target_group_free(target);
+	(target->kind == NP_TARGET_SELF ? np__target_scope_free : np__target_group_free)(target);
 	free(target->resident);
 	free(target->cmdline);
 	target->resident = NULL;
@@ -512,7 +512,10 @@ static int choose(struct step *s)
 	return r;
 }
 
-/* Bind the target where chosen; the memory policy in effect into p->policy. */
+/*
+ * Bind the target where chosen; the memory policy in effect into p->policy. NP_PLACE_SCOPE:
+ * the group entered first (NP_PLACE_STEP_SCOPE), the affinity and policy set inside it.
+ */
 static int bind(struct step *s)
 {
 	struct np_placement *p = s->ret;
@@ -534,6 +537,11 @@ static int bind(struct step *s)
 	}
 	if (hwloc_bitmap_iszero(p->cpus))
 		ap.cpus = NULL;
+	if ((s->req->flags & NP_PLACE_SCOPE) &&
+	    (r = np__target_scope_bind(s->h, s->t, s->req, &ap)) < 0) {
+		p->failed = NP_PLACE_STEP_SCOPE;
+		return r;
+	}
 	r = np_apply(s->h, 0, &ap, &eff);
 	if (r == 0)
 		p->policy = eff;
@@ -600,6 +608,8 @@ static int record(struct step *s)
 		w->pid = s->t->pid;
 		w->start_time = s->t->start_time;
 	}
+	if ((s->req->flags & NP_PLACE_SCOPE) && (r = np__target_scope_record(s->t, w)) < 0)
+		return r;
 	w->nodes = p->nodes;
 	w->cpus = pid || (s->req->binding != NP_CPU_BINDING_NONE && p->fit != NP_PLACE_NO_FIT)
 	              ? p->cpus
@@ -676,8 +686,8 @@ static int apply(struct step *s)
 	int r = bind(s);
 
 	if (r < 0) {
-		p->failed = NP_PLACE_STEP_BIND;
-		return r;
+		p->failed = p->failed ? p->failed : NP_PLACE_STEP_BIND;
+		goto unbind; /* a group's bind put it back already; a scope's affinity failed */
 	}
 	r = record(s);
 	if (r < 0) {
@@ -692,9 +702,11 @@ static int apply(struct step *s)
 	p->applied = 1;
 	return 0;
 unbind:
-	/* a process's affinity is its own to change again; a group's cpuset is put back */
+	/* a process's affinity is its own to change again; a group's cpuset, a scope go back */
 	if (s->t->kind == NP_TARGET_CGROUP)
 		np__target_group_unbind(s->t);
+	else if (s->req->flags & NP_PLACE_SCOPE)
+		np__target_scope_unbind(s->t);
 	return r;
 }
 
@@ -776,7 +788,8 @@ int np_place(const np_host *host, np_ledger *ledger, struct np_target *target,
 	struct step s = {host, ledger, target, req, ret, NULL, {0}, NULL};
 	int r;
 
-	if (!host || !target || !req || !ret || (!ledger && !(req->flags & NP_PLACE_DRY_RUN)))
+	if (!host || !target || !req || !ret || (!ledger && !(req->flags & NP_PLACE_DRY_RUN)) ||
+	    ((req->flags & NP_PLACE_SCOPE) && target->kind != NP_TARGET_SELF))
 		return -EINVAL;
 	np_workload_init(&s.w);
 	ret->nodes = hwloc_bitmap_alloc();

@@ -1,5 +1,6 @@
 /*
- * place.h - what the placement step (place.c) shares with its group target (place-cgroup.c).
+ * place.h - what the placement step (place.c) shares with its group target (place-cgroup.c)
+ * and the group run --scope makes (place-scope.c).
  * Private to the library.
  */
 #ifndef NUMAPLACE_PLACE_H
@@ -40,8 +41,29 @@ int np__target_group_bind(const np_host *h, struct np_target *t, hwloc_const_nod
                           hwloc_const_cpuset_t cpus);
 void np__target_group_unbind(struct np_target *t);
 
+/*
+ * cpuset.mems for `nodes` (*ret, free()): the nodes that have memory (a node of CPUs alone
+ * cannot hold a page); all of them when none has any, for the kernel to refuse.
+ */
+int np__group_mems(const np_host *h, hwloc_const_nodeset_t nodes, char **ret);
+
 /* What moved: memory.numa_stat after, against target->resident before. */
 void np__target_group_migration(const np_host *h, const struct np_target *t,
                                 hwloc_const_nodeset_t nodes, struct np_migration *m);
+
+/*
+ * NP_PLACE_SCOPE (place-scope.c): make the group of a SELF target below req->scope_parent, give
+ * it the cpuset ap->cpus (with NP_CPU_BINDING_STRICT; else, or NULL, its parent's) and the nodes
+ * of ap->nodes that have memory (none: its parent's), and move this process into it;
+ * target->cgroup_path, cgroup_mount and cgroup_id name it. On failure everything made is removed
+ * again. np__target_scope_unbind() does the same after a success (a record or commit that failed);
+ * np__target_scope_free() frees what the target holds (np_target_release()), removing nothing.
+ */
+int np__target_scope_bind(const np_host *h, struct np_target *t, const struct np_place_req *req,
+                          const struct np_apply_req *ap);
+/* The row of a scope: kind NP_WORKLOAD_SCOPE, the group's path and id. */
+int np__target_scope_record(const struct np_target *t, struct np_workload *w);
+void np__target_scope_unbind(struct np_target *t);
+void np__target_scope_free(struct np_target *t);
 
 #endif /* NUMAPLACE_PLACE_H */

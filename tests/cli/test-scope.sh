@@ -1,0 +1,191 @@
+#!/bin/sh
+# `numaplace run --scope` against a copy of the plain-file cgroup tree (tests/fixtures/cgroup,
+# NUMAPLACE_CGROUP_ROOT): the command runs in numaplace.slice/NAME.scope, whose cpuset.cpus,
+# cpuset.mems and cgroup.procs hold its placement and its pid; `list` shows it as a scope with
+# its group, `list --json` its kind, group and id, `info -n` counts workloads by kind; once the
+# group is empty (cgroup.events) the next transaction prunes the claim and removes the group;
+# every refusal leaves the tree and the ledger as they were.
+# usage: test-scope.sh NUMAPLACE FIXTURES
+set -u
+np=$1
+fixtures=$2
+. "$(dirname "$0")/lib.sh"
+
+cg=$tmp/cg
+cp -a "$fixtures/cgroup" "$cg"
+top=$cg/sys/fs/cgroup
+mkdir "$top/numaplace.slice"
+echo "cpuset cpu memory pids" >"$top/numaplace.slice/cgroup.controllers"
+echo "memory" >"$top/numaplace.slice/cgroup.subtree_control"
+echo "domain" >"$top/numaplace.slice/cgroup.type"
+export NUMAPLACE_CGROUP_ROOT=$cg
+origin=$top/user.slice/user-1000.slice/session-1.scope
+
+# json EXPR: a python expression over `numaplace list --all --json` as `w`
+json() {
+	"$np" list --all --json >"$tmp/list.json" || return 1
+	python3 -c "import json,sys; w=json.load(open('$tmp/list.json'))['workloads']; print($1)"
+}
+wait_listed() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(json "len([x for x in w if x['name'] == '$1' and x['live']])")" = 1 ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+# same_tree WHAT: the tree is what $tmp/tree.before holds, byte for byte
+snapshot() {
+	rm -rf "$tmp/tree.before"
+	cp -a "$cg" "$tmp/tree.before"
+}
+same_tree() {
+	if diff -r "$tmp/tree.before" "$cg" >"$tmp/tree.diff" 2>&1; then ok; else
+		bad "$1: the cgroup tree changed"
+		head -10 "$tmp/tree.diff"
+	fi
+}
+node0=$(cat /sys/devices/system/node/node0/cpulist)
+
+# --- the command runs in its group, which holds its placement ---------------------------
+"$np" run --scope --name web --memory 64M --nodes 0 -- \
+	sh -c 'echo "pid $$"; exec cat /proc/self/status' >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "run --scope: exit status ($(cat "$tmp/err"))"
+pid=$(sed -n 's/^pid //p' "$tmp/out")
+[ -d "$top/numaplace.slice/web.scope" ] && ok || bad "numaplace.slice/web.scope was made"
+[ "$(cat "$top/numaplace.slice/web.scope/cgroup.procs")" = "$pid" ] && ok ||
+	bad "cgroup.procs holds the command's pid $pid: $(cat "$top/numaplace.slice/web.scope/cgroup.procs")"
+[ "$(cat "$top/numaplace.slice/web.scope/cpuset.cpus")" = "$node0" ] && ok ||
+	bad "cpuset.cpus is node 0's CPUs"
+[ "$(cat "$top/numaplace.slice/web.scope/cpuset.mems")" = 0 ] && ok || bad "cpuset.mems is 0"
+grep -q "^Cpus_allowed_list:	$node0\$" "$tmp/out" && ok || bad "the command's affinity"
+[ "$(json "[x['kind'] for x in w if x['name'] == 'web'][0]")" = scope ] && ok ||
+	bad "list --json: kind scope"
+[ "$(json "[x['cgroup'] for x in w if x['name'] == 'web'][0]")" = numaplace.slice/web.scope ] &&
+	ok || bad "list --json: cgroup"
+[ "$(json "[x['cgroup_id'] for x in w if x['name'] == 'web'][0]")" = \
+	"$(stat -c %i "$top/numaplace.slice/web.scope")" ] && ok || bad "list --json: cgroup_id"
+[ "$(json "[x['pid'] for x in w if x['name'] == 'web'][0]")" = "$pid" ] && ok ||
+	bad "list --json: the command's pid"
+# the process has exited, the kernel would say the group is empty: pruned, and removed
+echo "populated 0" >"$top/numaplace.slice/web.scope/cgroup.events"
+[ "$(json "[x['end_reason'] for x in w if x['name'] == 'web'][0]")" = "group empty" ] && ok ||
+	bad "an empty scope is pruned ('group empty')"
+[ ! -e "$top/numaplace.slice/web.scope" ] && ok || bad "an empty scope is removed"
+[ -d "$top/numaplace.slice" ] && ok || bad "numaplace.slice stays"
+
+# nothing fits: it runs unplaced, in its group all the same, whose cpuset is its parent's
+"$np" run --scope --name big --memory 64P -- sh -c 'echo "pid $$"' >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && ok || bad "run --scope unplaced: exit status"
+grep_err "no NUMA placement fits: .*; running unplaced" "run --scope unplaced"
+[ "$(cat "$top/numaplace.slice/big.scope/cgroup.procs")" = "$(sed -n 's/^pid //p' "$tmp/out")" ] &&
+	ok || bad "run --scope unplaced: in its group"
+[ ! -e "$top/numaplace.slice/big.scope/cpuset.cpus" ] && [ ! -e "$top/numaplace.slice/big.scope/cpuset.mems" ] &&
+	ok || bad "run --scope unplaced: no cpuset written"
+echo "populated 0" >"$top/numaplace.slice/big.scope/cgroup.events"
+[ "$(json "[x['end_reason'] for x in w if x['name'] == 'big'][0]")" = "group empty" ] && ok ||
+	bad "run --scope unplaced: pruned once empty"
+
+# --- list and info while a scope and a process run -------------------------------------
+"$np" run --scope --name sleeper --memory 64M --vcpus 2 -- sleep 30 &
+spid=$!
+"$np" run --name plain --memory 32M -- sleep 30 &
+ppid=$!
+wait_listed sleeper && ok || bad "the scope is listed while it runs"
+wait_listed plain && ok || bad "the process is listed while it runs"
+"$np" list >"$tmp/out" 2>&1
+head -n 1 "$tmp/out" | grep -Eq '^NAME +KIND +PID +NODES +CPUS +VCPUS +POLICY +AGE +MOVES +MEMORY \(claimed/resident\) +GROUP +COMMAND$' &&
+	ok || bad "list: the header has KIND and GROUP: $(head -n 1 "$tmp/out")"
+grep -Eq "^sleeper +scope +$spid +0 +$node0 +2 .* numaplace\.slice/sleeper\.scope +sleep 30\$" \
+	"$tmp/out" && ok || bad "list: the scope's row"
+grep -Eq "^plain +process +$ppid +0 +$node0 +1 .* - +sleep 30\$" "$tmp/out" && ok ||
+	bad "list: the process's row (no group)"
+[ "$(cat "$top/numaplace.slice/sleeper.scope/cgroup.procs")" = "$spid" ] && ok ||
+	bad "the scope's cgroup.procs"
+"$np" info -n >"$tmp/out" 2>&1
+grep -q "^workloads: 2 (process 1, scope 1)\$" "$tmp/out" && ok ||
+	bad "info -n counts the workloads by kind: $(grep workloads: "$tmp/out")"
+"$np" info --json >"$tmp/info.json" 2>&1
+[ "$(python3 -c "import json; j=json.load(open('$tmp/info.json'))['workloads']; print(j['total'], j['process'], j['scope'], j['group'])")" = "2 1 1 0" ] &&
+	ok || bad "info --json: workloads by kind"
+
+# --- refusals: the tree and the ledger as they were ------------------------------------
+# what the kernel shows after the runs above (a plain file keeps only the last word written)
+echo "cpuset memory" >"$top/numaplace.slice/cgroup.subtree_control"
+snapshot
+dump >"$tmp/before"
+expect 1 "a group of that name" -- "$np" run --scope --name sleeper --memory 64M -- true
+grep_err "numaplace: cannot start 'true' in a group of its own: group 'numaplace.slice/sleeper.scope' already exists" \
+	"a group of that name"
+same_tree "a group of that name"
+same_ledger "a group of that name"
+expect 1 "a parent that cannot be made" -- \
+	"$np" run --scope --parent nothere/x --memory 64M -- true
+grep_err "numaplace: cannot start 'true' in a group of its own: no such group 'nothere' to make 'x' in" \
+	"a parent that cannot be made"
+same_tree "a parent that cannot be made"
+same_ledger "a parent that cannot be made"
+expect 1 "a threaded parent" -- "$np" run --scope --parent threaded --memory 64M -- true
+grep_err "'threaded' is a threaded group: it cannot hold a group of processes" "a threaded parent"
+same_tree "a threaded parent"
+expect 1 "outside the mount" -- "$np" run --scope --parent /sys --memory 64M -- true
+grep_err "outside the cgroup mount /sys/fs/cgroup" "outside the mount"
+same_tree "outside the mount"
+cp "$top/cgroup.controllers" "$tmp/controllers"
+cp "$top/cgroup.subtree_control" "$tmp/subtree_control"
+echo "cpu io memory pids" >"$top/cgroup.controllers"
+echo "cpu memory pids" >"$top/cgroup.subtree_control"
+snapshot
+expect 1 "cpuset not offered" -- "$np" run --scope --memory 64M -- true
+grep_err "numaplace: cannot start 'true' in a group of its own: the cpuset controller is not available in group '/' (not in its cgroup.controllers)" \
+	"cpuset not offered"
+same_tree "cpuset not offered"
+same_ledger "cpuset not offered"
+cp "$tmp/controllers" "$top/cgroup.controllers"
+cp "$tmp/subtree_control" "$top/cgroup.subtree_control"
+mkdir -p "$tmp/v1/proc/self"
+echo "31 25 0:27 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset" >"$tmp/v1/proc/self/mountinfo"
+expect 1 "cgroup v1 only" -- env NUMAPLACE_CGROUP_ROOT="$tmp/v1" \
+	"$np" run --scope --memory 64M -- true
+grep_err "numaplace: cannot start 'true' in a group of its own: only cgroup v1 is mounted" \
+	"cgroup v1 only"
+echo "22 1 0:21 / /sys rw - sysfs sysfs rw" >"$tmp/v1/proc/self/mountinfo"
+expect 1 "no cgroup2 mount" -- env NUMAPLACE_CGROUP_ROOT="$tmp/v1" \
+	"$np" run --scope --memory 64M -- true
+grep_err "numaplace: cannot start 'true' in a group of its own: no cgroup2 filesystem is mounted" \
+	"no cgroup2 mount"
+same_ledger "no cgroup2 mount"
+expect 2 "--parent without --scope" -- "$np" run --parent x --memory 64M -- true
+grep_err "give --scope" "--parent without --scope"
+# the command cannot be run: the claim taken back, the process back home, the group removed
+expect 1 "exec fails" -- "$np" run --scope --name gone --memory 64M -- /nonexistent/cmd
+grep_err "cannot run '/nonexistent/cmd': No such file or directory" "exec fails"
+[ ! -e "$top/numaplace.slice/gone.scope" ] && ok || bad "exec fails: the group is removed"
+[ -n "$(cat "$origin/cgroup.procs")" ] && ok || bad "exec fails: moved back to its group"
+same_ledger "exec fails"
+
+# --- placed again as its group: the same row moves, still a scope ----------------------
+# what the kernel shows in a group with a memory controller (taken from the fixture's)
+for f in memory.current memory.numa_stat cgroup.threads cgroup.type; do
+	cp "$top/machine.slice/libpod-3f2a9c0e1d.scope/$f" "$top/numaplace.slice/sleeper.scope/"
+done
+echo "$spid" >"$top/numaplace.slice/sleeper.scope/cgroup.procs"
+expect 0 "place --cgroup of a scope" -- \
+	"$np" place --cgroup numaplace.slice/sleeper.scope --nodes 0 --memory 64M --vcpus 2
+grep -q "^placed group numaplace.slice/sleeper.scope on node 0" "$tmp/out" && ok ||
+	bad "place --cgroup of a scope: $(cat "$tmp/out" "$tmp/err")"
+[ "$(json "[(x['kind'], x['moves'], x['pid']) for x in w if x['name'] == 'sleeper'][0]")" = \
+	"('scope', 1, $spid)" ] && ok || bad "the scope's row was moved, not replaced"
+
+# --- the scope ends: pruned with its group, its claim gone -----------------------------
+kill "$spid" "$ppid"
+wait "$spid" "$ppid" 2>/dev/null
+echo "populated 0" >"$top/numaplace.slice/sleeper.scope/cgroup.events"
+[ "$(json "[x['end_reason'] for x in w if x['name'] == 'sleeper'][0]")" = "group empty" ] &&
+	ok || bad "the ended scope is pruned"
+[ ! -e "$top/numaplace.slice/sleeper.scope" ] && ok || bad "the ended scope's group is removed"
+[ "$(json "len([x for x in w if x['live']])")" = 0 ] && ok || bad "no live claim is left"
+
+echo "scope: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
