@@ -197,8 +197,9 @@ static void say(struct state *s, const struct np_workload *w, enum np_rebalance_
 
 const char *daemon_who(const struct np_workload *w, char *buf, size_t len)
 {
-	if (w->kind != NP_WORKLOAD_PROCESS && w->pid == 0)
-		snprintf(buf, len, "%s (group %s)", w->name, w->cgroup ? w->cgroup : "?");
+	if (w->kind != NP_WORKLOAD_PROCESS)
+		snprintf(buf, len, "%s (%s %s)", w->name,
+		         w->kind == NP_WORKLOAD_SCOPE ? "scope" : "group", w->cgroup ? w->cgroup : "?");
 	else
 		snprintf(buf, len, "%s (pid %d)", w->name, (int)w->pid);
 	return buf;
@@ -291,12 +292,13 @@ static void keep_pinned(struct state *s, const struct np_workload *live, int nli
 
 /*
  * The target a recorded workload is placed again as: its process, or its group by the path
- * recorded (checked against the recorded id before it is moved).
+ * recorded (checked against the recorded id before it is moved). A run --scope workload is its
+ * group too: its process cannot leave the group's cpuset, so the cpuset is what moves.
  */
 static void target_of(const struct np_workload *w, struct np_target *t)
 {
 	np_target_init(t);
-	if (w->kind != NP_WORKLOAD_PROCESS && w->pid == 0) {
+	if (w->kind != NP_WORKLOAD_PROCESS) {
 		t->kind = NP_TARGET_CGROUP;
 		t->cgroup = w->cgroup;
 		t->root = cli_cgroup_root();

@@ -178,6 +178,16 @@ grep -q "^placed group numaplace.slice/sleeper.scope on node 0" "$tmp/out" && ok
 [ "$(json "[(x['kind'], x['moves'], x['pid']) for x in w if x['name'] == 'sleeper'][0]")" = \
 	"('scope', 1, $spid)" ] && ok || bad "the scope's row was moved, not replaced"
 
+# --- the daemon judges and moves a scope as the group it is ---------------------------------
+printf 'anon N0=0 N1=104857600\nfile N0=0 N1=0\n' >"$top/numaplace.slice/sleeper.scope/memory.numa_stat"
+"$np" daemon --once --interval 0.1 --min-gap 0 --sysfs-root "$fixtures/sysfs/two-node" \
+	>"$tmp/out" 2>"$tmp/err"
+grep_err "sleeper (scope numaplace.slice/sleeper.scope): move: 100% (100 MiB) of its memory off node 0" \
+	"the daemon judges a scope by its group"
+grep_err "sleeper (scope numaplace.slice/sleeper.scope): not moved (--dry-run)" \
+	"the daemon judges a scope by its group"
+cp "$top/machine.slice/libpod-3f2a9c0e1d.scope/memory.numa_stat" "$top/numaplace.slice/sleeper.scope/"
+
 # --- the scope ends: pruned with its group, its claim gone -----------------------------
 kill "$spid" "$ppid"
 wait "$spid" "$ppid" 2>/dev/null
