@@ -44,13 +44,14 @@ cmds="apt-cache apt-get awk basename bzip2 cat chmod chown clang cmp comm cp cpi
 diff dirname dmesg dpkg dpkg-deb dpkg-query env find flock gcc gnuplot grep head id install join ldd
 ln ls lstopo-no-graphics meson mkdir mkfifo mknod mktemp mount mv nice ninja numactl numad od
 pkg-config python3 qemu-system-x86_64 readelf readlink rm sed setpriv sh sleep sort sqlite3
-split stat tail taskset tar tee timeout touch tr umount valgrind wc which xargs yes bash zsh"
+split stat tail taskset tar tee timeout touch tr umount uniq valgrind wc which xargs yes bash zsh"
 # Installed by the vm suite itself when missing.
 vm_cmds="qemu-system-x86_64 cpio"
 vm_pkgs="qemu-system-x86 cpio"
-# Words of those scripts that are also names of programs, used as words only.
+# Words of those scripts that are also names of programs, used as words only (systemctl: a
+# stand-in the cgroup test writes and puts first on the PATH).
 words="apt as dir file free gnuplot-nox init last link node pc passwd size sum time uptime w
-strip systemd watch write"
+strip systemd watch write editor gdb groups make opt service systemctl top"
 scripts="scripts/*.sh .ci/run tests/*.sh tests/cli/*.sh tests/crash/*.sh tests/fuzz/run.sh
 tests/vm/run-vm.sh bench/*.sh"
 
