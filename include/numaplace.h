@@ -1043,6 +1043,13 @@ struct np_rebalance_workload {
 	 * empty: none): every candidate of a move holds them all.
 	 */
 	hwloc_const_nodeset_t near;
+	/**
+	 * The CPUs granted to it exclusively (np_workload.exclusive; NULL or empty: shared CPUs).
+	 * Held by the load of the others' moves, as np_ledger_load() holds them (its vCPUs are
+	 * no shared load); its own move searches whole free cores (np_request.exclusive), its
+	 * grant given back.
+	 */
+	hwloc_const_cpuset_t exclusive;
 };
 
 struct np_rebalance_params {

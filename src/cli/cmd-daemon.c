@@ -525,6 +525,7 @@ static struct np_rebalance_workload *judged(const struct state *s, const struct 
 		rw[i].nresident = live[i].nresident;
 		rw[i].last_move = live[i].moves ? live[i].last_move : live[i].created;
 		rw[i].near = live[i].near;
+		rw[i].exclusive = live[i].exclusive;
 		/* run's policies name the nodes; "none" (place, adoption) leaves the process's own
 		 */
 		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;

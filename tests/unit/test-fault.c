@@ -676,10 +676,10 @@ static void test_rebalance(void **state)
 	hwloc_bitmap_set(n0, 0);
 	hwloc_bitmap_set(n1, 1);
 	/* both spilled: most of their memory is on nodes 4 and 5 */
-	a.w[0] = (struct np_rebalance_workload){"a", n0,  2, &claimed[0], 1,   &resident[0],
-	                                        1,   0.5, 0, 0,           NULL};
-	a.w[1] = (struct np_rebalance_workload){"b", n1,  2, &claimed[1], 1,   &resident[1],
-	                                        1,   0.5, 0, 0,           NULL};
+	a.w[0] = (struct np_rebalance_workload){"a", n0,  2, &claimed[0], 1,    &resident[0],
+	                                        1,   0.5, 0, 0,           NULL, NULL};
+	a.w[1] = (struct np_rebalance_workload){"b", n1,  2, &claimed[1], 1,    &resident[1],
+	                                        1,   0.5, 0, 0,           NULL, NULL};
 	np_rebalance_params_init(&a.params);
 	a.params.now = 100000;
 	assert_true(every_allocation(&c) > 0);

@@ -1,7 +1,8 @@
 /*
  * test-rebalance.c - np_rebalance_decide() on synthetic hosts: a spilled workload moves, one
  * within the hysteresis bounds does not, never two in one interval, overload moves, small
- * gains do not, a workload placed near a device keeps its node. Then a cgroup v2 group, on a
+ * gains do not, a workload placed near a device keeps its node, an exclusive workload moves
+ * to free whole cores and a shared one off the CPUs others hold. Then a cgroup v2 group, on a
  * copy of the plain-file tree tests/fixtures/cgroup: recorded, judged from its
  * memory.numa_stat, and moved as the daemon moves it (np_place() with the decision's nodes).
  */
@@ -503,6 +504,125 @@ static void group_target(struct np_target *t)
 	t->root = tree;
 }
 
+/* Three nodes, 0, 1 and 2, CPUs 0-3, 4-7 and 8-11 (each CPU a core of its own), 16 GiB each. */
+static np_host *host3(void)
+{
+	struct np_node_spec n[3];
+	hwloc_bitmap_t c[3];
+	np_host *h = NULL;
+
+	for (unsigned i = 0; i < 3; i++) {
+		c[i] = hwloc_bitmap_alloc();
+		hwloc_bitmap_set_range(c[i], (int)(4 * i), (int)(4 * i + 3));
+		n[i] = (struct np_node_spec){
+		    .id = i, .cpus = c[i], .memory_bytes = 16 * GiB, .free_bytes = 16 * GiB};
+	}
+	assert_int_equal(np_host_build(3, n, NULL, &h), 0);
+	for (unsigned i = 0; i < 3; i++)
+		hwloc_bitmap_free(c[i]);
+	return h;
+}
+
+/*
+ * Exclusive W holds CPUs 0-1 of node 0 and spilled 2 GiB to node 1, whose cores X holds all
+ * (4-7). Nodes 0 and 2 are full but for 512 MiB; node 1 has 8 GiB free. A shared W would go to
+ * node 1 (half its memory is there); this one finds no free whole core there: its best set is
+ * nodes 0-1, where all its memory already is, and its new grant is on node 0, its own cores
+ * given back: CPUs 0-1, none of X's.
+ */
+static void test_exclusive_spilled(void **state)
+{
+	struct np_rebalance_params p = params();
+	struct np_rebalance_decision d;
+	np_host *h = host3();
+	np_load *l = NULL;
+	hwloc_bitmap_t grant = hwloc_bitmap_alloc(), held = hwloc_bitmap_alloc();
+	struct np_rebalance_workload ws[2];
+	struct wl w[2];
+
+	(void)state;
+	assert_int_equal(np_load_new(h, &l), 0);
+	assert_int_equal(np_load_set_free(l, 0, 512 * MiB), 0);
+	assert_int_equal(np_load_set_free(l, 1, 8 * GiB), 0);
+	assert_int_equal(np_load_set_free(l, 2, 512 * MiB), 0);
+	hwloc_bitmap_set_range(grant, 0, 1);
+	hwloc_bitmap_set_range(held, 4, 7);
+	wl_init(&w[0], "excl", 0, 4 * GiB, 2 * GiB, 2 * GiB, NOW - 3600);
+	w[0].w.exclusive = grant;
+	wl_init(&w[1], "holder", 1, 1 * GiB, 0, 1 * GiB, NOW - 3600);
+	w[1].w.vcpus = 4;
+	w[1].w.exclusive = held;
+	assert_int_equal(
+	    (ws[0] = w[0].w, ws[1] = w[1].w, np_rebalance_decide(h, l, NULL, ws, 2, &p, &d)), 0);
+	assert_int_equal(d.move, 0);
+	assert_int_equal(d.verdicts[0], NP_REBALANCE_MOVE);
+	assert_int_equal(d.verdicts[1], NP_REBALANCE_FINE);
+	assert_int_equal(hwloc_bitmap_weight(d.nodes), 2);
+	assert_true(hwloc_bitmap_isset(d.nodes, 0) && hwloc_bitmap_isset(d.nodes, 1));
+	assert_true(hwloc_bitmap_isequal(d.cpus, grant));
+	assert_false(hwloc_bitmap_intersects(d.cpus, held));
+	assert_string_equal(d.reasons[0], "50% (2 GiB) of its memory off node 0: spilled; nodes "
+	                                  "0-1: cost 0.50 -> 0.00");
+	np_rebalance_decision_release(&d);
+
+	/*
+	 * Claiming 5 GiB, node 1 full and node 2 with 8 GiB free: nodes 0-1 hold too little now;
+	 * of the sets with room, those with node 2 have free cores: the grant is 8-9.
+	 */
+	w[0].claimed[0].bytes = 5 * GiB;
+	assert_int_equal(np_load_set_free(l, 1, 0), 0);
+	assert_int_equal(np_load_set_free(l, 2, 8 * GiB), 0);
+	assert_int_equal(
+	    (ws[0] = w[0].w, ws[1] = w[1].w, np_rebalance_decide(h, l, NULL, ws, 2, &p, &d)), 0);
+	assert_int_equal(d.move, 0);
+	assert_int_equal(hwloc_bitmap_weight(d.nodes), 1);
+	assert_true(hwloc_bitmap_isset(d.nodes, 2));
+	assert_int_equal(hwloc_bitmap_weight(d.cpus), 2);
+	assert_int_equal(hwloc_bitmap_first(d.cpus), 8);
+	assert_int_equal(hwloc_bitmap_last(d.cpus), 9);
+	np_rebalance_decision_release(&d);
+
+	for (unsigned i = 0; i < 2; i++)
+		hwloc_bitmap_free(w[i].nodes);
+	hwloc_bitmap_free(grant);
+	hwloc_bitmap_free(held);
+	np_load_free(l);
+	np_host_free(h);
+}
+
+/*
+ * The spilled workload of test_spilled_moves, shared, with X holding CPUs 4-5 of node 1
+ * exclusively: it still moves to node 1, but its CPUs leave X's out: 6-7.
+ */
+static void test_shared_avoids_held(void **state)
+{
+	struct np_rebalance_params p = params();
+	struct np_rebalance_decision d;
+	np_load *l = load_with(512 * MiB, 8 * GiB);
+	hwloc_bitmap_t held = hwloc_bitmap_alloc(), want = hwloc_bitmap_alloc();
+	struct np_rebalance_workload ws[2];
+	struct wl w[2];
+
+	(void)state;
+	hwloc_bitmap_set_range(held, 4, 5);
+	hwloc_bitmap_set_range(want, 6, 7);
+	wl_init(&w[0], "shared", 0, 4 * GiB, 2 * GiB, 2 * GiB, NOW - 3600);
+	wl_init(&w[1], "holder", 1, 1 * GiB, 0, 1 * GiB, NOW - 3600);
+	w[1].w.exclusive = held;
+	assert_int_equal(
+	    (ws[0] = w[0].w, ws[1] = w[1].w, np_rebalance_decide(host, l, NULL, ws, 2, &p, &d)), 0);
+	assert_int_equal(d.move, 0);
+	assert_int_equal(hwloc_bitmap_weight(d.nodes), 1);
+	assert_true(hwloc_bitmap_isset(d.nodes, 1));
+	assert_true(hwloc_bitmap_isequal(d.cpus, want));
+	np_rebalance_decision_release(&d);
+	for (unsigned i = 0; i < 2; i++)
+		hwloc_bitmap_free(w[i].nodes);
+	hwloc_bitmap_free(held);
+	hwloc_bitmap_free(want);
+	np_load_free(l);
+}
+
 /* The ledger's one live workload as the daemon hands it to np_rebalance_decide(). */
 static void as_judged(const struct np_workload *w, struct np_rebalance_workload *rw)
 {
@@ -690,13 +810,14 @@ static void test_cgroup_glob(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),         cmocka_unit_test(test_spilled_moves),
-	    cmocka_unit_test(test_hysteresis_gap),   cmocka_unit_test(test_hysteresis_bounds),
-	    cmocka_unit_test(test_small_gain),       cmocka_unit_test(test_never_two),
-	    cmocka_unit_test(test_overloaded_moves), cmocka_unit_test(test_gather_home),
-	    cmocka_unit_test(test_no_room),          cmocka_unit_test(test_unplaced_and_errors),
-	    cmocka_unit_test(test_policy_pinned),    cmocka_unit_test(test_near_kept),
-	    cmocka_unit_test(test_group_spilled),    cmocka_unit_test(test_cgroup_glob),
+	    cmocka_unit_test(test_defaults),          cmocka_unit_test(test_spilled_moves),
+	    cmocka_unit_test(test_hysteresis_gap),    cmocka_unit_test(test_hysteresis_bounds),
+	    cmocka_unit_test(test_small_gain),        cmocka_unit_test(test_never_two),
+	    cmocka_unit_test(test_overloaded_moves),  cmocka_unit_test(test_gather_home),
+	    cmocka_unit_test(test_no_room),           cmocka_unit_test(test_unplaced_and_errors),
+	    cmocka_unit_test(test_policy_pinned),     cmocka_unit_test(test_near_kept),
+	    cmocka_unit_test(test_group_spilled),     cmocka_unit_test(test_cgroup_glob),
+	    cmocka_unit_test(test_exclusive_spilled), cmocka_unit_test(test_shared_avoids_held),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

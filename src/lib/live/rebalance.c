@@ -15,7 +15,10 @@
  * CPU use leaves its nodes and joins the candidate's. Of equal costs the candidate already
  * holding most of its memory wins (least to migrate). A workload whose memory policy names its
  * nodes (policy_pinned) is searched on those nodes only, one placed near devices (near) on
- * sets that hold their nodes. The move is worth it when the cost drops
+ * sets that hold their nodes. CPUs the others hold exclusively are left out of every
+ * candidate's CPUs; a workload holding whole cores of its own is searched whole free cores
+ * (its own given back), so a candidate is a set where its grant fits and its CPUs are that
+ * grant. The move is worth it when the cost drops
  * by min_improvement; of all such moves only the one with the largest drop is made.
  *
  * Example: nodes 0 and 1, 4 CPUs each; W placed on node 0 has 2 GiB there and 2 GiB on node 1
@@ -100,11 +103,19 @@ static double over(double util, double limit)
 	return util > limit ? util - limit : 0;
 }
 
+/* Whether `w` holds whole cores of its own (--cpu-binding exclusive). */
+static bool held(const struct np_rebalance_workload *w)
+{
+	return w->exclusive && !hwloc_bitmap_iszero(w->exclusive);
+}
+
 /*
  * The load a move of workload `self` is searched on: the base (the kernel's free memory), minus
  * what the other workloads' claims still reserve (claimed minus resident, per node, as
- * np_ledger_load() counts them) with their vCPUs, plus `self`'s own resident memory where it
- * lies: it holds those pages already, wherever it goes (they move with it). Built from the
+ * np_ledger_load() counts them) with their vCPUs or the CPUs they hold exclusively (which
+ * the search keeps shared sets off and grants no one else), plus `self`'s own resident memory
+ * where it lies: it holds those pages already, wherever it goes (they move with it); its own
+ * grant is not held. Built from the
  * base and not by giving back to a charged load, because a charged load is clamped at 0 on an
  * over-committed node and giving back would invent free memory there.
  */
@@ -137,6 +148,13 @@ static int load_for(const np_host *h, const np_load *base, const struct np_rebal
 			if (idx >= 0 && o->claimed[i].bytes > res)
 				owed[idx] += o->claimed[i].bytes - res;
 		}
+		/* whole cores of its own: held, its vCPUs no shared load (as np_ledger_load()) */
+		if (held(o)) {
+			r = np_load_hold_cpus(l, o->exclusive);
+			if (r < 0)
+				goto out;
+			continue;
+		}
 		hwloc_bitmap_foreach_begin(id, o->nodes)
 		{
 			int idx = np_host_node_idx(h, (unsigned)id);
@@ -149,6 +167,9 @@ static int load_for(const np_host *h, const np_load *base, const struct np_rebal
 		}
 		hwloc_bitmap_foreach_end();
 	}
+	/* its own grant is its to keep or give back */
+	if (held(&ws[self]))
+		np_load_unhold_cpus(l, ws[self].exclusive);
 	for (unsigned i = 0; i < ws[self].nresident; i++) {
 		int idx = np_host_node_idx(h, ws[self].resident[i].node);
 
@@ -310,6 +331,8 @@ static int search_for(const np_host *h, const np_load *load, const struct np_reb
 	np_request_init(&req);
 	req.memory_bytes = need > total ? need : total;
 	req.vcpus = w->vcpus ? w->vcpus : 1;
+	/* whole free cores again, as its grant was (the candidate's CPUs are the new grant) */
+	req.exclusive = held(w);
 	/* its devices' nodes stay in its set wherever it goes */
 	if (w->near && !hwloc_bitmap_iszero(w->near))
 		req.near_nodes = w->near;
