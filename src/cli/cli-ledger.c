@@ -154,10 +154,8 @@ int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 		{
 			int idx = np_host_node_idx(host, (unsigned)id);
 
-			if (idx >= 0) {
-				claims[idx].vcpus += w->vcpus;
+			if (idx >= 0)
 				claims[idx].workloads++;
-			}
 		}
 		hwloc_bitmap_foreach_end();
 	}
@@ -165,6 +163,8 @@ int cli_ledger_load(const char *dir, const np_host *host, np_load **ret_load,
 		uint64_t f = np_host_node(host, i)->free_bytes, lf = np_load_free_bytes(load, i);
 
 		claims[i].outstanding = f > lf ? f - lf : 0;
+		/* as placement counts them: an exclusive workload's vCPUs are no shared load */
+		claims[i].vcpus = np_load_vcpus(load, i);
 	}
 out:
 	np_workloads_free(list, n > 0 ? (unsigned)n : 0);

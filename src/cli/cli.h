@@ -205,7 +205,8 @@ int cli_ledger_workloads(const char *dir, struct np_workload **ret_list, int *re
 struct cli_node_claims {
 	uint64_t claimed;     /* memory claimed by live workloads */
 	uint64_t outstanding; /* of which not yet resident (what placement subtracts) */
-	uint64_t vcpus;       /* vCPUs of live workloads placed on the node */
+	uint64_t vcpus;       /* vCPUs of live shared workloads placed on the node (as
+	                         np_ledger_load() counts them: not those on exclusive cores) */
 	unsigned workloads;   /* live workloads placed on the node */
 };
 /*

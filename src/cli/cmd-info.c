@@ -16,9 +16,11 @@ static const char info_help[] =
     "free memory, and the distance matrix. With -n: the tables of 'xl info -n'\n"
     "(numa_info in MiB with the distance rows) followed by what xl lacks: the CPU list\n"
     "and huge pages of every node; on this host (no host source given) also what the\n"
-    "ledger holds per node: memory claimed, of it not yet resident, and the vCPUs and\n"
-    "workloads placed. xl's cpu_topology table (one line per CPU) comes last, with\n"
-    "--cpus. Distances are the firmware's (SLIT) figures, 10 for a node to itself.\n\n"
+    "ledger holds per node: memory claimed, of it not yet resident, the vCPUs of shared\n"
+    "workloads, the workloads placed and the CPUs held exclusively ('-': none; their\n"
+    "workloads' vCPUs are no shared load). xl's cpu_topology table (one line per CPU)\n"
+    "comes last, with --cpus. Distances are the firmware's (SLIT) figures, 10 for a\n"
+    "node to itself.\n\n"
     "  --short         the one-screen view (the default)\n"
     "  -n, --numa      print the per-node tables of 'xl info -n'\n"
     "                  (then the PCI devices by node and the memory tiers: each node's\n"
@@ -330,18 +332,44 @@ static void print_short(const np_host *h)
 	print_assumed(h);
 }
 
-/* What the ledger holds per node, in MiB like numa_info, then its workloads by kind. */
-static void print_claims(const np_host *h, const struct cli_node_claims *c, const unsigned *kinds)
+/*
+ * The CPUs of node `i` held exclusively by live workloads (np_load_held_cpus()), as a list
+ * ("" when none; NULL without memory; free()).
+ */
+static char *held_on(const np_host *h, const np_load *load, unsigned i)
+{
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	char *s = NULL;
+
+	if (!b)
+		return NULL;
+	if (load)
+		hwloc_bitmap_and(b, np_load_held_cpus(load), np_host_node(h, i)->cpuset);
+	s = cli_list_string(b);
+	hwloc_bitmap_free(b);
+	return s;
+}
+
+/*
+ * What the ledger holds per node, in MiB like numa_info, then its workloads by kind. The vCPUs
+ * are those of shared workloads (np_ledger_load()'s); the CPUs held exclusively are listed.
+ */
+static void print_claims(const np_host *h, const np_load *load, const struct cli_node_claims *c,
+                         const unsigned *kinds)
 {
 	unsigned total = 0;
 
 	printf("numa_placement         :\n");
-	printf("node:    claimed  outstanding   vcpus  workloads\n");
+	printf("node:    claimed  outstanding   vcpus  workloads  exclusive\n");
 	printf("%16s%13s\n", "(MiB)", "(MiB)");
-	for (unsigned i = 0; i < np_host_nnodes(h); i++)
-		printf("%4u:   %8" PRIu64 "     %8" PRIu64 "  %6" PRIu64 "  %9u\n",
+	for (unsigned i = 0; i < np_host_nnodes(h); i++) {
+		char *held = held_on(h, load, i);
+
+		printf("%4u:   %8" PRIu64 "     %8" PRIu64 "  %6" PRIu64 "  %9u  %s\n",
 		       np_host_node(h, i)->id, c[i].claimed / MIB, c[i].outstanding / MIB,
-		       c[i].vcpus, c[i].workloads);
+		       c[i].vcpus, c[i].workloads, held && *held ? held : "-");
+		free(held);
+	}
 	for (unsigned k = 0; k < NP_WORKLOAD_KIND_COUNT_; k++)
 		total += kinds[k];
 	/* "workloads: 3 (process 2, scope 1)": the kinds that have some */
@@ -368,16 +396,21 @@ static json_t *kinds_json(const unsigned *kinds)
 	return o;
 }
 
-static json_t *claims_json(const np_host *h, const struct cli_node_claims *c)
+static json_t *claims_json(const np_host *h, const np_load *load, const struct cli_node_claims *c)
 {
 	json_t *a = json_array();
 
-	for (unsigned i = 0; i < np_host_nnodes(h); i++)
+	for (unsigned i = 0; i < np_host_nnodes(h); i++) {
+		char *held = held_on(h, load, i);
+
 		json_array_append_new(
-		    a, json_pack("{s:i,s:I,s:I,s:I,s:i}", "node", (int)np_host_node(h, i)->id,
+		    a, json_pack("{s:i,s:I,s:I,s:I,s:i,s:s}", "node", (int)np_host_node(h, i)->id,
 		                 "claimed_bytes", (json_int_t)c[i].claimed, "outstanding_bytes",
 		                 (json_int_t)c[i].outstanding, "vcpus", (json_int_t)c[i].vcpus,
-		                 "workloads", (int)c[i].workloads));
+		                 "workloads", (int)c[i].workloads, "exclusive_cpus",
+		                 held ? held : ""));
+		free(held);
+	}
 	return a;
 }
 
@@ -447,7 +480,7 @@ static int info_parse(int argc, char **argv, struct info_opts *o)
 }
 
 /* The host's facts as the options ask for them: JSON, the device list, or the tables. */
-static int info_print(const struct info_opts *o, const np_host *h,
+static int info_print(const struct info_opts *o, const np_host *h, const np_load *load,
                       const struct cli_node_claims *claims, const unsigned *kinds,
                       const np_devices *devs, const np_memory *mem)
 {
@@ -455,7 +488,7 @@ static int info_print(const struct info_opts *o, const np_host *h,
 		json_t *j = host_json(h);
 
 		if (j && claims)
-			json_object_set_new(j, "placement", claims_json(h, claims));
+			json_object_set_new(j, "placement", claims_json(h, load, claims));
 		if (j && claims)
 			json_object_set_new(j, "workloads", kinds_json(kinds));
 		if (j)
@@ -474,7 +507,7 @@ static int info_print(const struct info_opts *o, const np_host *h,
 	else
 		print_short(h);
 	if (o->numa && claims)
-		print_claims(h, claims, kinds);
+		print_claims(h, load, claims, kinds);
 	if (o->numa)
 		cli_devices_table(devs, o->devices);
 	if (o->numa)
@@ -521,7 +554,7 @@ int cmd_info(int argc, char **argv)
 		if (r)
 			goto out;
 	}
-	r = info_print(&o, h, claims, kinds, devs, mem);
+	r = info_print(&o, h, load, claims, kinds, devs, mem);
 out:
 	np_devices_free(devs);
 	np_memory_free(mem);

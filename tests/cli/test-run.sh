@@ -58,7 +58,7 @@ start=$(sed 's/.*) //' "/proc/$spid/stat" | cut -d' ' -f20)
 	"[{'node': 0, 'bytes': 134217728}]" ] && ok || bad "claimed 128 MiB on node 0"
 [ "$(json "[x['vcpus'] for x in w if x['name'] == 'sleeper'][0]")" = 2 ] && ok || bad "vcpus"
 "$np" info -n >"$tmp/out" 2>&1
-grep -Eq "^ +0: +128 +[0-9]+ +2 +1$" "$tmp/out" && ok || bad "info -n shows the claim on node 0"
+grep -Eq "^ +0: +128 +[0-9]+ +2 +1 +-$" "$tmp/out" && ok || bad "info -n shows the claim on node 0"
 
 # --- failures before exec leave the ledger exactly as it was ---------------------------------
 dump >"$tmp/before"
@@ -376,6 +376,31 @@ sys.exit(0 if '$got' and not (cpus('$got') & cpus('$grant')) else 1)" && ok ||
 	"$np" run --sysfs-root "$xroot" --name excl2 --cpu-binding exclusive --memory 16M -- sleep 30 &
 	xpid2=$!
 	wait_listed excl2
+	# info -n on this host: node 0's held CPUs are both grants, and their vCPUs no shared load
+	grant2=$(json "[x for x in w if x['name'] == 'excl2' and x['live']][0]['exclusive_cpus']")
+	held=$(python3 -c "
+def cpus(s):
+    out = set()
+    for p in s.split(','):
+        a, _, b = p.partition('-')
+        out |= set(range(int(a), int(b or a) + 1))
+    return out
+c, runs = sorted(cpus('$grant') | cpus('$grant2')), []
+for x in c:
+    if runs and runs[-1][1] == x - 1:
+        runs[-1][1] = x
+    else:
+        runs.append([x, x])
+print(','.join(str(a) if a == b else '%d-%d' % (a, b) for a, b in runs))")
+	"$np" info -n >"$tmp/out"
+	sed -n '/^numa_placement/,/^workloads:/p' "$tmp/out" | grep -q "^   0: .* 0  *2  $held\$" && ok ||
+		bad "info -n: node 0 should hold $held exclusively, 0 shared vCPUs: $(cat "$tmp/out")"
+	"$np" info --json >"$tmp/out"
+	python3 -c "
+import json
+p = json.load(open('$tmp/out'))['placement'][0]
+assert p['node'] == 0 and p['exclusive_cpus'] == '$held' and p['vcpus'] == 0, p" && ok ||
+		bad "info --json: node 0 should hold $held exclusively: $(cat "$tmp/out")"
 	if [ "$K" -eq 2 ]; then
 		expect 3 "exclusive launch with every core held" -- "$np" run --sysfs-root "$xroot" \
 			--cpu-binding exclusive --require-placement --memory 16M -- true
