@@ -192,6 +192,11 @@ unsigned np_host_nnodes(const np_host *host);
 const struct np_node *np_host_node(const np_host *host, unsigned idx);
 /** Index of the node with kernel id `id`, or -ENOENT. */
 int np_host_node_idx(const np_host *host, unsigned id);
+/**
+ * The nodes of `nodes` that have memory (MemTotal > 0), into `ret`; all of `nodes` when none
+ * has (what a group's cpuset.mems is given). Returns 0 or -ENOMEM.
+ */
+int np_host_memory_nodes(const np_host *host, hwloc_const_nodeset_t nodes, hwloc_nodeset_t ret);
 
 /** CPUs of the snapshot, sorted by CPU number. */
 unsigned np_host_ncpus(const np_host *host);

@@ -55,22 +55,8 @@ static bool user_unit(const char *path)
 static char *memory_nodes(const np_host *h, hwloc_const_nodeset_t nodes)
 {
 	hwloc_bitmap_t mems = hwloc_bitmap_alloc();
-	char *s = NULL;
-	int id;
+	char *s = mems && np_host_memory_nodes(h, nodes, mems) == 0 ? cli_list_string(mems) : NULL;
 
-	if (!mems)
-		return NULL;
-	hwloc_bitmap_foreach_begin(id, nodes)
-	{
-		int idx = np_host_node_idx(h, (unsigned)id);
-
-		if (idx >= 0 && np_host_node(h, (unsigned)idx)->memory_bytes)
-			hwloc_bitmap_set(mems, (unsigned)id);
-	}
-	hwloc_bitmap_foreach_end();
-	if (hwloc_bitmap_iszero(mems))
-		hwloc_bitmap_copy(mems, nodes);
-	s = cli_list_string(mems);
 	hwloc_bitmap_free(mems);
 	return s;
 }
@@ -129,7 +115,7 @@ int cli_persist_make(const np_host *h, const struct np_target *t, const struct n
                      struct cli_persist *ps)
 {
 	const char *unit = strrchr(t->cgroup_path, '/');
-	char *cpus = cli_list_string(p->cpus), *mems = memory_nodes(h, p->nodes), *a = NULL,
+	char *cpus = cli_list_string(p->cpus), *mems = memory_nodes(h, p->memory_nodes), *a = NULL,
 	     *m = NULL;
 	int r = -ENOMEM;
 

@@ -197,5 +197,60 @@ echo "populated 0" >"$top/numaplace.slice/sleeper.scope/cgroup.events"
 [ ! -e "$top/numaplace.slice/sleeper.scope" ] && ok || bad "the ended scope's group is removed"
 [ "$(json "len([x for x in w if x['live']])")" = 0 ] && ok || bad "no live claim is left"
 
+# --- concurrency: 10 run --scope and 10 place --cgroup at once where only 5 fit ------------
+# A sysfs tree of this host's node 0 with 5.5 GiB free; every workload claims 1 GiB (the groups
+# of the copy hold no process, so nothing is resident), so 5 fit, whichever kind wins the lock.
+if [ -r /sys/devices/system/node/node0/cpulist ]; then
+	root=$tmp/sysfs
+	nd=/sys/devices/system/node
+	mkdir -p "$root$nd/node0" "$root/sys/devices/system/cpu"
+	for f in online possible has_cpu has_memory; do echo 0 >"$root$nd/$f"; done
+	cpus=$(cat $nd/node0/cpulist)
+	echo "$cpus" >"$root$nd/node0/cpulist"
+	echo "$cpus" >"$root/sys/devices/system/cpu/online"
+	echo "$cpus" >"$root/sys/devices/system/cpu/possible"
+	echo 10 >"$root$nd/node0/distance"
+	printf 'Node 0 MemTotal:       16777216 kB\nNode 0 MemFree:         5767168 kB\nNode 0 Inactive(file):        0 kB\n' \
+		>"$root$nd/node0/meminfo"
+	export NUMAPLACE_STATE_DIR="$tmp/state20"
+	i=0
+	while [ $i -lt 10 ]; do
+		g=$top/machine.slice/c$i.scope
+		mkdir "$g"
+		for f in memory.current cgroup.type; do
+			cp "$top/machine.slice/libpod-3f2a9c0e1d.scope/$f" "$g/"
+		done
+		printf 'anon N0=0\nfile N0=0\n' >"$g/memory.numa_stat"
+		for f in cgroup.procs cgroup.threads cpuset.cpus cpuset.mems; do : >"$g/$f"; done
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 10 ]; do
+		("$np" place --cgroup machine.slice/c$i.scope --sysfs-root "$root" --memory 1G \
+			--vcpus 1 >"$tmp/out.p$i" 2>"$tmp/err.p$i"
+		echo $? >"$tmp/code.p$i") &
+		("$np" run --scope --name s$i --sysfs-root "$root" --require-placement --memory 1G \
+			-- true >"$tmp/out.s$i" 2>"$tmp/err.s$i"
+		echo $? >"$tmp/code.s$i") &
+		i=$((i + 1))
+	done
+	wait
+	placed=$(grep -lx 0 "$tmp"/code.[ps]* | wc -l)
+	nofit=$(grep -lx 3 "$tmp"/code.[ps]* | wc -l)
+	[ "$placed" -eq 5 ] && ok || bad "20 at once: $placed placed, expected 5: $(cat "$tmp"/err.[ps]* | sort | uniq -c)"
+	[ "$nofit" -eq 15 ] && ok || bad "20 at once: $nofit exited 3, expected 15"
+	# the scopes' commands exited, their groups (plain directories here) hold the pid written:
+	# every claim is still live, and together they fit the node
+	"$np" list --json >"$tmp/list20.json"
+	python3 -c "import json
+w = json.load(open('$tmp/list20.json'))['workloads']
+claimed = sum(c['bytes'] for x in w for c in x['claimed'])
+assert len(w) == 5, [x['name'] for x in w]
+assert claimed == 5 << 30 and claimed <= 5767168 << 10, claimed
+assert {x['kind'] for x in w} <= {'group', 'scope'}, w" && ok ||
+		bad "20 at once: list --json: $(cat "$tmp/list20.json")"
+	unset NUMAPLACE_STATE_DIR
+fi
+
 echo "scope: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -291,6 +291,24 @@ int np_host_node_idx(const np_host *host, unsigned id)
 	return host->idx_of_id[id];
 }
 
+int np_host_memory_nodes(const np_host *host, hwloc_const_nodeset_t nodes, hwloc_nodeset_t ret)
+{
+	int id;
+
+	hwloc_bitmap_zero(ret);
+	hwloc_bitmap_foreach_begin(id, nodes)
+	{
+		int idx = np_host_node_idx(host, (unsigned)id);
+
+		if (idx >= 0 && host->nodes[idx].memory_bytes && hwloc_bitmap_set(ret, (unsigned)id) < 0)
+			return -ENOMEM;
+	}
+	hwloc_bitmap_foreach_end();
+	if (hwloc_bitmap_iszero(ret) && hwloc_bitmap_copy(ret, nodes) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 unsigned np_host_ncpus(const np_host *host)
 {
 	return host->ncpus;

@@ -258,12 +258,19 @@ uint64_t np_node_bytes_sum(const struct np_node_bytes *a, unsigned n)
 int np__live_resident(np_ledger *l, enum np_workload_kind kind, pid_t pid, const char *cgroup,
                       struct np_node_bytes **ret_nodes)
 {
+	int r;
+
 	*ret_nodes = NULL;
 	if (!np__kind_is_group(kind))
 		return l->probe.resident(l->probe.arg, pid, ret_nodes);
 	if (!l->probe.group_resident)
 		return 0;
-	return l->probe.group_resident(l->probe.arg, cgroup, ret_nodes);
+	/*
+	 * A group without memory.numa_stat (no memory controller handed down to it) tells nothing
+	 * resident: its whole claim stands. Whether it is gone is the liveness check's to say.
+	 */
+	r = l->probe.group_resident(l->probe.arg, cgroup, ret_nodes);
+	return r == -ENOENT || r == -ESRCH ? 0 : r;
 }
 
 /*

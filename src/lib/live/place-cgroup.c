@@ -163,21 +163,10 @@ int np__target_group_read(struct np_target *t)
 int np__group_mems(const np_host *h, hwloc_const_nodeset_t nodes, char **ret)
 {
 	hwloc_bitmap_t mems = hwloc_bitmap_alloc();
-	int id, r;
+	int r = mems ? np_host_memory_nodes(h, nodes, mems) : -ENOMEM;
 
-	if (!mems)
-		return -ENOMEM;
-	hwloc_bitmap_foreach_begin(id, nodes)
-	{
-		int idx = np_host_node_idx(h, (unsigned)id);
-
-		if (idx >= 0 && np_host_node(h, (unsigned)idx)->memory_bytes)
-			hwloc_bitmap_set(mems, (unsigned)id);
-	}
-	hwloc_bitmap_foreach_end();
-	if (hwloc_bitmap_iszero(mems))
-		hwloc_bitmap_copy(mems, nodes);
-	r = hwloc_bitmap_list_asprintf(ret, mems) < 0 ? -ENOMEM : 0;
+	if (r == 0 && hwloc_bitmap_list_asprintf(ret, mems) < 0)
+		r = -ENOMEM;
 	hwloc_bitmap_free(mems);
 	return r;
 }
