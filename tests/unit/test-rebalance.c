@@ -582,6 +582,16 @@ static void test_exclusive_spilled(void **state)
 	assert_int_equal(hwloc_bitmap_last(d.cpus), 9);
 	np_rebalance_decision_release(&d);
 
+	/* X holds node 2's cores too: node 2 has the room but no core; nodes 0 and 2, grant 0-1 */
+	hwloc_bitmap_set_range(held, 8, 11);
+	assert_int_equal(
+	    (ws[0] = w[0].w, ws[1] = w[1].w, np_rebalance_decide(h, l, NULL, ws, 2, &p, &d)), 0);
+	assert_int_equal(d.move, 0);
+	assert_int_equal(hwloc_bitmap_weight(d.nodes), 2);
+	assert_true(hwloc_bitmap_isset(d.nodes, 0) && hwloc_bitmap_isset(d.nodes, 2));
+	assert_true(hwloc_bitmap_isequal(d.cpus, grant));
+	np_rebalance_decision_release(&d);
+
 	for (unsigned i = 0; i < 2; i++)
 		hwloc_bitmap_free(w[i].nodes);
 	hwloc_bitmap_free(grant);
