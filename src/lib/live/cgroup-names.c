@@ -248,6 +248,7 @@ int np__cgroup_find(int mountfd, enum np__cgroup_name kind, const char *name, ch
 		                  : " (machine-qemu\\x2dN\\x2dNAME.scope)");
 		r = -ENOENT;
 	} else if (f.nfound > 1) {
+		if (f.nfound)
 		qsort(f.found, f.nfound, sizeof(*f.found), cmp_str);
 		matches_error(&f, name, kind);
 		r = -ENOTUNIQ;
@@ -292,7 +293,8 @@ int np_cgroup_glob(const char *root, const char *glob, char ***ret_paths)
 		np__set_error("cannot search the cgroup hierarchy: %s", strerror(-r));
 		goto out;
 	}
-	qsort(f.found, f.nfound, sizeof(*f.found), cmp_str);
+	if (f.nfound)
+		qsort(f.found, f.nfound, sizeof(*f.found), cmp_str);
 	*ret_paths = f.found;
 	f.found = NULL;
 	r = (int)f.nfound;

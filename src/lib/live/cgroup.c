@@ -725,7 +725,8 @@ static int list_ids(const struct np__cgroup *cg, const char *name, pid_t **ret_i
 		np__set_error("cannot read '%s/%s': %s", cg->path, name, strerror(-r));
 		return r;
 	}
-	qsort(ids, n, sizeof(*ids), cmp_pid);
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_pid);
 	*ret_ids = ids;
 	return (int)n;
 }

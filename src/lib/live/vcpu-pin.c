@@ -160,7 +160,8 @@ static int threads_read(const char *root, pid_t pid, struct np_vcpu_pinning *ret
 		r = -ESRCH; /* every thread exited: the process too */
 		goto out;
 	}
-	qsort(p.threads, p.nthreads, sizeof(*p.threads), cmp_thread);
+	if (p.nthreads)
+		qsort(p.threads, p.nthreads, sizeof(*p.threads), cmp_thread);
 	for (unsigned i = p.nvcpus; i < p.nthreads; i++)
 		hwloc_bitmap_or(p.emulator, p.emulator, p.threads[i].cpus);
 	*ret = p;

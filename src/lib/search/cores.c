@@ -126,7 +126,7 @@ int np__cores_init(struct np__search *s)
 		k->npus = hi - lo;
 		s->core_pus[idx] += k->npus;
 		s->core_count[idx]++;
-		n++;
+		s->ncores = ++n; /* so that np__cores_release() frees it if a later one fails */
 	}
 	s->ncores = n;
 	qsort(s->cores, n, sizeof(*s->cores), cmp_first);
