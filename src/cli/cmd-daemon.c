@@ -562,6 +562,35 @@ static int act(struct state *s, const np_host *h, const struct np_rebalance_deci
 	return np_ledger_commit(s->ledger);
 }
 
+/*
+ * The fast read of the host knows no cores: when a live workload holds whole cores, read it
+ * again through hwloc, so that a move grants whole cores (every SMT sibling) as run and place
+ * do. The nodes are the same, so what was measured per node still holds.
+ */
+static int cores_known(struct state *s, const struct np_workload *live, int nlive, np_host **h)
+{
+	struct np_source src = s->o->host.src;
+	np_host *full = NULL;
+	bool held = false;
+	int r;
+
+	for (int i = 0; i < nlive && !held; i++)
+		held = live[i].exclusive && !hwloc_bitmap_iszero(live[i].exclusive);
+	if (!held || !(src.flags & NP_HOST_FAST))
+		return 0;
+	src.flags &= ~(unsigned)NP_HOST_FAST;
+	r = cli_host_read(&src, &full);
+	if (r < 0)
+		return r;
+	if (np_host_nnodes(full) != np_host_nnodes(*h)) {
+		np_host_free(full); /* a node came or went between the reads: next interval */
+		return 0;
+	}
+	np_host_free(*h);
+	*h = full;
+	return 0;
+}
+
 /* One interval: look, decide, act. Returns 0, or -errno when the ledger fails. */
 static int interval(struct state *s)
 {
@@ -605,6 +634,13 @@ static int interval(struct state *s)
 		r = nlive;
 		nlive = 0;
 		goto ledger_fail;
+	}
+	r = cores_known(s, live, nlive, &h);
+	if (r < 0) {
+		np_ledger_rollback(s->ledger);
+		daemon_log("cannot read the cores of this host: %s", strerror(-r));
+		r = 0;
+		goto out;
 	}
 	rw = judged(s, live, nlive, procs, nprocs, secs);
 	r = rw ? np_load_new(h, &base) : -ENOMEM;
