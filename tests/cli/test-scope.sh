@@ -235,9 +235,9 @@ if [ -r /sys/devices/system/node/node0/cpulist ]; then
 		i=$((i + 1))
 	done
 	wait
-	placed=$(grep -lx 0 "$tmp"/code.[ps]* | wc -l)
-	nofit=$(grep -lx 3 "$tmp"/code.[ps]* | wc -l)
-	[ "$placed" -eq 5 ] && ok || bad "20 at once: $placed placed, expected 5: $(cat "$tmp"/err.[ps]* | sort | uniq -c)"
+	placed=$(grep -lx 0 "$tmp"/code.* | wc -l)
+	nofit=$(grep -lx 3 "$tmp"/code.* | wc -l)
+	[ "$placed" -eq 5 ] && ok || bad "20 at once: $placed placed, expected 5: $(cat "$tmp"/err.* | sort | uniq -c)"
 	[ "$nofit" -eq 15 ] && ok || bad "20 at once: $nofit exited 3, expected 15"
 	# the scopes' commands exited, their groups (plain directories here) hold the pid written:
 	# every claim is still live, and together they fit the node
