@@ -33,11 +33,7 @@ void np__target_group_free(struct np_target *t)
 		close(g->rootfd);
 	free(g);
 	t->group = NULL;
-	free(t->cgroup_path);
-	free(t->cgroup_mount);
-	t->cgroup_path = NULL;
-	t->cgroup_mount = NULL;
-	t->cgroup_id = 0;
+	np__target_group_fields_clear(t);
 	t->memory_current = 0;
 	t->cpu_max_vcpus = 0;
 	t->threads = 0;
