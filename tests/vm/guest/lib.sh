@@ -104,6 +104,28 @@ wait_line() {
 		sleep 0.1
 	done
 }
+# launch NAME RUN-ARGS... -- TOUCHER-ARGS...: start `numaplace run` in the background (its
+# pid in PID, added to PIDS), output in /tmp/NAME.out and .err; wait for the toucher's TOUCHED
+# line (a failed NAME.start when it never comes).
+launch() {
+	local name=$1
+	shift
+	numaplace run --name "$name" "$@" >/tmp/$name.out 2>/tmp/$name.err &
+	PID=$!
+	PIDS="$PIDS $PID"
+	if ! wait_line /tmp/$name.out TOUCHED 300 $PID; then
+		fail "$name.start" "no TOUCHED line: $(cat /tmp/$name.out /tmp/$name.err)"
+		return 1
+	fi
+}
+# stop_all: kill and reap the processes launch started.
+stop_all() {
+	for p in $PIDS; do
+		kill $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
+	PIDS=""
+}
 # touched_field FILE KEY: a key=value field of the toucher's TOUCHED line.
 touched_field() {
 	sed -n "s/^TOUCHED .*$2=\([0-9a-f]*\).*/\1/p" "$1" | head -n 1
