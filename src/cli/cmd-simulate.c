@@ -41,6 +41,7 @@ static void guest_release(struct guest *g)
 {
 	free(g->name);
 	np_claim_release(&g->claim);
+	np_claim_release(&g->vclaim);
 	hwloc_bitmap_free(g->held);
 	g->held = NULL;
 }
@@ -233,6 +234,30 @@ static int hold(np_load *load, const struct np_candidate *best, struct guest *g,
 	return 0;
 }
 
+/*
+ * Charge a placed guest as the ledger counts it: its memory on the set's nodes that may hold
+ * it (an HBM request's HBM nodes; every node of the set otherwise), its vCPUs on every node of
+ * the set. Returns 0, or -ENOSPC (nothing charged), -ENOMEM.
+ */
+static int charge(np_load *load, const struct np_request *req, const struct np_candidate *best,
+                  struct guest *g)
+{
+	hwloc_bitmap_t mem;
+	int r;
+
+	if (!req->memory_nodes)
+		return np_load_charge(load, best->nodes, req->memory_bytes, req->vcpus, &g->claim);
+	mem = hwloc_bitmap_alloc();
+	if (!mem)
+		return -ENOMEM;
+	hwloc_bitmap_and(mem, best->nodes, req->memory_nodes);
+	r = np_load_charge(load, mem, req->memory_bytes, 0, &g->claim);
+	if (r == 0 && (r = np_load_charge(load, best->nodes, 0, req->vcpus, &g->vclaim)) < 0)
+		np_load_uncharge(load, &g->claim);
+	hwloc_bitmap_free(mem);
+	return r;
+}
+
 /* Handle one place op. Returns 0 or EXIT_FAIL (after printing why). */
 static int do_place(struct sim *s, const struct place_op *op, struct guest *g)
 {
@@ -272,7 +297,7 @@ static int do_place(struct sim *s, const struct place_op *op, struct guest *g)
 	rep->examined += np_plan_examined(plan);
 	best = np_plan_best(plan);
 	json_object_set_new(out, "name", json_string(name));
-	if (best && np_load_charge(load, best->nodes, memory, vcpus, &g->claim) == 0) {
+	if (best && charge(load, &req, best, g) == 0) {
 		if (hold(load, best, g, rep) < 0) {
 			np_plan_free(plan);
 			json_decref(out);
@@ -445,6 +470,7 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 			r = trace_error_quoted(lineno, "%s is not placed", name);
 		} else {
 			np_load_uncharge(s->load, &s->guests[gi].claim);
+			np_load_uncharge(s->load, &s->guests[gi].vclaim);
 			if (s->guests[gi].held)
 				np_load_unhold_cpus(s->load, s->guests[gi].held);
 			guest_release(&s->guests[gi]);

@@ -9,7 +9,8 @@
 
 struct guest {
 	char *name;
-	struct np_claim claim;
+	struct np_claim claim;  /* memory and vCPUs; memory alone with a memory kind's nodes */
+	struct np_claim vclaim; /* the vCPUs on every node of the set, with a memory kind's nodes */
 	hwloc_bitmap_t held; /* CPUs granted exclusively ("exclusive": true), or NULL */
 	bool placed;
 };
