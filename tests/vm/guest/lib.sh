@@ -226,16 +226,18 @@ pair_distance_bounds() {
 			print lo, hi
 		}'
 }
-# two_node_size VCPUS: a request size in MiB that no single node has free and some pair of
-# nodes (with VCPUS CPUs between them) can, at least 16 MiB away from every node's and every
-# pair's free memory, so that memory moving by a few MiB between two commands changes no
-# answer. Empty when there is no such size.
+# two_node_size VCPUS: a request size in MiB that no single node with VCPUS CPUs has free and
+# some pair of nodes (with VCPUS CPUs between them) can, at least 16 MiB away from every such
+# node's and every pair's free memory, so that memory moving by a few MiB between two commands
+# changes no answer. A node with fewer CPUs cannot hold the request alone, however much memory
+# it has free (the 8-node guest's memory-only node has the most). Empty when there is no such
+# size.
 two_node_size() {
 	node_table | awk -v vcpus="$1" '
 		{ free[NR] = int($2 / 1048576); cpus[NR] = $3 }
 		END {
 			for (a = 1; a <= NR; a++) {
-				if (free[a] > single) single = free[a]
+				if (cpus[a] >= vcpus && free[a] > single) single = free[a]
 				for (b = a + 1; b <= NR; b++)
 					if (cpus[a] + cpus[b] >= vcpus) sum[++n] = free[a] + free[b]
 			}
