@@ -1,4 +1,4 @@
-/* cgtree.c - the cgroup tree copy test-cgroup and test-scope share (cgtree.h). */
+/* cgtree.c - the cgroup tree copy the cgroup unit tests share (cgtree.h). */
 #include "cgtree.h"
 
 #include <setjmp.h>
@@ -43,6 +43,18 @@ char *text_of(const char *rel)
 	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", copy, rel);
 	assert_true(np__read_at(AT_FDCWD, path, 1 << 20, &text) >= 0);
 	return text;
+}
+
+void cgtree_put(const char *rel, const char *text)
+{
+	char path[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", copy, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
 }
 
 void file_is(const char *rel, const char *want)

@@ -1,6 +1,6 @@
 /*
- * cgtree.h - the copy of the plain-file cgroup tree (tests/fixtures/cgroup) that test-cgroup
- * and test-scope write to, and what they read back from it.
+ * cgtree.h - the copy of the plain-file cgroup tree (tests/fixtures/cgroup) that test-cgroup,
+ * test-scope and test-rebalance-group write to, and what they read back from it.
  */
 #ifndef NUMAPLACE_TEST_CGTREE_H
 #define NUMAPLACE_TEST_CGTREE_H
@@ -16,6 +16,8 @@ int cgtree_copy(const char *tree, const char *name);
 int cgtree_remove(void);
 /* The text of sys/fs/cgroup/`rel` in the copy (free()). Fails the test when unreadable. */
 char *text_of(const char *rel);
+/* Write `text` to sys/fs/cgroup/`rel` in the copy. Fails the test when it cannot. */
+void cgtree_put(const char *rel, const char *text);
 /* sys/fs/cgroup/`rel` in the copy holds `want`, byte for byte. */
 void file_is(const char *rel, const char *want);
 

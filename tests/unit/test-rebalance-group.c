@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "numaplace.h"
+#include "cgtree.h"
 #include "rebalance.h"
 
 #include <errno.h>
@@ -20,51 +21,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A copy of the plain-file cgroup tree, its members this test's own process. */
-static char tree[PATH_MAX];
-
-static void put_text(const char *rel, const char *text)
-{
-	char path[PATH_MAX * 2];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", tree, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void file_is(const char *rel, const char *want)
-{
-	char path[PATH_MAX * 2], buf[256];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", tree, rel);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	assert_string_equal(buf, want);
-}
-
+/* A copy of the plain-file cgroup tree (cgtree.h), its members this test's own process. */
 static void tree_copy(void)
 {
-	char cmd[PATH_MAX * 2 + 32], pid[32];
+	char pid[32];
 
-	snprintf(tree, sizeof(tree), "%s/np-rebalance-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(tree));
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/cgroup/.' '%s'", FIXTURES, tree);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cgtree_copy(FIXTURES "/cgroup", "np-rebalance"), 0);
 	/* the members are this process: the migration of a move touches no other */
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	put_text("system.slice/web.service/cgroup.procs", pid);
-	put_text("system.slice/web.service/cgroup.threads", pid);
-	put_text("system.slice/web.service/worker/cgroup.procs", "");
-	put_text("system.slice/web.service/worker/cgroup.threads", "");
+	cgtree_put("system.slice/web.service/cgroup.procs", pid);
+	cgtree_put("system.slice/web.service/cgroup.threads", pid);
+	cgtree_put("system.slice/web.service/worker/cgroup.procs", "");
+	cgtree_put("system.slice/web.service/worker/cgroup.threads", "");
 }
 
 static void group_target(struct np_target *t)
@@ -72,7 +40,7 @@ static void group_target(struct np_target *t)
 	np_target_init(t);
 	t->kind = NP_TARGET_CGROUP;
 	t->cgroup = "system.slice/web.service";
-	t->root = tree;
+	t->root = copy;
 }
 
 /* The ledger's one live workload as the daemon hands it to np_rebalance_decide(). */
@@ -112,14 +80,14 @@ static void test_group_spilled(void **state)
 	hwloc_bitmap_t n0 = hwloc_bitmap_alloc();
 	np_load *l = load_with(512 * MiB, 8 * GiB);
 	np_ledger *led = NULL;
-	char dir[PATH_MAX + 16], cmd[PATH_MAX + 16];
+	char dir[PATH_MAX + 16];
 	int n;
 
 	(void)state;
 	tree_copy();
-	snprintf(dir, sizeof(dir), "%s/state", tree);
+	snprintf(dir, sizeof(dir), "%s/state", copy);
 	np_ledger_opts_init(&o);
-	o.cgroup_root = tree;
+	o.cgroup_root = copy;
 	assert_int_equal(np_ledger_open(dir, &o, &led), 0);
 	hwloc_bitmap_set(n0, 0);
 	group_target(&t);
@@ -149,7 +117,7 @@ static void test_group_spilled(void **state)
 	np_rebalance_decision_release(&d);
 	np_workloads_free(list, (unsigned)n);
 
-	put_text("system.slice/web.service/memory.numa_stat",
+	cgtree_put("system.slice/web.service/memory.numa_stat",
 	         "anon N0=2147483648 N1=1073741824\nfile N0=0 N1=1073741824\n");
 	n = np_ledger_list(led, NP_LEDGER_LIST_RESIDENT, &list);
 	assert_int_equal(n, 1);
@@ -222,8 +190,7 @@ static void test_group_spilled(void **state)
 	np_ledger_close(led);
 	np_load_free(l);
 	hwloc_bitmap_free(n0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cgtree_remove(), 0);
 }
 
 /* The groups below a pattern, from the whole hierarchy, sorted; refusals. */

@@ -27,18 +27,6 @@
 #define TREE FIXTURES "/cgroup"
 #define ORIGIN "user.slice/user-1000.slice/session-1.scope"
 
-static void put(const char *rel, const char *text)
-{
-	char path[PATH_MAX * 2];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", copy, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 static int setup_copy(void **state)
 {
 	char dir[PATH_MAX + 64];
@@ -50,9 +38,9 @@ static int setup_copy(void **state)
 	snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup/numaplace.slice", copy);
 	if (mkdir(dir, 0755) < 0)
 		return -1;
-	put("numaplace.slice/cgroup.controllers", "cpuset cpu memory pids\n");
-	put("numaplace.slice/cgroup.subtree_control", "memory\n");
-	put("numaplace.slice/cgroup.type", "domain\n");
+	cgtree_put("numaplace.slice/cgroup.controllers", "cpuset cpu memory pids\n");
+	cgtree_put("numaplace.slice/cgroup.subtree_control", "memory\n");
+	cgtree_put("numaplace.slice/cgroup.type", "domain\n");
 	return 0;
 }
 
@@ -211,11 +199,11 @@ static void test_scope_made(void **state)
 	np_workloads_free(list, (unsigned)n);
 
 	/* the kernel says the group holds a process: the claim stands */
-	put("numaplace.slice/web.scope/cgroup.events", "populated 1\nfrozen 0\n");
+	cgtree_put("numaplace.slice/web.scope/cgroup.events", "populated 1\nfrozen 0\n");
 	list = live(u.l, &n);
 	assert_int_equal(n, 1);
 	np_workloads_free(list, (unsigned)n);
-	put("numaplace.slice/web.scope/cgroup.events", "populated 0\nfrozen 0\n");
+	cgtree_put("numaplace.slice/web.scope/cgroup.events", "populated 0\nfrozen 0\n");
 	list = live(u.l, &n);
 	assert_int_equal(n, 0);
 	np_workloads_free(list, (unsigned)n);
@@ -286,7 +274,7 @@ static void test_scope_record_fails(void **state)
 	undone(&u, "numaplace.slice/1234.scope");
 	run_release(&u);
 	/* a name that is no directory name is never one: the group is run-PID.scope */
-	put("numaplace.slice/cgroup.subtree_control", "memory\n");
+	cgtree_put("numaplace.slice/cgroup.subtree_control", "memory\n");
 	run_init(&u, 0, "a/b");
 	assert_int_equal(np_place(u.h, u.l, &u.t, &u.req, &u.p), -EINVAL);
 	assert_int_equal(u.p.failed, NP_PLACE_STEP_RECORD);
@@ -341,7 +329,7 @@ static void test_scope_refused(void **state)
 	/* a group of that name exists: it is not ours to remove */
 	snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup/numaplace.slice/web.scope", copy);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	put("numaplace.slice/web.scope/cgroup.procs", "77\n");
+	cgtree_put("numaplace.slice/web.scope/cgroup.procs", "77\n");
 	refused("web", NULL, -EEXIST, "group 'numaplace.slice/web.scope' already exists");
 	file_is("numaplace.slice/web.scope/cgroup.procs", "77\n");
 	/* a parent made here is removed again (a plain directory has no cgroup.type) */
@@ -354,8 +342,8 @@ static void test_scope_refused(void **state)
 	        "'threaded' is a threaded group: it cannot hold a group of processes");
 	refused("new", "../x", -EXDEV, "'..' is not allowed (outside the cgroup mount)");
 	/* cpuset not offered by the root: the group made is removed */
-	put("cgroup.controllers", "cpu io memory pids\n");
-	put("cgroup.subtree_control", "cpu memory pids\n");
+	cgtree_put("cgroup.controllers", "cpu io memory pids\n");
+	cgtree_put("cgroup.subtree_control", "cpu memory pids\n");
 	refused("new", NULL, -EOPNOTSUPP,
 	        "the cpuset controller is not available in group '/' (not in its "
 	        "cgroup.controllers)");
@@ -398,9 +386,9 @@ static void test_enable_memory(void **state)
 	np__cgroup_undo_release(&undo);
 	assert_int_equal(undo.nmemory, 0);
 
-	put("machine.slice/cgroup.subtree_control", "");
-	put("cgroup.controllers", "cpuset cpu\n");
-	put("cgroup.subtree_control", "cpuset cpu\n");
+	cgtree_put("machine.slice/cgroup.subtree_control", "");
+	cgtree_put("cgroup.controllers", "cpuset cpu\n");
+	cgtree_put("cgroup.subtree_control", "cpuset cpu\n");
 	assert_int_equal(np__cgroup_enable(&cg, "memory", false, &undo), 0);
 	assert_int_equal(undo.nmemory, 0);
 	file_is("machine.slice/cgroup.subtree_control", "");
@@ -420,8 +408,8 @@ static void test_remove(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup/numaplace.slice/x.scope", copy);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	put("numaplace.slice/x.scope/cgroup.procs", "");
-	put("numaplace.slice/x.scope/cpuset.mems", "1\n");
+	cgtree_put("numaplace.slice/x.scope/cgroup.procs", "");
+	cgtree_put("numaplace.slice/x.scope/cpuset.mems", "1\n");
 	snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup", copy);
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
