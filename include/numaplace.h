@@ -1270,6 +1270,7 @@ struct np_target {
 	uint64_t cgroup_id;       /**< the inode of its directory (a new group, a new id) */
 	uint64_t memory_current;  /**< memory.current */
 	unsigned cpu_max_vcpus;   /**< cpu.max's quota / period rounded up; 0: no limit */
+	uint64_t cpu_usage_usec;  /**< cpu.stat's usage_usec; 0: no cpu.stat */
 	unsigned threads;         /**< threads of the group and the groups below it */
 	unsigned nprocs;          /**< their processes */
 	void *group;              /**< private: the open group and what its cpuset replaced */
