@@ -277,6 +277,24 @@ wait $dpid
 grep_err "cpu-busy (group machine.slice/cpu-busy): adopted on node 0: 100 MiB (memory.current), [1-9][0-9.]* CPUs used, 1 vCPU: " "a busy group"
 ! grep -q "cpu-idle\|cpu-none" "$tmp/err" && ok || bad "a group below the CPU% was adopted: $(cat "$tmp/err")"
 ! grep -qi "cpu.stat" "$tmp/err" && ok || bad "a group without cpu.stat was noisy: $(cat "$tmp/err")"
+# Which adoptions each combination turns on, flags and [daemon] keys alike: --adopt-cgroups alone
+# groups only, --adopt-threshold alone processes only, both both.
+adoptions() { # WHAT EXPECTED ARGS...: the started line's adoptions
+	what=$1 want=$2
+	shift 2
+	NUMAPLACE_STATE_DIR="$tmp/astate" "$np" "$@" --once --interval 0.1 --dry-run 2>"$tmp/err"
+	got=$(sed -n 's/^numaplace daemon: started: .*strategy [a-z-]*\(.*\), dry run$/\1/p' "$tmp/err")
+	[ "$got" = "$want" ] && ok || bad "$what: adoptions '$got', not '$want': $(cat "$tmp/err")"
+}
+adoptions "--adopt-cgroups alone" ", adopting groups" daemon --adopt-cgroups 'machine.slice/none*'
+adoptions "--adopt-threshold alone" ", adopting" daemon --adopt-threshold 1G
+adoptions "both flags" ", adopting, adopting groups" daemon --adopt-threshold 1G --adopt-cgroups 'x*'
+printf '[daemon]\nadopt-cgroups = machine.slice/*\n' >"$tmp/groups.conf"
+adoptions "adopt-cgroups alone in [daemon]" ", adopting groups" --config "$tmp/groups.conf" daemon
+printf '[daemon]\nadopt-threshold = 1G:50\nadopt-cgroups = machine.slice/*\n' >"$tmp/both.conf"
+adoptions "both keys in [daemon]" ", adopting, adopting groups" --config "$tmp/both.conf" daemon
+printf '[daemon]\nadopt-threshold =\nadopt-cgroups = machine.slice/*\n' >"$tmp/empty.conf"
+adoptions "an empty adopt-threshold in [daemon]" ", adopting groups" --config "$tmp/empty.conf" daemon
 unset NUMAPLACE_CGROUP_ROOT
 
 # --- SIGTERM and SIGINT: exit 0, the ledger whole ---------------------------------------------
