@@ -276,6 +276,17 @@ char *cli_quote(const char *s, size_t max)
 	return q;
 }
 
+void cli_json_exclusive(json_t *j, hwloc_const_cpuset_t exclusive)
+{
+	char *cpus;
+
+	if (!exclusive || hwloc_bitmap_iszero(exclusive))
+		return;
+	cpus = cli_list_string(exclusive);
+	json_object_set_new(j, "exclusive_cpus", json_string(cpus ? cpus : ""));
+	free(cpus);
+}
+
 json_t *cli_json_int_array(hwloc_const_bitmap_t set)
 {
 	json_t *a = json_array();

@@ -34,17 +34,6 @@ json_t *cli_candidate_json(const struct np_candidate *c)
 	return j;
 }
 
-void cli_json_exclusive(json_t *j, hwloc_const_cpuset_t exclusive)
-{
-	char *cpus;
-
-	if (!exclusive || hwloc_bitmap_iszero(exclusive))
-		return;
-	cpus = cli_list_string(exclusive);
-	json_object_set_new(j, "exclusive_cpus", json_string(cpus ? cpus : ""));
-	free(cpus);
-}
-
 static json_t *plan_json(const np_plan *plan, bool explain)
 {
 	const struct np_candidate *best = np_plan_best(plan);

@@ -24,11 +24,14 @@ static const char simulate_help[] =
     "object:\n"
     "  {\"op\":\"place\",\"name\":\"vm1\",\"memory\":4294967296,\"vcpus\":4}\n"
     "      (memory in bytes or as a size string such as \"4G\"; vcpus default 1)\n"
+    "      optional: \"exclusive\":true (whole cores alone, as --cpu-binding exclusive),\n"
+    "      \"memory_kind\":\"dram\"|\"hbm\"|\"any\" (as --memory-kind)\n"
     "  {\"op\":\"remove\",\"name\":\"vm1\"}\n"
     "Each place prints one line: {\"version\":1,\"name\":\"vm1\",\"nodes\":[2]}, or\n"
     "{\"version\":1,\"name\":\"vm1\",\"nodes\":null,\"reason\":\"...\"} when it runs\n"
     "unplaced, with \"rejected\":true when the host does not have its memory at all\n"
-    "(docs/json.md).\n\n"
+    "(docs/json.md). A request for whole cores or for one memory kind that no set fits\n"
+    "is rejected, as run refuses it.\n\n"
     "  --strategy NAME       compact (default), xen, numad, first-fit, spread, exhaustive\n"
     "  --report              after the decisions, print figures for the whole trace\n"
     "  --json                with --report: the figures as one JSON line\n"
@@ -38,6 +41,9 @@ static void guest_release(struct guest *g)
 {
 	free(g->name);
 	np_claim_release(&g->claim);
+	np_claim_release(&g->vclaim);
+	hwloc_bitmap_free(g->held);
+	g->held = NULL;
 }
 
 static double set_mean_distance(const np_host *h, hwloc_const_nodeset_t set)
@@ -169,14 +175,15 @@ static json_t *report_json(const struct report *rep)
 	uint64_t decisions = rep->placed + rep->unplaced + rep->rejected;
 	double d = decisions ? (double)decisions : 1.0, p = rep->placed ? (double)rep->placed : 1.0;
 
-	return json_pack("{s:{s:f,s:f,s:f},s:{s:f,s:f},s:{s:I,s:I,s:I},s:{s:I,s:f,s:I,s:f}}",
+	return json_pack("{s:{s:f,s:f,s:f},s:{s:f,s:f},s:{s:I,s:I,s:I,s:I},s:{s:I,s:f,s:I,s:f}}",
 	                 "locality", "single_node_share", rep->single_node / p, "mean_nodes",
 	                 rep->nodes_total / p, "mean_access_distance",
 	                 rep->weight > 0 ? rep->weighted_distance / rep->weight : 0.0, "load",
 	                 "peak_vcpus_per_cpu", rep->peak_load, "mean_spread",
 	                 rep->samples ? rep->spread_sum / rep->samples : 0.0, "admission", "placed",
 	                 (json_int_t)rep->placed, "unplaced", (json_int_t)rep->unplaced, "rejected",
-	                 (json_int_t)rep->rejected, "cost", "search_ns", (json_int_t)rep->search_ns,
+	                 (json_int_t)rep->rejected, "peak_exclusive_cpus",
+	                 (json_int_t)rep->exclusive_cpus, "cost", "search_ns", (json_int_t)rep->search_ns,
 	                 "ns_per_decision", rep->search_ns / d, "examined",
 	                 (json_int_t)rep->examined, "examined_per_decision", rep->examined / d);
 }
@@ -196,16 +203,70 @@ static void print_report(const struct report *rep)
 	printf("  admission: %" PRIu64 " placed, %" PRIu64 " unplaced (ran on all nodes), %" PRIu64
 	       " rejected\n",
 	       rep->placed, rep->unplaced, rep->rejected);
+	if (rep->exclusive_cpus)
+		printf("  exclusive: at most %" PRIu64 " CPUs held as whole cores at once\n",
+		       rep->exclusive_cpus);
 	printf("  cost:      %" PRIu64 " decisions, search %.1f us in total, %.2f us per decision, "
 	       "%.1f candidate sets examined per decision\n",
 	       decisions, rep->search_ns / 1000.0, rep->search_ns / 1000.0 / d, rep->examined / d);
 }
 
-/* Handle one place op. Returns 0 or EXIT_FAIL (after printing why). */
-static int do_place(const np_host *h, np_load *load, const struct np_search_opts *so,
-                    const char *name, uint64_t memory, unsigned vcpus, struct guest *g,
-                    struct report *rep)
+/* One place op of the trace: what it asks for. */
+struct place_op {
+	const char *name;
+	uint64_t memory;
+	unsigned vcpus;
+	bool exclusive;
+	enum np_memory_kind kind; /* NP_MEMORY_DRAM, NP_MEMORY_HBM, or UNKNOWN for any */
+};
+
+/* Grant the best set's exclusive CPUs to g in the load. Returns 0 or -ENOMEM. */
+static int hold(np_load *load, const struct np_candidate *best, struct guest *g,
+                struct report *rep)
 {
+	if (!best->exclusive || hwloc_bitmap_iszero(best->exclusive))
+		return 0;
+	g->held = hwloc_bitmap_dup(best->exclusive);
+	if (!g->held || np_load_hold_cpus(load, g->held) < 0)
+		return -ENOMEM;
+	if ((uint64_t)hwloc_bitmap_weight(np_load_held_cpus(load)) > rep->exclusive_cpus)
+		rep->exclusive_cpus = (uint64_t)hwloc_bitmap_weight(np_load_held_cpus(load));
+	return 0;
+}
+
+/*
+ * Charge a placed guest as the ledger counts it: its memory on the set's nodes that may hold
+ * it (an HBM request's HBM nodes; every node of the set otherwise), its vCPUs on every node of
+ * the set. Returns 0, or -ENOSPC (nothing charged), -ENOMEM.
+ */
+static int charge(np_load *load, const struct np_request *req, const struct np_candidate *best,
+                  struct guest *g)
+{
+	hwloc_bitmap_t mem;
+	int r;
+
+	if (!req->memory_nodes)
+		return np_load_charge(load, best->nodes, req->memory_bytes, req->vcpus, &g->claim);
+	mem = hwloc_bitmap_alloc();
+	if (!mem)
+		return -ENOMEM;
+	hwloc_bitmap_and(mem, best->nodes, req->memory_nodes);
+	r = np_load_charge(load, mem, req->memory_bytes, 0, &g->claim);
+	if (r == 0 && (r = np_load_charge(load, best->nodes, 0, req->vcpus, &g->vclaim)) < 0)
+		np_load_uncharge(load, &g->claim);
+	hwloc_bitmap_free(mem);
+	return r;
+}
+
+/* Handle one place op. Returns 0 or EXIT_FAIL (after printing why). */
+static int do_place(struct sim *s, const struct place_op *op, struct guest *g)
+{
+	const np_host *h = s->host;
+	np_load *load = s->load;
+	struct report *rep = &s->rep;
+	const char *name = op->name;
+	uint64_t memory = op->memory;
+	unsigned vcpus = op->vcpus;
 	struct np_request req;
 	np_plan *plan = NULL;
 	const struct np_candidate *best;
@@ -216,8 +277,16 @@ static int do_place(const np_host *h, np_load *load, const struct np_search_opts
 	np_request_init(&req);
 	req.memory_bytes = memory;
 	req.vcpus = vcpus;
+	req.exclusive = op->exclusive;
+	req.costs = s->costs;
+	if (op->kind == NP_MEMORY_DRAM) {
+		req.allowed_nodes = s->dram;
+	} else if (op->kind == NP_MEMORY_HBM) {
+		req.memory_nodes = s->hbm;
+		req.memory_label = "HBM";
+	}
 	t0 = now_ns();
-	r = np_search(h, load, &req, so, &plan);
+	r = np_search(h, load, &req, s->search, &plan);
 	rep->search_ns += now_ns() - t0;
 	rep->searches++;
 	if (r < 0) {
@@ -228,7 +297,13 @@ static int do_place(const np_host *h, np_load *load, const struct np_search_opts
 	rep->examined += np_plan_examined(plan);
 	best = np_plan_best(plan);
 	json_object_set_new(out, "name", json_string(name));
-	if (best && np_load_charge(load, best->nodes, memory, vcpus, &g->claim) == 0) {
+	if (best && charge(load, &req, best, g) == 0) {
+		if (hold(load, best, g, rep) < 0) {
+			np_plan_free(plan);
+			json_decref(out);
+			cli_error("out of memory");
+			return EXIT_FAIL;
+		}
 		g->placed = true;
 		rep->placed++;
 		rep->nodes_total += best->nnodes;
@@ -236,10 +311,17 @@ static int do_place(const np_host *h, np_load *load, const struct np_search_opts
 		rep->weighted_distance += (double)memory * best->mean_distance;
 		rep->weight += (double)memory;
 		json_object_set_new(out, "nodes", cli_json_int_array(best->nodes));
+		if (g->held)
+			cli_json_exclusive(out, g->held);
 	} else {
 		json_object_set_new(out, "nodes", json_null());
 		json_object_set_new(out, "reason", json_string(np_plan_reason(plan)));
-		r = np_load_charge(load, np_host_nodeset(h), memory, vcpus, &g->claim);
+		/*
+		 * Whole cores alone, or memory of one kind, or nothing: as run refuses them, such
+		 * a request does not run unplaced.
+		 */
+		r = op->exclusive || op->kind != NP_MEMORY_UNKNOWN ? -ENOSPC
+		                  : np_load_charge(load, np_host_nodeset(h), memory, vcpus, &g->claim);
 		if (r == 0) {
 			rep->unplaced++;
 			rep->weighted_distance +=
@@ -259,7 +341,32 @@ int sim_init(struct sim *s, const np_host *host, const struct np_search_opts *se
 	memset(s, 0, sizeof(*s));
 	s->host = host;
 	s->search = search;
+	/* every node DRAM and none HBM until sim_memory() reads the host's kinds */
+	s->dram = hwloc_bitmap_dup(np_host_nodeset(host));
+	s->hbm = hwloc_bitmap_alloc();
+	if (!s->dram || !s->hbm) {
+		hwloc_bitmap_free(s->dram);
+		hwloc_bitmap_free(s->hbm);
+		return -ENOMEM;
+	}
 	return np_load_new(host, &s->load);
+}
+
+int sim_memory(struct sim *s, const struct np_source *src)
+{
+	if (np_memory_load(src, s->host, &s->memory) == -ENOMEM)
+		return -ENOMEM;
+	for (unsigned i = 0; s->memory && i < np_memory_count(s->memory); i++) {
+		const struct np_memory_node *m = np_memory_get(s->memory, i);
+
+		if (m->kind == NP_MEMORY_HBM)
+			hwloc_bitmap_set(s->hbm, m->node);
+		if (m->kind != NP_MEMORY_DRAM)
+			hwloc_bitmap_clr(s->dram, m->node);
+	}
+	if (s->memory && np_memory_costs(s->memory, s->host, &s->costs) == -ENOMEM)
+		return -ENOMEM;
+	return 0;
 }
 
 void sim_release(struct sim *s)
@@ -271,6 +378,13 @@ void sim_release(struct sim *s)
 	s->nguests = s->cap = 0;
 	np_load_free(s->load);
 	s->load = NULL;
+	np_memory_free(s->memory);
+	s->memory = NULL;
+	free(s->costs);
+	s->costs = NULL;
+	hwloc_bitmap_free(s->dram);
+	hwloc_bitmap_free(s->hbm);
+	s->dram = s->hbm = NULL;
 }
 
 int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
@@ -304,21 +418,34 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 	gi = find_guest(s->guests, s->nguests, name);
 	if (strcmp(op, "place") == 0) {
 		json_t *jv = json_object_get(ev, "vcpus"), *jm = json_object_get(ev, "memory");
-		uint64_t memory = 0;
-		unsigned vcpus = 1;
+		json_t *jx = json_object_get(ev, "exclusive"), *jk = json_object_get(ev, "memory_kind");
+		const char *kind = json_string_value(jk);
+		struct place_op po = {name, 0, 1, jx && json_is_true(jx), NP_MEMORY_UNKNOWN};
 
+		if (kind && strcmp(kind, "dram") == 0)
+			po.kind = NP_MEMORY_DRAM;
+		else if (kind && strcmp(kind, "hbm") == 0)
+			po.kind = NP_MEMORY_HBM;
 		if (gi >= 0) {
 			r = trace_error_quoted(lineno, "%s is already placed", name);
-		} else if (!jm || read_memory(jm, &memory) < 0) {
+		} else if (!jm || read_memory(jm, &po.memory) < 0) {
 			r = trace_error_quoted(
 			    lineno, "%s: \"memory\" must be bytes or a size such as \"4G\"", name);
 		} else if (jv && (!json_is_integer(jv) || json_integer_value(jv) < 1 ||
 		                  json_integer_value(jv) > (1 << 20))) {
 			r = trace_error_quoted(lineno, "%s: \"vcpus\" must be a whole number >= 1",
 			                       name);
+		} else if (jx && !json_is_boolean(jx)) {
+			r = trace_error_quoted(lineno, "%s: \"exclusive\" must be true or false",
+			                       name);
+		} else if (jk && (!kind || (strcmp(kind, "any") && po.kind == NP_MEMORY_UNKNOWN))) {
+			r = trace_error_quoted(lineno,
+			                       "%s: \"memory_kind\" must be \"dram\", \"hbm\" or "
+			                       "\"any\"",
+			                       name);
 		} else {
 			if (jv)
-				vcpus = (unsigned)json_integer_value(jv);
+				po.vcpus = (unsigned)json_integer_value(jv);
 			if (s->nguests == s->cap) {
 				size_t nc = s->cap ? s->cap * 2 : 64;
 				struct guest *ng = realloc(s->guests, nc * sizeof(*ng));
@@ -334,8 +461,7 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 			memset(&s->guests[s->nguests], 0, sizeof(s->guests[s->nguests]));
 			s->guests[s->nguests].name = strdup(name);
 			r = s->guests[s->nguests].name
-			        ? do_place(s->host, s->load, s->search, name, memory, vcpus,
-			                   &s->guests[s->nguests], &s->rep)
+			        ? do_place(s, &po, &s->guests[s->nguests])
 			        : EXIT_FAIL;
 			s->nguests++;
 		}
@@ -344,6 +470,9 @@ int sim_line(struct sim *s, char *line, size_t len, unsigned long lineno)
 			r = trace_error_quoted(lineno, "%s is not placed", name);
 		} else {
 			np_load_uncharge(s->load, &s->guests[gi].claim);
+			np_load_uncharge(s->load, &s->guests[gi].vclaim);
+			if (s->guests[gi].held)
+				np_load_unhold_cpus(s->load, s->guests[gi].held);
 			guest_release(&s->guests[gi]);
 			s->guests[gi] = s->guests[--s->nguests];
 		}
@@ -395,7 +524,7 @@ int cmd_simulate(int argc, char **argv)
 	r = cli_host_load(&ho, &h);
 	if (r)
 		return r;
-	if (sim_init(&sim, h, &ro.search) < 0) {
+	if (sim_init(&sim, h, &ro.search) < 0 || sim_memory(&sim, &ho.src) < 0) {
 		cli_error("out of memory");
 		r = EXIT_FAIL;
 		goto out;

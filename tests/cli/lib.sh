@@ -1,6 +1,6 @@
 # Shared by the CLI test scripts that drive numaplace and its ledger on this machine: a
 # temporary state directory, the skips, and the pass/fail counters.
-# Sourced after `np` is set; defines tmp, db, ok, bad and expect.
+# Sourced after `np` is set; defines tmp, db, ok, bad, expect and the helpers below.
 fail=0
 pass=0
 tmp=$(mktemp -d)
@@ -46,6 +46,17 @@ grep_err() {
 		sed 's/^/  | /' "$tmp/err"
 	fi
 }
+# grep_out PATTERN DESCRIPTION: the last command's stdout holds PATTERN
+grep_out() {
+	if grep -q -- "$1" "$tmp/out"; then ok; else
+		bad "$2: stdout lacks '$1'"
+		sed 's/^/  | /' "$tmp/out"
+	fi
+}
+# py EXPR FILE: evaluate a python expression over the JSON document in FILE as `j`
+py() {
+	python3 -c "import json; j=json.load(open('$2')); print($1)"
+}
 # dump: the ledger as SQL ("no ledger" when there is none)
 dump() {
 	if [ -f "$db" ]; then sqlite3 "$db" .dump; else echo "no ledger"; fi
@@ -57,4 +68,19 @@ same_ledger() {
 		bad "$1: the ledger changed"
 		diff "$tmp/before" "$tmp/after" | head -10
 	fi
+}
+# json EXPR: a python expression over `numaplace list --all --json` as `w`
+json() {
+	"$np" list --all --json >"$tmp/list.json" || return 1
+	python3 -c "import json,sys; w=json.load(open('$tmp/list.json'))['workloads']; print($1)"
+}
+# wait_listed NAME: waits (5 s at the most) until a live workload NAME is listed
+wait_listed() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(json "len([x for x in w if x['name'] == '$1' and x['live']])")" = 1 ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
 }

@@ -69,5 +69,26 @@ else
 	bad "simulate --report cost line: '$cost'"
 fi
 
+if ! grep -q '^  exclusive:' "$tmp/out"; then ok; else bad "simulate --report: an exclusive line without exclusive requests"; fi
+
+# simulate --report with whole cores: the most CPUs held at once, in the text and the JSON.
+# Four CPUs of node 0 (pu:2: two cores), four of node 1, the first four released, then node
+# 0's eight and two more of node 1: 4 + 8 + 2 = 14 CPUs at the most.
+printf '%s\n' '{"op":"place","name":"a","memory":"1G","vcpus":4,"exclusive":true}' \
+	'{"op":"place","name":"b","memory":"1G","vcpus":4,"exclusive":true}' \
+	'{"op":"remove","name":"a"}' \
+	'{"op":"place","name":"c","memory":"1G","vcpus":8,"exclusive":true}' \
+	'{"op":"place","name":"d","memory":"1G","vcpus":2,"exclusive":true}' >"$tmp/trace"
+syn="package:2 [numa(memory=8GiB)] core:4 pu:2"
+"$np" simulate --report --synthetic "$syn" <"$tmp/trace" >"$tmp/out" 2>"$tmp/err"
+line=$(grep '^  exclusive:' "$tmp/out")
+if [ "$line" = "  exclusive: at most 14 CPUs held as whole cores at once" ]; then ok; else
+	bad "simulate --report exclusive line: '$line' ($(grep exclusive_cpus "$tmp/out" | tr '\n' ' '))"
+fi
+"$np" simulate --report --json --synthetic "$syn" <"$tmp/trace" >"$tmp/out" 2>"$tmp/err"
+if tail -n 1 "$tmp/out" | grep -q '"peak_exclusive_cpus": *14[,}]'; then ok; else
+	bad "simulate --report --json: no peak_exclusive_cpus 14 in '$(tail -n 1 "$tmp/out")'"
+fi
+
 echo "messages: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,16 +8,6 @@ set -u
 np=$1
 helper=$2
 . "$(dirname "$0")/lib.sh"
-grep_out() {
-	if grep -q -- "$1" "$tmp/out"; then ok; else
-		bad "$2: stdout lacks '$1'"
-		sed 's/^/  | /' "$tmp/out"
-	fi
-}
-# py EXPR FILE: evaluate a python expression over the JSON document in FILE as `j`
-py() {
-	python3 -c "import json; j=json.load(open('$2')); print($1)"
-}
 # affinity of every thread of $1, one line each
 affinities() {
 	for s in /proc/"$1"/task/*/status; do

@@ -6,20 +6,6 @@
 set -u
 np=$1
 . "$(dirname "$0")/lib.sh"
-# json EXPR: evaluate a python expression over `numaplace list --all --json` as `w`
-json() {
-	"$np" list --all --json >"$tmp/list.json" || return 1
-	python3 -c "import json,sys; w=json.load(open('$tmp/list.json'))['workloads']; print($1)"
-}
-wait_listed() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(json "len([x for x in w if x['name'] == '$1' and x['live']])")" = 1 ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 
 first_cpu=$(python3 -c "import os; print(min(os.sched_getaffinity(0)))")
 all_cpus=$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/self/status)

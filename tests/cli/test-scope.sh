@@ -21,20 +21,6 @@ echo "domain" >"$top/numaplace.slice/cgroup.type"
 export NUMAPLACE_CGROUP_ROOT=$cg
 origin=$top/user.slice/user-1000.slice/session-1.scope
 
-# json EXPR: a python expression over `numaplace list --all --json` as `w`
-json() {
-	"$np" list --all --json >"$tmp/list.json" || return 1
-	python3 -c "import json,sys; w=json.load(open('$tmp/list.json'))['workloads']; print($1)"
-}
-wait_listed() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(json "len([x for x in w if x['name'] == '$1' and x['live']])")" = 1 ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 # same_tree WHAT: the tree is what $tmp/tree.before holds, byte for byte
 snapshot() {
 	rm -rf "$tmp/tree.before"

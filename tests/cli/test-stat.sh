@@ -6,16 +6,6 @@
 set -u
 np=$1
 . "$(dirname "$0")/lib.sh"
-grep_out() {
-	if grep -q -- "$1" "$tmp/out"; then ok; else
-		bad "$2: stdout lacks '$1'"
-		sed 's/^/  | /' "$tmp/out"
-	fi
-}
-# py EXPR FILE: evaluate a python expression over the JSON document in FILE as `j`
-py() {
-	python3 -c "import json; j=json.load(open('$2')); print($1)"
-}
 nnodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
 
 # --- the counters: one column per node, numa_hit counted somewhere ----------------------------

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cgroup.h"
+#include "cgtree.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -298,29 +299,17 @@ static void test_cpu_stat_usage_parse(void **state)
 	assert_int_equal(v, 99);
 }
 
-/* A copy of the fixture tree for the writers. */
-static char copy[PATH_MAX];
-
+/* A copy of the fixture tree for the writers (cgtree.h: copy). */
 static int setup_copy(void **state)
 {
-	char cmd[PATH_MAX * 2 + 32];
-
 	(void)state;
-	snprintf(copy, sizeof(copy), "%s/np-cgroup-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(copy))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s'", TREE, copy);
-	return system(cmd) == 0 ? 0 : -1;
+	return cgtree_copy(TREE, "np-cgroup");
 }
 
 static int teardown_copy(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
-	return system(cmd) == 0 ? 0 : -1;
+	return cgtree_remove();
 }
 
 static void put_text(const char *path, const char *text)
@@ -371,24 +360,6 @@ static void test_check(void **state)
 	                                     "the cgroup.controllers of the root group)");
 	np__cgroup_release(&cg);
 	close(fd);
-}
-
-/* The text of `rel` in the copy. */
-static char *text_of(const char *rel)
-{
-	char path[PATH_MAX * 2], *text = NULL;
-
-	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", copy, rel);
-	assert_true(np__read_at(AT_FDCWD, path, 1 << 20, &text) >= 0);
-	return text;
-}
-
-static void file_is(const char *rel, const char *want)
-{
-	char *text = text_of(rel);
-
-	assert_string_equal(text, want);
-	free(text);
 }
 
 static void test_apply_revert(void **state)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cgroup.h"
+#include "cgtree.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -26,8 +27,6 @@
 #define TREE FIXTURES "/cgroup"
 #define ORIGIN "user.slice/user-1000.slice/session-1.scope"
 
-static char copy[PATH_MAX];
-
 static void put(const char *rel, const char *text)
 {
 	char path[PATH_MAX * 2];
@@ -42,15 +41,10 @@ static void put(const char *rel, const char *text)
 
 static int setup_copy(void **state)
 {
-	char cmd[PATH_MAX * 2 + 32], dir[PATH_MAX + 64];
+	char dir[PATH_MAX + 64];
 
 	(void)state;
-	snprintf(copy, sizeof(copy), "%s/np-scope-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(copy))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s'", TREE, copy);
-	if (system(cmd) != 0)
+	if (cgtree_copy(TREE, "np-scope") < 0)
 		return -1;
 	/* the slice as the kernel shows it once made: what its parent hands on, nothing on */
 	snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup/numaplace.slice", copy);
@@ -64,28 +58,8 @@ static int setup_copy(void **state)
 
 static int teardown_copy(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *text_of(const char *rel)
-{
-	char path[PATH_MAX * 2], *text = NULL;
-
-	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s", copy, rel);
-	assert_true(np__read_at(AT_FDCWD, path, 1 << 20, &text) >= 0);
-	return text;
-}
-
-static void file_is(const char *rel, const char *want)
-{
-	char *text = text_of(rel);
-
-	assert_string_equal(text, want);
-	free(text);
+	return cgtree_remove();
 }
 
 static bool exists(const char *rel)

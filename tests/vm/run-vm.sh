@@ -461,7 +461,9 @@ if [ -n "$gexit" ]; then
 		say "PASS: every guest check passed"
 		exit 0
 	fi
-	say "FAIL: guest checks failed (exit status $gexit); see the FAIL lines above"
+	say "FAIL: guest checks failed (exit status $gexit):"
+	# Again here, so that a log cut to its last lines still names what failed.
+	grep -a '^FAIL ' "$LOG" | head -n 20 >&2
 	exit 1
 fi
 if grep -aq 'Kernel panic' "$LOG"; then

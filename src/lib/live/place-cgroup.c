@@ -33,11 +33,7 @@ void np__target_group_free(struct np_target *t)
 		close(g->rootfd);
 	free(g);
 	t->group = NULL;
-	free(t->cgroup_path);
-	free(t->cgroup_mount);
-	t->cgroup_path = NULL;
-	t->cgroup_mount = NULL;
-	t->cgroup_id = 0;
+	np__target_group_fields_clear(t);
 	t->memory_current = 0;
 	t->cpu_max_vcpus = 0;
 	t->cpu_usage_usec = 0;
@@ -46,15 +42,18 @@ void np__target_group_free(struct np_target *t)
 }
 
 /*
- * A file of an open group that is not there (-ENOENT): the group was removed after it was
- * opened (rmdir takes its files with it). Said so, with the file the reader named.
+ * A file of an open group that is not there (-ENOENT), or one opened before the group was
+ * removed (-ENODEV: kernfs refuses reads and writes on a removed node): the group was removed
+ * after it was opened (rmdir takes its files with it). Said so, with the file the reader
+ * named, as -ENOENT.
  */
 static int removed(int r, const char *while_)
 {
 	char why[256];
 
-	if (r != -ENOENT)
+	if (r != -ENOENT && r != -ENODEV)
 		return r;
+	r = -ENOENT;
 	snprintf(why, sizeof(why), "%s", np_last_error() ? np_last_error() : "");
 	np__set_error("the group was removed while being %s (%s)", while_,
 	              *why ? why : strerror(ENOENT));

@@ -56,11 +56,7 @@ void np__target_scope_free(struct np_target *t)
 		free(s);
 	}
 	t->group = NULL;
-	free(t->cgroup_path);
-	free(t->cgroup_mount);
-	t->cgroup_path = NULL;
-	t->cgroup_mount = NULL;
-	t->cgroup_id = 0;
+	np__target_group_fields_clear(t);
 }
 
 /* This process's group from proc/self/cgroup: its "0::/PATH" line, PATH without the '/'. */

@@ -26,6 +26,12 @@ const char *np__given_cpus(const np_host *h, hwloc_const_nodeset_t nodes,
                            hwloc_const_cpuset_t held, hwloc_bitmap_t ret_cpus);
 
 /*
+ * Free and zero the fields naming a target's group (cgroup_path, cgroup_mount, cgroup_id), for
+ * the group and scope targets' free functions (target.c).
+ */
+void np__target_group_fields_clear(struct np_target *t);
+
+/*
  * NP_TARGET_CGROUP: open, check and measure target->cgroup (np_target_read()); free what that
  * filled in (np_target_release()).
  */

@@ -17,6 +17,15 @@ void np_target_init(struct np_target *target)
 	memset(target, 0, sizeof(*target));
 }
 
+void np__target_group_fields_clear(struct np_target *t)
+{
+	free(t->cgroup_path);
+	free(t->cgroup_mount);
+	t->cgroup_path = NULL;
+	t->cgroup_mount = NULL;
+	t->cgroup_id = 0;
+}
+
 void np_target_release(struct np_target *target)
 {
 	(target->kind == NP_TARGET_SELF ? np__target_scope_free : np__target_group_free)(target);

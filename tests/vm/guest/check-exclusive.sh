@@ -13,25 +13,6 @@
 export NUMAPLACE_STATE_DIR=/run/np-check-exclusive
 PIDS=""
 
-# launch NAME RUN-ARGS... -- TOUCHER-ARGS...: start `numaplace run`, wait for the toucher.
-launch() {
-	local name=$1
-	shift
-	numaplace run --name "$name" "$@" >/tmp/$name.out 2>/tmp/$name.err &
-	PID=$!
-	PIDS="$PIDS $PID"
-	if ! wait_line /tmp/$name.out TOUCHED 300 $PID; then
-		fail "$name.start" "no TOUCHED line: $(cat /tmp/$name.out /tmp/$name.err)"
-		return 1
-	fi
-}
-stop_all() {
-	for p in $PIDS; do
-		kill $p 2>/dev/null
-		wait $p 2>/dev/null
-	done
-	PIDS=""
-}
 # to_list: CPU numbers (words on stdin) in kernel list syntax ("0-2,5").
 to_list() {
 	tr ' ' '\n' | grep . | sort -n | awk '

@@ -36,6 +36,7 @@ fi
 
 # Bigger than any node, clear of every node's and pair's free memory.
 big=$(two_node_size 2)
+[ -n "$big" ] || fail plan.big.size "no request size fits two nodes only (free MiB per node: $(node_table | awk '{ printf "%d:%d ", $1, $2 / 1048576 }'))"
 bounds=$(pair_distance_bounds $((big << 20)) 2)
 plan plan.big --memory ${big}M --vcpus 2 --explain
 rc=$?

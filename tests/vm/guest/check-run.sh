@@ -17,28 +17,14 @@
 export NUMAPLACE_STATE_DIR=/run/np-check-run
 PIDS=""
 
-# launch NAME RUN-ARGS... -- TOUCHER-ARGS...: start `numaplace run`, wait for the toucher's
+# launch_touched NAME RUN-ARGS... -- TOUCHER-ARGS...: launch (lib.sh), and read the toucher's
 # line. Sets PID, ADDR, PAGES, NODES (chosen nodes, from the CPUs the workload got) and CPUS.
-launch() {
+launch_touched() {
 	local name=$1
-	shift
-	numaplace run --name "$name" "$@" >/tmp/$name.out 2>/tmp/$name.err &
-	PID=$!
-	PIDS="$PIDS $PID"
-	if ! wait_line /tmp/$name.out TOUCHED 300 $PID; then
-		fail "$name.start" "no TOUCHED line: $(cat /tmp/$name.out /tmp/$name.err)"
-		return 1
-	fi
+	launch "$@" || return 1
 	ADDR=$(touched_field /tmp/$name.out addr)
 	PAGES=$(touched_field /tmp/$name.out pages)
 	expect "$name.pid" "$(touched_field /tmp/$name.out pid)" "$PID"
-}
-stop_all() {
-	for p in $PIDS; do
-		kill $p 2>/dev/null
-		wait $p 2>/dev/null
-	done
-	PIDS=""
 }
 # planned ARGS...: the node sets `run` may choose, as `plan` (which reads the same ledger)
 # ranks them: the best, and with it every runner-up that differs from it only by less than
@@ -104,7 +90,7 @@ for policy in bind preferred interleave; do
 		bounds=$(pair_distance_bounds $((${mem%M} << 20)) 2)
 		echo "INFO $name: free MiB per node: $(node_table | awk '{ printf "%d:%d ", $1, $2 / 1048576 }')"
 		want_nodes=$(planned --memory $mem --vcpus 2)
-		launch $name --memory $mem --vcpus 2 --mem-policy $policy -- \
+		launch_touched $name --memory $mem --vcpus 2 --mem-policy $policy -- \
 			toucher 64 --threads 3 || continue
 		nodes=$(nodes_of_cpus "$(status_field $PID Cpus_allowed_list)")
 		one_of "$name.nodes" "$nodes" "$want_nodes"
@@ -144,7 +130,7 @@ for n in $(cpu_nodes); do
 	[ $f -gt $free_max ] && free_max=$f
 done
 over=$(((free_max >> 20) + 64))
-if launch preferred-spill --memory 64M --vcpus 1 --mem-policy preferred -- toucher $over --threads 3; then
+if launch_touched preferred-spill --memory 64M --vcpus 1 --mem-policy preferred -- toucher $over --threads 3; then
 	nodes=$(nodes_of_cpus "$(status_field $PID Cpus_allowed_list)")
 	on=$(pages_on $PID $ADDR "$nodes")
 	if [ $on -gt 0 ] && [ $on -lt $PAGES ] && kill -0 $PID; then
@@ -156,7 +142,7 @@ fi
 stop_all
 
 # --cpu-binding none: the workload keeps every CPU.
-if launch nobind --memory 64M --vcpus 1 --cpu-binding none -- toucher 16 --threads 3; then
+if launch_touched nobind --memory 64M --vcpus 1 --cpu-binding none -- toucher 16 --threads 3; then
 	expect nobind.cpus "$(threads_cpus $PID)" "$(cat /sys/devices/system/cpu/online)"
 fi
 stop_all
@@ -165,7 +151,7 @@ stop_all
 set -- $(cpu_nodes)
 shift $(($# - 1))
 last=$1
-if launch explicit --nodes $last --memory 64M --vcpus 1 --mem-policy bind -- toucher 32 --threads 3; then
+if launch_touched explicit --nodes $last --memory 64M --vcpus 1 --mem-policy bind -- toucher 32 --threads 3; then
 	check_cpus explicit $PID $last
 	expect explicit.pages "$(pages_on $PID $ADDR $last)" "$PAGES"
 fi
@@ -174,13 +160,13 @@ stop_all
 # A workload holding node 0 (its CPUs fully loaded by vCPUs) pushes the next one elsewhere;
 # plan, reading the same ledger, says where, and run goes there.
 n0=$(echo $(node_cpus 0) | wc -w)
-if launch holder --nodes 0 --memory 64M --vcpus $n0 -- toucher 16 --threads 3; then
+if launch_touched holder --nodes 0 --memory 64M --vcpus $n0 -- toucher 16 --threads 3; then
 	want=$(planned --memory 64M --vcpus $n0)
 	case " $want " in
 	*[" |"]0[" |"]*) fail push.plan "plan chose [$want] with node 0 held" ;;
 	*) pass push.plan "plan chose [$want]" ;;
 	esac
-	if launch pushed --memory 64M --vcpus $n0 -- toucher 16 --threads 3; then
+	if launch_touched pushed --memory 64M --vcpus $n0 -- toucher 16 --threads 3; then
 		one_of push.run "$(nodes_of_cpus "$(status_field $PID Cpus_allowed_list)")" "$want"
 	fi
 fi
@@ -192,7 +178,7 @@ per=$(echo $(node_cpus $1) | wc -w)
 got=""
 i=0
 while [ $i -lt $count ]; do
-	launch seq$i --memory 32M --vcpus $per -- toucher 8 --threads 3 || break
+	launch_touched seq$i --memory 32M --vcpus $per -- toucher 8 --threads 3 || break
 	got="$got $(nodes_of_cpus "$(status_field $PID Cpus_allowed_list)")"
 	i=$((i + 1))
 done

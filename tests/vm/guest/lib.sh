@@ -104,6 +104,28 @@ wait_line() {
 		sleep 0.1
 	done
 }
+# launch NAME RUN-ARGS... -- TOUCHER-ARGS...: start `numaplace run` in the background (its
+# pid in PID, added to PIDS), output in /tmp/NAME.out and .err; wait for the toucher's TOUCHED
+# line (a failed NAME.start when it never comes).
+launch() {
+	local name=$1
+	shift
+	numaplace run --name "$name" "$@" >/tmp/$name.out 2>/tmp/$name.err &
+	PID=$!
+	PIDS="$PIDS $PID"
+	if ! wait_line /tmp/$name.out TOUCHED 300 $PID; then
+		fail "$name.start" "no TOUCHED line: $(cat /tmp/$name.out /tmp/$name.err)"
+		return 1
+	fi
+}
+# stop_all: kill and reap the processes launch started.
+stop_all() {
+	for p in $PIDS; do
+		kill $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
+	PIDS=""
+}
 # touched_field FILE KEY: a key=value field of the toucher's TOUCHED line.
 touched_field() {
 	sed -n "s/^TOUCHED .*$2=\([0-9a-f]*\).*/\1/p" "$1" | head -n 1
@@ -204,16 +226,18 @@ pair_distance_bounds() {
 			print lo, hi
 		}'
 }
-# two_node_size VCPUS: a request size in MiB that no single node has free and some pair of
-# nodes (with VCPUS CPUs between them) can, at least 16 MiB away from every node's and every
-# pair's free memory, so that memory moving by a few MiB between two commands changes no
-# answer. Empty when there is no such size.
+# two_node_size VCPUS: a request size in MiB that no single node with VCPUS CPUs has free and
+# some pair of nodes (with VCPUS CPUs between them) can, at least 16 MiB away from every such
+# node's and every pair's free memory, so that memory moving by a few MiB between two commands
+# changes no answer. A node with fewer CPUs cannot hold the request alone, however much memory
+# it has free (the 8-node guest's memory-only node has the most). Empty when there is no such
+# size.
 two_node_size() {
 	node_table | awk -v vcpus="$1" '
 		{ free[NR] = int($2 / 1048576); cpus[NR] = $3 }
 		END {
 			for (a = 1; a <= NR; a++) {
-				if (free[a] > single) single = free[a]
+				if (cpus[a] >= vcpus && free[a] > single) single = free[a]
 				for (b = a + 1; b <= NR; b++)
 					if (cpus[a] + cpus[b] >= vcpus) sum[++n] = free[a] + free[b]
 			}
