@@ -874,7 +874,10 @@ int np_ledger_delete(np_ledger *ledger, pid_t pid, uint64_t start_time);
  * Forget the live workload named `name` (when not NULL) or with `pid`: its claim is dropped,
  * the process keeps running where it is. Opens its own transaction (which also prunes) when
  * none is open. Only root (real uid 0) or the process's owner (its real uid is the caller's
- * real uid) may forget a workload. Returns 0; -ENOENT no such live workload; -EPERM another
+ * real uid) may forget a workload. A workload of kind scope (run --scope) has its group, which
+ * numaplace made, removed with its claim when no process is left in it; no other group is ever
+ * removed. Returns 0; 1 forgotten, but its scope's group stays (it still holds processes, or
+ * cannot be removed: np_last_error() says which); -ENOENT no such live workload; -EPERM another
  * user's workload; -errno.
  */
 int np_ledger_forget(np_ledger *ledger, const char *name, pid_t pid);
@@ -1270,6 +1273,7 @@ struct np_target {
 	uint64_t cgroup_id;       /**< the inode of its directory (a new group, a new id) */
 	uint64_t memory_current;  /**< memory.current */
 	unsigned cpu_max_vcpus;   /**< cpu.max's quota / period rounded up; 0: no limit */
+	uint64_t cpu_usage_usec;  /**< cpu.stat's usage_usec; 0: no cpu.stat */
 	unsigned threads;         /**< threads of the group and the groups below it */
 	unsigned nprocs;          /**< their processes */
 	void *group;              /**< private: the open group and what its cpuset replaced */

@@ -68,7 +68,8 @@ struct state {
 		enum np_rebalance_verdict verdict;
 	} * said;
 	unsigned nsaid;
-	struct daemon_refused refused; /* groups not adopted: a cpuset refused */
+	struct daemon_refused refused;     /* groups not adopted: a cpuset refused */
+	struct daemon_group_cpu group_cpu; /* groups' CPU time at their last look */
 	/* the last failure to pin a --pin-vcpus workload logged, so that it is logged once */
 	struct {
 		pid_t pid;
@@ -199,7 +200,8 @@ const char *daemon_who(const struct np_workload *w, char *buf, size_t len)
 {
 	if (w->kind != NP_WORKLOAD_PROCESS)
 		snprintf(buf, len, "%s (%s %s)", w->name,
-		         w->kind == NP_WORKLOAD_SCOPE ? "scope" : "group", w->cgroup ? w->cgroup : "?");
+		         w->kind == NP_WORKLOAD_SCOPE ? "scope" : "group",
+		         w->cgroup ? w->cgroup : "?");
 	else
 		snprintf(buf, len, "%s (pid %d)", w->name, (int)w->pid);
 	return buf;
@@ -507,7 +509,7 @@ out:
 }
 
 /* The ledger's live workloads as the rebalancer judges them (free()), or NULL. */
-static struct np_rebalance_workload *judged(const struct state *s, const struct np_workload *live,
+static struct np_rebalance_workload *judged(struct state *s, const struct np_workload *live,
                                             int nlive, const struct np_process *procs, int nprocs,
                                             double secs)
 {
@@ -530,7 +532,13 @@ static struct np_rebalance_workload *judged(const struct state *s, const struct 
 		 */
 		rw[i].policy_pinned = strcmp(live[i].policy, "none") != 0;
 		p = bsearch(&key, procs, (size_t)nprocs, sizeof(key), cmp_proc);
-		rw[i].cpu = p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
+		/* a group's (a scope's too): its cpu.stat; else its process's, if it has one */
+		rw[i].cpu = live[i].kind != NP_WORKLOAD_PROCESS
+		                ? daemon_group_cpus_used(&s->group_cpu, &live[i])
+		                : -1;
+		if (rw[i].cpu < 0)
+			rw[i].cpu =
+			    p && p->start_time == live[i].start_time ? cpus_used(s, p, secs) : 0;
 	}
 	return rw;
 }
@@ -551,7 +559,7 @@ static int act(struct state *s, const np_host *h, const struct np_rebalance_deci
 	if (d->move < 0 && s->o->adopt && adopt(s, h, procs, nprocs, live, nlive, secs))
 		return 0;
 	if (d->move < 0 && s->o->ncgroups &&
-	    daemon_adopt_group(s->o, &s->refused, s->ledger, h, live, nlive))
+	    daemon_adopt_group(s->o, &s->refused, &s->group_cpu, s->ledger, h, live, nlive))
 		return 0;
 	if (d->move >= 0) {
 		char who[320];
@@ -742,6 +750,7 @@ int cmd_daemon(int argc, char **argv)
 		r = EXIT_FAIL;
 		goto out;
 	}
+	daemon_groups_first_look(&o, &s.group_cpu);
 	clock_gettime(CLOCK_MONOTONIC, &s.last);
 	daemon_log("started: every %g s, min gap %" PRId64
 	           " s, min improvement %.2f, strategy %s%s%s%s%s%s%s",
@@ -768,6 +777,7 @@ out:
 	free(s.seen);
 	free(s.said);
 	free(s.refused.ids);
+	free(s.group_cpu.v);
 	free(s.pin_said);
 	free(procs);
 	free(o.exclude);

@@ -10,7 +10,8 @@ static const char forget_help[] =
     "usage: numaplace forget [--state-dir DIR] NAME|PID\n\n"
     "Drop the claim of a live workload, by name or by pid (a name is never all digits).\n"
     "The process keeps running where it is, bound as it was; its memory and vCPUs are no\n"
-    "longer counted for new placements. Workloads that exit are dropped automatically.\n\n"
+    "longer counted for new placements. Workloads that exit are dropped automatically.\n"
+    "A run --scope workload's group goes too, unless a process is still in it.\n\n"
     "  -h, --help            show this help\n\n";
 
 int cmd_forget(int argc, char **argv)
@@ -57,6 +58,8 @@ int cmd_forget(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	r = np_ledger_forget(ledger, pid ? NULL : target, pid);
+	if (r == 1) /* forgotten; the workload keeps running in its group */
+		fprintf(stderr, "numaplace: forgot '%s'; %s\n", target, np_last_error());
 	np_ledger_close(ledger);
 	if (r == -ENOENT) {
 		cli_error("no live workload %s '%s'", pid ? "with pid" : "named", target);

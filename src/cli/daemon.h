@@ -7,6 +7,8 @@
 
 #include "cli.h"
 
+#include <time.h>
+
 struct daemon_opts {
 	struct cli_host_opts host;
 	double interval;
@@ -38,16 +40,34 @@ struct daemon_refused {
 	uint64_t *ids;
 	unsigned n;
 };
+/* Each group's cpu.stat usage_usec at its last look, to turn it into CPUs used. */
+struct daemon_group_cpu {
+	struct {
+		uint64_t id, usec;
+		struct timespec at;
+	} * v;
+	unsigned n;
+};
+/*
+ * The CPUs group `id` kept busy since its last look (`usec` its usage_usec now): 0 at its
+ * first look, or when it has no cpu.stat (usec 0). Remembers usec for the next look.
+ */
+double daemon_group_cpus(struct daemon_group_cpu *g, uint64_t id, uint64_t usec);
+/* The same for a group workload of the ledger, its group read by its path; -1: not readable. */
+double daemon_group_cpus_used(struct daemon_group_cpu *g, const struct np_workload *w);
+/* The first look at the groups below the patterns: their CPU time to measure against. */
+void daemon_groups_first_look(const struct daemon_opts *o, struct daemon_group_cpu *cpu);
+
 /*
  * Adopt the largest group below the patterns of --adopt-cgroups that the ledger (`live`) does
  * not hold and `refused` does not name, with memory.current at least the adoption threshold's
- * RSS, as `place --cgroup` places one (cmd-daemon-groups.c). The ledger's transaction is open;
- * np_place() closes it. Returns 1 when one was adopted (or tried), else 0 (the transaction
- * still open).
+ * RSS and CPU use (cpu.stat's usage_usec since its last look, `cpu`) at least its CPU%, as `place
+ * --cgroup` places one (cmd-daemon-groups.c). The ledger's transaction is open; np_place() closes
+ * it. Returns 1 when one was adopted (or tried), else 0 (the transaction still open).
  */
 int daemon_adopt_group(const struct daemon_opts *o, struct daemon_refused *refused,
-                       np_ledger *ledger, const np_host *h, const struct np_workload *live,
-                       int nlive);
+                       struct daemon_group_cpu *cpu, np_ledger *ledger, const np_host *h,
+                       const struct np_workload *live, int nlive);
 
 /* The defaults of the configuration file (docs/config.md), before the flags. */
 int daemon_config_defaults(struct daemon_opts *o);

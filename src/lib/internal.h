@@ -263,6 +263,12 @@ struct np__ledger_probe {
 	int (*group_liveness)(void *arg, const char *path, uint64_t id, bool scope);
 	int (*group_resident)(void *arg, const char *path, struct np_node_bytes **ret_nodes);
 	int (*group_may_manage)(void *arg, const char *path, uid_t *ret_uid);
+	/*
+	 * Remove the run --scope group at `path` with id `id` once its claim is forgotten (NULL:
+	 * nothing removed): 0 removed, gone or another group now; -EBUSY it holds a process (it
+	 * stays); other -errno.
+	 */
+	int (*group_remove)(void *arg, const char *path, uint64_t id);
 	void (*release)(void *arg); /* by np_ledger_close(); NULL: nothing to release */
 	void *arg;
 };

@@ -227,7 +227,7 @@ for i in 1 2; do
 	[ $? -eq 0 ] && ok || bad "--adopt-cgroups, interval $i: exit status"
 done
 mv "$tmp/err.1" "$tmp/err"
-grep_err "np-vm2 (group machine.slice/np-vm2): adopted on node 0: 400 MiB (memory.current), 1 vCPU: " "--adopt-cgroups"
+grep_err "np-vm2 (group machine.slice/np-vm2): adopted on node 0: 400 MiB (memory.current), 0.0 CPUs used, 1 vCPU: " "--adopt-cgroups"
 ! grep -q "adopted" "$tmp/err.2" && ok || bad "--adopt-cgroups adopted below the threshold: $(cat "$tmp/err.2")"
 [ "$(cat "$cg/sys/fs/cgroup/machine.slice/np-vm2/cpuset.mems")" = 0 ] && ok ||
 	bad "the adopted group's cpuset.mems is not 0"
@@ -252,6 +252,49 @@ wait $dpid
 grep_err "group machine.slice/np-bad: not adopted (not tried again): " "a refused group"
 grep_err "np-ok (group machine.slice/np-ok): adopted on node 0" "the next group"
 [ "$(grep -c "np-bad" "$tmp/err")" -eq 1 ] && ok || bad "a refused group was tried again: $(cat "$tmp/err")"
+# --adopt-threshold RSS:CPU% with --adopt-cgroups: a group's CPU use is its cpu.stat's
+# usage_usec between two looks. The idle group is the larger but never uses the CPU% asked; the
+# busy one (3 s of CPU time every 0.05 s written) is adopted, its CPUs used logged; a group
+# without cpu.stat counts 0 CPUs.
+group machine.slice/cpu-idle 900
+echo "usage_usec 5000000" >"$cg/sys/fs/cgroup/machine.slice/cpu-idle/cpu.stat"
+group machine.slice/cpu-none 950
+group machine.slice/cpu-busy 100
+echo "usage_usec 1000" >"$cg/sys/fs/cgroup/machine.slice/cpu-busy/cpu.stat"
+NUMAPLACE_STATE_DIR="$tmp/gstate" "$np" daemon --interval 0.1 --adopt-cgroups 'machine.slice/cpu-*' \
+	--adopt-threshold 50M:50 --adopt-only "$name-none" 2>"$tmp/err" &
+dpid=$!
+i=0
+u=1000
+while [ $i -lt 300 ] && ! grep -q "cpu-busy (group machine.slice/cpu-busy): adopted" "$tmp/err"; do
+	u=$((u + 3000000))
+	printf 'usage_usec %d\nuser_usec 0\nsystem_usec 0\n' $u >"$cg/sys/fs/cgroup/machine.slice/cpu-busy/cpu.stat"
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $dpid
+wait $dpid
+grep_err "cpu-busy (group machine.slice/cpu-busy): adopted on node 0: 100 MiB (memory.current), [1-9][0-9.]* CPUs used, 1 vCPU: " "a busy group"
+! grep -q "cpu-idle\|cpu-none" "$tmp/err" && ok || bad "a group below the CPU% was adopted: $(cat "$tmp/err")"
+! grep -qi "cpu.stat" "$tmp/err" && ok || bad "a group without cpu.stat was noisy: $(cat "$tmp/err")"
+# Which adoptions each combination turns on, flags and [daemon] keys alike: --adopt-cgroups alone
+# groups only, --adopt-threshold alone processes only, both both.
+adoptions() { # WHAT EXPECTED ARGS...: the started line's adoptions
+	what=$1 want=$2
+	shift 2
+	NUMAPLACE_STATE_DIR="$tmp/astate" "$np" "$@" --once --interval 0.1 --dry-run 2>"$tmp/err"
+	got=$(sed -n 's/^numaplace daemon: started: .*strategy [a-z-]*\(.*\), dry run$/\1/p' "$tmp/err")
+	[ "$got" = "$want" ] && ok || bad "$what: adoptions '$got', not '$want': $(cat "$tmp/err")"
+}
+adoptions "--adopt-cgroups alone" ", adopting groups" daemon --adopt-cgroups 'machine.slice/none*'
+adoptions "--adopt-threshold alone" ", adopting" daemon --adopt-threshold 1G
+adoptions "both flags" ", adopting, adopting groups" daemon --adopt-threshold 1G --adopt-cgroups 'x*'
+printf '[daemon]\nadopt-cgroups = machine.slice/*\n' >"$tmp/groups.conf"
+adoptions "adopt-cgroups alone in [daemon]" ", adopting groups" --config "$tmp/groups.conf" daemon
+printf '[daemon]\nadopt-threshold = 1G:50\nadopt-cgroups = machine.slice/*\n' >"$tmp/both.conf"
+adoptions "both keys in [daemon]" ", adopting, adopting groups" --config "$tmp/both.conf" daemon
+printf '[daemon]\nadopt-threshold =\nadopt-cgroups = machine.slice/*\n' >"$tmp/empty.conf"
+adoptions "an empty adopt-threshold in [daemon]" ", adopting groups" --config "$tmp/empty.conf" daemon
 unset NUMAPLACE_CGROUP_ROOT
 
 # --- SIGTERM and SIGINT: exit 0, the ledger whole ---------------------------------------------

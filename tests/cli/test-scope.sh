@@ -183,6 +183,39 @@ echo "populated 0" >"$top/numaplace.slice/sleeper.scope/cgroup.events"
 [ ! -e "$top/numaplace.slice/sleeper.scope" ] && ok || bad "the ended scope's group is removed"
 [ "$(json "len([x for x in w if x['live']])")" = 0 ] && ok || bad "no live claim is left"
 
+# --- forget: a scope's group goes with its claim once no process is in it -----------------
+"$np" run --scope --name keep --memory 64M -- sleep 30 &
+kpid=$!
+wait_listed keep && ok || bad "the scope to keep is listed while it runs"
+expect 0 "forget a scope still running" -- "$np" forget keep
+[ "$(cat "$tmp/err")" = "numaplace: forgot 'keep'; its group 'numaplace.slice/keep.scope' still holds processes: it stays" ] &&
+	ok || bad "forget a scope still running: stderr: $(cat "$tmp/err")"
+[ -d "$top/numaplace.slice/keep.scope" ] && ok || bad "a running scope's group was removed"
+[ "$(json "[x['end_reason'] for x in w if x['name'] == 'keep'][0]")" = "forgotten" ] && ok ||
+	bad "forget a scope still running: its claim stays"
+kill "$kpid"
+wait "$kpid" 2>/dev/null
+"$np" run --scope --name done --memory 64M -- true >/dev/null 2>&1 && ok || bad "run --scope true"
+: >"$top/numaplace.slice/done.scope/cgroup.procs" # what the kernel shows once it exited
+expect 0 "forget an empty scope" -- "$np" forget done
+[ ! -s "$tmp/err" ] && ok || bad "forget an empty scope: stderr: $(cat "$tmp/err")"
+[ ! -e "$top/numaplace.slice/done.scope" ] && ok || bad "an empty scope's group stays after forget"
+[ "$(json "[x['end_reason'] for x in w if x['name'] == 'done'][0]")" = "forgotten" ] && ok ||
+	bad "forget an empty scope: its claim stays"
+# a group numaplace did not make stays, empty or not
+mkdir "$top/system.slice/idle.service"
+for f in memory.current memory.numa_stat cgroup.threads cgroup.type cgroup.controllers; do
+	cp "$top/machine.slice/libpod-3f2a9c0e1d.scope/$f" "$top/system.slice/idle.service/"
+done
+: >"$top/system.slice/idle.service/cpuset.cpus"
+: >"$top/system.slice/idle.service/cpuset.mems"
+: >"$top/system.slice/idle.service/cgroup.procs"
+expect 0 "place --cgroup of an empty group" -- \
+	"$np" place --cgroup system.slice/idle.service --nodes 0 --memory 64M --vcpus 1
+expect 0 "forget a group" -- "$np" forget idle.service
+[ ! -s "$tmp/err" ] && ok || bad "forget a group: stderr: $(cat "$tmp/err")"
+[ -d "$top/system.slice/idle.service" ] && ok || bad "forget removed a group numaplace did not make"
+
 # --- concurrency: 10 run --scope and 10 place --cgroup at once where only 5 fit ------------
 # A sysfs tree of this host's node 0 with 5.5 GiB free; every workload claims 1 GiB (the groups
 # of the copy hold no process, so nothing is resident), so 5 fit, whichever kind wins the lock.

@@ -180,6 +180,11 @@ static void test_readers(void **state)
 	assert_int_equal(vcpus, 2); /* 150000 / 100000 rounded up */
 	assert_int_equal(np__cgroup_cpu_max(&worker, &vcpus), 0);
 	assert_int_equal(vcpus, 0); /* max */
+	assert_int_equal(np__cgroup_cpu_usage(&cg, &bytes), 1);
+	assert_int_equal(bytes, 7500000);
+	bytes = 99;
+	assert_int_equal(np__cgroup_cpu_usage(&worker, &bytes), 0); /* no cpu.stat */
+	assert_int_equal(bytes, 0);
 	/* the group's threads and its child's */
 	assert_int_equal(np__cgroup_threads(&cg), 5);
 	assert_int_equal(np__cgroup_threads(&worker), 2);
@@ -263,6 +268,34 @@ static void test_cpu_max_parse(void **state)
 	assert_int_equal(np__cpu_max_parse("1 100000\n\n", &v), -EBADMSG);
 	assert_int_equal(np__cpu_max_parse("18446744073709551615 1\n", &v), -ERANGE);
 	assert_int_equal(np__cpu_max_parse("99999999999999999999 1\n", &v), -ERANGE);
+	assert_int_equal(v, 99);
+}
+
+static void test_cpu_stat_usage_parse(void **state)
+{
+	uint64_t v = 99;
+
+	(void)state;
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec 1234\nuser_usec 1000\n"
+	                                          "system_usec 234\n",
+	                                          &v),
+	                 0);
+	assert_int_equal(v, 1234);
+	/* not first, no final newline */
+	assert_int_equal(np__cpu_stat_usage_parse("user_usec 1\nusage_usec 5", &v), 0);
+	assert_int_equal(v, 5);
+	v = 99;
+	assert_int_equal(np__cpu_stat_usage_parse("", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("user_usec 1\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec x\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec 1 2\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse(" usage_usec 1\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usecs 1\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec 1\nusage_usec 2\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec 1\n\n", &v), -EBADMSG);
+	assert_int_equal(np__cpu_stat_usage_parse("usage_usec 99999999999999999999\n", &v),
+	                 -ERANGE);
 	assert_int_equal(v, 99);
 }
 
@@ -849,6 +882,7 @@ int main(void)
 	    cmocka_unit_test(test_readers),
 	    cmocka_unit_test(test_numa_stat_parse),
 	    cmocka_unit_test(test_cpu_max_parse),
+	    cmocka_unit_test(test_cpu_stat_usage_parse),
 	    cmocka_unit_test_setup_teardown(test_check, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_apply_revert, setup_copy, teardown_copy),
 	    cmocka_unit_test_setup_teardown(test_apply_fails, setup_copy, teardown_copy),

@@ -738,8 +738,20 @@ static int do_forget(np_ledger *l, void *arg)
 		r = end_row(l, l->live[i].id, "forgotten");
 		if (r < 0)
 			return r;
+		/* a run --scope group is numaplace's own: it goes with its claim when empty */
+		r = 0;
+		if (l->live[i].kind == NP_WORKLOAD_SCOPE && l->live[i].cgroup &&
+		    l->probe.group_remove)
+			r = l->probe.group_remove(l->probe.arg, l->live[i].cgroup,
+			                          l->live[i].cgroup_id);
+		if (r == -EBUSY)
+			np__set_error("its group '%s' still holds processes: it stays",
+			              l->live[i].cgroup);
+		else if (r < 0)
+			np__set_error("cannot remove its group '%s': %s", l->live[i].cgroup,
+			              strerror(-r));
 		live_remove(l, i);
-		return 0;
+		return r < 0 ? 1 : 0;
 	}
 	if (a->name)
 		np__set_error("no live workload named '%s'", a->name);

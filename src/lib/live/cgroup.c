@@ -596,56 +596,6 @@ int np__cgroup_numa_stat(const struct np__cgroup *cg, struct np_node_bytes **ret
 	return r;
 }
 
-int np__cpu_max_parse(const char *text, unsigned *ret_vcpus)
-{
-	const char *p = text;
-	uint64_t quota = 0, period;
-	bool max = false;
-	int r;
-
-	if (!text)
-		return -EINVAL;
-	if (!strncmp(p, "max", 3)) {
-		max = true;
-		p += 3;
-	} else if ((r = np__parse_u64(&p, UINT64_MAX, &quota)) < 0) {
-		return r;
-	}
-	if (*p++ != ' ')
-		return -EBADMSG;
-	if ((r = np__parse_u64(&p, UINT64_MAX, &period)) < 0)
-		return r;
-	if (*p == '\n')
-		p++;
-	if (*p || period == 0 || (!max && quota == 0))
-		return -EBADMSG;
-	if (!max && quota / period >= UINT_MAX)
-		return -ERANGE;
-	*ret_vcpus = max ? 0 : (unsigned)(quota / period + (quota % period != 0));
-	return 0;
-}
-
-int np__cgroup_cpu_max(const struct np__cgroup *cg, unsigned *ret_vcpus)
-{
-	char *text = NULL;
-	int r;
-
-	r = np__cgroup_read(cg->fd, "cpu.max", &text);
-	if (r == -ENOENT) {
-		*ret_vcpus = 0;
-		return 0;
-	}
-	if (r < 0) {
-		np__set_error("cannot read '%s/cpu.max': %s", cg->path, strerror(-r));
-		return r;
-	}
-	r = np__cpu_max_parse(text, ret_vcpus);
-	free(text);
-	if (r < 0)
-		np__set_error("cannot parse '%s/cpu.max'", cg->path);
-	return r;
-}
-
 /* Ids listed one a line in `name` of dirfd and of every group below it, appended to ids. */
 static int collect(int dirfd, const char *name, unsigned depth, pid_t **ids, unsigned *n)
 {

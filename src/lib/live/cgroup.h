@@ -82,6 +82,15 @@ int np__cpu_max_parse(const char *text, unsigned *ret_vcpus);
 /* cpu.max of the group; 0 also when there is none (the cpu controller not enabled). */
 int np__cgroup_cpu_max(const struct np__cgroup *cg, unsigned *ret_vcpus);
 
+/*
+ * Parse cpu.stat ("usage_usec N\nuser_usec N\n..."): the CPU time the group and the groups
+ * below it used, usage_usec, in microseconds. Returns 0 or -EBADMSG / -ERANGE (a malformed
+ * line, no usage_usec or two).
+ */
+int np__cpu_stat_usage_parse(const char *text, uint64_t *ret_usec);
+/* usage_usec of the group's cpu.stat: 1; 0 with 0 when there is none; or -errno. */
+int np__cgroup_cpu_usage(const struct np__cgroup *cg, uint64_t *ret_usec);
+
 /* Threads of the group and its descendants (cgroup.threads lines). Returns the count. */
 int np__cgroup_threads(const struct np__cgroup *cg);
 

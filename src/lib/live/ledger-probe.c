@@ -146,6 +146,28 @@ static int group_may_manage(void *arg, const char *path, uid_t *ret_uid)
 	return r;
 }
 
+/* A run --scope group forgotten: removed unless a process is still in it (or below it). */
+static int group_remove(void *arg, const char *path, uint64_t id)
+{
+	struct np__cgroup cg;
+	pid_t *pids = NULL;
+	int r = group_open(arg, path, &cg);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (cg.id != id)
+		r = 0; /* another group made under its path since: not the scope's */
+	else if ((r = np__cgroup_procs(&cg, &pids)) > 0)
+		r = -EBUSY;
+	else if (r == 0 && (r = np__cgroup_remove(cg.mountfd, cg.path)) == -ENOENT)
+		r = 0;
+	free(pids);
+	np__cgroup_release(&cg);
+	return r;
+}
+
 static void proc_release(void *arg)
 {
 	struct proc_probe *p = arg;
@@ -170,6 +192,7 @@ int np_ledger_open(const char *dir, const struct np_ledger_opts *opts, np_ledger
 	    .group_liveness = group_liveness,
 	    .group_resident = group_resident,
 	    .group_may_manage = group_may_manage,
+	    .group_remove = group_remove,
 	    .release = proc_release,
 	};
 	const char *root = opts ? opts->proc_root : NULL;

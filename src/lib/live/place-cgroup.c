@@ -36,6 +36,7 @@ void np__target_group_free(struct np_target *t)
 	np__target_group_fields_clear(t);
 	t->memory_current = 0;
 	t->cpu_max_vcpus = 0;
+	t->cpu_usage_usec = 0;
 	t->threads = 0;
 	t->nprocs = 0;
 }
@@ -75,6 +76,9 @@ static int measure_group(struct np_target *t, struct group *g)
 	}
 	t->nresident = r;
 	r = np__cgroup_cpu_max(&g->cg, &t->cpu_max_vcpus);
+	if (r < 0)
+		return r;
+	r = np__cgroup_cpu_usage(&g->cg, &t->cpu_usage_usec);
 	if (r < 0)
 		return r;
 	r = np__cgroup_threads(&g->cg);
