@@ -55,6 +55,22 @@ double daemon_group_cpus(struct daemon_group_cpu *g, uint64_t id, uint64_t usec)
 	return cpus;
 }
 
+void daemon_group_cpu_prune(struct daemon_group_cpu *g, double secs)
+{
+	struct timespec now;
+	unsigned k = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (unsigned i = 0; i < g->n; i++) {
+		double age = (double)(now.tv_sec - g->v[i].at.tv_sec) +
+		             (double)(now.tv_nsec - g->v[i].at.tv_nsec) / 1e9;
+
+		if (age <= secs)
+			g->v[k++] = g->v[i];
+	}
+	g->n = k;
+}
+
 /*
  * CPUs a group workload kept busy since its last look: cpu.stat's usage_usec (0 when it has
  * none); -1 when the group cannot be read (the next look prunes a group gone).

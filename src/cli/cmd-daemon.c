@@ -766,6 +766,8 @@ int cmd_daemon(int argc, char **argv)
 			break;
 		if (interval(&s) < 0)
 			r = EXIT_FAIL;
+		/* ten intervals: a look skipped while a move closes an interval is not lost */
+		daemon_group_cpu_prune(&s.group_cpu, 10 * o.interval);
 		if (o.once)
 			break;
 	}

@@ -53,6 +53,11 @@ struct daemon_group_cpu {
  * first look, or when it has no cpu.stat (usec 0). Remembers usec for the next look.
  */
 double daemon_group_cpus(struct daemon_group_cpu *g, uint64_t id, uint64_t usec);
+/*
+ * Forget the groups not looked at for more than `secs` (gone, or no longer adopted or placed):
+ * the table holds the groups of the last few intervals, not every group ever seen.
+ */
+void daemon_group_cpu_prune(struct daemon_group_cpu *g, double secs);
 /* The same for a group workload of the ledger, its group read by its path; -1: not readable. */
 double daemon_group_cpus_used(struct daemon_group_cpu *g, const struct np_workload *w);
 /* The first look at the groups below the patterns: their CPU time to measure against. */
