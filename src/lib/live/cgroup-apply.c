@@ -74,11 +74,9 @@ static int read_value(const struct np__cgroup *cg, const char *name, char **ret_
 	size_t len;
 	int r;
 
-	r = np__cgroup_read(cg->fd, name, &text);
-	if (r < 0) {
-		np__set_error("cannot read '%s/%s': %s", cg->path, name, strerror(-r));
+	r = np__cgroup_file(cg, name, &text);
+	if (r < 0)
 		return r;
-	}
 	len = strlen(text);
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		text[--len] = '\0';

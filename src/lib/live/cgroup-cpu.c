@@ -45,15 +45,13 @@ int np__cgroup_cpu_max(const struct np__cgroup *cg, unsigned *ret_vcpus)
 	char *text = NULL;
 	int r;
 
-	r = np__cgroup_read(cg->fd, "cpu.max", &text);
+	r = np__cgroup_file(cg, "cpu.max", &text);
 	if (r == -ENOENT) {
 		*ret_vcpus = 0;
 		return 0;
 	}
-	if (r < 0) {
-		np__set_error("cannot read '%s/cpu.max': %s", cg->path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	r = np__cpu_max_parse(text, ret_vcpus);
 	free(text);
 	if (r < 0)
@@ -104,15 +102,13 @@ int np__cgroup_cpu_usage(const struct np__cgroup *cg, uint64_t *ret_usec)
 	char *text = NULL;
 	int r;
 
-	r = np__cgroup_read(cg->fd, "cpu.stat", &text);
+	r = np__cgroup_file(cg, "cpu.stat", &text);
 	if (r == -ENOENT) {
 		*ret_usec = 0;
 		return 0;
 	}
-	if (r < 0) {
-		np__set_error("cannot read '%s/cpu.stat': %s", cg->path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	r = np__cpu_stat_usage_parse(text, ret_usec);
 	free(text);
 	if (r < 0) {

@@ -33,6 +33,15 @@ int np__cgroup_read(int dirfd, const char *name, char **ret_text)
 	return r < 0 ? (int)r : 0;
 }
 
+int np__cgroup_file(const struct np__cgroup *cg, const char *name, char **ret_text)
+{
+	int r = np__cgroup_read(cg->fd, name, ret_text);
+
+	if (r < 0)
+		np__set_error("cannot read '%s/%s': %s", cg->path, name, strerror(-r));
+	return r;
+}
+
 /* Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
 static char *unescape(const char *s, size_t len)
 {
@@ -324,11 +333,9 @@ int np__cgroup_is_threaded(const struct np__cgroup *cg)
 
 	if (!*cg->path)
 		return 0;
-	r = np__cgroup_read(cg->fd, "cgroup.type", &text);
-	if (r < 0) {
-		np__set_error("cannot read '%s/cgroup.type': %s", cg->path, strerror(-r));
+	r = np__cgroup_file(cg, "cgroup.type", &text);
+	if (r < 0)
 		return r;
-	}
 	r = strncmp(text, "domain", 6) || !strncmp(text, "domain invalid", 14) ? 1 : 0;
 	free(text);
 	return r;
@@ -474,11 +481,9 @@ int np__cgroup_memory_current(const struct np__cgroup *cg, uint64_t *ret_bytes)
 	uint64_t v;
 	int r;
 
-	r = np__cgroup_read(cg->fd, "memory.current", &text);
-	if (r < 0) {
-		np__set_error("cannot read '%s/memory.current': %s", cg->path, strerror(-r));
+	r = np__cgroup_file(cg, "memory.current", &text);
+	if (r < 0)
 		return r;
-	}
 	r = parse_only(text, &v);
 	free(text);
 	if (r < 0) {
@@ -584,11 +589,9 @@ int np__cgroup_numa_stat(const struct np__cgroup *cg, struct np_node_bytes **ret
 	char *text = NULL;
 	int r;
 
-	r = np__cgroup_read(cg->fd, "memory.numa_stat", &text);
-	if (r < 0) {
-		np__set_error("cannot read '%s/memory.numa_stat': %s", cg->path, strerror(-r));
+	r = np__cgroup_file(cg, "memory.numa_stat", &text);
+	if (r < 0)
 		return r;
-	}
 	r = np__numa_stat_parse(text, ret_nodes);
 	free(text);
 	if (r < 0 && r != -ENOMEM)

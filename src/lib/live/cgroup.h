@@ -99,6 +99,11 @@ int np__cgroup_procs(const struct np__cgroup *cg, pid_t **ret_pids);
 
 /* Read all of file `name` of a group's directory (shared by cgroup.c and cgroup-apply.c). */
 int np__cgroup_read(int dirfd, const char *name, char **ret_text);
+/*
+ * np__cgroup_read() of the open group's file `name`; a failure names it ("cannot read
+ * 'PATH/NAME': why", np_last_error()).
+ */
+int np__cgroup_file(const struct np__cgroup *cg, const char *name, char **ret_text);
 /* Whether the space-separated `list` ("cpuset memory pids\n") holds `word`. */
 bool np__word_in(const char *list, const char *word);
 
