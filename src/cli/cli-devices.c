@@ -430,6 +430,19 @@ static int memory_spill(const char *cmd, const np_host *h, struct cli_memory *o,
  * them: the search then says "this host has no HBM node"), the CPUs come from the nodes with
  * CPUs closest to them.
  */
+void cli_memory_kind_nodes(const np_memory *memory, enum np_memory_kind kind,
+                           hwloc_bitmap_t nodes)
+{
+	for (unsigned i = 0; memory && i < np_memory_count(memory); i++) {
+		const struct np_memory_node *n = np_memory_get(memory, i);
+
+		if (kind == NP_MEMORY_HBM && n->kind == NP_MEMORY_HBM)
+			hwloc_bitmap_set(nodes, n->node);
+		else if (kind == NP_MEMORY_DRAM && n->kind != NP_MEMORY_DRAM)
+			hwloc_bitmap_clr(nodes, n->node);
+	}
+}
+
 static int memory_kind(const char *cmd, const np_host *h, struct cli_memory *o,
                        struct np_request *req)
 {
@@ -444,14 +457,7 @@ static int memory_kind(const char *cmd, const np_host *h, struct cli_memory *o,
 		cli_error("out of memory");
 		return EXIT_FAIL;
 	}
-	for (unsigned i = 0; i < np_memory_count(o->memory); i++) {
-		const struct np_memory_node *n = np_memory_get(o->memory, i);
-
-		if (hbm && n->kind == NP_MEMORY_HBM)
-			hwloc_bitmap_set(o->kind_nodes, n->node);
-		else if (!hbm && n->kind != NP_MEMORY_DRAM)
-			hwloc_bitmap_clr(o->kind_nodes, n->node);
-	}
+	cli_memory_kind_nodes(o->memory, hbm ? NP_MEMORY_HBM : NP_MEMORY_DRAM, o->kind_nodes);
 	if (hbm) {
 		req->memory_nodes = o->kind_nodes;
 		req->memory_label = "HBM";

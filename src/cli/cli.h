@@ -124,6 +124,12 @@ struct cli_memory {
 int cli_memory_resolve(const char *cmd, const struct np_source *src, const np_host *h,
                        struct cli_memory *o, struct np_request *req);
 void cli_memory_release(struct cli_memory *o);
+/*
+ * The nodes of one memory kind into `nodes`: NP_MEMORY_HBM adds the HBM nodes of `memory`,
+ * NP_MEMORY_DRAM takes out every node that is not DRAM (NULL memory: no change).
+ */
+void cli_memory_kind_nodes(const np_memory *memory, enum np_memory_kind kind,
+                           hwloc_bitmap_t nodes);
 /* Consume --memory-spill or --memory-kind at argv[*i]: 1, 0 (not one), -EXIT_USAGE. */
 int cli_memory_option(const char *cmd, int argc, char **argv, int *i, struct cli_memory *o);
 /*

@@ -356,14 +356,8 @@ int sim_memory(struct sim *s, const struct np_source *src)
 {
 	if (np_memory_load(src, s->host, &s->memory) == -ENOMEM)
 		return -ENOMEM;
-	for (unsigned i = 0; s->memory && i < np_memory_count(s->memory); i++) {
-		const struct np_memory_node *m = np_memory_get(s->memory, i);
-
-		if (m->kind == NP_MEMORY_HBM)
-			hwloc_bitmap_set(s->hbm, m->node);
-		if (m->kind != NP_MEMORY_DRAM)
-			hwloc_bitmap_clr(s->dram, m->node);
-	}
+	cli_memory_kind_nodes(s->memory, NP_MEMORY_HBM, s->hbm);
+	cli_memory_kind_nodes(s->memory, NP_MEMORY_DRAM, s->dram);
 	if (s->memory && np_memory_costs(s->memory, s->host, &s->costs) == -ENOMEM)
 		return -ENOMEM;
 	return 0;
